@@ -1,1 +1,10 @@
-export {};
+/**
+ * Shared types, permissions, annotations and the typed REST API contract of
+ * the GitOps 2.0 plugins.
+ *
+ * @packageDocumentation
+ */
+export * from './types';
+export * from './permissions';
+export * from './annotations';
+export * from './api';

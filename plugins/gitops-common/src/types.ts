@@ -1,0 +1,155 @@
+/**
+ * Domain types shared by the GitOps 2.0 frontend and backend.
+ *
+ * Vocabulary (see docs/architecture.md):
+ * - a Service is a catalog Component placed in a GitOps repository;
+ * - an Environment is a named place a service runs, at a position in the
+ *   promotion Pipeline (stages run in order; environments inside one stage
+ *   are parallel, e.g. prod-us + prod-eu);
+ * - a Version is what an environment runs, read from manifests by a version
+ *   locator;
+ * - a Rollout is one change of version in one environment.
+ *
+ * @packageDocumentation
+ */
+
+/** @public */
+export type RolloutKind = 'promotion' | 'rollback' | 'direct';
+
+/**
+ * Outcome of a rollout. Rollouts read from Git start as `pending`; cluster
+ * observation (when configured) moves them to the other states.
+ * @public
+ */
+export type RolloutOutcome =
+  | 'pending'
+  | 'progressing'
+  | 'succeeded'
+  | 'degraded'
+  | 'failed'
+  | 'rolled-back';
+
+/** An error tied to a file in the GitOps repository. @public */
+export interface SourceError {
+  /** Human readable, precise: what was expected and what was found. */
+  message: string;
+  /** Path of the file inside the GitOps repository. */
+  file?: string;
+  /** 1-based line number, where there is one. */
+  line?: number;
+}
+
+/** @public */
+export interface EnvironmentDefinition {
+  name: string;
+  /** Name of the stage (the position in the pipeline). */
+  stage: string;
+  /** 0-based index of the stage in promotion order. */
+  stageIndex: number;
+  cluster?: string;
+  namespace?: string;
+  url?: string;
+}
+
+/** @public */
+export interface StageDefinition {
+  name: string;
+  environments: string[];
+}
+
+/** @public */
+export interface PipelineDefinition {
+  name: string;
+  stages: StageDefinition[];
+  environments: EnvironmentDefinition[];
+}
+
+/** A Git commit in the GitOps repository, as shown to users. @public */
+export interface GitCommitRef {
+  sha: string;
+  /** Link to the commit, when the repository has a web view. */
+  url?: string;
+  authorName: string;
+  authorEmail?: string;
+  /** ISO 8601. */
+  committedAt: string;
+  /** First line of the commit message. */
+  subject: string;
+}
+
+/** What Git says an environment should run. @public */
+export interface DesiredVersion {
+  version: string;
+  /** Manifest file the version was read from, and its line. */
+  file: string;
+  line?: number;
+  /** The commit that last changed the version. */
+  lastChange?: GitCommitRef;
+}
+
+/** One environment of one service, as shown on the GitOps tab. @public */
+export interface EnvironmentStatus {
+  environment: EnvironmentDefinition;
+  /** Null when not yet known or when the manifest could not be read. */
+  desired: DesiredVersion | null;
+  /** Set when the manifest, the locator or the pipeline entry is broken. */
+  error: SourceError | null;
+}
+
+/** @public */
+export interface RepositoryState {
+  id: string;
+  provider: 'local' | 'github';
+  /** Display location (never contains credentials). */
+  location: string;
+  branch: string;
+  pipelineFile: string;
+  /** Last GitOps commit fully ingested. */
+  lastCommitSha?: string;
+  lastIngestedAt?: string;
+  /** Error of the last ingestion run, if it failed. */
+  error?: SourceError | null;
+}
+
+/** Response of GET /v1/entities/:namespace/:kind/:name/status. @public */
+export interface ServiceStatusResponse {
+  service: string;
+  repository: RepositoryState;
+  pipeline: PipelineDefinition | null;
+  /** The pipeline file itself is broken (the last good one is shown). */
+  pipelineError: SourceError | null;
+  environments: EnvironmentStatus[];
+}
+
+/** @public */
+export interface Rollout {
+  id: string;
+  service: string;
+  environment: string;
+  fromVersion: string | null;
+  toVersion: string;
+  kind: RolloutKind;
+  outcome: RolloutOutcome;
+  /** The GitOps commit that changed the version. */
+  commit: GitCommitRef;
+  /** Desired-at: commit time in Git (ISO 8601). */
+  desiredAt: string;
+  /** Observed-at: when the cluster converged, once known. */
+  observedAt?: string;
+  /** Who or what initiated it (a user ref, a policy, or the commit author). */
+  initiator: string;
+  file: string;
+}
+
+/** Response of GET /v1/entities/:namespace/:kind/:name/rollouts. @public */
+export interface RolloutPage {
+  items: Rollout[];
+  /** Pass as `before` to fetch the next (older) page. */
+  nextCursor?: string;
+  totalCount: number;
+}
+
+/** @public */
+export interface RepositoriesResponse {
+  items: RepositoryState[];
+}
