@@ -1,1 +1,19 @@
-export {};
+/**
+ * The GitOps 2.0 frontend plugin: the GitOps tab and overview card of an
+ * entity, and the GitOps page.
+ *
+ * Legacy frontend system exports; the new frontend system plugin is the
+ * default export of `@gitops2/plugin-gitops/alpha`.
+ *
+ * @packageDocumentation
+ */
+export {
+  gitopsPlugin,
+  EntityGitopsContent,
+  EntityGitopsOverviewCard,
+  GitopsPage,
+} from './plugin';
+export { gitopsApiRef } from './api';
+export type { GitopsApi } from './api';
+export { rootRouteRef, entityContentRouteRef } from './routes';
+export { isGitopsAvailable } from '@gitops2/plugin-gitops-common';

@@ -1,1 +1,13 @@
-export {};
+/**
+ * The GitOps 2.0 plugin for the new frontend system.
+ *
+ * @packageDocumentation
+ */
+export {
+  gitopsPlugin,
+  gitopsApi,
+  gitopsEntityContent,
+  gitopsEntityCard,
+  gitopsPage,
+} from './plugin';
+export { gitopsPlugin as default } from './plugin';

@@ -1,0 +1,102 @@
+import {
+  ApiBlueprint,
+  PageBlueprint,
+  createFrontendPlugin,
+  discoveryApiRef,
+  fetchApiRef,
+} from '@backstage/frontend-plugin-api';
+import {
+  compatWrapper,
+  convertLegacyRouteRef,
+} from '@backstage/core-compat-api';
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
+import { Content } from '@backstage/core-components';
+import CallSplitIcon from '@material-ui/icons/CallSplit';
+import {
+  GITOPS_ANNOTATIONS,
+  GitopsClient,
+} from '@gitops2/plugin-gitops-common';
+import { gitopsApiRef } from '../api';
+import { rootRouteRef } from '../routes';
+
+/**
+ * Entities tied to a GitOps repository. A filter predicate rather than a
+ * function, so that adopters can see and override it in app-config.
+ */
+const annotationPath =
+  `metadata.annotations.${GITOPS_ANNOTATIONS.repository}` as const;
+const hasGitopsRepository = { [annotationPath]: { $exists: true } };
+
+const root = convertLegacyRouteRef(rootRouteRef);
+
+/** @alpha */
+export const gitopsApi = ApiBlueprint.make({
+  params: defineParams =>
+    defineParams({
+      api: gitopsApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new GitopsClient({ discoveryApi, fetchApi }),
+    }),
+});
+
+/** @alpha */
+export const gitopsEntityContent = EntityContentBlueprint.make({
+  params: {
+    path: 'gitops',
+    title: 'GitOps',
+    group: 'deployment',
+    filter: hasGitopsRepository,
+    loader: () =>
+      import('../components/GitopsTab').then(m =>
+        compatWrapper(<m.GitopsTab />),
+      ),
+  },
+});
+
+/** @alpha */
+export const gitopsEntityCard = EntityCardBlueprint.make({
+  name: 'overview',
+  params: {
+    filter: hasGitopsRepository,
+    loader: () =>
+      import('../components/GitopsOverviewCard').then(m =>
+        compatWrapper(<m.GitopsOverviewCard />),
+      ),
+  },
+});
+
+/** @alpha */
+export const gitopsPage = PageBlueprint.make({
+  params: {
+    path: '/gitops',
+    title: 'GitOps',
+    routeRef: root,
+    loader: () =>
+      import('../components/GitopsPage').then(m =>
+        compatWrapper(
+          <Content>
+            <m.RepositoriesContent />
+          </Content>,
+        ),
+      ),
+  },
+});
+
+/**
+ * The GitOps plugin for the new frontend system: the API, the GitOps entity
+ * tab, the overview card and the `/gitops` page (which also shows up in the
+ * sidebar).
+ *
+ * @alpha
+ */
+export const gitopsPlugin = createFrontendPlugin({
+  pluginId: 'gitops',
+  title: 'GitOps',
+  icon: <CallSplitIcon fontSize="inherit" />,
+  routes: { root },
+  extensions: [gitopsApi, gitopsEntityContent, gitopsEntityCard, gitopsPage],
+});

@@ -1,0 +1,69 @@
+import { StatusError, StatusOK, StatusPending } from '@backstage/core-components';
+import Button from '@material-ui/core/Button';
+import TableCell from '@material-ui/core/TableCell';
+import TableRow from '@material-ui/core/TableRow';
+import { makeStyles } from '@material-ui/core/styles';
+import RefreshIcon from '@material-ui/icons/Refresh';
+import type { RepositoryState } from '@gitops2/plugin-gitops-common';
+import { RelativeTime, formatSourceError, shortSha } from '../shared';
+
+const useStyles = makeStyles({
+  code: {
+    fontFamily: 'monospace',
+    wordBreak: 'break-all',
+  },
+});
+
+/** One GitOps repository and its ingestion state. */
+export const RepositoryRow = (props: {
+  repository: RepositoryState;
+  refreshing: boolean;
+  onRefresh: (id: string) => void;
+}) => {
+  const { repository, refreshing, onRefresh } = props;
+  const classes = useStyles();
+
+  let state;
+  if (repository.error) {
+    state = <StatusError>{formatSourceError(repository.error)}</StatusError>;
+  } else if (repository.lastIngestedAt) {
+    state = <StatusOK>ingested</StatusOK>;
+  } else {
+    state = <StatusPending>not ingested yet</StatusPending>;
+  }
+
+  return (
+    <TableRow data-testid={`gitops-repository-${repository.id}`}>
+      <TableCell>
+        <strong>{repository.id}</strong>
+      </TableCell>
+      <TableCell>{repository.provider}</TableCell>
+      <TableCell className={classes.code}>{repository.location}</TableCell>
+      <TableCell className={classes.code}>{repository.branch}</TableCell>
+      <TableCell className={classes.code}>{repository.pipelineFile}</TableCell>
+      <TableCell className={classes.code}>
+        {repository.lastCommitSha ? shortSha(repository.lastCommitSha) : '—'}
+      </TableCell>
+      <TableCell>
+        {repository.lastIngestedAt ? (
+          <RelativeTime value={repository.lastIngestedAt} />
+        ) : (
+          'never'
+        )}
+      </TableCell>
+      <TableCell>{state}</TableCell>
+      <TableCell align="right">
+        <Button
+          variant="outlined"
+          size="small"
+          startIcon={<RefreshIcon />}
+          disabled={refreshing}
+          onClick={() => onRefresh(repository.id)}
+          aria-label={`Refresh ${repository.id}`}
+        >
+          {refreshing ? 'Refreshing…' : 'Refresh'}
+        </Button>
+      </TableCell>
+    </TableRow>
+  );
+};

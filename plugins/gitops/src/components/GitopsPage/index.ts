@@ -1,0 +1,2 @@
+export { GitopsPage } from './GitopsPage';
+export { RepositoriesContent } from './RepositoriesContent';

@@ -1,0 +1,111 @@
+import { Link } from '@backstage/core-components';
+import Card from '@material-ui/core/Card';
+import CardContent from '@material-ui/core/CardContent';
+import Typography from '@material-ui/core/Typography';
+import { makeStyles } from '@material-ui/core/styles';
+import Alert from '@material-ui/lab/Alert';
+import type { EnvironmentStatus } from '@gitops2/plugin-gitops-common';
+import {
+  CommitLink,
+  RelativeTime,
+  formatFileLocation,
+  formatSourceError,
+} from '../shared';
+
+const useStyles = makeStyles(theme => ({
+  card: {
+    minWidth: 220,
+  },
+  error: {
+    borderColor: theme.palette.error.main,
+  },
+  version: {
+    fontFamily: 'monospace',
+    fontSize: '1.1rem',
+    fontWeight: 600,
+    wordBreak: 'break-all',
+    margin: theme.spacing(1, 0),
+  },
+  muted: {
+    color: theme.palette.text.secondary,
+  },
+  file: {
+    fontFamily: 'monospace',
+    fontSize: '0.75rem',
+    color: theme.palette.text.secondary,
+    wordBreak: 'break-all',
+  },
+  alert: {
+    marginTop: theme.spacing(1),
+    wordBreak: 'break-word',
+  },
+}));
+
+/** One environment of the pipeline: what Git says it should run. */
+export const EnvironmentCard = (props: { status: EnvironmentStatus }) => {
+  const { environment, desired, error } = props.status;
+  const classes = useStyles();
+  const place = [environment.cluster, environment.namespace]
+    .filter(Boolean)
+    .join(' / ');
+
+  return (
+    <Card
+      variant="outlined"
+      className={`${classes.card} ${error ? classes.error : ''}`}
+      data-testid={`gitops-env-${environment.name}`}
+    >
+      <CardContent>
+        <Typography variant="h6" component="h4">
+          {environment.name}
+        </Typography>
+        {place && (
+          <Typography variant="body2" className={classes.muted}>
+            {place}
+          </Typography>
+        )}
+        {environment.url && (
+          <Typography variant="body2">
+            <Link to={environment.url}>{environment.url}</Link>
+          </Typography>
+        )}
+
+        {desired && (
+          <>
+            <Typography
+              className={classes.version}
+              data-testid="gitops-env-version"
+            >
+              {desired.version}
+            </Typography>
+            {desired.lastChange && (
+              <Typography variant="body2" className={classes.muted}>
+                changed <RelativeTime value={desired.lastChange.committedAt} />{' '}
+                by {desired.lastChange.authorName} in{' '}
+                <CommitLink commit={desired.lastChange} />
+              </Typography>
+            )}
+            <Typography className={classes.file} title="Manifest file">
+              {formatFileLocation(desired.file, desired.line)}
+            </Typography>
+          </>
+        )}
+
+        {!desired && !error && (
+          <Typography
+            className={`${classes.version} ${classes.muted}`}
+            component="p"
+          >
+            not deployed
+          </Typography>
+        )}
+
+        {error && (
+          <Alert severity="error" className={classes.alert}>
+            {formatSourceError(error)}
+          </Alert>
+        )}
+      </CardContent>
+    </Card>
+  );
+};

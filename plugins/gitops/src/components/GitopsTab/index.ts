@@ -1,0 +1,1 @@
+export { GitopsTab } from './GitopsTab';

@@ -1,0 +1,102 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type {
+  EntityRefParts,
+  GitopsApi,
+  Rollout,
+} from '@gitops2/plugin-gitops-common';
+
+/** Rollouts fetched per page. */
+export const ROLLOUTS_PAGE_SIZE = 20;
+
+export interface RolloutsState {
+  items: Rollout[];
+  nextCursor?: string;
+  totalCount: number;
+  /** The first page is loading. */
+  loading: boolean;
+  /** Error of the first page. */
+  error?: Error;
+  /** An older page is loading. */
+  loadingMore: boolean;
+  /** Error of the last "load more". */
+  loadMoreError?: Error;
+}
+
+const initialState: RolloutsState = {
+  items: [],
+  totalCount: 0,
+  loading: true,
+  loadingMore: false,
+};
+
+/**
+ * The rollout ledger of one service, newest first, optionally for one
+ * environment, with cursor pagination. Changing the entity or the
+ * environment refetches the first page; responses of superseded requests are
+ * dropped.
+ */
+export function useRollouts(
+  api: GitopsApi,
+  entity: EntityRefParts,
+  environment: string | undefined,
+) {
+  const { kind, namespace, name } = entity;
+  const [state, setState] = useState<RolloutsState>(initialState);
+  const generation = useRef(0);
+
+  useEffect(() => {
+    const current = ++generation.current;
+    setState(initialState);
+    api
+      .getRollouts(
+        { kind, namespace, name },
+        { environment, limit: ROLLOUTS_PAGE_SIZE },
+      )
+      .then(
+        page => {
+          if (current !== generation.current) return;
+          setState({
+            items: page.items,
+            nextCursor: page.nextCursor,
+            totalCount: page.totalCount,
+            loading: false,
+            loadingMore: false,
+          });
+        },
+        error => {
+          if (current !== generation.current) return;
+          setState({ ...initialState, loading: false, error });
+        },
+      );
+  }, [api, kind, namespace, name, environment]);
+
+  const loadMore = useCallback(() => {
+    const cursor = state.nextCursor;
+    if (!cursor || state.loadingMore) return;
+    const current = generation.current;
+    setState(s => ({ ...s, loadingMore: true, loadMoreError: undefined }));
+    api
+      .getRollouts(
+        { kind, namespace, name },
+        { environment, limit: ROLLOUTS_PAGE_SIZE, before: cursor },
+      )
+      .then(
+        page => {
+          if (current !== generation.current) return;
+          setState(s => ({
+            ...s,
+            items: [...s.items, ...page.items],
+            nextCursor: page.nextCursor,
+            totalCount: page.totalCount,
+            loadingMore: false,
+          }));
+        },
+        error => {
+          if (current !== generation.current) return;
+          setState(s => ({ ...s, loadingMore: false, loadMoreError: error }));
+        },
+      );
+  }, [api, kind, namespace, name, environment, state.nextCursor, state.loadingMore]);
+
+  return { ...state, loadMore };
+}

@@ -1,0 +1,4 @@
+export * from './format';
+export * from './pipeline';
+export { RelativeTime } from './RelativeTime';
+export { CommitLink } from './CommitLink';

@@ -1,0 +1,79 @@
+import {
+  createApiFactory,
+  createComponentExtension,
+  createPlugin,
+  createRoutableExtension,
+  discoveryApiRef,
+  fetchApiRef,
+} from '@backstage/core-plugin-api';
+import { GitopsClient } from '@gitops2/plugin-gitops-common';
+import { gitopsApiRef } from './api';
+import { entityContentRouteRef, rootRouteRef } from './routes';
+
+/**
+ * The GitOps plugin for the legacy frontend system. Apps on the new frontend
+ * system use the default export of `@gitops2/plugin-gitops/alpha` instead.
+ *
+ * @public
+ */
+export const gitopsPlugin = createPlugin({
+  id: 'gitops',
+  apis: [
+    createApiFactory({
+      api: gitopsApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new GitopsClient({ discoveryApi, fetchApi }),
+    }),
+  ],
+  routes: {
+    root: rootRouteRef,
+    entityContent: entityContentRouteRef,
+  },
+});
+
+/**
+ * The GitOps tab of an entity page. Show it for entities that pass
+ * `isGitopsAvailable`.
+ *
+ * @public
+ */
+export const EntityGitopsContent = gitopsPlugin.provide(
+  createRoutableExtension({
+    name: 'EntityGitopsContent',
+    component: () =>
+      import('./components/GitopsTab').then(m => m.GitopsTab),
+    mountPoint: entityContentRouteRef,
+  }),
+);
+
+/**
+ * A compact card for the entity overview page.
+ *
+ * @public
+ */
+export const EntityGitopsOverviewCard = gitopsPlugin.provide(
+  createComponentExtension({
+    name: 'EntityGitopsOverviewCard',
+    component: {
+      lazy: () =>
+        import('./components/GitopsOverviewCard').then(
+          m => m.GitopsOverviewCard,
+        ),
+    },
+  }),
+);
+
+/**
+ * The GitOps page: configured repositories and their ingestion state.
+ *
+ * @public
+ */
+export const GitopsPage = gitopsPlugin.provide(
+  createRoutableExtension({
+    name: 'GitopsPage',
+    component: () =>
+      import('./components/GitopsPage').then(m => m.GitopsPage),
+    mountPoint: rootRouteRef,
+  }),
+);

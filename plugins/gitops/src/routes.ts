@@ -1,0 +1,9 @@
+import { createRouteRef } from '@backstage/core-plugin-api';
+
+/** Route of the GitOps page (`/gitops`). @public */
+export const rootRouteRef = createRouteRef({ id: 'gitops' });
+
+/** Route of the GitOps tab on an entity page (legacy app). @public */
+export const entityContentRouteRef = createRouteRef({
+  id: 'gitops:entity-content',
+});
