@@ -127,6 +127,8 @@ export class HelmValuesLocator implements VersionLocator {
     let current: unknown = doc.contents;
     let raw: unknown = doc.contents;
     let shared: string | undefined;
+    // The node messages point at: the key whose value is `current`.
+    let closest: unknown = doc.contents;
     for (let i = 0; i < segments.length; i++) {
       const seg = segments[i];
       const here = i === 0 ? 'the values file' : label(segments.slice(0, i));
@@ -135,13 +137,13 @@ export class HelmValuesLocator implements VersionLocator {
       if (i > 0 && raw !== current && !shared) shared = `${here} is an alias`;
       if ('key' in seg) {
         if (!isMap(current)) {
-          return fail(`${here} is ${describeNode(current)}, not a map (looking for "${seg.key}")`, current);
+          return fail(`${here} is ${describeNode(current)}, not a map (looking for "${seg.key}")`, closest);
         }
         const entry = mapGet(doc, current, seg.key);
         if (!entry) {
           return fail(
             `${here} has no key "${seg.key}" (found: ${quoteList(mapKeys(doc, current))})`,
-            current,
+            closest,
           );
         }
         if (entry.viaMerge && !shared) {
@@ -149,23 +151,25 @@ export class HelmValuesLocator implements VersionLocator {
         }
         raw = entry.raw;
         current = entry.value;
+        closest = entry.key;
       } else {
         if (!isSeq(current)) {
-          return fail(`${here} is ${describeNode(current)}, not a list (looking for [${seg.index}])`, current);
+          return fail(`${here} is ${describeNode(current)}, not a list (looking for [${seg.index}])`, closest);
         }
         if (seg.index >= current.items.length) {
           return fail(
             `${here} has ${current.items.length} item(s), no index [${seg.index}]`,
-            current,
+            closest,
           );
         }
         raw = current.items[seg.index];
         current = resolveAlias(doc, raw);
+        closest = raw;
       }
     }
     const version = scalarText(current);
     if (version === undefined || version === '') {
-      return fail(`${full} is ${describeNode(current)}, not a version`, raw);
+      return fail(`${full} is ${describeNode(current)}, not a version`, closest);
     }
     const located: Located = {
       node: raw as Scalar | Alias,

@@ -94,7 +94,7 @@ export class KustomizeImageLocator implements VersionLocator {
       }
     }
     if (!entry) {
-      return fail(`images has no entry named "${image}" (found: ${quoteList(names)})`, images.value);
+      return fail(`images has no entry named "${image}" (found: ${quoteList(names)})`, images.key);
     }
     const newTag = mapGet(doc, entry, 'newTag');
     const digest = mapGet(doc, entry, 'digest');

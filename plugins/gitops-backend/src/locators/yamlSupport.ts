@@ -15,6 +15,7 @@ import {
   parseAllDocuments,
   parseDocument,
   Scalar,
+  visit,
   YAMLMap,
 } from 'yaml';
 import type { SourceError } from '@gitops2/plugin-gitops-common';
@@ -42,15 +43,31 @@ export function parseYamlFile(content: string, file: string): Result<YamlFile> {
     prettyErrors: false,
     merge: true,
   });
-  const errors = Array.from(docs).flatMap(doc => doc.errors);
+  const errors: { message: string; offset: number }[] = Array.from(docs).flatMap(doc =>
+    doc.errors.map(e => ({ message: e.message, offset: e.pos[0] })),
+  );
+  // The parser accepts `*name` without a matching `&name` before it; every
+  // consumer would fail on it, so it counts as a syntax error here.
+  for (const doc of docs) {
+    visit(doc, {
+      Alias(_key, node) {
+        if (node.resolve(doc as Document) === undefined) {
+          errors.push({
+            message: `unresolved alias *${node.source} (the anchor must be set before the alias)`,
+            offset: node.range?.[0] ?? 0,
+          });
+        }
+      },
+    });
+  }
   if (errors.length > 0) {
-    const first = errors.reduce((a, b) => (b.pos[0] < a.pos[0] ? b : a));
+    const first = errors.reduce((a, b) => (b.offset < a.offset ? b : a));
     return {
       ok: false,
       error: {
         message: `invalid YAML: ${lowerFirst(first.message)}`,
         file,
-        line: lineCounter.linePos(first.pos[0]).line,
+        line: lineCounter.linePos(first.offset).line,
       },
     };
   }
