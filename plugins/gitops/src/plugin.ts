@@ -41,8 +41,7 @@ export const gitopsPlugin = createPlugin({
 export const EntityGitopsContent = gitopsPlugin.provide(
   createRoutableExtension({
     name: 'EntityGitopsContent',
-    component: () =>
-      import('./components/GitopsTab').then(m => m.GitopsTab),
+    component: () => import('./components/GitopsTab').then(m => m.GitopsTab),
     mountPoint: entityContentRouteRef,
   }),
 );
@@ -72,8 +71,7 @@ export const EntityGitopsOverviewCard = gitopsPlugin.provide(
 export const GitopsPage = gitopsPlugin.provide(
   createRoutableExtension({
     name: 'GitopsPage',
-    component: () =>
-      import('./components/GitopsPage').then(m => m.GitopsPage),
+    component: () => import('./components/GitopsPage').then(m => m.GitopsPage),
     mountPoint: rootRouteRef,
   }),
 );

@@ -199,9 +199,37 @@ function rollout(
 /** The whole ledger, newest first. */
 export const rollouts: Rollout[] = [
   rollout(5, 'dev', '1.4.2', '1.5.0-rc.2', 'direct', 2, 'Alice', 'bump dev'),
-  rollout(4, 'prod-us', '1.4.2', '1.4.1', 'rollback', 5, 'Dave', 'Rollback prod-us to 1.4.1', 'user:default/dave'),
-  rollout(3, 'prod-us', '1.4.1', '1.4.2', 'promotion', 20, 'Carol', 'Promote 1.4.2 to prod-us'),
-  rollout(2, 'qa', '1.4.1', '1.4.2', 'promotion', 26, 'Bob', 'Promote 1.4.2 to qa'),
+  rollout(
+    4,
+    'prod-us',
+    '1.4.2',
+    '1.4.1',
+    'rollback',
+    5,
+    'Dave',
+    'Rollback prod-us to 1.4.1',
+    'user:default/dave',
+  ),
+  rollout(
+    3,
+    'prod-us',
+    '1.4.1',
+    '1.4.2',
+    'promotion',
+    20,
+    'Carol',
+    'Promote 1.4.2 to prod-us',
+  ),
+  rollout(
+    2,
+    'qa',
+    '1.4.1',
+    '1.4.2',
+    'promotion',
+    26,
+    'Bob',
+    'Promote 1.4.2 to qa',
+  ),
   rollout(1, 'dev', null, '1.4.1', 'direct', 200, 'Alice', 'Add guestbook-ui'),
 ];
 
@@ -233,34 +261,39 @@ export function pageOfRollouts(query: {
 
 export type MockGitopsApi = jest.Mocked<GitopsApi>;
 
-/** A fake backend; page size 3 unless the caller asks for less. */
+/** A fake backend; pages of at most 3 rollouts. */
 export function createFakeGitopsApi(): MockGitopsApi {
-  return {
-    getServiceStatus: jest.fn(async () => makeStatus()),
-    getRollouts: jest.fn(async (_entity, query = {}) =>
-      pageOfRollouts({ ...query, limit: Math.min(query.limit ?? 50, 3) }),
-    ),
-    getRepositories: jest.fn(async () => ({
-      items: [
-        repository,
-        {
-          id: 'legacy-gitops',
-          provider: 'local',
-          location: '/srv/gitops/legacy',
-          branch: 'master',
-          pipelineFile: 'gitops-pipeline.yaml',
-          error: {
-            file: 'gitops-pipeline.yaml',
-            line: 12,
-            message: 'stage "prod" has no environments',
-          },
-        },
-      ],
-    })),
-    refreshRepository: jest.fn(async (id: string) => ({
+  const legacyRepository: RepositoryState = {
+    id: 'legacy-gitops',
+    provider: 'local',
+    location: '/srv/gitops/legacy',
+    branch: 'master',
+    pipelineFile: 'gitops-pipeline.yaml',
+    error: {
+      file: 'gitops-pipeline.yaml',
+      line: 12,
+      message: 'stage "prod" has no environments',
+    },
+  };
+  const fake: GitopsApi = {
+    getServiceStatus: async () => makeStatus(),
+    getRollouts: async (_entity, query = {}) =>
+      pageOfRollouts({
+        environment: query.environment,
+        before: query.before,
+        limit: Math.min(Number(query.limit ?? 50), 3),
+      }),
+    getRepositories: async () => ({ items: [repository, legacyRepository] }),
+    refreshRepository: async (id: string) => ({
       ...repository,
       id,
       lastIngestedAt: new Date().toISOString(),
-    })),
+    }),
+  };
+  return {
+    getServiceStatus: jest.fn(fake.getServiceStatus),
+    getRollouts: jest.fn(fake.getRollouts),
+    getRepositories: jest.fn(fake.getRepositories),
+    refreshRepository: jest.fn(fake.refreshRepository),
   };
 }

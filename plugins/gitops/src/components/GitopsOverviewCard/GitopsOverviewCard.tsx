@@ -14,7 +14,6 @@ import List from '@material-ui/core/List';
 import ListItem from '@material-ui/core/ListItem';
 import ListItemIcon from '@material-ui/core/ListItemIcon';
 import ListItemText from '@material-ui/core/ListItemText';
-import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import ErrorIcon from '@material-ui/icons/Error';
@@ -111,14 +110,12 @@ export const GitopsOverviewCard = () => {
               let icon;
               if (error) {
                 icon = (
-                  <Tooltip title={formatSourceError(error)}>
-                    <ErrorIcon
-                      className={classes.error}
-                      fontSize="small"
-                      aria-label={`error in ${environment.name}`}
-                      data-testid="gitops-env-error-icon"
-                    />
-                  </Tooltip>
+                  <ErrorIcon
+                    className={classes.error}
+                    fontSize="small"
+                    titleAccess={formatSourceError(error)}
+                    data-testid="gitops-env-error-icon"
+                  />
                 );
               } else if (desired) {
                 icon = (

@@ -73,9 +73,7 @@ export const RepositoriesContent = () => {
   if (repositories.error) {
     return <ResponseErrorPanel error={repositories.error} />;
   }
-  const items = (repositories.value?.items ?? []).map(
-    r => updated[r.id] ?? r,
-  );
+  const items = (repositories.value?.items ?? []).map(r => updated[r.id] ?? r);
   if (items.length === 0) {
     return (
       <EmptyState

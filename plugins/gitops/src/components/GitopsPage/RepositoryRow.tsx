@@ -1,4 +1,8 @@
-import { StatusError, StatusOK, StatusPending } from '@backstage/core-components';
+import {
+  StatusError,
+  StatusOK,
+  StatusPending,
+} from '@backstage/core-components';
 import Button from '@material-ui/core/Button';
 import TableCell from '@material-ui/core/TableCell';
 import TableRow from '@material-ui/core/TableRow';

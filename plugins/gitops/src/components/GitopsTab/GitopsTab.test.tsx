@@ -136,7 +136,9 @@ describe('GitopsTab', () => {
       },
     });
     await render(api);
-    expect(await screen.findByTestId('gitops-pipeline-error')).toHaveTextContent(
+    expect(
+      await screen.findByTestId('gitops-pipeline-error'),
+    ).toHaveTextContent(
       'The pipeline file is broken: gitops-pipeline.yaml:14: unexpected end of the stream within a flow collection. Showing the last good pipeline.',
     );
     expect(screen.getByTestId('gitops-env-dev')).toBeInTheDocument();
@@ -155,7 +157,9 @@ describe('GitopsTab', () => {
   it('shows the error of the API', async () => {
     const api = createFakeGitopsApi();
     api.getServiceStatus.mockRejectedValue(
-      new Error('Service guestbook-ui is not in the pipeline of platform-gitops'),
+      new Error(
+        'Service guestbook-ui is not in the pipeline of platform-gitops',
+      ),
     );
     await render(api);
     expect(
@@ -200,7 +204,9 @@ describe('GitopsTab', () => {
     expect(rollback).toHaveTextContent('succeeded');
     expect(rollback).toHaveTextContent('user:default/dave');
     expect(rollback).toHaveTextContent('author: Dave');
-    expect(within(rollback).getByRole('link', { name: /^4444444/ })).toHaveAttribute(
+    expect(
+      within(rollback).getByRole('link', { name: /^4444444/ }),
+    ).toHaveAttribute(
       'href',
       'https://github.com/acme/platform-gitops/commit/4444444444444444444444444444444444444444',
     );

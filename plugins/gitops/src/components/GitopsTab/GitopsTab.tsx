@@ -1,4 +1,8 @@
-import { InfoCard, Progress, ResponseErrorPanel } from '@backstage/core-components';
+import {
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import {
   MissingAnnotationEmptyState,
@@ -59,10 +63,7 @@ export const GitopsTab = () => {
             />
           </Box>
         )}
-        <InfoCard
-          title="Pipeline"
-          subheader={value.pipeline?.name}
-        >
+        <InfoCard title="Pipeline" subheader={value.pipeline?.name}>
           <Box mb={2}>
             <RepositoryLine repository={value.repository} />
           </Box>

@@ -52,7 +52,10 @@ export const PipelineView = (props: { status: ServiceStatusResponse }) => {
       {stages.map((stage, i) => (
         <Box key={stage.name} display="flex" alignItems="stretch">
           {i > 0 && <ArrowForwardIcon className={classes.arrow} />}
-          <div className={classes.stage} data-testid={`gitops-stage-${stage.name}`}>
+          <div
+            className={classes.stage}
+            data-testid={`gitops-stage-${stage.name}`}
+          >
             <Typography variant="overline" className={classes.stageName}>
               {stage.name}
             </Typography>

@@ -44,7 +44,11 @@ export const RolloutRow = (props: { rollout: Rollout }) => {
       <TableCell>
         {rollout.initiator}
         {author && author !== rollout.initiator && (
-          <Typography variant="caption" display="block" className={classes.muted}>
+          <Typography
+            variant="caption"
+            display="block"
+            className={classes.muted}
+          >
             author: {author}
           </Typography>
         )}

@@ -96,7 +96,15 @@ export function useRollouts(
           setState(s => ({ ...s, loadingMore: false, loadMoreError: error }));
         },
       );
-  }, [api, kind, namespace, name, environment, state.nextCursor, state.loadingMore]);
+  }, [
+    api,
+    kind,
+    namespace,
+    name,
+    environment,
+    state.nextCursor,
+    state.loadingMore,
+  ]);
 
   return { ...state, loadMore };
 }

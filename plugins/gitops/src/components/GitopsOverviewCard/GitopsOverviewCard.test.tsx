@@ -1,0 +1,92 @@
+import { screen, within } from '@testing-library/react';
+import { TestApiProvider, renderInTestApp } from '@backstage/test-utils';
+import {
+  EntityProvider,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
+import type { Entity } from '@backstage/catalog-model';
+import { gitopsApiRef } from '../../api';
+import {
+  MockGitopsApi,
+  createFakeGitopsApi,
+  entity,
+  entityWithoutAnnotation,
+  stagingError,
+} from '../../__testUtils__/fixtures';
+import { GitopsOverviewCard } from './GitopsOverviewCard';
+
+function render(api: MockGitopsApi, subject: Entity = entity) {
+  return renderInTestApp(
+    <TestApiProvider apis={[[gitopsApiRef, api]]}>
+      <EntityProvider entity={subject}>
+        <GitopsOverviewCard />
+      </EntityProvider>
+    </TestApiProvider>,
+    { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
+  );
+}
+
+describe('GitopsOverviewCard', () => {
+  it('lists each environment in pipeline order with its version and age', async () => {
+    const api = createFakeGitopsApi();
+    await render(api);
+
+    expect(await screen.findByText('GitOps')).toBeInTheDocument();
+    const rows = await screen.findAllByTestId(/^gitops-overview-env-/);
+    expect(rows.map(r => r.getAttribute('data-testid'))).toEqual([
+      'gitops-overview-env-dev',
+      'gitops-overview-env-qa',
+      'gitops-overview-env-staging',
+      'gitops-overview-env-prod-us',
+      'gitops-overview-env-prod-eu',
+    ]);
+    const dev = screen.getByTestId('gitops-overview-env-dev');
+    expect(dev).toHaveTextContent('1.5.0-rc.2');
+    expect(dev).toHaveTextContent('2 hours ago');
+    expect(screen.getByTestId('gitops-overview-env-prod-eu')).toHaveTextContent(
+      '1.4.1',
+    );
+  });
+
+  it('marks a broken environment with an error icon', async () => {
+    const api = createFakeGitopsApi();
+    await render(api);
+
+    const staging = await screen.findByTestId('gitops-overview-env-staging');
+    expect(
+      within(staging).getByTestId('gitops-env-error-icon'),
+    ).toBeInTheDocument();
+    expect(staging).toHaveTextContent(
+      `${stagingError.file}:7: ${stagingError.message}`,
+    );
+    expect(screen.getAllByTestId('gitops-env-error-icon')).toHaveLength(1);
+  });
+
+  it('links to the GitOps tab of the entity', async () => {
+    const api = createFakeGitopsApi();
+    await render(api);
+    const link = await screen.findByRole('link', { name: /View GitOps tab/ });
+    expect(link).toHaveAttribute(
+      'href',
+      '/catalog/default/component/guestbook-ui/gitops',
+    );
+  });
+
+  it('shows the error of the API', async () => {
+    const api = createFakeGitopsApi();
+    api.getServiceStatus.mockRejectedValue(new Error('backend unavailable'));
+    await render(api);
+    expect(
+      (await screen.findAllByText(/backend unavailable/)).length,
+    ).toBeGreaterThan(0);
+  });
+
+  it('shows the missing annotation state', async () => {
+    const api = createFakeGitopsApi();
+    await render(api, entityWithoutAnnotation);
+    expect(
+      (await screen.findAllByText(/gitops2\.io\/gitops-repo/)).length,
+    ).toBeGreaterThan(0);
+    expect(api.getServiceStatus).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,97 @@
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { TestApiProvider, renderInTestApp } from '@backstage/test-utils';
+import { gitopsApiRef } from '../../api';
+import {
+  MockGitopsApi,
+  createFakeGitopsApi,
+} from '../../__testUtils__/fixtures';
+import { GitopsPage } from './GitopsPage';
+
+function render(api: MockGitopsApi) {
+  return renderInTestApp(
+    <TestApiProvider apis={[[gitopsApiRef, api]]}>
+      <GitopsPage />
+    </TestApiProvider>,
+  );
+}
+
+describe('GitopsPage', () => {
+  it('lists the repositories with their ingestion state', async () => {
+    const api = createFakeGitopsApi();
+    await render(api);
+
+    expect(screen.getAllByText('GitOps').length).toBeGreaterThan(0);
+    const ok = await screen.findByTestId('gitops-repository-platform-gitops');
+    expect(ok).toHaveTextContent('github.com/acme/platform-gitops');
+    expect(ok).toHaveTextContent('main');
+    expect(ok).toHaveTextContent('9f8e7d6');
+    expect(ok).toHaveTextContent('ingested');
+
+    const broken = screen.getByTestId('gitops-repository-legacy-gitops');
+    expect(broken).toHaveTextContent('never');
+    expect(broken).toHaveTextContent(
+      'gitops-pipeline.yaml:12: stage "prod" has no environments',
+    );
+  });
+
+  it('refreshes a repository', async () => {
+    const api = createFakeGitopsApi();
+    await render(api);
+    const row = await screen.findByTestId('gitops-repository-legacy-gitops');
+
+    fireEvent.click(
+      within(row).getByRole('button', { name: 'Refresh legacy-gitops' }),
+    );
+
+    await waitFor(() =>
+      expect(screen.getByTestId('gitops-refresh-notice')).toHaveTextContent(
+        'Refreshed legacy-gitops',
+      ),
+    );
+    expect(api.refreshRepository).toHaveBeenCalledWith('legacy-gitops');
+    expect(
+      screen.getByTestId('gitops-repository-legacy-gitops'),
+    ).toHaveTextContent('ingested');
+  });
+
+  it('shows the error of a refresh that is not allowed', async () => {
+    const api = createFakeGitopsApi();
+    api.refreshRepository.mockRejectedValue(
+      Object.assign(
+        new Error(
+          'Request failed with 403 Forbidden, not allowed to refresh repositories',
+        ),
+        { name: 'NotAllowedError' },
+      ),
+    );
+    await render(api);
+    const row = await screen.findByTestId('gitops-repository-platform-gitops');
+
+    fireEvent.click(within(row).getByRole('button', { name: /Refresh/ }));
+
+    await waitFor(() =>
+      expect(screen.getByTestId('gitops-refresh-notice')).toHaveTextContent(
+        'Could not refresh platform-gitops: Request failed with 403 Forbidden, not allowed to refresh repositories',
+      ),
+    );
+    expect(within(row).getByRole('button', { name: /Refresh/ })).toBeEnabled();
+  });
+
+  it('shows the error of the API', async () => {
+    const api = createFakeGitopsApi();
+    api.getRepositories.mockRejectedValue(new Error('backend unavailable'));
+    await render(api);
+    expect(
+      (await screen.findAllByText(/backend unavailable/)).length,
+    ).toBeGreaterThan(0);
+  });
+
+  it('says so when no repository is configured', async () => {
+    const api = createFakeGitopsApi();
+    api.getRepositories.mockResolvedValue({ items: [] });
+    await render(api);
+    expect(
+      await screen.findByText('No GitOps repositories'),
+    ).toBeInTheDocument();
+  });
+});
