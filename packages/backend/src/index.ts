@@ -66,6 +66,9 @@ backend.add(import('@backstage/plugin-user-settings-backend'));
 backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
 
+// GitOps 2.0: rollout ledger, promotion and rollback through Git
+backend.add(import('@gitops2/plugin-gitops-backend'));
+
 // mcp actions plugin
 backend.add(import('@backstage/plugin-mcp-actions-backend'));
 

@@ -1,0 +1,81 @@
+import type { Config } from '@backstage/config';
+import { InputError } from '@backstage/errors';
+import { NAME_PATTERN } from '@gitops2/plugin-gitops-common';
+import { z } from 'zod';
+
+const durationSchema = z
+  .object({
+    milliseconds: z.number().nonnegative().optional(),
+    seconds: z.number().nonnegative().optional(),
+    minutes: z.number().nonnegative().optional(),
+    hours: z.number().nonnegative().optional(),
+  })
+  .strict();
+
+const repositorySchema = z
+  .object({
+    id: z.string().regex(NAME_PATTERN, 'must be 1-63 letters, digits, ".", "_" or "-"'),
+    provider: z.enum(['local', 'github']),
+    url: z.string().min(1),
+    branch: z
+      .string()
+      .regex(/^(?!-)(?!.*\.\.)[A-Za-z0-9._/-]{1,255}$/, 'is not a valid branch name')
+      .default('main'),
+    pipelineFile: z
+      .string()
+      .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[^\\\0]+\.ya?ml$/, 'must be a relative path to a .yaml file inside the repository')
+      .default('gitops-pipeline.yaml'),
+    commitUrlTemplate: z
+      .string()
+      .regex(/^https?:\/\/.*\{sha\}/, 'must be an http(s) URL containing {sha}')
+      .optional(),
+  })
+  .strict()
+  .superRefine((repo, ctx) => {
+    if (repo.provider === 'github' && !/^https:\/\/[^/]+\/[^/]+\/[^/]+?(\.git)?\/?$/.test(repo.url)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['url'],
+        message: 'must be https://<host>/<owner>/<repo> for the github provider',
+      });
+    }
+  });
+
+const gitopsConfigSchema = z
+  .object({
+    repositories: z.array(repositorySchema).default([]),
+    ingestion: z
+      .object({
+        frequency: durationSchema.default({ seconds: 30 }),
+        timeout: durationSchema.default({ minutes: 10 }),
+      })
+      .strict()
+      .default({ frequency: { seconds: 30 }, timeout: { minutes: 10 } }),
+  })
+  .strict();
+
+export type GitopsConfig = z.infer<typeof gitopsConfigSchema>;
+export type RepositoryConfig = GitopsConfig['repositories'][number];
+
+/**
+ * Reads and validates the `gitops` section of app-config. Fails startup with
+ * a message naming the key, rather than misbehaving later.
+ */
+export function readGitopsConfig(config: Config): GitopsConfig {
+  const raw = config.getOptional('gitops') ?? {};
+  const result = gitopsConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const issues = result.error.issues
+      .map(i => `gitops.${i.path.join('.')}: ${i.message}`)
+      .join('; ');
+    throw new InputError(`Invalid gitops configuration: ${issues}`);
+  }
+  const ids = new Set<string>();
+  for (const r of result.data.repositories) {
+    if (ids.has(r.id)) {
+      throw new InputError(`Invalid gitops configuration: gitops.repositories: duplicate id "${r.id}"`);
+    }
+    ids.add(r.id);
+  }
+  return result.data;
+}

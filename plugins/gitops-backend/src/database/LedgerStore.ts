@@ -1,0 +1,207 @@
+import {
+  DatabaseService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import { ConflictError } from '@backstage/errors';
+import { Knex } from 'knex';
+import {
+  DesiredStateRow,
+  NewRolloutRow,
+  RepositoryRow,
+  RolloutRow,
+} from './tables';
+
+const migrationsDir = resolvePackagePath(
+  '@gitops2/plugin-gitops-backend',
+  'migrations',
+);
+
+/** Everything one ingestion batch writes, applied atomically. */
+export interface IngestionBatch {
+  repositoryId: string;
+  /** The cursor the batch started from; the write fails if it moved. */
+  expectedCursor: string | null;
+  newCursor: string;
+  commitCount: number;
+  rollouts: NewRolloutRow[];
+  desiredStates: DesiredStateRow[];
+  /**
+   * The pipeline file in force at `newCursor`, when the batch changed it: a
+   * run resumed after a crash must read the history with the same pipeline.
+   */
+  pipelineGoodContent?: string;
+}
+
+/**
+ * The rollout ledger: ingestion cursors, desired states and rollouts.
+ * All writes of one ingestion batch happen in one transaction together with
+ * the cursor move, so a crash loses nothing and a re-run duplicates nothing.
+ */
+export class LedgerStore {
+  static async create(options: {
+    database: DatabaseService;
+  }): Promise<LedgerStore> {
+    const knex = await options.database.getClient();
+    if (!options.database.migrations?.skip) {
+      await knex.migrate.latest({ directory: migrationsDir });
+    }
+    return new LedgerStore(knex);
+  }
+
+  /** For tests: migrate a raw knex client. */
+  static async fromKnex(knex: Knex): Promise<LedgerStore> {
+    await knex.migrate.latest({ directory: migrationsDir });
+    return new LedgerStore(knex);
+  }
+
+  constructor(private readonly db: Knex) {}
+
+  async getRepository(id: string): Promise<RepositoryRow | undefined> {
+    return this.db<RepositoryRow>('gitops_repositories').where({ id }).first();
+  }
+
+  async listRepositories(): Promise<RepositoryRow[]> {
+    return this.db<RepositoryRow>('gitops_repositories').orderBy('id');
+  }
+
+  async ensureRepository(id: string): Promise<void> {
+    await this.db('gitops_repositories')
+      .insert({ id, commits_ingested: 0 })
+      .onConflict('id')
+      .ignore();
+  }
+
+  async getDesiredStates(
+    repositoryId: string,
+    service?: string,
+  ): Promise<DesiredStateRow[]> {
+    const q = this.db<DesiredStateRow>('gitops_desired_states').where({
+      repository_id: repositoryId,
+    });
+    if (service) q.andWhere({ service });
+    return q.orderBy(['service', 'environment']);
+  }
+
+  async applyBatch(batch: IngestionBatch): Promise<{ inserted: number }> {
+    return this.db.transaction(async tx => {
+      // Compare-and-set on the cursor: a second replica (or a re-run after a
+      // crash) that started from an older cursor must not write again.
+      const moved = await tx('gitops_repositories')
+        .where({ id: batch.repositoryId })
+        .andWhere(q =>
+          batch.expectedCursor === null
+            ? q.whereNull('last_commit_sha')
+            : q.where('last_commit_sha', batch.expectedCursor),
+        )
+        .update({
+          last_commit_sha: batch.newCursor,
+          commits_ingested: tx.raw('commits_ingested + ?', [batch.commitCount]),
+          ...(batch.pipelineGoodContent !== undefined
+            ? { pipeline_good_content: batch.pipelineGoodContent }
+            : {}),
+        });
+      if (moved !== 1) {
+        throw new ConflictError(
+          `ingestion cursor of repository ${batch.repositoryId} moved during the run (another replica ingested it)`,
+        );
+      }
+      let inserted = 0;
+      // Chunks keep SQLite under its bound-variable limit.
+      for (let i = 0; i < batch.rollouts.length; i += 50) {
+        const chunk = batch.rollouts.slice(i, i + 50);
+        const rows = await tx('gitops_rollouts')
+          .insert(chunk)
+          .onConflict(['repository_id', 'commit_sha', 'service', 'environment'])
+          .ignore()
+          .returning('id');
+        inserted += rows.length;
+      }
+      for (let i = 0; i < batch.desiredStates.length; i += 50) {
+        await tx('gitops_desired_states')
+          .insert(batch.desiredStates.slice(i, i + 50))
+          .onConflict(['repository_id', 'service', 'environment'])
+          .merge();
+      }
+      return { inserted };
+    });
+  }
+
+  /** Replaces the desired states of a repository that no longer exist. */
+  async deleteDesiredStatesExcept(
+    repositoryId: string,
+    keep: Array<{ service: string; environment: string }>,
+  ): Promise<void> {
+    const keepKeys = new Set(keep.map(k => `${k.service}\u0000${k.environment}`));
+    const rows = await this.getDesiredStates(repositoryId);
+    const gone = rows.filter(
+      r => !keepKeys.has(`${r.service}\u0000${r.environment}`),
+    );
+    for (const r of gone) {
+      await this.db('gitops_desired_states')
+        .where({
+          repository_id: repositoryId,
+          service: r.service,
+          environment: r.environment,
+        })
+        .delete();
+    }
+  }
+
+  async finishRun(options: {
+    repositoryId: string;
+    at: Date;
+    pipeline: unknown;
+    pipelineError: unknown | null;
+    pipelineGoodContent?: string;
+  }): Promise<void> {
+    const update: Record<string, unknown> = {
+      last_ingested_at: options.at,
+      last_error: null,
+      pipeline: JSON.stringify(options.pipeline),
+      pipeline_error: options.pipelineError
+        ? JSON.stringify(options.pipelineError)
+        : null,
+    };
+    if (options.pipelineGoodContent !== undefined) {
+      update.pipeline_good_content = options.pipelineGoodContent;
+    }
+    await this.db('gitops_repositories')
+      .where({ id: options.repositoryId })
+      .update(update);
+  }
+
+  async recordFailure(repositoryId: string, error: unknown): Promise<void> {
+    await this.db('gitops_repositories')
+      .where({ id: repositoryId })
+      .update({ last_error: JSON.stringify(error) });
+  }
+
+  async listRollouts(options: {
+    repositoryId: string;
+    service: string;
+    environment?: string;
+    limit: number;
+    before?: string;
+  }): Promise<{ rows: RolloutRow[]; total: number }> {
+    const base = () => {
+      const q = this.db<RolloutRow>('gitops_rollouts').where({
+        repository_id: options.repositoryId,
+        service: options.service,
+      });
+      if (options.environment) q.andWhere({ environment: options.environment });
+      return q;
+    };
+    const page = base();
+    if (options.before) page.andWhere('id', '<', options.before);
+    const rows = await page.orderBy('id', 'desc').limit(options.limit);
+    const [{ count }] = await base().count({ count: '*' });
+    return { rows, total: Number(count) };
+  }
+
+  async countRollouts(repositoryId?: string): Promise<number> {
+    const q = this.db('gitops_rollouts');
+    if (repositoryId) q.where({ repository_id: repositoryId });
+    const [{ count }] = await q.count({ count: '*' });
+    return Number(count);
+  }
+}

@@ -1,0 +1,57 @@
+/** Row types of the ledger tables (migrations/ holds their definitions). */
+
+export interface RepositoryRow {
+  id: string;
+  last_commit_sha: string | null;
+  last_ingested_at: Date | string | number | null;
+  last_error: string | null;
+  pipeline: string | null;
+  pipeline_error: string | null;
+  pipeline_good_content: string | null;
+  commits_ingested: number | string;
+}
+
+export interface DesiredStateRow {
+  repository_id: string;
+  service: string;
+  environment: string;
+  version: string | null;
+  file: string;
+  line: number | null;
+  error: string | null;
+  change_sha: string | null;
+  change_at: Date | string | number | null;
+  change_author: string | null;
+  change_author_email: string | null;
+  change_subject: string | null;
+}
+
+export interface RolloutRow {
+  id: number | string;
+  repository_id: string;
+  service: string;
+  environment: string;
+  from_version: string | null;
+  to_version: string;
+  kind: string;
+  outcome: string;
+  commit_sha: string;
+  author_name: string;
+  author_email: string | null;
+  subject: string;
+  initiator: string;
+  file: string;
+  source_commit_sha: string | null;
+  desired_at: Date | string | number;
+  observed_at: Date | string | number | null;
+  recorded_at?: Date | string | number;
+}
+
+export type NewRolloutRow = Omit<RolloutRow, 'id' | 'outcome' | 'observed_at' | 'recorded_at'>;
+
+/** Database timestamps come back as Date (pg) or string/number (SQLite). */
+export function toIso(value: Date | string | number | null | undefined): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  const d = value instanceof Date ? value : new Date(value);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}

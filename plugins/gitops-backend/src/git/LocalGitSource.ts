@@ -1,0 +1,108 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GitCommit, GitSource, StaleRefError } from './types';
+import { catFiles, GitCommandError, runGit } from './runGit';
+
+const RS = '\x1e';
+const US = '\x1f';
+
+/**
+ * A GitOps repository on the local file system (a path or a file:// URL), read
+ * with the real git CLI. Used by the embedded demo and by anyone who mirrors
+ * their GitOps repository next to the backend.
+ */
+export class LocalGitSource implements GitSource {
+  readonly location: string;
+  private readonly dir: string;
+
+  static fromUrl(
+    url: string,
+    branch: string,
+    options: { baseDir?: string; commitUrlTemplate?: string } = {},
+  ): LocalGitSource {
+    const p = url.startsWith('file://')
+      ? fileURLToPath(url)
+      : path.resolve(options.baseDir ?? process.cwd(), url);
+    return new LocalGitSource(p, branch, options.commitUrlTemplate);
+  }
+
+  constructor(
+    dir: string,
+    private readonly branch: string,
+    private readonly commitUrlTemplate?: string,
+  ) {
+    this.dir = dir;
+    this.location = `file://${dir}`;
+  }
+
+  async headCommit(): Promise<string> {
+    if (!fs.existsSync(this.dir)) {
+      throw new Error(`GitOps repository ${this.location} does not exist`);
+    }
+    try {
+      return (
+        await runGit(this.dir, ['rev-parse', '--verify', '--quiet', `${this.branch}^{commit}`])
+      ).trim();
+    } catch (e) {
+      if (e instanceof GitCommandError) {
+        throw new Error(
+          `branch "${this.branch}" not found in GitOps repository ${this.location}`,
+        );
+      }
+      throw e;
+    }
+  }
+
+  async listCommits(options: { since?: string; until: string }): Promise<GitCommit[]> {
+    const { since, until } = options;
+    if (since) {
+      try {
+        await runGit(this.dir, ['merge-base', '--is-ancestor', since, until]);
+      } catch (e) {
+        throw new StaleRefError(since);
+      }
+    }
+    const out = await runGit(this.dir, [
+      'log',
+      '--first-parent',
+      '--reverse',
+      '--root',
+      '--diff-merges=first-parent',
+      '--name-only',
+      `--format=${RS}%H${US}%P${US}%an${US}%ae${US}%cI${US}%B${US}`,
+      since ? `${since}..${until}` : until,
+    ]);
+    const commits: GitCommit[] = [];
+    for (const record of out.split(RS)) {
+      if (!record.trim()) continue;
+      const fields = record.split(US);
+      const [sha, parents, authorName, authorEmail, committedAt, message] = fields;
+      const files = (fields[6] ?? '')
+        .split('\n')
+        .map(s => s.trim())
+        .filter(Boolean);
+      commits.push({
+        sha,
+        parents: parents ? parents.split(' ') : [],
+        authorName,
+        authorEmail,
+        committedAt: new Date(committedAt).toISOString(),
+        message: message.replace(/\n+$/, ''),
+        changedFiles: files,
+      });
+    }
+    return commits;
+  }
+
+  readFiles(requests: Array<{ sha: string; path: string }>): Promise<Array<string | undefined>> {
+    return catFiles(
+      this.dir,
+      requests.map(r => `${r.sha}:${r.path}`),
+    );
+  }
+
+  commitUrl(sha: string): string | undefined {
+    return this.commitUrlTemplate?.replace('{sha}', sha);
+  }
+}

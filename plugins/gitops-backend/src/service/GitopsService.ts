@@ -1,0 +1,191 @@
+import type { Entity } from '@backstage/catalog-model';
+import { InputError, NotFoundError } from '@backstage/errors';
+import {
+  EnvironmentStatus,
+  GITOPS_ANNOTATIONS,
+  PipelineDefinition,
+  RepositoryState,
+  Rollout,
+  RolloutKind,
+  RolloutOutcome,
+  RolloutPage,
+  ServiceStatusResponse,
+  SourceError,
+  serviceNameOf,
+} from '@gitops2/plugin-gitops-common';
+import { RepositoryConfig } from '../config';
+import { LedgerStore } from '../database/LedgerStore';
+import { RepositoryRow, RolloutRow, toIso } from '../database/tables';
+import { GitSource } from '../git/types';
+import { ParsedPipeline } from '../pipeline/types';
+
+interface StoredPipeline {
+  definition: PipelineDefinition | null;
+  services: ParsedPipeline['services'];
+  environmentErrors: Record<string, SourceError>;
+}
+
+/**
+ * Read side of the ledger: turns stored rows into API responses. Reads only
+ * the database: a page view never reaches Git, GitHub or a cluster.
+ */
+export class GitopsService {
+  private readonly repos: Map<string, RepositoryConfig>;
+
+  constructor(
+    private readonly store: LedgerStore,
+    repositories: RepositoryConfig[],
+    private readonly sources: Map<string, GitSource>,
+  ) {
+    this.repos = new Map(repositories.map(r => [r.id, r]));
+  }
+
+  /** The repository config an entity points at, or a precise error. */
+  resolveEntity(entity: Entity): { repo: RepositoryConfig; service: string } {
+    const id = entity.metadata.annotations?.[GITOPS_ANNOTATIONS.repository];
+    if (!id) {
+      throw new InputError(
+        `entity ${entity.metadata.name} has no ${GITOPS_ANNOTATIONS.repository} annotation`,
+      );
+    }
+    const repo = this.repos.get(id);
+    if (!repo) {
+      throw new NotFoundError(
+        `entity ${entity.metadata.name} names GitOps repository "${id}" (annotation ${GITOPS_ANNOTATIONS.repository}), which is not configured in gitops.repositories`,
+      );
+    }
+    return { repo, service: serviceNameOf(entity) };
+  }
+
+  async listRepositories(): Promise<RepositoryState[]> {
+    const rows = new Map((await this.store.listRepositories()).map(r => [r.id, r]));
+    return [...this.repos.values()].map(r => this.repositoryState(r, rows.get(r.id)));
+  }
+
+  async getRepositoryState(id: string): Promise<RepositoryState> {
+    const repo = this.repos.get(id);
+    if (!repo) throw new NotFoundError(`unknown GitOps repository "${id}"`);
+    return this.repositoryState(repo, await this.store.getRepository(id));
+  }
+
+  async getServiceStatus(entity: Entity): Promise<ServiceStatusResponse> {
+    const { repo, service } = this.resolveEntity(entity);
+    const row = await this.store.getRepository(repo.id);
+    const stored: StoredPipeline | null = row?.pipeline ? JSON.parse(row.pipeline) : null;
+    const pipelineError: SourceError | null = row?.pipeline_error
+      ? JSON.parse(row.pipeline_error)
+      : null;
+    const definition = stored?.definition ?? null;
+    const source = this.sources.get(repo.id);
+    const states = new Map(
+      (await this.store.getDesiredStates(repo.id, service)).map(s => [s.environment, s]),
+    );
+    const entries = stored?.services[service];
+
+    const environments: EnvironmentStatus[] = (definition?.environments ?? []).map(env => {
+      const entry = entries?.[env.name];
+      const state = states.get(env.name);
+      let error: SourceError | null = stored?.environmentErrors[env.name] ?? null;
+      if (!error && !entries) {
+        error = {
+          message: `service "${service}" is not listed under spec.services`,
+          file: repo.pipelineFile,
+        };
+      }
+      if (!error && entry && 'error' in entry) error = entry.error;
+      if (!error && state?.error) error = JSON.parse(state.error);
+      return {
+        environment: env,
+        desired:
+          state?.version != null
+            ? {
+                version: state.version,
+                file: state.file,
+                line: state.line ?? undefined,
+                lastChange: state.change_sha
+                  ? {
+                      sha: state.change_sha,
+                      url: source?.commitUrl(state.change_sha),
+                      authorName: state.change_author ?? '',
+                      authorEmail: state.change_author_email ?? undefined,
+                      committedAt: toIso(state.change_at) ?? '',
+                      subject: state.change_subject ?? '',
+                    }
+                  : undefined,
+              }
+            : null,
+        error,
+      };
+    });
+    // Environments a service opts out of (`enabled: false`) are not shown.
+    const visible = environments.filter(
+      e => !entries || e.environment.name in entries || e.error,
+    );
+    return {
+      service,
+      repository: this.repositoryState(repo, row),
+      pipeline: definition,
+      pipelineError,
+      environments: visible,
+    };
+  }
+
+  async getRollouts(
+    entity: Entity,
+    query: { environment?: string; limit: number; before?: string },
+  ): Promise<RolloutPage> {
+    const { repo, service } = this.resolveEntity(entity);
+    const { rows, total } = await this.store.listRollouts({
+      repositoryId: repo.id,
+      service,
+      environment: query.environment,
+      limit: query.limit,
+      before: query.before,
+    });
+    const source = this.sources.get(repo.id);
+    const items = rows.map(r => toRollout(r, source));
+    return {
+      items,
+      totalCount: total,
+      nextCursor:
+        rows.length === query.limit ? String(rows[rows.length - 1].id) : undefined,
+    };
+  }
+
+  private repositoryState(repo: RepositoryConfig, row?: RepositoryRow): RepositoryState {
+    return {
+      id: repo.id,
+      provider: repo.provider,
+      location: this.sources.get(repo.id)?.location ?? repo.url,
+      branch: repo.branch,
+      pipelineFile: repo.pipelineFile,
+      lastCommitSha: row?.last_commit_sha ?? undefined,
+      lastIngestedAt: toIso(row?.last_ingested_at),
+      error: row?.last_error ? JSON.parse(row.last_error) : null,
+    };
+  }
+}
+
+function toRollout(r: RolloutRow, source?: GitSource): Rollout {
+  return {
+    id: String(r.id),
+    service: r.service,
+    environment: r.environment,
+    fromVersion: r.from_version,
+    toVersion: r.to_version,
+    kind: r.kind as RolloutKind,
+    outcome: r.outcome as RolloutOutcome,
+    commit: {
+      sha: r.commit_sha,
+      url: source?.commitUrl(r.commit_sha),
+      authorName: r.author_name,
+      authorEmail: r.author_email ?? undefined,
+      committedAt: toIso(r.desired_at) ?? '',
+      subject: r.subject,
+    },
+    desiredAt: toIso(r.desired_at) ?? '',
+    observedAt: toIso(r.observed_at),
+    initiator: r.initiator,
+    file: r.file,
+  };
+}

@@ -1,0 +1,117 @@
+import type {
+  AuditorService,
+  HttpAuthService,
+  LoggerService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { MiddlewareFactory } from '@backstage/backend-defaults/rootHttpRouter';
+import type { Config } from '@backstage/config';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import { AuthorizeResult, BasicPermission } from '@backstage/plugin-permission-common';
+import {
+  entityParamsSchema,
+  gitopsReadPermission,
+  gitopsRefreshPermission,
+  repositoryParamsSchema,
+  rolloutsQuerySchema,
+} from '@gitops2/plugin-gitops-common';
+import express, { Request } from 'express';
+import Router from 'express-promise-router';
+import { z } from 'zod';
+import { IngestionManager } from '../ingestion/IngestionManager';
+import { GitopsService } from './GitopsService';
+
+export interface RouterOptions {
+  config: Config;
+  logger: LoggerService;
+  httpAuth: HttpAuthService;
+  permissions: PermissionsService;
+  auditor: AuditorService;
+  catalog: CatalogService;
+  service: GitopsService;
+  ingestion: IngestionManager;
+}
+
+function parse<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    throw new InputError(
+      `invalid ${what}: ${r.error.issues
+        .map(i => `${i.path.join('.') || '(root)'} ${i.message}`)
+        .join('; ')}`,
+    );
+  }
+  return r.data;
+}
+
+/** HTTP layer: input validation, permission checks, audit. Logic is in GitopsService. */
+export async function createRouter(options: RouterOptions): Promise<express.Router> {
+  const { httpAuth, permissions, catalog, service, ingestion, auditor } = options;
+  const router = Router();
+  router.use(express.json({ limit: '64kb' }));
+
+  async function authorize(req: Request, permission: BasicPermission) {
+    const credentials = await httpAuth.credentials(req);
+    const [decision] = await permissions.authorize([{ permission }], { credentials });
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(`not allowed: ${permission.name}`);
+    }
+    return credentials;
+  }
+
+  async function loadEntity(req: Request) {
+    const credentials = await authorize(req, gitopsReadPermission);
+    const { namespace, kind, name } = parse(entityParamsSchema, req.params, 'entity reference');
+    const ref = stringifyEntityRef({ kind, namespace, name });
+    // The user's own credentials: catalog read permissions apply too.
+    const entity = await catalog.getEntityByRef(ref, { credentials });
+    if (!entity) throw new NotFoundError(`entity ${ref} not found in the catalog`);
+    return entity;
+  }
+
+  router.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  router.get('/v1/repositories', async (req, res) => {
+    await authorize(req, gitopsReadPermission);
+    res.json({ items: await service.listRepositories() });
+  });
+
+  router.post('/v1/repositories/:id/refresh', async (req, res) => {
+    const { id } = parse(repositoryParamsSchema, req.params, 'repository id');
+    const event = await auditor.createEvent({
+      eventId: 'gitops-repository-refresh',
+      severityLevel: 'medium',
+      request: req,
+      meta: { repositoryId: id },
+    });
+    try {
+      await authorize(req, gitopsRefreshPermission);
+      await service.getRepositoryState(id); // 404 for unknown ids
+      await ingestion.ingest(id).catch(() => undefined); // the state carries the error
+      const state = await service.getRepositoryState(id);
+      await event.success({ meta: { lastCommitSha: state.lastCommitSha } });
+      res.json(state);
+    } catch (e) {
+      await event.fail({ error: e as Error });
+      throw e;
+    }
+  });
+
+  router.get('/v1/entities/:namespace/:kind/:name/status', async (req, res) => {
+    const entity = await loadEntity(req);
+    res.json(await service.getServiceStatus(entity));
+  });
+
+  router.get('/v1/entities/:namespace/:kind/:name/rollouts', async (req, res) => {
+    const entity = await loadEntity(req);
+    const query = parse(rolloutsQuerySchema, req.query, 'query');
+    res.json(await service.getRollouts(entity, query));
+  });
+
+  router.use(MiddlewareFactory.create({ config: options.config, logger: options.logger }).error());
+  return router;
+}
