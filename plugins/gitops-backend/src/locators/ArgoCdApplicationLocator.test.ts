@@ -171,7 +171,7 @@ describe('ArgoCdApplicationLocator', () => {
       expect(locator.read(content, FILE, {})).toEqual({
         ok: false,
         error: {
-          message: 'Application "x" has neither spec.source nor spec.sources (found keys: "project")',
+          message: 'the Application "x" has neither spec.source nor spec.sources (found keys: "project")',
           file: FILE,
           line: 5,
         },

@@ -122,7 +122,7 @@ export class ArgoCdApplicationLocator implements VersionLocator {
     const spec = mapGet(doc, root, 'spec');
     if (!spec || !isMap(spec.value)) {
       return fail(
-        spec ? `spec of ${what} is ${describeNode(spec.value)}, not a map` : `${what} has no spec`,
+        spec ? `spec of ${what} is ${describeNode(spec.value)}, not a map` : `the ${what} has no spec`,
         spec?.value ?? root,
       );
     }
@@ -142,7 +142,7 @@ export class ArgoCdApplicationLocator implements VersionLocator {
       const multi = mapGet(doc, spec.value, 'sources');
       if (!multi) {
         return fail(
-          `${what} has neither spec.source nor spec.sources (found keys: ${quoteList(mapKeys(doc, spec.value))})`,
+          `the ${what} has neither spec.source nor spec.sources (found keys: ${quoteList(mapKeys(doc, spec.value))})`,
           spec.value,
         );
       }

@@ -255,6 +255,15 @@ describe('ContainerImageLocator', () => {
       });
     });
 
+    it('drops a stale digest when a tag+digest image gets a new tag', () => {
+      const content = `kind: Deployment\nmetadata: {name: ui}\nspec:\n  template:\n    spec:\n      containers:\n        - name: ui\n          image: ghcr.io/acme/ui:1.0@${DIGEST}\n`;
+      expect(locator.read(content, FILE, {})).toEqual({ ok: true, version: '1.0', line: 8 });
+      expect(locator.write(content, FILE, {}, '1.1')).toEqual({
+        ok: true,
+        content: content.replace(`ghcr.io/acme/ui:1.0@${DIGEST}`, 'ghcr.io/acme/ui:1.1'),
+      });
+    });
+
     it('refuses something that is neither a tag nor a digest', () => {
       expect(locator.write(MANIFESTS, FILE, {}, 'other/repo')).toEqual({
         ok: false,

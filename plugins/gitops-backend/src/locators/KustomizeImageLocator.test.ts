@@ -265,6 +265,14 @@ describe('KustomizeImageLocator', () => {
       });
     });
 
+    it('writes a digest into a flow mapping as a plain scalar', () => {
+      const content = 'images: [{name: ui, newTag: v1}]  # one line\n';
+      expect(locator.write(content, FILE, { image: 'ui' }, DIGEST)).toEqual({
+        ok: true,
+        content: content.replace('newTag: v1}', `newTag: ${DIGEST}}`),
+      });
+    });
+
     it('returns the file unchanged when the version is already there', () => {
       expect(locator.write(KUSTOMIZATION, FILE, ui, 'v1.4.2')).toEqual({ ok: true, content: KUSTOMIZATION });
     });

@@ -95,10 +95,9 @@ export function lineOf(
   return fallback;
 }
 
-/** 1-based line where a document starts (its `---` or first content). */
+/** 1-based line where a document starts (its `---`, or its first line). */
 export function docLine(yaml: YamlFile, doc: Document.Parsed): number {
-  const contents = doc.contents as Node | null;
-  return lineOf(yaml, contents ?? { range: doc.range });
+  return lineOf(yaml, { range: doc.range });
 }
 
 export function sourceError(yaml: YamlFile, message: string, node?: unknown): SourceError {

@@ -189,7 +189,7 @@ class PipelineParser {
     }
     const nameEntry = this.get(metadata.value, 'name');
     const name = nameEntry ? stringValue(nameEntry.value)?.trim() : undefined;
-    if (!nameEntry) this.fail('metadata.name is missing (the pipeline name shown in the UI)', metadata.value);
+    if (!nameEntry) this.fail('metadata.name is missing (the pipeline name shown in the UI)', metadata.key);
     if (!name) {
       this.fail(`metadata.name must be a non-empty string (found ${describeNode(nameEntry.value)})`, this.at(nameEntry));
     }
@@ -200,8 +200,8 @@ class PipelineParser {
     const specUnknown = this.unknownKey(spec.value, SPEC_KEYS, 'in spec');
     if (specUnknown) throw new FileProblem(specUnknown);
 
-    const { stages, occurrences } = this.parseStages(spec.value);
-    const entries = this.parseEnvironmentEntries(spec.value);
+    const { stages, occurrences } = this.parseStages(spec);
+    const entries = this.parseEnvironmentEntries(spec);
 
     // Join stages and entries: every environment in exactly one stage, with an entry.
     const environmentErrors: Record<string, SourceError> = {};
@@ -243,9 +243,13 @@ class PipelineParser {
         : entry.error;
     }
 
-    const usable = environments.map(e => e.name).filter(e => !environmentErrors[e]);
+    // Services are resolved for every environment of a stage, broken or not:
+    // an environment error (bad url, missing entry) says nothing about where
+    // the manifests are, and ingestion drops the state of any service and
+    // environment missing here, which would lose its history.
+    const staged = environments.map(e => e.name);
     const known = new Set([...occurrences.keys(), ...entries.keys()]);
-    const services = this.parseServices(spec.value, usable, known);
+    const services = this.parseServices(spec.value, staged, known);
 
     return {
       definition: { name: name!, stages: stagesOut, environments },
@@ -268,9 +272,9 @@ class PipelineParser {
     }
   }
 
-  private parseStages(spec: YAMLMap) {
-    const entry = this.get(spec, 'stages');
-    if (!entry) this.fail('spec.stages is missing: list the promotion stages in order', spec);
+  private parseStages(specEntry: MapEntry) {
+    const entry = this.get(specEntry.value as YAMLMap, 'stages');
+    if (!entry) this.fail('spec.stages is missing: list the promotion stages in order', specEntry.key);
     const list = entry.value;
     if (!isSeq(list)) this.fail(`spec.stages must be a list (found ${describeNode(list)})`, this.at(entry));
     if (list.items.length === 0) this.fail('spec.stages is empty: a pipeline needs at least one stage', list);
@@ -320,10 +324,10 @@ class PipelineParser {
     return { stages, occurrences };
   }
 
-  private parseEnvironmentEntries(spec: YAMLMap): Map<string, EnvEntry> {
-    const entry = this.get(spec, 'environments');
+  private parseEnvironmentEntries(specEntry: MapEntry): Map<string, EnvEntry> {
+    const entry = this.get(specEntry.value as YAMLMap, 'environments');
     if (!entry) {
-      this.fail("spec.environments is missing: give each environment's cluster, namespace and url", spec);
+      this.fail("spec.environments is missing: give each environment's cluster, namespace and url", specEntry.key);
     }
     const map = entry.value;
     if (!isMap(map)) this.fail(`spec.environments must be a map (found ${describeNode(map)})`, this.at(entry));
@@ -372,7 +376,7 @@ class PipelineParser {
 
   private parseServices(
     spec: YAMLMap,
-    usable: string[],
+    staged: string[],
     known: Set<string>,
   ): ParsedPipeline['services'] {
     const services: ParsedPipeline['services'] = {};
@@ -386,7 +390,7 @@ class PipelineParser {
       const out: Record<string, ServiceEnvironmentSpec | { error: SourceError }> = {};
       services[service] = out;
       const all = (error: SourceError) => {
-        for (const env of usable) out[env] = { error };
+        for (const env of staged) out[env] = { error };
       };
       if (!NAME_PATTERN.test(service)) {
         all(this.error(`service name ${JSON.stringify(service)} ${NAME_RULE}`, s.key));
@@ -423,8 +427,8 @@ class PipelineParser {
             };
             continue;
           }
-          // Broken environments are reported once, under environmentErrors.
-          if (!usable.includes(env)) continue;
+          // Environments in no stage are reported once, under environmentErrors.
+          if (!staged.includes(env)) continue;
           if (isScalar(o.value) && o.value.value === null) {
             overrides.set(env, null);
           } else if (!isMap(o.value)) {
@@ -437,7 +441,7 @@ class PipelineParser {
         }
       }
 
-      for (const env of usable) {
+      for (const env of staged) {
         if (out[env]) continue;
         const result = this.resolveServiceEnvironment(service, env, s, svc, overrides.get(env) ?? null);
         if (result !== 'disabled') out[env] = result;
@@ -507,9 +511,10 @@ class PipelineParser {
     const typeEntry =
       (overrideLocator && this.get(overrideLocator.value as YAMLMap, 'type')) ||
       (defaultLocator && this.get(defaultLocator.value as YAMLMap, 'type'));
-    const locatorNode = (overrideLocator ?? defaultLocator)!.value;
+    const locatorEntry = (overrideLocator ?? defaultLocator)!;
+    const locatorNode = locatorEntry.value;
     if (!typeEntry) {
-      return fail(`locator of service "${service}" has no type (known: ${this.registry.types().join(', ')})`, locatorNode);
+      return fail(`locator of service "${service}" has no type (known: ${this.registry.types().join(', ')})`, locatorEntry.key);
     }
     const type = stringValue(typeEntry.value);
     if (type === undefined) {
