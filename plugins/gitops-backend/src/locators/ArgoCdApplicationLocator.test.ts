@@ -63,7 +63,9 @@ describe('ArgoCdApplicationLocator', () => {
 
   it('validates options', () => {
     expect(locator.validateOptions({})).toBeUndefined();
-    expect(locator.validateOptions({ field: 'targetRevision', application: 'x' })).toBeUndefined();
+    expect(
+      locator.validateOptions({ field: 'targetRevision', application: 'x' }),
+    ).toBeUndefined();
     expect(locator.validateOptions(helmTag)).toBeUndefined();
     expect(locator.validateOptions({ field: 'helm-parameter' })).toBe(
       'option "parameter" is required with field: helm-parameter (e.g. image.tag)',
@@ -110,10 +112,13 @@ describe('ArgoCdApplicationLocator', () => {
     });
 
     it('reports an unknown Application name with the names found', () => {
-      expect(locator.read(APPS, FILE, { application: 'guestbook-dev' })).toEqual({
+      expect(
+        locator.read(APPS, FILE, { application: 'guestbook-dev' }),
+      ).toEqual({
         ok: false,
         error: {
-          message: 'no Application named "guestbook-dev" in the file (found: "guestbook-staging", "guestbook-prod")',
+          message:
+            'no Application named "guestbook-dev" in the file (found: "guestbook-staging", "guestbook-prod")',
           file: FILE,
           line: 2,
         },
@@ -124,12 +129,22 @@ describe('ArgoCdApplicationLocator', () => {
       const content = '# not argo\napiVersion: apps/v1\nkind: Deployment\n';
       expect(locator.read(content, FILE, {})).toEqual({
         ok: false,
-        error: { message: 'no Argo CD Application in the file (found kinds: "Deployment")', file: FILE, line: 2 },
+        error: {
+          message:
+            'no Argo CD Application in the file (found kinds: "Deployment")',
+          file: FILE,
+          line: 2,
+        },
       });
     });
 
     it('reports a missing helm parameter with the parameters found', () => {
-      expect(locator.read(APPS, FILE, { field: 'helm-parameter', parameter: 'image.digest' })).toEqual({
+      expect(
+        locator.read(APPS, FILE, {
+          field: 'helm-parameter',
+          parameter: 'image.digest',
+        }),
+      ).toEqual({
         ok: false,
         error: {
           message:
@@ -141,7 +156,10 @@ describe('ArgoCdApplicationLocator', () => {
     });
 
     it('reports a source without helm parameters', () => {
-      const content = APPS.replace('        parameters:\n          - {name: image.tag, value: 1.3.9}\n', '');
+      const content = APPS.replace(
+        '        parameters:\n          - {name: image.tag, value: 1.3.9}\n',
+        '',
+      );
       expect(locator.read(content, FILE, { ...prod, ...helmTag })).toEqual({
         ok: false,
         error: {
@@ -154,24 +172,32 @@ describe('ArgoCdApplicationLocator', () => {
     });
 
     it('reports a missing targetRevision with the keys found', () => {
-      const content = APPS.replace('    targetRevision: v1.4.2   # promoted by gitops2\n', '');
+      const content = APPS.replace(
+        '    targetRevision: v1.4.2   # promoted by gitops2\n',
+        '',
+      );
       expect(locator.read(content, FILE, {})).toEqual({
         ok: false,
         error: {
           message:
             'spec.source of Application "guestbook-staging" has no targetRevision (found keys: "repoURL", "path", "helm")',
           file: FILE,
-          line: lineOf(content, 'repoURL: https://github.com/acme/guestbook.git'),
+          line: lineOf(
+            content,
+            'repoURL: https://github.com/acme/guestbook.git',
+          ),
         },
       });
     });
 
     it('reports an Application without source', () => {
-      const content = 'kind: Application\nmetadata:\n  name: x\nspec:\n  project: default\n';
+      const content =
+        'kind: Application\nmetadata:\n  name: x\nspec:\n  project: default\n';
       expect(locator.read(content, FILE, {})).toEqual({
         ok: false,
         error: {
-          message: 'the Application "x" has neither spec.source nor spec.sources (found keys: "project")',
+          message:
+            'the Application "x" has neither spec.source nor spec.sources (found keys: "project")',
           file: FILE,
           line: 5,
         },
@@ -182,9 +208,15 @@ describe('ArgoCdApplicationLocator', () => {
       const broken = APPS.replace('chart: guestbook', 'chart: "guestbook');
       expect(locator.read(broken, FILE, prod)).toMatchObject({
         ok: false,
-        error: { message: expect.stringMatching(/^invalid YAML: /), file: FILE },
+        error: {
+          message: expect.stringMatching(/^invalid YAML: /),
+          file: FILE,
+        },
       });
-      const tabbed = APPS.replace('  project: default\n  sources:', '\tproject: default\n  sources:');
+      const tabbed = APPS.replace(
+        '  project: default\n  sources:',
+        '\tproject: default\n  sources:',
+      );
       expect(locator.read(tabbed, FILE, prod)).toEqual({
         ok: false,
         error: {
@@ -200,7 +232,10 @@ describe('ArgoCdApplicationLocator', () => {
     it('rewrites targetRevision, keeping the comment', () => {
       expect(locator.write(APPS, FILE, {}, 'v1.5.0')).toEqual({
         ok: true,
-        content: APPS.replace('targetRevision: v1.4.2   #', 'targetRevision: v1.5.0   #'),
+        content: APPS.replace(
+          'targetRevision: v1.4.2   #',
+          'targetRevision: v1.5.0   #',
+        ),
       });
     });
 
@@ -212,7 +247,9 @@ describe('ArgoCdApplicationLocator', () => {
     });
 
     it('rewrites inside a flow map of the second document only', () => {
-      expect(locator.write(APPS, FILE, { ...prod, ...helmTag }, '1.4.0')).toEqual({
+      expect(
+        locator.write(APPS, FILE, { ...prod, ...helmTag }, '1.4.0'),
+      ).toEqual({
         ok: true,
         content: APPS.replace('value: 1.3.9}', 'value: 1.4.0}'),
       });
@@ -225,11 +262,19 @@ describe('ArgoCdApplicationLocator', () => {
     it('refuses unsafe versions and passes read errors through', () => {
       expect(locator.write(APPS, FILE, {}, 'main # x')).toMatchObject({
         ok: false,
-        error: { message: expect.stringMatching(/^refusing to write version "main # x"/) },
+        error: {
+          message: expect.stringMatching(
+            /^refusing to write version "main # x"/,
+          ),
+        },
       });
-      expect(locator.write(APPS, FILE, { application: 'nope' }, 'v2')).toMatchObject({
+      expect(
+        locator.write(APPS, FILE, { application: 'nope' }, 'v2'),
+      ).toMatchObject({
         ok: false,
-        error: { message: expect.stringMatching(/^no Application named "nope"/) },
+        error: {
+          message: expect.stringMatching(/^no Application named "nope"/),
+        },
       });
     });
   });

@@ -1,11 +1,16 @@
 import { Alias, Document, isMap, isSeq, Scalar, YAMLMap } from 'yaml';
-import type { LocatorOptions, LocatorReadResult, VersionLocator } from './types';
+import type {
+  LocatorOptions,
+  LocatorReadResult,
+  VersionLocator,
+} from './types';
 import {
   checkOptions,
   describeNode,
   Located,
   lineOf,
   mapGet,
+  neverThrow,
   mapKeys,
   MapEntry,
   nonEmptyDocs,
@@ -23,12 +28,14 @@ import {
 const OPTIONS = {
   field: {
     required: false,
-    describe: 'what holds the version: targetRevision (default) or helm-parameter',
+    describe:
+      'what holds the version: targetRevision (default) or helm-parameter',
     values: ['targetRevision', 'helm-parameter'],
   },
   parameter: {
     required: false,
-    describe: 'the helm parameter name, e.g. image.tag (for field: helm-parameter)',
+    describe:
+      'the helm parameter name, e.g. image.tag (for field: helm-parameter)',
   },
   application: {
     required: false,
@@ -57,15 +64,28 @@ export class ArgoCdApplicationLocator implements VersionLocator {
     return undefined;
   }
 
-  read(content: string, file: string, options: LocatorOptions): LocatorReadResult {
-    const found = this.locate(content, file, options);
-    if (!found.ok) return found;
-    const { version, line } = found.value.located;
-    return { ok: true, version, line };
+  read(
+    content: string,
+    file: string,
+    options: LocatorOptions,
+  ): LocatorReadResult {
+    return neverThrow(file, (): LocatorReadResult => {
+      const found = this.locate(content, file, options);
+      if (!found.ok) return found;
+      const { version, line } = found.value.located;
+      return { ok: true, version, line };
+    });
   }
 
-  write(content: string, file: string, options: LocatorOptions, version: string) {
-    return writeVersion(content, file, version, c => this.locate(c, file, options));
+  write(
+    content: string,
+    file: string,
+    options: LocatorOptions,
+    version: string,
+  ) {
+    return neverThrow(file, () =>
+      writeVersion(content, file, version, c => this.locate(c, file, options)),
+    );
   }
 
   private locate(
@@ -74,7 +94,11 @@ export class ArgoCdApplicationLocator implements VersionLocator {
     options: LocatorOptions,
   ): Result<{ yaml: YamlFile; located: Located }> {
     const bad = this.validateOptions(options);
-    if (bad) return { ok: false, error: { message: `invalid locator options: ${bad}`, file } };
+    if (bad)
+      return {
+        ok: false,
+        error: { message: `invalid locator options: ${bad}`, file },
+      };
     const field = (options.field as string | undefined) ?? 'targetRevision';
     const parameter = options.parameter as string | undefined;
     const wantName = options.application as string | undefined;
@@ -83,7 +107,7 @@ export class ArgoCdApplicationLocator implements VersionLocator {
     if (!parsed.ok) return parsed;
     const yaml = parsed.value;
     const fail = (message: string, node?: unknown) =>
-      ({ ok: false, error: sourceError(yaml, message, node) }) as const;
+      ({ ok: false, error: sourceError(yaml, message, node) } as const);
 
     // Find the Application document.
     const kinds: string[] = [];
@@ -96,7 +120,10 @@ export class ArgoCdApplicationLocator implements VersionLocator {
       if (kind) kinds.push(kind);
       if (kind !== 'Application') continue;
       const metadata = mapGet(doc, root, 'metadata')?.value;
-      const name = (isMap(metadata) && stringValue(mapGet(doc, metadata, 'name')?.value)) || '';
+      const name =
+        (isMap(metadata) &&
+          stringValue(mapGet(doc, metadata, 'name')?.value)) ||
+        '';
       names.push(name);
       if (wantName === undefined || name === wantName) {
         app = { doc, root, name };
@@ -106,9 +133,19 @@ export class ArgoCdApplicationLocator implements VersionLocator {
     if (!app) {
       const first = nonEmptyDocs(yaml)[0]?.contents;
       if (names.length === 0) {
-        return fail(`no Argo CD Application in the file (found kinds: ${quoteList(kinds)})`, first);
+        return fail(
+          `no Argo CD Application in the file (found kinds: ${quoteList(
+            kinds,
+          )})`,
+          first,
+        );
       }
-      return fail(`no Application named "${wantName}" in the file (found: ${quoteList(names)})`, first);
+      return fail(
+        `no Application named "${wantName}" in the file (found: ${quoteList(
+          names,
+        )})`,
+        first,
+      );
     }
     const { doc, root } = app;
     const what = `Application "${app.name}"`;
@@ -122,7 +159,9 @@ export class ArgoCdApplicationLocator implements VersionLocator {
     const spec = mapGet(doc, root, 'spec');
     if (!spec || !isMap(spec.value)) {
       return fail(
-        spec ? `spec of ${what} is ${describeNode(spec.value)}, not a map` : `the ${what} has no spec`,
+        spec
+          ? `spec of ${what} is ${describeNode(spec.value)}, not a map`
+          : `the ${what} has no spec`,
         spec?.value ?? root,
       );
     }
@@ -134,7 +173,10 @@ export class ArgoCdApplicationLocator implements VersionLocator {
     const single = mapGet(doc, spec.value, 'source');
     if (single) {
       if (!isMap(single.value)) {
-        return fail(`spec.source of ${what} is ${describeNode(single.value)}, not a map`, single.value ?? single.key);
+        return fail(
+          `spec.source of ${what} is ${describeNode(single.value)}, not a map`,
+          single.value ?? single.key,
+        );
       }
       note(single, sourcePath);
       source = single.value;
@@ -142,7 +184,9 @@ export class ArgoCdApplicationLocator implements VersionLocator {
       const multi = mapGet(doc, spec.value, 'sources');
       if (!multi) {
         return fail(
-          `the ${what} has neither spec.source nor spec.sources (found keys: ${quoteList(mapKeys(doc, spec.value))})`,
+          `the ${what} has neither spec.source nor spec.sources (found keys: ${quoteList(
+            mapKeys(doc, spec.value),
+          )})`,
           spec.value,
         );
       }
@@ -152,13 +196,18 @@ export class ArgoCdApplicationLocator implements VersionLocator {
       if (!isMap(firstMap)) {
         return fail(
           isSeq(multi.value)
-            ? `spec.sources[0] of ${what} is ${describeNode(firstMap)}, not a map`
-            : `spec.sources of ${what} is ${describeNode(multi.value)}, not a list`,
+            ? `spec.sources[0] of ${what} is ${describeNode(
+                firstMap,
+              )}, not a map`
+            : `spec.sources of ${what} is ${describeNode(
+                multi.value,
+              )}, not a list`,
           firstMap ?? multi.value ?? multi.key,
         );
       }
       note(multi, 'spec.sources');
-      if (!shared && first !== firstMap) shared = `spec.sources[0] of ${what} is an alias`;
+      if (!shared && first !== firstMap)
+        shared = `spec.sources[0] of ${what} is an alias`;
       source = firstMap;
     }
 
@@ -169,14 +218,19 @@ export class ArgoCdApplicationLocator implements VersionLocator {
       target = mapGet(doc, source, 'targetRevision');
       if (!target) {
         return fail(
-          `${sourcePath} of ${what} has no targetRevision (found keys: ${quoteList(mapKeys(doc, source))})`,
+          `${sourcePath} of ${what} has no targetRevision (found keys: ${quoteList(
+            mapKeys(doc, source),
+          )})`,
           source,
         );
       }
     } else {
       targetPath = `${sourcePath}.helm.parameters[name=${parameter}].value`;
       const helm = mapGet(doc, source, 'helm');
-      const params = helm && isMap(helm.value) ? mapGet(doc, helm.value, 'parameters') : undefined;
+      const params =
+        helm && isMap(helm.value)
+          ? mapGet(doc, helm.value, 'parameters')
+          : undefined;
       if (!helm || !params || !isSeq(params.value)) {
         return fail(
           `${sourcePath} of ${what} has no helm.parameters list (looking for parameter "${parameter}")`,
@@ -195,26 +249,35 @@ export class ArgoCdApplicationLocator implements VersionLocator {
         found.push(name);
         if (name === parameter) {
           entry = p;
-          if (!shared && p !== item) shared = `helm parameter "${parameter}" is an alias`;
+          if (!shared && p !== item)
+            shared = `helm parameter "${parameter}" is an alias`;
           break;
         }
       }
       if (!entry) {
         return fail(
-          `${sourcePath}.helm.parameters of ${what} has no entry named "${parameter}" (found: ${quoteList(found)})`,
+          `${sourcePath}.helm.parameters of ${what} has no entry named "${parameter}" (found: ${quoteList(
+            found,
+          )})`,
           params.value,
         );
       }
       target = mapGet(doc, entry, 'value');
       if (!target) {
-        return fail(`helm parameter "${parameter}" of ${what} has no value`, entry);
+        return fail(
+          `helm parameter "${parameter}" of ${what} has no value`,
+          entry,
+        );
       }
     }
-    if (target.viaMerge && !shared) shared = `${targetPath} comes from a merge key (<<)`;
+    if (target.viaMerge && !shared)
+      shared = `${targetPath} comes from a merge key (<<)`;
     const version = scalarText(target.value);
     if (version === undefined || version === '') {
       return fail(
-        `${targetPath} of ${what} is ${describeNode(target.value)}, not a version`,
+        `${targetPath} of ${what} is ${describeNode(
+          target.value,
+        )}, not a version`,
         target.raw ?? target.key,
       );
     }

@@ -67,21 +67,38 @@ const locator = new ContainerImageLocator();
 
 describe('image references', () => {
   it('splits repository, tag and digest', () => {
-    expect(parseImageRef('nginx')).toEqual({ repository: 'nginx', digest: undefined });
-    expect(parseImageRef('nginx:1.27')).toEqual({ repository: 'nginx', tag: '1.27', digest: undefined });
-    expect(parseImageRef('localhost:5000/app')).toEqual({ repository: 'localhost:5000/app', digest: undefined });
+    expect(parseImageRef('nginx')).toEqual({
+      repository: 'nginx',
+      digest: undefined,
+    });
+    expect(parseImageRef('nginx:1.27')).toEqual({
+      repository: 'nginx',
+      tag: '1.27',
+      digest: undefined,
+    });
+    expect(parseImageRef('localhost:5000/app')).toEqual({
+      repository: 'localhost:5000/app',
+      digest: undefined,
+    });
     expect(parseImageRef(`localhost:5000/app:v1@${DIGEST}`)).toEqual({
       repository: 'localhost:5000/app',
       tag: 'v1',
       digest: DIGEST,
     });
-    expect(parseImageRef(`redis@${DIGEST}`)).toEqual({ repository: 'redis', digest: DIGEST });
+    expect(parseImageRef(`redis@${DIGEST}`)).toEqual({
+      repository: 'redis',
+      digest: DIGEST,
+    });
   });
 
   it('normalizes Docker Hub names', () => {
     expect(normalizeRepository('nginx')).toBe('docker.io/library/nginx');
-    expect(normalizeRepository('bitnami/redis')).toBe('docker.io/bitnami/redis');
-    expect(normalizeRepository('index.docker.io/bitnami/redis')).toBe('docker.io/bitnami/redis');
+    expect(normalizeRepository('bitnami/redis')).toBe(
+      'docker.io/bitnami/redis',
+    );
+    expect(normalizeRepository('index.docker.io/bitnami/redis')).toBe(
+      'docker.io/bitnami/redis',
+    );
     expect(normalizeRepository('ghcr.io/acme/ui')).toBe('ghcr.io/acme/ui');
     expect(normalizeRepository('localhost/ui')).toBe('localhost/ui');
   });
@@ -97,9 +114,15 @@ describe('ContainerImageLocator', () => {
   it('has type container-image and optional options', () => {
     expect(locator.type).toBe('container-image');
     expect(locator.validateOptions({})).toBeUndefined();
-    expect(locator.validateOptions({ container: 'ui', image: 'ghcr.io/acme/ui' })).toBeUndefined();
-    expect(locator.validateOptions({ container: '' })).toMatch(/^option "container" must be a non-empty string/);
-    expect(locator.validateOptions({ name: 'ui' })).toBe('unknown option "name" (expected: container, image)');
+    expect(
+      locator.validateOptions({ container: 'ui', image: 'ghcr.io/acme/ui' }),
+    ).toBeUndefined();
+    expect(locator.validateOptions({ container: '' })).toMatch(
+      /^option "container" must be a non-empty string/,
+    );
+    expect(locator.validateOptions({ name: 'ui' })).toBe(
+      'unknown option "name" (expected: container, image)',
+    );
   });
 
   describe('read', () => {
@@ -120,23 +143,37 @@ describe('ContainerImageLocator', () => {
     });
 
     it('finds a container by image repository, in later documents', () => {
-      expect(locator.read(MANIFESTS, FILE, { image: 'docker.io/library/redis' })).toEqual({
+      expect(
+        locator.read(MANIFESTS, FILE, { image: 'docker.io/library/redis' }),
+      ).toEqual({
         ok: true,
         version: DIGEST,
         line: lineOf(MANIFESTS, 'image: redis@'),
       });
-      expect(locator.read(MANIFESTS, FILE, { image: 'localhost:5000/metrics-exporter' })).toMatchObject({
+      expect(
+        locator.read(MANIFESTS, FILE, {
+          image: 'localhost:5000/metrics-exporter',
+        }),
+      ).toMatchObject({
         ok: true,
         version: '2.0',
       });
       expect(
-        locator.read(MANIFESTS, FILE, { container: 'metrics', image: 'localhost:5000/metrics-exporter' }),
+        locator.read(MANIFESTS, FILE, {
+          container: 'metrics',
+          image: 'localhost:5000/metrics-exporter',
+        }),
       ).toMatchObject({ ok: true, version: '2.0' });
     });
 
     it('reads DaemonSets', () => {
-      const ds = 'apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent}\nspec:\n  template:\n    spec:\n      containers:\n        - {name: agent, image: "datadog/agent:7.50.0"}\n';
-      expect(locator.read(ds, FILE, {})).toEqual({ ok: true, version: '7.50.0', line: 8 });
+      const ds =
+        'apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent}\nspec:\n  template:\n    spec:\n      containers:\n        - {name: agent, image: "datadog/agent:7.50.0"}\n';
+      expect(locator.read(ds, FILE, {})).toEqual({
+        ok: true,
+        version: '7.50.0',
+        line: 8,
+      });
     });
 
     it('says what it looked for and what it found', () => {
@@ -152,18 +189,29 @@ describe('ContainerImageLocator', () => {
           line: lineOf(MANIFESTS, '- name: ui'),
         },
       });
-      expect(locator.read(MANIFESTS, FILE, { container: 'ui', image: 'ghcr.io/acme/other' })).toMatchObject({
+      expect(
+        locator.read(MANIFESTS, FILE, {
+          container: 'ui',
+          image: 'ghcr.io/acme/other',
+        }),
+      ).toMatchObject({
         ok: false,
-        error: { message: expect.stringMatching(/^no container named "ui" with image "ghcr.io\/acme\/other" in the file \(found: /) },
+        error: {
+          message: expect.stringMatching(
+            /^no container named "ui" with image "ghcr.io\/acme\/other" in the file \(found: /,
+          ),
+        },
       });
     });
 
     it('reports a file without workloads', () => {
-      const content = '# just a service\napiVersion: v1\nkind: Service\nmetadata: {name: x}\n---\nkind: ConfigMap\n';
+      const content =
+        '# just a service\napiVersion: v1\nkind: Service\nmetadata: {name: x}\n---\nkind: ConfigMap\n';
       expect(locator.read(content, FILE, {})).toEqual({
         ok: false,
         error: {
-          message: 'no Deployment, StatefulSet or DaemonSet in the file (found kinds: "Service", "ConfigMap")',
+          message:
+            'no Deployment, StatefulSet or DaemonSet in the file (found kinds: "Service", "ConfigMap")',
           file: FILE,
           line: 2,
         },
@@ -171,11 +219,13 @@ describe('ContainerImageLocator', () => {
     });
 
     it('reports a workload without containers', () => {
-      const content = 'kind: Deployment\nmetadata: {name: x}\nspec:\n  template:\n    metadata: {}\n';
+      const content =
+        'kind: Deployment\nmetadata: {name: x}\nspec:\n  template:\n    metadata: {}\n';
       expect(locator.read(content, FILE, {})).toEqual({
         ok: false,
         error: {
-          message: 'no container in the file (found: Deployment "x" without spec.template.spec.containers)',
+          message:
+            'no container in the file (found: Deployment "x" without spec.template.spec.containers)',
           file: FILE,
           line: 5,
         },
@@ -183,11 +233,13 @@ describe('ContainerImageLocator', () => {
     });
 
     it('reports an image without a tag or digest', () => {
-      const content = 'kind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: nginx\n';
+      const content =
+        'kind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: nginx\n';
       expect(locator.read(content, FILE, {})).toEqual({
         ok: false,
         error: {
-          message: 'container "web" in Deployment "web" has image "nginx" without a tag or digest',
+          message:
+            'container "web" in Deployment "web" has image "nginx" without a tag or digest',
           file: FILE,
           line: 8,
         },
@@ -200,7 +252,8 @@ describe('ContainerImageLocator', () => {
       expect(locator.read(content, FILE, {})).toEqual({
         ok: false,
         error: {
-          message: 'invalid YAML: unresolved alias *ui (the anchor must be set before the alias)',
+          message:
+            'invalid YAML: unresolved alias *ui (the anchor must be set before the alias)',
           file: FILE,
           line: 8,
         },
@@ -208,11 +261,15 @@ describe('ContainerImageLocator', () => {
     });
 
     it('reports a syntax error in a later document with its line', () => {
-      const broken = MANIFESTS.replace('  serviceName: redis', '  serviceName: redis: broken');
+      const broken = MANIFESTS.replace(
+        '  serviceName: redis',
+        '  serviceName: redis: broken',
+      );
       expect(locator.read(broken, FILE, {})).toEqual({
         ok: false,
         error: {
-          message: 'invalid YAML: nested mappings are not allowed in compact mappings',
+          message:
+            'invalid YAML: nested mappings are not allowed in compact mappings',
           file: FILE,
           line: lineOf(MANIFESTS, 'serviceName'),
         },
@@ -222,45 +279,76 @@ describe('ContainerImageLocator', () => {
 
   describe('write', () => {
     it('replaces only the tag', () => {
-      expect(locator.write(MANIFESTS, FILE, { container: 'ui' }, '1.5.0')).toEqual({
+      expect(
+        locator.write(MANIFESTS, FILE, { container: 'ui' }, '1.5.0'),
+      ).toEqual({
         ok: true,
-        content: MANIFESTS.replace('guestbook-ui:1.4.2   #', 'guestbook-ui:1.5.0   #'),
+        content: MANIFESTS.replace(
+          'guestbook-ui:1.4.2   #',
+          'guestbook-ui:1.5.0   #',
+        ),
       });
     });
 
     it('keeps quotes and registry ports', () => {
-      expect(locator.write(MANIFESTS, FILE, { container: 'envoy' }, 'v1.32.0')).toEqual({
+      expect(
+        locator.write(MANIFESTS, FILE, { container: 'envoy' }, 'v1.32.0'),
+      ).toEqual({
         ok: true,
-        content: MANIFESTS.replace('"envoyproxy/envoy:v1.31.0"', '"envoyproxy/envoy:v1.32.0"'),
+        content: MANIFESTS.replace(
+          '"envoyproxy/envoy:v1.31.0"',
+          '"envoyproxy/envoy:v1.32.0"',
+        ),
       });
-      expect(locator.write(MANIFESTS, FILE, { container: 'metrics' }, '2.1')).toEqual({
+      expect(
+        locator.write(MANIFESTS, FILE, { container: 'metrics' }, '2.1'),
+      ).toEqual({
         ok: true,
-        content: MANIFESTS.replace("'localhost:5000/metrics-exporter:2.0'", "'localhost:5000/metrics-exporter:2.1'"),
+        content: MANIFESTS.replace(
+          "'localhost:5000/metrics-exporter:2.0'",
+          "'localhost:5000/metrics-exporter:2.1'",
+        ),
       });
     });
 
     it('writes digests after @ and tags after :', () => {
       const next = `sha256:${'fedcba9876543210'.repeat(4)}`;
-      expect(locator.write(MANIFESTS, FILE, { container: 'redis' }, next)).toEqual({
+      expect(
+        locator.write(MANIFESTS, FILE, { container: 'redis' }, next),
+      ).toEqual({
         ok: true,
         content: MANIFESTS.replace(`redis@${DIGEST}`, `redis@${next}`),
       });
-      expect(locator.write(MANIFESTS, FILE, { container: 'redis' }, '7.4.1')).toEqual({
+      expect(
+        locator.write(MANIFESTS, FILE, { container: 'redis' }, '7.4.1'),
+      ).toEqual({
         ok: true,
         content: MANIFESTS.replace(`redis@${DIGEST}`, 'redis:7.4.1'),
       });
-      expect(locator.write(MANIFESTS, FILE, { container: 'ui' }, next)).toEqual({
-        ok: true,
-        content: MANIFESTS.replace('guestbook-ui:1.4.2', `guestbook-ui@${next}`),
-      });
+      expect(locator.write(MANIFESTS, FILE, { container: 'ui' }, next)).toEqual(
+        {
+          ok: true,
+          content: MANIFESTS.replace(
+            'guestbook-ui:1.4.2',
+            `guestbook-ui@${next}`,
+          ),
+        },
+      );
     });
 
     it('drops a stale digest when a tag+digest image gets a new tag', () => {
       const content = `kind: Deployment\nmetadata: {name: ui}\nspec:\n  template:\n    spec:\n      containers:\n        - name: ui\n          image: ghcr.io/acme/ui:1.0@${DIGEST}\n`;
-      expect(locator.read(content, FILE, {})).toEqual({ ok: true, version: '1.0', line: 8 });
+      expect(locator.read(content, FILE, {})).toEqual({
+        ok: true,
+        version: '1.0',
+        line: 8,
+      });
       expect(locator.write(content, FILE, {}, '1.1')).toEqual({
         ok: true,
-        content: content.replace(`ghcr.io/acme/ui:1.0@${DIGEST}`, 'ghcr.io/acme/ui:1.1'),
+        content: content.replace(
+          `ghcr.io/acme/ui:1.0@${DIGEST}`,
+          'ghcr.io/acme/ui:1.1',
+        ),
       });
     });
 
@@ -273,17 +361,27 @@ describe('ContainerImageLocator', () => {
           file: FILE,
         },
       });
-      expect(locator.write(MANIFESTS, FILE, {}, 'v1:2')).toMatchObject({ ok: false });
+      expect(locator.write(MANIFESTS, FILE, {}, 'v1:2')).toMatchObject({
+        ok: false,
+      });
       expect(locator.write(MANIFESTS, FILE, {}, 'v1\n')).toMatchObject({
         ok: false,
-        error: { message: expect.stringMatching(/^refusing to write version "v1\\n": a version must be one token/) },
+        error: {
+          message: expect.stringMatching(
+            /^refusing to write version "v1\\n": a version must be one token/,
+          ),
+        },
       });
     });
 
     it('refuses a container shared through an alias', () => {
       const content =
         'kind: Deployment\nmetadata: {name: ui}\nspec:\n  template:\n    spec:\n      initContainers: [&ui {name: ui, image: "ghcr.io/acme/ui:1"}]\n      containers: [*ui]\n';
-      expect(locator.read(content, FILE, {})).toEqual({ ok: true, version: '1', line: 6 });
+      expect(locator.read(content, FILE, {})).toEqual({
+        ok: true,
+        version: '1',
+        line: 6,
+      });
       expect(locator.write(content, FILE, {}, '2')).toEqual({
         ok: false,
         error: {

@@ -1,10 +1,15 @@
 import { Alias, isMap, isSeq, Scalar, YAMLMap } from 'yaml';
-import type { LocatorOptions, LocatorReadResult, VersionLocator } from './types';
+import type {
+  LocatorOptions,
+  LocatorReadResult,
+  VersionLocator,
+} from './types';
 import {
   checkOptions,
   Located,
   lineOf,
   mapGet,
+  neverThrow,
   nonEmptyDocs,
   parseYamlFile,
   quoteList,
@@ -18,7 +23,10 @@ import {
 
 const OPTIONS = {
   container: { required: false, describe: 'the name of the container' },
-  image: { required: false, describe: 'the image repository to match, e.g. ghcr.io/acme/api' },
+  image: {
+    required: false,
+    describe: 'the image repository to match, e.g. ghcr.io/acme/api',
+  },
 };
 
 const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'];
@@ -39,7 +47,11 @@ export function parseImageRef(ref: string): ImageRef {
   const colon = rest.lastIndexOf(':');
   const slash = rest.lastIndexOf('/');
   if (colon > slash) {
-    return { repository: rest.slice(0, colon), tag: rest.slice(colon + 1), digest };
+    return {
+      repository: rest.slice(0, colon),
+      tag: rest.slice(colon + 1),
+      digest,
+    };
   }
   return { repository: rest, digest };
 }
@@ -49,11 +61,16 @@ export function normalizeRepository(repository: string): string {
   const parts = repository.split('/');
   const first = parts[0];
   const hasRegistry =
-    parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost');
+    parts.length > 1 &&
+    (first.includes('.') || first.includes(':') || first === 'localhost');
   if (hasRegistry) {
-    return first === 'index.docker.io' ? ['docker.io', ...parts.slice(1)].join('/') : repository;
+    return first === 'index.docker.io'
+      ? ['docker.io', ...parts.slice(1)].join('/')
+      : repository;
   }
-  return parts.length === 1 ? `docker.io/library/${repository}` : `docker.io/${repository}`;
+  return parts.length === 1
+    ? `docker.io/library/${repository}`
+    : `docker.io/${repository}`;
 }
 
 const TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -77,24 +94,39 @@ export class ContainerImageLocator implements VersionLocator {
     return checkOptions(options, OPTIONS);
   }
 
-  read(content: string, file: string, options: LocatorOptions): LocatorReadResult {
-    const found = this.locate(content, file, options);
-    if (!found.ok) return found;
-    const { version, line } = found.value.located;
-    return { ok: true, version, line };
+  read(
+    content: string,
+    file: string,
+    options: LocatorOptions,
+  ): LocatorReadResult {
+    return neverThrow(file, (): LocatorReadResult => {
+      const found = this.locate(content, file, options);
+      if (!found.ok) return found;
+      const { version, line } = found.value.located;
+      return { ok: true, version, line };
+    });
   }
 
-  write(content: string, file: string, options: LocatorOptions, version: string) {
-    return writeVersion(
-      content,
-      file,
-      version,
-      c => this.locate(c, file, options),
-      v =>
-        TAG_PATTERN.test(v) || isDigest(v)
-          ? undefined
-          : `refusing to write version ${JSON.stringify(v)}: it is neither an image tag ` +
-            `(letters, digits, "_", "." or "-") nor a digest (e.g. sha256:…)`,
+  write(
+    content: string,
+    file: string,
+    options: LocatorOptions,
+    version: string,
+  ) {
+    return neverThrow(file, () =>
+      writeVersion(
+        content,
+        file,
+        version,
+        c => this.locate(c, file, options),
+        v =>
+          TAG_PATTERN.test(v) || isDigest(v)
+            ? undefined
+            : `refusing to write version ${JSON.stringify(
+                v,
+              )}: it is neither an image tag ` +
+              `(letters, digits, "_", "." or "-") nor a digest (e.g. sha256:…)`,
+      ),
     );
   }
 
@@ -104,7 +136,11 @@ export class ContainerImageLocator implements VersionLocator {
     options: LocatorOptions,
   ): Result<{ yaml: YamlFile; located: Located }> {
     const bad = this.validateOptions(options);
-    if (bad) return { ok: false, error: { message: `invalid locator options: ${bad}`, file } };
+    if (bad)
+      return {
+        ok: false,
+        error: { message: `invalid locator options: ${bad}`, file },
+      };
     const wantName = options.container as string | undefined;
     const wantImage = options.image as string | undefined;
 
@@ -112,7 +148,7 @@ export class ContainerImageLocator implements VersionLocator {
     if (!parsed.ok) return parsed;
     const yaml = parsed.value;
     const fail = (message: string, node?: unknown) =>
-      ({ ok: false, error: sourceError(yaml, message, node) }) as const;
+      ({ ok: false, error: sourceError(yaml, message, node) } as const);
 
     const kinds: string[] = [];
     const seen: string[] = [];
@@ -128,7 +164,9 @@ export class ContainerImageLocator implements VersionLocator {
       workloads += 1;
       const metadata = mapGet(doc, root, 'metadata')?.value;
       const workloadName =
-        (isMap(metadata) && stringValue(mapGet(doc, metadata, 'name')?.value)) || '(unnamed)';
+        (isMap(metadata) &&
+          stringValue(mapGet(doc, metadata, 'name')?.value)) ||
+        '(unnamed)';
       const what = `${kind} "${workloadName}"`;
 
       // spec.template.spec.containers, following aliases.
@@ -163,15 +201,25 @@ export class ContainerImageLocator implements VersionLocator {
         if (wantImage !== undefined) {
           if (image === undefined) continue;
           const repo = parseImageRef(image).repository;
-          if (normalizeRepository(repo) !== normalizeRepository(wantImage)) continue;
+          if (normalizeRepository(repo) !== normalizeRepository(wantImage))
+            continue;
         }
-        return this.located(yaml, container, name, what, imageEntry, pathShared || item !== container);
+        return this.located(
+          yaml,
+          container,
+          name,
+          what,
+          imageEntry,
+          pathShared || item !== container,
+        );
       }
     }
 
     if (workloads === 0) {
       return fail(
-        `no Deployment, StatefulSet or DaemonSet in the file (found kinds: ${quoteList(kinds)})`,
+        `no Deployment, StatefulSet or DaemonSet in the file (found kinds: ${quoteList(
+          kinds,
+        )})`,
         nonEmptyDocs(yaml)[0]?.contents,
       );
     }
@@ -182,7 +230,9 @@ export class ContainerImageLocator implements VersionLocator {
       .filter(Boolean)
       .join(' ');
     return fail(
-      `no container${looked ? ` ${looked}` : ''} in the file (found: ${seen.length ? seen.join(', ') : 'none'})`,
+      `no container${looked ? ` ${looked}` : ''} in the file (found: ${
+        seen.length ? seen.join(', ') : 'none'
+      })`,
       closest,
     );
   }
@@ -196,10 +246,13 @@ export class ContainerImageLocator implements VersionLocator {
     containerShared: boolean,
   ): Result<{ yaml: YamlFile; located: Located }> {
     const fail = (message: string, node?: unknown) =>
-      ({ ok: false, error: sourceError(yaml, message, node) }) as const;
+      ({ ok: false, error: sourceError(yaml, message, node) } as const);
     const image = stringValue(imageEntry?.value);
     if (!imageEntry || image === undefined) {
-      return fail(`container "${name}" in ${what} has no image`, imageEntry?.value ?? container);
+      return fail(
+        `container "${name}" in ${what} has no image`,
+        imageEntry?.value ?? container,
+      );
     }
     const ref = parseImageRef(image);
     const version = ref.tag ?? ref.digest;

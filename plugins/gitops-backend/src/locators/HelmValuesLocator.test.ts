@@ -45,31 +45,53 @@ const tag = { path: 'image.tag' };
 
 describe('parseDotPath', () => {
   it('parses keys, indexes and quoted keys', () => {
-    expect(parseDotPath('image.tag')).toEqual([{ key: 'image' }, { key: 'tag' }]);
+    expect(parseDotPath('image.tag')).toEqual([
+      { key: 'image' },
+      { key: 'tag' },
+    ]);
     expect(parseDotPath('sidecars[1].image.tag')).toEqual([
       { key: 'sidecars' },
       { index: 1 },
       { key: 'image' },
       { key: 'tag' },
     ]);
-    expect(parseDotPath('a[0][2]')).toEqual([{ key: 'a' }, { index: 0 }, { index: 2 }]);
+    expect(parseDotPath('a[0][2]')).toEqual([
+      { key: 'a' },
+      { index: 0 },
+      { index: 2 },
+    ]);
     expect(parseDotPath('[3].tag')).toEqual([{ index: 3 }, { key: 'tag' }]);
-    expect(parseDotPath('global["image.tag"]')).toEqual([{ key: 'global' }, { key: 'image.tag' }]);
+    expect(parseDotPath('global["image.tag"]')).toEqual([
+      { key: 'global' },
+      { key: 'image.tag' },
+    ]);
   });
 
   it('explains bad paths', () => {
-    expect(parseDotPath('')).toBe('path "" is not a valid dot path: it is empty');
-    expect(parseDotPath('image..tag')).toBe('path "image..tag" is not a valid dot path: empty key at position 7');
-    expect(parseDotPath('image.')).toBe('path "image." is not a valid dot path: it ends with "."');
-    expect(parseDotPath('.image')).toBe('path ".image" is not a valid dot path: empty key at position 1');
+    expect(parseDotPath('')).toBe(
+      'path "" is not a valid dot path: it is empty',
+    );
+    expect(parseDotPath('image..tag')).toBe(
+      'path "image..tag" is not a valid dot path: empty key at position 7',
+    );
+    expect(parseDotPath('image.')).toBe(
+      'path "image." is not a valid dot path: it ends with "."',
+    );
+    expect(parseDotPath('.image')).toBe(
+      'path ".image" is not a valid dot path: empty key at position 1',
+    );
     expect(parseDotPath('images[x]')).toBe(
       'path "images[x]" is not a valid dot path: expected a list index or a quoted key inside [x]',
     );
-    expect(parseDotPath('images[0')).toBe('path "images[0" is not a valid dot path: unclosed "[" at position 7');
+    expect(parseDotPath('images[0')).toBe(
+      'path "images[0" is not a valid dot path: unclosed "[" at position 7',
+    );
     expect(parseDotPath('images[0]tag')).toBe(
       'path "images[0]tag" is not a valid dot path: expected "." or "[" at position 10',
     );
-    expect(parseDotPath('a]b')).toBe('path "a]b" is not a valid dot path: unexpected "]" at position 2');
+    expect(parseDotPath('a]b')).toBe(
+      'path "a]b" is not a valid dot path: unexpected "]" at position 2',
+    );
   });
 });
 
@@ -101,12 +123,16 @@ describe('HelmValuesLocator', () => {
     });
 
     it('reads list items and flow maps', () => {
-      expect(locator.read(VALUES, FILE, { path: 'sidecars[0].image.tag' })).toEqual({
+      expect(
+        locator.read(VALUES, FILE, { path: 'sidecars[0].image.tag' }),
+      ).toEqual({
         ok: true,
         version: 'v1.31.0',
         line: lineOf(VALUES, 'tag: v1.31.0'),
       });
-      expect(locator.read(VALUES, FILE, { path: 'sidecars[1].image.tag' })).toEqual({
+      expect(
+        locator.read(VALUES, FILE, { path: 'sidecars[1].image.tag' }),
+      ).toEqual({
         ok: true,
         version: 'v0.26.0',
         line: lineOf(VALUES, "tag: 'v0.26.0'"),
@@ -114,7 +140,9 @@ describe('HelmValuesLocator', () => {
     });
 
     it('keeps numbers as written', () => {
-      expect(locator.read(VALUES, FILE, { path: 'chart.version' })).toMatchObject({ ok: true, version: '1.10' });
+      expect(
+        locator.read(VALUES, FILE, { path: 'chart.version' }),
+      ).toMatchObject({ ok: true, version: '1.10' });
     });
 
     it('reads through a merge key and quoted keys', () => {
@@ -123,7 +151,9 @@ describe('HelmValuesLocator', () => {
         version: '2.3.1',
         line: lineOf(VALUES, 'tag: "2.3.1"'),
       });
-      expect(locator.read(VALUES, FILE, { path: 'global["image.tag"]' })).toMatchObject({
+      expect(
+        locator.read(VALUES, FILE, { path: 'global["image.tag"]' }),
+      ).toMatchObject({
         ok: true,
         version: '9.9.9',
       });
@@ -133,7 +163,8 @@ describe('HelmValuesLocator', () => {
       expect(locator.read(VALUES, FILE, { path: 'image.version' })).toEqual({
         ok: false,
         error: {
-          message: 'image has no key "version" (found: "repository", "tag", "pullPolicy")',
+          message:
+            'image has no key "version" (found: "repository", "tag", "pullPolicy")',
           file: FILE,
           line: lineOf(VALUES, 'image: &image'),
         },
@@ -150,9 +181,15 @@ describe('HelmValuesLocator', () => {
     });
 
     it('reports an index out of range', () => {
-      expect(locator.read(VALUES, FILE, { path: 'sidecars[5].image.tag' })).toEqual({
+      expect(
+        locator.read(VALUES, FILE, { path: 'sidecars[5].image.tag' }),
+      ).toEqual({
         ok: false,
-        error: { message: 'sidecars has 2 item(s), no index [5]', file: FILE, line: lineOf(VALUES, 'sidecars:') },
+        error: {
+          message: 'sidecars has 2 item(s), no index [5]',
+          file: FILE,
+          line: lineOf(VALUES, 'sidecars:'),
+        },
       });
     });
 
@@ -175,29 +212,50 @@ describe('HelmValuesLocator', () => {
       });
       expect(locator.read(VALUES, FILE, { path: 'image' })).toEqual({
         ok: false,
-        error: { message: 'image is a map, not a version', file: FILE, line: lineOf(VALUES, 'image: &image') },
+        error: {
+          message: 'image is a map, not a version',
+          file: FILE,
+          line: lineOf(VALUES, 'image: &image'),
+        },
       });
     });
 
     it('reports an empty value', () => {
       expect(locator.read('image:\n  tag:\n', FILE, tag)).toEqual({
         ok: false,
-        error: { message: 'image.tag is an empty value, not a version', file: FILE, line: 2 },
+        error: {
+          message: 'image.tag is an empty value, not a version',
+          file: FILE,
+          line: 2,
+        },
       });
     });
 
     it('reports an empty file', () => {
       expect(locator.read('', FILE, tag)).toEqual({
         ok: false,
-        error: { message: 'the values file is empty (looking for image.tag)', file: FILE, line: 1 },
+        error: {
+          message: 'the values file is empty (looking for image.tag)',
+          file: FILE,
+          line: 1,
+        },
       });
     });
 
     it('turns a YAML syntax error into an error with its line', () => {
       const broken = VALUES.replace('tag: "2.3.1"', 'tag: "2.3.1');
       const result = locator.read(broken, FILE, tag);
-      expect(result).toMatchObject({ ok: false, error: { message: expect.stringMatching(/^invalid YAML: /), file: FILE } });
-      const indent = VALUES.replace('  pullPolicy: IfNotPresent', ' pullPolicy: IfNotPresent');
+      expect(result).toMatchObject({
+        ok: false,
+        error: {
+          message: expect.stringMatching(/^invalid YAML: /),
+          file: FILE,
+        },
+      });
+      const indent = VALUES.replace(
+        '  pullPolicy: IfNotPresent',
+        ' pullPolicy: IfNotPresent',
+      );
       expect(locator.read(indent, FILE, tag)).toEqual({
         ok: false,
         error: {
@@ -213,41 +271,66 @@ describe('HelmValuesLocator', () => {
     it('keeps double quotes and the comment', () => {
       expect(locator.write(VALUES, FILE, tag, '2.4.0')).toEqual({
         ok: true,
-        content: VALUES.replace('tag: "2.3.1"          #', 'tag: "2.4.0"          #'),
+        content: VALUES.replace(
+          'tag: "2.3.1"          #',
+          'tag: "2.4.0"          #',
+        ),
       });
     });
 
     it('keeps plain values plain, and single quotes in flow maps', () => {
-      expect(locator.write(VALUES, FILE, { path: 'sidecars[0].image.tag' }, 'v1.32.1')).toEqual({
+      expect(
+        locator.write(
+          VALUES,
+          FILE,
+          { path: 'sidecars[0].image.tag' },
+          'v1.32.1',
+        ),
+      ).toEqual({
         ok: true,
         content: VALUES.replace('tag: v1.31.0', 'tag: v1.32.1'),
       });
-      expect(locator.write(VALUES, FILE, { path: 'sidecars[1].image.tag' }, 'v0.27.0')).toEqual({
+      expect(
+        locator.write(
+          VALUES,
+          FILE,
+          { path: 'sidecars[1].image.tag' },
+          'v0.27.0',
+        ),
+      ).toEqual({
         ok: true,
         content: VALUES.replace("tag: 'v0.26.0'}", "tag: 'v0.27.0'}"),
       });
     });
 
     it('quotes a plain number so that it stays a string', () => {
-      expect(locator.write(VALUES, FILE, { path: 'chart.version' }, '1.11')).toEqual({
+      expect(
+        locator.write(VALUES, FILE, { path: 'chart.version' }, '1.11'),
+      ).toEqual({
         ok: true,
         content: VALUES.replace('version: 1.10', 'version: "1.11"'),
       });
-      expect(locator.write(VALUES, FILE, { path: 'chart.version' }, '1.11.0')).toEqual({
+      expect(
+        locator.write(VALUES, FILE, { path: 'chart.version' }, '1.11.0'),
+      ).toEqual({
         ok: true,
         content: VALUES.replace('version: 1.10', 'version: 1.11.0'),
       });
     });
 
     it('writes into a key that holds dots', () => {
-      expect(locator.write(VALUES, FILE, { path: 'global["image.tag"]' }, '10.0.0')).toEqual({
+      expect(
+        locator.write(VALUES, FILE, { path: 'global["image.tag"]' }, '10.0.0'),
+      ).toEqual({
         ok: true,
         content: VALUES.replace('"image.tag": 9.9.9', '"image.tag": 10.0.0'),
       });
     });
 
     it('refuses a value reached through a merge key, which other maps share', () => {
-      expect(locator.write(VALUES, FILE, { path: 'worker.image.tag' }, '2.4.0')).toEqual({
+      expect(
+        locator.write(VALUES, FILE, { path: 'worker.image.tag' }, '2.4.0'),
+      ).toEqual({
         ok: false,
         error: {
           message:
@@ -259,23 +342,40 @@ describe('HelmValuesLocator', () => {
     });
 
     it('refuses a block scalar', () => {
-      expect(locator.write(VALUES, FILE, { path: 'notes' }, 'v2')).toMatchObject({
+      expect(
+        locator.write(VALUES, FILE, { path: 'notes' }, 'v2'),
+      ).toMatchObject({
         ok: false,
-        error: { message: expect.stringMatching(/block scalar/), line: lineOf(VALUES, 'notes:') },
+        error: {
+          message: expect.stringMatching(/block scalar/),
+          line: lineOf(VALUES, 'notes:'),
+        },
       });
     });
 
     it('refuses unsafe versions', () => {
-      for (const version of ['2.4.0\nimage: evil', '2.4.0 # x', '"2.4.0"', '{}', '[1]', 'a b']) {
+      for (const version of [
+        '2.4.0\nimage: evil',
+        '2.4.0 # x',
+        '"2.4.0"',
+        '{}',
+        '[1]',
+        'a b',
+      ]) {
         expect(locator.write(VALUES, FILE, tag, version)).toMatchObject({
           ok: false,
-          error: { message: expect.stringMatching(/^refusing to write version /), file: FILE },
+          error: {
+            message: expect.stringMatching(/^refusing to write version /),
+            file: FILE,
+          },
         });
       }
     });
 
     it('accepts build metadata and digests', () => {
-      expect(locator.write(VALUES, FILE, tag, '2.4.0+build.7')).toMatchObject({ ok: true });
+      expect(locator.write(VALUES, FILE, tag, '2.4.0+build.7')).toMatchObject({
+        ok: true,
+      });
       const digest = `sha256:${'ab'.repeat(32)}`;
       expect(locator.write(VALUES, FILE, tag, digest)).toEqual({
         ok: true,

@@ -1,11 +1,16 @@
 import { Alias, isMap, isSeq, Scalar } from 'yaml';
-import type { LocatorOptions, LocatorReadResult, VersionLocator } from './types';
+import type {
+  LocatorOptions,
+  LocatorReadResult,
+  VersionLocator,
+} from './types';
 import {
   checkOptions,
   describeNode,
   Located,
   lineOf,
   mapGet,
+  neverThrow,
   mapKeys,
   nonEmptyDocs,
   parseYamlFile,
@@ -19,7 +24,10 @@ import {
 } from './yamlSupport';
 
 const OPTIONS = {
-  path: { required: true, describe: 'dot path of the version, e.g. image.tag or images[0].tag' },
+  path: {
+    required: true,
+    describe: 'dot path of the version, e.g. image.tag or images[0].tag',
+  },
 };
 
 /** One step of a dot path: a map key or a list index. */
@@ -31,7 +39,8 @@ export type PathSegment = { key: string } | { index: number };
  */
 export function parseDotPath(path: string): PathSegment[] | string {
   const segments: PathSegment[] = [];
-  const bad = (why: string) => `path ${JSON.stringify(path)} is not a valid dot path: ${why}`;
+  const bad = (why: string) =>
+    `path ${JSON.stringify(path)} is not a valid dot path: ${why}`;
   let i = 0;
   // Whether the next thing must be a key (start of path, or after a dot).
   let expectKey = true;
@@ -59,7 +68,8 @@ export function parseDotPath(path: string): PathSegment[] | string {
       if (!expectKey) return bad(`expected "." or "[" at position ${i + 1}`);
       let end = i;
       while (end < path.length && path[end] !== '.' && path[end] !== '[') {
-        if (path[end] === ']') return bad(`unexpected "]" at position ${end + 1}`);
+        if (path[end] === ']')
+          return bad(`unexpected "]" at position ${end + 1}`);
         end += 1;
       }
       segments.push({ key: path.slice(i, end) });
@@ -93,15 +103,28 @@ export class HelmValuesLocator implements VersionLocator {
     return typeof parsed === 'string' ? `option "path": ${parsed}` : undefined;
   }
 
-  read(content: string, file: string, options: LocatorOptions): LocatorReadResult {
-    const found = this.locate(content, file, options);
-    if (!found.ok) return found;
-    const { version, line } = found.value.located;
-    return { ok: true, version, line };
+  read(
+    content: string,
+    file: string,
+    options: LocatorOptions,
+  ): LocatorReadResult {
+    return neverThrow(file, (): LocatorReadResult => {
+      const found = this.locate(content, file, options);
+      if (!found.ok) return found;
+      const { version, line } = found.value.located;
+      return { ok: true, version, line };
+    });
   }
 
-  write(content: string, file: string, options: LocatorOptions, version: string) {
-    return writeVersion(content, file, version, c => this.locate(c, file, options));
+  write(
+    content: string,
+    file: string,
+    options: LocatorOptions,
+    version: string,
+  ) {
+    return neverThrow(file, () =>
+      writeVersion(content, file, version, c => this.locate(c, file, options)),
+    );
   }
 
   private locate(
@@ -110,7 +133,11 @@ export class HelmValuesLocator implements VersionLocator {
     options: LocatorOptions,
   ): Result<{ yaml: YamlFile; located: Located }> {
     const bad = this.validateOptions(options);
-    if (bad) return { ok: false, error: { message: `invalid locator options: ${bad}`, file } };
+    if (bad)
+      return {
+        ok: false,
+        error: { message: `invalid locator options: ${bad}`, file },
+      };
     const segments = parseDotPath(options.path as string) as PathSegment[];
     const full = label(segments);
 
@@ -118,7 +145,7 @@ export class HelmValuesLocator implements VersionLocator {
     if (!parsed.ok) return parsed;
     const yaml = parsed.value;
     const fail = (message: string, node?: unknown) =>
-      ({ ok: false, error: sourceError(yaml, message, node) }) as const;
+      ({ ok: false, error: sourceError(yaml, message, node) } as const);
 
     // A values file is a single document; the first non-empty one is it.
     const doc = nonEmptyDocs(yaml)[0];
@@ -137,24 +164,38 @@ export class HelmValuesLocator implements VersionLocator {
       if (i > 0 && raw !== current && !shared) shared = `${here} is an alias`;
       if ('key' in seg) {
         if (!isMap(current)) {
-          return fail(`${here} is ${describeNode(current)}, not a map (looking for "${seg.key}")`, closest);
+          return fail(
+            `${here} is ${describeNode(current)}, not a map (looking for "${
+              seg.key
+            }")`,
+            closest,
+          );
         }
         const entry = mapGet(doc, current, seg.key);
         if (!entry) {
           return fail(
-            `${here} has no key "${seg.key}" (found: ${quoteList(mapKeys(doc, current))})`,
+            `${here} has no key "${seg.key}" (found: ${quoteList(
+              mapKeys(doc, current),
+            )})`,
             closest,
           );
         }
         if (entry.viaMerge && !shared) {
-          shared = `${label(segments.slice(0, i + 1))} comes from a merge key (<<)`;
+          shared = `${label(
+            segments.slice(0, i + 1),
+          )} comes from a merge key (<<)`;
         }
         raw = entry.raw;
         current = entry.value;
         closest = entry.key;
       } else {
         if (!isSeq(current)) {
-          return fail(`${here} is ${describeNode(current)}, not a list (looking for [${seg.index}])`, closest);
+          return fail(
+            `${here} is ${describeNode(current)}, not a list (looking for [${
+              seg.index
+            }])`,
+            closest,
+          );
         }
         if (seg.index >= current.items.length) {
           return fail(
@@ -169,7 +210,10 @@ export class HelmValuesLocator implements VersionLocator {
     }
     const version = scalarText(current);
     if (version === undefined || version === '') {
-      return fail(`${full} is ${describeNode(current)}, not a version`, closest);
+      return fail(
+        `${full} is ${describeNode(current)}, not a version`,
+        closest,
+      );
     }
     const located: Located = {
       node: raw as Scalar | Alias,

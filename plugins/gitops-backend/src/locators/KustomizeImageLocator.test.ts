@@ -51,8 +51,12 @@ describe('KustomizeImageLocator', () => {
       expect(locator.validateOptions({})).toBe(
         'option "image" is required: the images[].name to match',
       );
-      expect(locator.validateOptions({ image: '' })).toMatch(/^option "image" must be a non-empty string/);
-      expect(locator.validateOptions({ image: 3 })).toMatch(/^option "image" must be a non-empty string.*\(found: 3\)$/);
+      expect(locator.validateOptions({ image: '' })).toMatch(
+        /^option "image" must be a non-empty string/,
+      );
+      expect(locator.validateOptions({ image: 3 })).toMatch(
+        /^option "image" must be a non-empty string.*\(found: 3\)$/,
+      );
       expect(locator.validateOptions({ image: 'x', tag: 'y' })).toBe(
         'unknown option "tag" (expected: image)',
       );
@@ -74,14 +78,22 @@ describe('KustomizeImageLocator', () => {
         version: '1.27.0',
         line: lineOf(KUSTOMIZATION, 'newTag: "1.27.0"'),
       });
-      expect(locator.read(KUSTOMIZATION, FILE, { image: 'ghcr.io/acme/guestbook-worker' })).toMatchObject({
+      expect(
+        locator.read(KUSTOMIZATION, FILE, {
+          image: 'ghcr.io/acme/guestbook-worker',
+        }),
+      ).toMatchObject({
         ok: true,
         version: 'v0.9.0',
       });
     });
 
     it('reads the digest when there is no tag', () => {
-      expect(locator.read(KUSTOMIZATION, FILE, { image: 'ghcr.io/acme/guestbook-api' })).toEqual({
+      expect(
+        locator.read(KUSTOMIZATION, FILE, {
+          image: 'ghcr.io/acme/guestbook-api',
+        }),
+      ).toEqual({
         ok: true,
         version: DIGEST,
         line: lineOf(KUSTOMIZATION, 'digest:'),
@@ -90,16 +102,26 @@ describe('KustomizeImageLocator', () => {
 
     it('keeps numeric-looking tags as written', () => {
       const content = 'images:\n  - name: app\n    newTag: 1.10\n';
-      expect(locator.read(content, FILE, { image: 'app' })).toEqual({ ok: true, version: '1.10', line: 3 });
+      expect(locator.read(content, FILE, { image: 'app' })).toEqual({
+        ok: true,
+        version: '1.10',
+        line: 3,
+      });
     });
 
     it('follows an alias to the version', () => {
       const content = `versions:\n  ui: &ui v2.0.0\nimages:\n  - name: ui\n    newTag: *ui\n`;
-      expect(locator.read(content, FILE, { image: 'ui' })).toEqual({ ok: true, version: 'v2.0.0', line: 5 });
+      expect(locator.read(content, FILE, { image: 'ui' })).toEqual({
+        ok: true,
+        version: 'v2.0.0',
+        line: 5,
+      });
     });
 
     it('says which entry is missing and what it found, at the images list', () => {
-      expect(locator.read(KUSTOMIZATION, FILE, { image: 'ghcr.io/acme/other' })).toEqual({
+      expect(
+        locator.read(KUSTOMIZATION, FILE, { image: 'ghcr.io/acme/other' }),
+      ).toEqual({
         ok: false,
         error: {
           message:
@@ -115,7 +137,8 @@ describe('KustomizeImageLocator', () => {
       expect(locator.read(content, FILE, ui)).toEqual({
         ok: false,
         error: {
-          message: 'the kustomization has no images list (found keys: "resources", "namespace")',
+          message:
+            'the kustomization has no images list (found keys: "resources", "namespace")',
           file: FILE,
           line: 2,
         },
@@ -131,11 +154,13 @@ describe('KustomizeImageLocator', () => {
     });
 
     it('reports an entry with neither newTag nor digest', () => {
-      const content = 'images:\n  - name: nginx\n    newTag: "1"\n  - name: ghcr.io/acme/guestbook-ui\n    newName: ghcr.io/acme/ui\n';
+      const content =
+        'images:\n  - name: nginx\n    newTag: "1"\n  - name: ghcr.io/acme/guestbook-ui\n    newName: ghcr.io/acme/ui\n';
       expect(locator.read(content, FILE, ui)).toEqual({
         ok: false,
         error: {
-          message: 'images entry "ghcr.io/acme/guestbook-ui" has neither newTag nor digest (found keys: "name", "newName")',
+          message:
+            'images entry "ghcr.io/acme/guestbook-ui" has neither newTag nor digest (found keys: "name", "newName")',
           file: FILE,
           line: 4,
         },
@@ -143,11 +168,13 @@ describe('KustomizeImageLocator', () => {
     });
 
     it('reports an empty newTag', () => {
-      const content = 'images:\n  - name: ghcr.io/acme/guestbook-ui\n    newTag:\n';
+      const content =
+        'images:\n  - name: ghcr.io/acme/guestbook-ui\n    newTag:\n';
       expect(locator.read(content, FILE, ui)).toEqual({
         ok: false,
         error: {
-          message: 'images entry "ghcr.io/acme/guestbook-ui" has newTag set to an empty value, not a version',
+          message:
+            'images entry "ghcr.io/acme/guestbook-ui" has newTag set to an empty value, not a version',
           file: FILE,
           line: 3,
         },
@@ -158,14 +185,20 @@ describe('KustomizeImageLocator', () => {
       expect(locator.read('# nothing yet\n', FILE, ui)).toEqual({
         ok: false,
         error: {
-          message: 'the kustomization is empty (looking for images[].name "ghcr.io/acme/guestbook-ui")',
+          message:
+            'the kustomization is empty (looking for images[].name "ghcr.io/acme/guestbook-ui")',
           file: FILE,
           line: 1,
         },
       });
       expect(locator.read('\n- a\n- b\n', FILE, ui)).toEqual({
         ok: false,
-        error: { message: 'the kustomization is a list, not a map (looking for images)', file: FILE, line: 2 },
+        error: {
+          message:
+            'the kustomization is a list, not a map (looking for images)',
+          file: FILE,
+          line: 2,
+        },
       });
     });
 
@@ -177,7 +210,8 @@ describe('KustomizeImageLocator', () => {
       expect(locator.read(broken, FILE, ui)).toEqual({
         ok: false,
         error: {
-          message: 'invalid YAML: nested mappings are not allowed in compact mappings',
+          message:
+            'invalid YAML: nested mappings are not allowed in compact mappings',
           file: FILE,
           line: lineOf(KUSTOMIZATION, 'newName:'),
         },
@@ -190,10 +224,15 @@ describe('KustomizeImageLocator', () => {
     });
 
     it('reports a duplicate key as a syntax error at the duplicate', () => {
-      const content = 'images:\n  - name: ghcr.io/acme/guestbook-ui\n    newTag: v1\n    newTag: v2\n';
+      const content =
+        'images:\n  - name: ghcr.io/acme/guestbook-ui\n    newTag: v1\n    newTag: v2\n';
       expect(locator.read(content, FILE, ui)).toEqual({
         ok: false,
-        error: { message: 'invalid YAML: map keys must be unique', file: FILE, line: 4 },
+        error: {
+          message: 'invalid YAML: map keys must be unique',
+          file: FILE,
+          line: 4,
+        },
       });
     });
 
@@ -201,7 +240,8 @@ describe('KustomizeImageLocator', () => {
       expect(locator.read(KUSTOMIZATION, FILE, {})).toEqual({
         ok: false,
         error: {
-          message: 'invalid locator options: option "image" is required: the images[].name to match',
+          message:
+            'invalid locator options: option "image" is required: the images[].name to match',
           file: FILE,
         },
       });
@@ -212,17 +252,27 @@ describe('KustomizeImageLocator', () => {
     it('changes only the version bytes of a plain tag', () => {
       expect(locator.write(KUSTOMIZATION, FILE, ui, 'v1.5.0')).toEqual({
         ok: true,
-        content: KUSTOMIZATION.replace('newTag: v1.4.2 # bumped by CI', 'newTag: v1.5.0 # bumped by CI'),
+        content: KUSTOMIZATION.replace(
+          'newTag: v1.4.2 # bumped by CI',
+          'newTag: v1.5.0 # bumped by CI',
+        ),
       });
     });
 
     it('keeps double and single quotes', () => {
-      expect(locator.write(KUSTOMIZATION, FILE, { image: 'nginx' }, '1.28.1')).toEqual({
+      expect(
+        locator.write(KUSTOMIZATION, FILE, { image: 'nginx' }, '1.28.1'),
+      ).toEqual({
         ok: true,
         content: KUSTOMIZATION.replace('newTag: "1.27.0"', 'newTag: "1.28.1"'),
       });
       expect(
-        locator.write(KUSTOMIZATION, FILE, { image: 'ghcr.io/acme/guestbook-worker' }, 'v0.10.0'),
+        locator.write(
+          KUSTOMIZATION,
+          FILE,
+          { image: 'ghcr.io/acme/guestbook-worker' },
+          'v0.10.0',
+        ),
       ).toEqual({
         ok: true,
         content: KUSTOMIZATION.replace("newTag: 'v0.9.0'", "newTag: 'v0.10.0'"),
@@ -243,7 +293,14 @@ describe('KustomizeImageLocator', () => {
 
     it('writes a digest where the digest is', () => {
       const next = `sha256:${'fedcba9876543210'.repeat(4)}`;
-      expect(locator.write(KUSTOMIZATION, FILE, { image: 'ghcr.io/acme/guestbook-api' }, next)).toEqual({
+      expect(
+        locator.write(
+          KUSTOMIZATION,
+          FILE,
+          { image: 'ghcr.io/acme/guestbook-api' },
+          next,
+        ),
+      ).toEqual({
         ok: true,
         content: KUSTOMIZATION.replace(DIGEST, next),
       });
@@ -258,7 +315,8 @@ describe('KustomizeImageLocator', () => {
     });
 
     it('writes into a flow mapping', () => {
-      const content = 'images: [{name: ghcr.io/acme/guestbook-ui, newTag: v1}, {name: nginx, newTag: "1"}]\n';
+      const content =
+        'images: [{name: ghcr.io/acme/guestbook-ui, newTag: v1}, {name: nginx, newTag: "1"}]\n';
       expect(locator.write(content, FILE, ui, 'v2')).toEqual({
         ok: true,
         content: content.replace('newTag: v1}', 'newTag: v2}'),
@@ -274,7 +332,10 @@ describe('KustomizeImageLocator', () => {
     });
 
     it('returns the file unchanged when the version is already there', () => {
-      expect(locator.write(KUSTOMIZATION, FILE, ui, 'v1.4.2')).toEqual({ ok: true, content: KUSTOMIZATION });
+      expect(locator.write(KUSTOMIZATION, FILE, ui, 'v1.4.2')).toEqual({
+        ok: true,
+        content: KUSTOMIZATION,
+      });
     });
 
     it.each([
@@ -292,7 +353,9 @@ describe('KustomizeImageLocator', () => {
       expect(locator.write(KUSTOMIZATION, FILE, ui, version)).toEqual({
         ok: false,
         error: {
-          message: `refusing to write version ${JSON.stringify(version)}: a version must be one token of 1-128 letters, digits, ".", "_", "+", "@", ":", "/" or "-", starting with a letter or digit`,
+          message: `refusing to write version ${JSON.stringify(
+            version,
+          )}: a version must be one token of 1-128 letters, digits, ".", "_", "+", "@", ":", "/" or "-", starting with a letter or digit`,
           file: FILE,
         },
       });
@@ -325,9 +388,14 @@ describe('KustomizeImageLocator', () => {
     });
 
     it('passes read errors through', () => {
-      expect(locator.write(KUSTOMIZATION, FILE, { image: 'nope' }, 'v2')).toMatchObject({
+      expect(
+        locator.write(KUSTOMIZATION, FILE, { image: 'nope' }, 'v2'),
+      ).toMatchObject({
         ok: false,
-        error: { message: expect.stringMatching(/^images has no entry named "nope"/), file: FILE },
+        error: {
+          message: expect.stringMatching(/^images has no entry named "nope"/),
+          file: FILE,
+        },
       });
     });
   });

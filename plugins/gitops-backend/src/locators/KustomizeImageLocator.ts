@@ -1,11 +1,16 @@
 import { Alias, isMap, isSeq, Scalar, YAMLMap } from 'yaml';
-import type { LocatorOptions, LocatorReadResult, VersionLocator } from './types';
+import type {
+  LocatorOptions,
+  LocatorReadResult,
+  VersionLocator,
+} from './types';
 import {
   checkOptions,
   describeNode,
   Located,
   lineOf,
   mapGet,
+  neverThrow,
   mapKeys,
   nonEmptyDocs,
   parseYamlFile,
@@ -35,15 +40,28 @@ export class KustomizeImageLocator implements VersionLocator {
     return checkOptions(options, OPTIONS);
   }
 
-  read(content: string, file: string, options: LocatorOptions): LocatorReadResult {
-    const found = this.locate(content, file, options);
-    if (!found.ok) return found;
-    const { version, line } = found.value.located;
-    return { ok: true, version, line };
+  read(
+    content: string,
+    file: string,
+    options: LocatorOptions,
+  ): LocatorReadResult {
+    return neverThrow(file, (): LocatorReadResult => {
+      const found = this.locate(content, file, options);
+      if (!found.ok) return found;
+      const { version, line } = found.value.located;
+      return { ok: true, version, line };
+    });
   }
 
-  write(content: string, file: string, options: LocatorOptions, version: string) {
-    return writeVersion(content, file, version, c => this.locate(c, file, options));
+  write(
+    content: string,
+    file: string,
+    options: LocatorOptions,
+    version: string,
+  ) {
+    return neverThrow(file, () =>
+      writeVersion(content, file, version, c => this.locate(c, file, options)),
+    );
   }
 
   private locate(
@@ -52,31 +70,48 @@ export class KustomizeImageLocator implements VersionLocator {
     options: LocatorOptions,
   ): Result<{ yaml: YamlFile; located: Located }> {
     const bad = this.validateOptions(options);
-    if (bad) return { ok: false, error: { message: `invalid locator options: ${bad}`, file } };
+    if (bad)
+      return {
+        ok: false,
+        error: { message: `invalid locator options: ${bad}`, file },
+      };
     const image = options.image as string;
 
     const parsed = parseYamlFile(content, file);
     if (!parsed.ok) return parsed;
     const yaml = parsed.value;
     const fail = (message: string, node?: unknown) =>
-      ({ ok: false, error: sourceError(yaml, message, node) }) as const;
+      ({ ok: false, error: sourceError(yaml, message, node) } as const);
 
     // A kustomization is a single document; the first non-empty one is it.
     const doc = nonEmptyDocs(yaml)[0];
-    if (!doc) return fail(`the kustomization is empty (looking for images[].name "${image}")`);
+    if (!doc)
+      return fail(
+        `the kustomization is empty (looking for images[].name "${image}")`,
+      );
     const root = doc.contents;
     if (!isMap(root)) {
-      return fail(`the kustomization is ${describeNode(root)}, not a map (looking for images)`, root);
+      return fail(
+        `the kustomization is ${describeNode(
+          root,
+        )}, not a map (looking for images)`,
+        root,
+      );
     }
     const images = mapGet(doc, root, 'images');
     if (!images) {
       return fail(
-        `the kustomization has no images list (found keys: ${quoteList(mapKeys(doc, root))})`,
+        `the kustomization has no images list (found keys: ${quoteList(
+          mapKeys(doc, root),
+        )})`,
         root,
       );
     }
     if (!isSeq(images.value)) {
-      return fail(`images is ${describeNode(images.value)}, not a list`, images.value ?? images.key);
+      return fail(
+        `images is ${describeNode(images.value)}, not a list`,
+        images.value ?? images.key,
+      );
     }
     const names: string[] = [];
     let entry: YAMLMap | undefined;
@@ -94,7 +129,10 @@ export class KustomizeImageLocator implements VersionLocator {
       }
     }
     if (!entry) {
-      return fail(`images has no entry named "${image}" (found: ${quoteList(names)})`, images.key);
+      return fail(
+        `images has no entry named "${image}" (found: ${quoteList(names)})`,
+        images.key,
+      );
     }
     const newTag = mapGet(doc, entry, 'newTag');
     const digest = mapGet(doc, entry, 'digest');
@@ -102,14 +140,18 @@ export class KustomizeImageLocator implements VersionLocator {
     const chosen = newTag ?? digest;
     if (!chosen || !field) {
       return fail(
-        `images entry "${image}" has neither newTag nor digest (found keys: ${quoteList(mapKeys(doc, entry))})`,
+        `images entry "${image}" has neither newTag nor digest (found keys: ${quoteList(
+          mapKeys(doc, entry),
+        )})`,
         entry,
       );
     }
     const version = scalarText(chosen.value);
     if (version === undefined || version === '') {
       return fail(
-        `images entry "${image}" has ${field} set to ${describeNode(chosen.value)}, not a version`,
+        `images entry "${image}" has ${field} set to ${describeNode(
+          chosen.value,
+        )}, not a version`,
         chosen.value ?? chosen.key,
       );
     }

@@ -11,7 +11,9 @@ export class VersionLocatorRegistry {
   /** Adds a locator; a second locator with the same type is a programming error. */
   register(locator: VersionLocator): this {
     if (this.locators.has(locator.type)) {
-      throw new Error(`a version locator of type "${locator.type}" is already registered`);
+      throw new Error(
+        `a version locator of type "${locator.type}" is already registered`,
+      );
     }
     this.locators.set(locator.type, locator);
     return this;

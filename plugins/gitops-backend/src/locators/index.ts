@@ -1,4 +1,8 @@
-export type { LocatorOptions, LocatorReadResult, VersionLocator } from './types';
+export type {
+  LocatorOptions,
+  LocatorReadResult,
+  VersionLocator,
+} from './types';
 export { KustomizeImageLocator } from './KustomizeImageLocator';
 export { HelmValuesLocator, parseDotPath } from './HelmValuesLocator';
 export type { PathSegment } from './HelmValuesLocator';
@@ -10,5 +14,8 @@ export {
 } from './ContainerImageLocator';
 export type { ImageRef } from './ContainerImageLocator';
 export { ArgoCdApplicationLocator } from './ArgoCdApplicationLocator';
-export { VersionLocatorRegistry, createDefaultLocatorRegistry } from './VersionLocatorRegistry';
+export {
+  VersionLocatorRegistry,
+  createDefaultLocatorRegistry,
+} from './VersionLocatorRegistry';
 export { SAFE_VERSION_PATTERN, checkVersionToken } from './yamlSupport';

@@ -28,7 +28,9 @@ export interface YamlFile {
   lineCounter: LineCounter;
 }
 
-export type Result<T> = { ok: true; value: T } | { ok: false; error: SourceError };
+export type Result<T> =
+  | { ok: true; value: T }
+  | { ok: false; error: SourceError };
 
 /**
  * Parses every document of a file. The first syntax error (in file order)
@@ -43,7 +45,9 @@ export function parseYamlFile(content: string, file: string): Result<YamlFile> {
     prettyErrors: false,
     merge: true,
   });
-  const errors: { message: string; offset: number }[] = Array.from(docs).flatMap(doc =>
+  const errors: { message: string; offset: number }[] = Array.from(
+    docs,
+  ).flatMap(doc =>
     doc.errors.map(e => ({ message: e.message, offset: e.pos[0] })),
   );
   // The parser accepts `*name` without a matching `&name` before it; every
@@ -76,7 +80,9 @@ export function parseYamlFile(content: string, file: string): Result<YamlFile> {
 
 /** Documents that hold something (skips empty `---` sections). */
 export function nonEmptyDocs(yaml: YamlFile): Document.Parsed[] {
-  return yaml.docs.filter(doc => doc.contents !== null && doc.contents !== undefined);
+  return yaml.docs.filter(
+    doc => doc.contents !== null && doc.contents !== undefined,
+  );
 }
 
 export function lowerFirst(s: string): string {
@@ -100,8 +106,16 @@ export function docLine(yaml: YamlFile, doc: Document.Parsed): number {
   return lineOf(yaml, { range: doc.range });
 }
 
-export function sourceError(yaml: YamlFile, message: string, node?: unknown): SourceError {
-  return { message, file: yaml.file, line: lineOf(yaml, node as Node | undefined) };
+export function sourceError(
+  yaml: YamlFile,
+  message: string,
+  node?: unknown,
+): SourceError {
+  return {
+    message,
+    file: yaml.file,
+    line: lineOf(yaml, node as Node | undefined),
+  };
 }
 
 /** "a map", "a list", "a number", … for messages. */
@@ -123,13 +137,16 @@ export function describeNode(node: unknown): string {
 
 /** `"a", "b"` or `none`, for the `(found: …)` part of messages. */
 export function quoteList(values: string[]): string {
-  return values.length > 0 ? values.map(v => JSON.stringify(v)).join(', ') : 'none';
+  return values.length > 0
+    ? values.map(v => JSON.stringify(v)).join(', ')
+    : 'none';
 }
 
 function isMergeKey(key: unknown): boolean {
   return (
     isScalar(key) &&
-    (typeof key.value === 'symbol' || (key.value === '<<' && key.type === 'PLAIN'))
+    (typeof key.value === 'symbol' ||
+      (key.value === '<<' && key.type === 'PLAIN'))
   );
 }
 
@@ -161,12 +178,17 @@ function keyName(key: unknown): string | undefined {
   if (!isScalar(key)) return undefined;
   const v = key.value;
   if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(key.source ?? v);
+  if (typeof v === 'number' || typeof v === 'boolean')
+    return String(key.source ?? v);
   return undefined;
 }
 
 /** Entries of a map in order, own keys first, then merged (`<<`) keys. */
-export function mapEntries(doc: Document.Parsed, map: YAMLMap, depth = 0): MapEntry[] {
+export function mapEntries(
+  doc: Document.Parsed,
+  map: YAMLMap,
+  depth = 0,
+): MapEntry[] {
   const entries: MapEntry[] = [];
   const seen = new Set<string>();
   for (const pair of map.items) {
@@ -222,7 +244,11 @@ export function scalarText(node: unknown): string | undefined {
   const v = node.value;
   if (v === null || v === undefined) return undefined;
   if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') {
+  if (
+    typeof v === 'number' ||
+    typeof v === 'bigint' ||
+    typeof v === 'boolean'
+  ) {
     return typeof node.source === 'string' ? node.source : String(v);
   }
   return undefined;
@@ -230,7 +256,9 @@ export function scalarText(node: unknown): string | undefined {
 
 /** A string-valued scalar's text (no numbers or booleans), or undefined. */
 export function stringValue(node: unknown): string | undefined {
-  return isScalar(node) && typeof node.value === 'string' ? node.value : undefined;
+  return isScalar(node) && typeof node.value === 'string'
+    ? node.value
+    : undefined;
 }
 
 // ---------------------------------------------------------------------------
@@ -245,8 +273,15 @@ export type OptionSpec = Record<
  * Checks locator options against a small spec: known keys only, non-empty
  * strings, optional enumerations. Returns a message naming the bad key.
  */
-export function checkOptions(options: LocatorOptions, spec: OptionSpec): string | undefined {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+export function checkOptions(
+  options: LocatorOptions,
+  spec: OptionSpec,
+): string | undefined {
+  if (
+    options === null ||
+    typeof options !== 'object' ||
+    Array.isArray(options)
+  ) {
     return 'options must be a map';
   }
   const known = Object.keys(spec);
@@ -262,10 +297,14 @@ export function checkOptions(options: LocatorOptions, spec: OptionSpec): string 
       continue;
     }
     if (typeof value !== 'string' || value.trim() === '') {
-      return `option "${key}" must be a non-empty string: ${rule.describe} (found: ${JSON.stringify(value)})`;
+      return `option "${key}" must be a non-empty string: ${
+        rule.describe
+      } (found: ${JSON.stringify(value)})`;
     }
     if (rule.values && !rule.values.includes(value)) {
-      return `option "${key}" must be one of ${quoteList(rule.values)} (found: ${JSON.stringify(value)})`;
+      return `option "${key}" must be one of ${quoteList(
+        rule.values,
+      )} (found: ${JSON.stringify(value)})`;
     }
   }
   return undefined;
@@ -283,7 +322,9 @@ export function checkVersionToken(version: unknown): string | undefined {
   }
   if (SAFE_VERSION_PATTERN.test(version)) return undefined;
   return (
-    `refusing to write version ${JSON.stringify(version)}: a version must be one token of ` +
+    `refusing to write version ${JSON.stringify(
+      version,
+    )}: a version must be one token of ` +
     `1-128 letters, digits, ".", "_", "+", "@", ":", "/" or "-", starting with a letter or digit`
   );
 }
@@ -337,7 +378,13 @@ export function spliceScalar(
   const range = node.range;
   const where = { file: yaml.file, line: lineOf(yaml, node) };
   if (!range) {
-    return { ok: false, error: { message: 'the version node has no position in the file', ...where } };
+    return {
+      ok: false,
+      error: {
+        message: 'the version node has no position in the file',
+        ...where,
+      },
+    };
   }
   const [start, end] = range;
   const written = content.slice(start, end);
@@ -352,21 +399,33 @@ export function spliceScalar(
     text = needsQuotes(newValue) ? `"${newValue}"` : newValue;
   } else if (node.type === Scalar.QUOTE_DOUBLE) {
     if (written !== `"${node.value}"`) {
-      return refuseStyle(where, 'a double-quoted scalar with escapes or line breaks');
+      return refuseStyle(
+        where,
+        'a double-quoted scalar with escapes or line breaks',
+      );
     }
     text = `"${newValue}"`;
   } else if (node.type === Scalar.QUOTE_SINGLE) {
     if (written !== `'${node.value}'`) {
-      return refuseStyle(where, "a single-quoted scalar with '' escapes or line breaks");
+      return refuseStyle(
+        where,
+        "a single-quoted scalar with '' escapes or line breaks",
+      );
     }
     text = `'${newValue}'`;
   } else {
     return refuseStyle(where, 'a block scalar (| or >)');
   }
-  return { ok: true, value: content.slice(0, start) + text + content.slice(end) };
+  return {
+    ok: true,
+    value: content.slice(0, start) + text + content.slice(end),
+  };
 }
 
-function refuseStyle(where: { file: string; line: number }, what: string): Result<string> {
+function refuseStyle(
+  where: { file: string; line: number },
+  what: string,
+): Result<string> {
   return {
     ok: false,
     error: {
@@ -413,11 +472,35 @@ export function writeVersion(
     return {
       ok: false,
       error: {
-        message: `writing version ${JSON.stringify(version)} would not read back as written`,
+        message: `writing version ${JSON.stringify(
+          version,
+        )} would not read back as written`,
         file,
         line: located.line,
       },
     };
   }
   return { ok: true, content: spliced.value };
+}
+
+/**
+ * Runs a locator step so that it never throws: `read` and `write` promise
+ * an error result for any file, including ones that trip a parser bug.
+ */
+export function neverThrow<T extends { ok: boolean }>(
+  file: string,
+  run: () => T,
+): T | { ok: false; error: SourceError } {
+  try {
+    return run();
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    return {
+      ok: false,
+      error: {
+        message: `internal error while reading the file: ${message}`,
+        file,
+      },
+    };
+  }
 }

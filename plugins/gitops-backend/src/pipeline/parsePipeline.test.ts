@@ -11,7 +11,8 @@ function lineOf(text: string, needle: string): number {
 
 /** Replaces one exact, unique fragment of the fixture (fails loudly otherwise). */
 function edit(text: string, from: string, to: string): string {
-  if (text.split(from).length !== 2) throw new Error(`fragment not unique: ${from}`);
+  if (text.split(from).length !== 2)
+    throw new Error(`fragment not unique: ${from}`);
   return text.replace(from, to);
 }
 
@@ -120,41 +121,104 @@ const DEFINITION = {
     { name: 'prod', environments: ['prod-us', 'prod-eu'] },
   ],
   environments: [
-    { name: 'dev', stage: 'dev', stageIndex: 0, cluster: 'dev-cluster', namespace: 'guestbook-dev', url: 'https://dev.guestbook.example.com' },
-    { name: 'qa', stage: 'qa', stageIndex: 1, cluster: 'dev-cluster', namespace: 'guestbook-qa' },
-    { name: 'staging', stage: 'staging', stageIndex: 2, cluster: 'staging-cluster', namespace: 'guestbook', url: 'http://staging.guestbook.internal:8080/' },
-    { name: 'prod-us', stage: 'prod', stageIndex: 3, cluster: 'prod-us-cluster', namespace: 'guestbook', url: 'https://us.guestbook.example.com' },
-    { name: 'prod-eu', stage: 'prod', stageIndex: 3, cluster: 'prod-eu-cluster', namespace: 'guestbook', url: 'https://eu.guestbook.example.com' },
+    {
+      name: 'dev',
+      stage: 'dev',
+      stageIndex: 0,
+      cluster: 'dev-cluster',
+      namespace: 'guestbook-dev',
+      url: 'https://dev.guestbook.example.com',
+    },
+    {
+      name: 'qa',
+      stage: 'qa',
+      stageIndex: 1,
+      cluster: 'dev-cluster',
+      namespace: 'guestbook-qa',
+    },
+    {
+      name: 'staging',
+      stage: 'staging',
+      stageIndex: 2,
+      cluster: 'staging-cluster',
+      namespace: 'guestbook',
+      url: 'http://staging.guestbook.internal:8080/',
+    },
+    {
+      name: 'prod-us',
+      stage: 'prod',
+      stageIndex: 3,
+      cluster: 'prod-us-cluster',
+      namespace: 'guestbook',
+      url: 'https://us.guestbook.example.com',
+    },
+    {
+      name: 'prod-eu',
+      stage: 'prod',
+      stageIndex: 3,
+      cluster: 'prod-eu-cluster',
+      namespace: 'guestbook',
+      url: 'https://eu.guestbook.example.com',
+    },
   ],
 };
 
 /** Expects a file error: no definition, no services, the error with its line. */
-function expectFileError(content: string, message: string | RegExp, line: number) {
+function expectFileError(
+  content: string,
+  message: string | RegExp,
+  line: number,
+) {
   const result = parse(content);
   expect(result).toEqual({
     definition: null,
     services: {},
     environmentErrors: {},
-    fileError: { message: typeof message === 'string' ? message : expect.stringMatching(message), file: FILE, line },
+    fileError: {
+      message:
+        typeof message === 'string' ? message : expect.stringMatching(message),
+      file: FILE,
+      line,
+    },
   });
 }
 
 describe('parsePipeline', () => {
   it('parses a realistic pipeline: stages, environments, services, defaults and overrides', () => {
     const ui = (env: string, dir = env) =>
-      spec('guestbook-ui', env, `apps/guestbook-ui/overlays/${dir}/kustomization.yaml`, 'kustomize-image', {
-        image: 'ghcr.io/acme/guestbook-ui',
-      });
+      spec(
+        'guestbook-ui',
+        env,
+        `apps/guestbook-ui/overlays/${dir}/kustomization.yaml`,
+        'kustomize-image',
+        {
+          image: 'ghcr.io/acme/guestbook-ui',
+        },
+      );
     const api = (env: string) =>
-      spec('guestbook-api', env, `charts/guestbook-api/values-${env}.yaml`, 'helm-values', { path: 'image.tag' });
+      spec(
+        'guestbook-api',
+        env,
+        `charts/guestbook-api/values-${env}.yaml`,
+        'helm-values',
+        { path: 'image.tag' },
+      );
     const redis = (env: string) =>
-      spec('redis', env, `infra/redis/${env}.yml`, 'container-image', { container: 'redis' });
-    const worker = (env: string, application: string) =>
-      spec('guestbook-worker', env, `argocd/${env}/worker.yaml`, 'argocd-application', {
-        field: 'helm-parameter',
-        parameter: 'image.tag',
-        application,
+      spec('redis', env, `infra/redis/${env}.yml`, 'container-image', {
+        container: 'redis',
       });
+    const worker = (env: string, application: string) =>
+      spec(
+        'guestbook-worker',
+        env,
+        `argocd/${env}/worker.yaml`,
+        'argocd-application',
+        {
+          field: 'helm-parameter',
+          parameter: 'image.tag',
+          application,
+        },
+      );
 
     expect(parse(PIPELINE)).toEqual<ParsedPipeline>({
       definition: DEFINITION,
@@ -213,7 +277,11 @@ spec:
         lineOf(PIPELINE, '- name: qa'),
       );
       expectFileError(
-        edit(PIPELINE, '      environments: [prod-us, prod-eu]', '      environments: [prod-us, prod-eu'),
+        edit(
+          PIPELINE,
+          '      environments: [prod-us, prod-eu]',
+          '      environments: [prod-us, prod-eu',
+        ),
         /^invalid YAML: /,
         lineOf(PIPELINE, '  environments:\n    dev:'),
       );
@@ -221,7 +289,11 @@ spec:
 
     it('reports a duplicate key and an unresolved alias as YAML errors', () => {
       expectFileError(
-        edit(PIPELINE, '      namespace: guestbook-qa\n', '      namespace: guestbook-qa\n      namespace: qa\n'),
+        edit(
+          PIPELINE,
+          '      namespace: guestbook-qa\n',
+          '      namespace: guestbook-qa\n      namespace: qa\n',
+        ),
         'invalid YAML: map keys must be unique',
         lineOf(PIPELINE, '      namespace: guestbook-qa') + 1,
       );
@@ -234,7 +306,11 @@ spec:
 
     it('requires apiVersion gitops2.io/v1alpha1 and kind Pipeline', () => {
       expectFileError(
-        edit(PIPELINE, 'apiVersion: gitops2.io/v1alpha1', 'apiVersion: gitops2.io/v1'),
+        edit(
+          PIPELINE,
+          'apiVersion: gitops2.io/v1alpha1',
+          'apiVersion: gitops2.io/v1',
+        ),
         'apiVersion must be "gitops2.io/v1alpha1" (found: "gitops2.io/v1")',
         2,
       );
@@ -243,15 +319,35 @@ spec:
         'apiVersion is missing (expected "gitops2.io/v1alpha1")',
         2,
       );
-      expectFileError(edit(PIPELINE, 'kind: Pipeline', 'kind: Kustomization'), 'kind must be "Pipeline" (found: "Kustomization")', 3);
-      expectFileError(edit(PIPELINE, 'kind: Pipeline', 'kind: [Pipeline]'), 'kind must be "Pipeline" (found: a list)', 3);
+      expectFileError(
+        edit(PIPELINE, 'kind: Pipeline', 'kind: Kustomization'),
+        'kind must be "Pipeline" (found: "Kustomization")',
+        3,
+      );
+      expectFileError(
+        edit(PIPELINE, 'kind: Pipeline', 'kind: [Pipeline]'),
+        'kind must be "Pipeline" (found: a list)',
+        3,
+      );
     });
 
     it('refuses empty files, several documents and non-map documents', () => {
-      expectFileError('# nothing yet\n', 'the pipeline file is empty (expected apiVersion: gitops2.io/v1alpha1, kind: Pipeline)', 1);
+      expectFileError(
+        '# nothing yet\n',
+        'the pipeline file is empty (expected apiVersion: gitops2.io/v1alpha1, kind: Pipeline)',
+        1,
+      );
       // PIPELINE ends with a newline, so the `---` is on the line after its last one.
-      expectFileError(`${PIPELINE}---\nkind: Other\n`, 'the pipeline file holds 2 YAML documents; expected exactly one', PIPELINE.split('\n').length);
-      expectFileError('# list\n- a\n- b\n', 'the pipeline file must be a map with apiVersion, kind, metadata and spec (found a list)', 2);
+      expectFileError(
+        `${PIPELINE}---\nkind: Other\n`,
+        'the pipeline file holds 2 YAML documents; expected exactly one',
+        PIPELINE.split('\n').length,
+      );
+      expectFileError(
+        '# list\n- a\n- b\n',
+        'the pipeline file must be a map with apiVersion, kind, metadata and spec (found a list)',
+        2,
+      );
     });
 
     it('refuses unknown keys at the top level and in spec', () => {
@@ -269,7 +365,11 @@ spec:
 
     it('requires metadata.name', () => {
       expectFileError(
-        edit(PIPELINE, '  name: guestbook              # shown in the UI\n', ''),
+        edit(
+          PIPELINE,
+          '  name: guestbook              # shown in the UI\n',
+          '',
+        ),
         'metadata.name is missing (the pipeline name shown in the UI)',
         lineOf(PIPELINE, 'metadata:'),
       );
@@ -281,16 +381,41 @@ spec:
     });
 
     it('requires at least one stage, each with a valid unique name and environments', () => {
-      const stages = PIPELINE.slice(PIPELINE.indexOf('  stages:'), PIPELINE.indexOf('\n  environments:\n') + 1);
+      const stages = PIPELINE.slice(
+        PIPELINE.indexOf('  stages:'),
+        PIPELINE.indexOf('\n  environments:\n') + 1,
+      );
       const withStages = (s: string) => edit(PIPELINE, stages, s);
       const line = lineOf(PIPELINE, '  stages:');
-      expectFileError(withStages(''), 'spec.stages is missing: list the promotion stages in order', lineOf(PIPELINE, 'spec:'));
-      expectFileError(withStages('  stages: []\n'), 'spec.stages is empty: a pipeline needs at least one stage', line);
-      expectFileError(withStages('  stages: {dev: [dev]}\n'), 'spec.stages must be a list (found a map)', line);
-      expectFileError(withStages('  stages:\n    - dev\n'), 'spec.stages[0] must be a map with name and environments (found a string)', line + 1);
-      expectFileError(withStages('  stages:\n    - environments: [dev]\n'), 'spec.stages[0] has no name', line + 1);
       expectFileError(
-        withStages('  stages:\n    - name: dev\n      environments: [dev]\n      gate: manual\n'),
+        withStages(''),
+        'spec.stages is missing: list the promotion stages in order',
+        lineOf(PIPELINE, 'spec:'),
+      );
+      expectFileError(
+        withStages('  stages: []\n'),
+        'spec.stages is empty: a pipeline needs at least one stage',
+        line,
+      );
+      expectFileError(
+        withStages('  stages: {dev: [dev]}\n'),
+        'spec.stages must be a list (found a map)',
+        line,
+      );
+      expectFileError(
+        withStages('  stages:\n    - dev\n'),
+        'spec.stages[0] must be a map with name and environments (found a string)',
+        line + 1,
+      );
+      expectFileError(
+        withStages('  stages:\n    - environments: [dev]\n'),
+        'spec.stages[0] has no name',
+        line + 1,
+      );
+      expectFileError(
+        withStages(
+          '  stages:\n    - name: dev\n      environments: [dev]\n      gate: manual\n',
+        ),
         'unknown key "gate" in spec.stages[0] (expected: name, environments)',
         line + 3,
       );
@@ -300,21 +425,36 @@ spec:
         line + 1,
       );
       expectFileError(
-        withStages('  stages:\n    - name: dev\n      environments: [dev]\n    - name: dev\n      environments: [qa]\n'),
+        withStages(
+          '  stages:\n    - name: dev\n      environments: [dev]\n    - name: dev\n      environments: [qa]\n',
+        ),
         'stage "dev" is defined twice (first at line 11)',
         line + 3,
       );
-      expectFileError(withStages('  stages:\n    - name: dev\n      environments: []\n'), 'stage "dev" has no environments: a stage needs at least one', line + 2);
-      expectFileError(withStages('  stages:\n    - name: dev\n'), 'stage "dev" has no environments: a stage needs at least one', line + 1);
       expectFileError(
-        withStages('  stages:\n    - name: dev\n      environments: [dev, "dev env"]\n'),
+        withStages('  stages:\n    - name: dev\n      environments: []\n'),
+        'stage "dev" has no environments: a stage needs at least one',
+        line + 2,
+      );
+      expectFileError(
+        withStages('  stages:\n    - name: dev\n'),
+        'stage "dev" has no environments: a stage needs at least one',
+        line + 1,
+      );
+      expectFileError(
+        withStages(
+          '  stages:\n    - name: dev\n      environments: [dev, "dev env"]\n',
+        ),
         'environment name "dev env" in stage "dev" must be 1-63 letters, digits, ".", "_" or "-", starting and ending with a letter or digit',
         line + 2,
       );
     });
 
     it('requires spec.environments to be a map', () => {
-      const envs = PIPELINE.slice(PIPELINE.indexOf('  environments:\n    dev:'), PIPELINE.indexOf('  services:'));
+      const envs = PIPELINE.slice(
+        PIPELINE.indexOf('  environments:\n    dev:'),
+        PIPELINE.indexOf('  services:'),
+      );
       expectFileError(
         edit(PIPELINE, envs, ''),
         "spec.environments is missing: give each environment's cluster, namespace and url",
@@ -344,23 +484,44 @@ spec:
 
   describe('environment errors (only that environment)', () => {
     /** Parses, expects exactly these environment errors, and the others fine. */
-    function expectEnvError(content: string, env: string, message: string, line: number) {
+    function expectEnvError(
+      content: string,
+      env: string,
+      message: string,
+      line: number,
+    ) {
       const result = parse(content);
       expect(result.fileError).toBeNull();
-      expect(result.environmentErrors).toEqual({ [env]: { message, file: FILE, line } });
+      expect(result.environmentErrors).toEqual({
+        [env]: { message, file: FILE, line },
+      });
       // Services are still resolved everywhere, so that their history survives the error.
       for (const other of ENVS) {
-        expect(result.services.redis[other]).toMatchObject({ environment: other });
+        expect(result.services.redis[other]).toMatchObject({
+          environment: other,
+        });
       }
       return result;
     }
 
     it('refuses a url that is not http(s)', () => {
-      for (const url of ['javascript:alert(1)', 'ftp://dev.example.com', 'not a url', 'data:text/html,hi', 'https://']) {
+      for (const url of [
+        'javascript:alert(1)',
+        'ftp://dev.example.com',
+        'not a url',
+        'data:text/html,hi',
+        'https://',
+      ]) {
         expectEnvError(
-          edit(PIPELINE, 'url: https://dev.guestbook.example.com', `url: "${url}"`),
+          edit(
+            PIPELINE,
+            'url: https://dev.guestbook.example.com',
+            `url: "${url}"`,
+          ),
           'dev',
-          `url of environment "dev" must be an http(s) URL (found: ${JSON.stringify(url)})`,
+          `url of environment "dev" must be an http(s) URL (found: ${JSON.stringify(
+            url,
+          )})`,
           lineOf(PIPELINE, 'url: https://dev.guestbook.example.com'),
         );
       }
@@ -368,14 +529,24 @@ spec:
 
     it('keeps a broken environment in its stage, without details, so that the UI can show its error', () => {
       const result = expectEnvError(
-        edit(PIPELINE, 'url: https://dev.guestbook.example.com', 'url: javascript:alert(1)'),
+        edit(
+          PIPELINE,
+          'url: https://dev.guestbook.example.com',
+          'url: javascript:alert(1)',
+        ),
         'dev',
         'url of environment "dev" must be an http(s) URL (found: "javascript:alert(1)")',
         lineOf(PIPELINE, 'url: https://dev.guestbook.example.com'),
       );
       expect(result.definition?.stages).toEqual(DEFINITION.stages);
-      expect(result.definition?.environments[0]).toEqual({ name: 'dev', stage: 'dev', stageIndex: 0 });
-      expect(result.definition?.environments.slice(1)).toEqual(DEFINITION.environments.slice(1));
+      expect(result.definition?.environments[0]).toEqual({
+        name: 'dev',
+        stage: 'dev',
+        stageIndex: 0,
+      });
+      expect(result.definition?.environments.slice(1)).toEqual(
+        DEFINITION.environments.slice(1),
+      );
       expect(Object.keys(result.services['guestbook-ui'])).toEqual(ENVS);
     });
 
@@ -399,7 +570,11 @@ spec:
         lineOf(PIPELINE, 'cluster: staging-cluster'),
       );
       expectEnvError(
-        edit(PIPELINE, '    qa:\n      cluster: dev-cluster\n      namespace: guestbook-qa\n', '    qa: dev-cluster\n'),
+        edit(
+          PIPELINE,
+          '    qa:\n      cluster: dev-cluster\n      namespace: guestbook-qa\n',
+          '    qa: dev-cluster\n',
+        ),
         'qa',
         'environment "qa" must be a map with cluster, namespace and url (found a string)',
         lineOf(PIPELINE, '    qa:\n'),
@@ -408,7 +583,11 @@ spec:
 
     it('reports an environment of a stage without an entry, at the stage', () => {
       expectEnvError(
-        edit(PIPELINE, '    qa:\n      cluster: dev-cluster\n      namespace: guestbook-qa\n', ''),
+        edit(
+          PIPELINE,
+          '    qa:\n      cluster: dev-cluster\n      namespace: guestbook-qa\n',
+          '',
+        ),
         'qa',
         'environment "qa" (stage "qa") has no entry under spec.environments',
         lineOf(PIPELINE, 'environments: [qa]'),
@@ -416,11 +595,16 @@ spec:
     });
 
     it('reports an environment in no stage, at its entry', () => {
-      const content = edit(PIPELINE, '    qa:\n      cluster: dev-cluster\n', '    perf:\n      cluster: perf\n    qa:\n      cluster: dev-cluster\n');
+      const content = edit(
+        PIPELINE,
+        '    qa:\n      cluster: dev-cluster\n',
+        '    perf:\n      cluster: perf\n    qa:\n      cluster: dev-cluster\n',
+      );
       const result = parse(content);
       expect(result.environmentErrors).toEqual({
         perf: {
-          message: 'environment "perf" is in no stage: add it to one of spec.stages',
+          message:
+            'environment "perf" is in no stage: add it to one of spec.stages',
           file: FILE,
           line: lineOf(content, 'perf:'),
         },
@@ -431,13 +615,21 @@ spec:
 
     it('reports an environment in two stages, or twice in one', () => {
       expectEnvError(
-        edit(PIPELINE, 'environments: [prod-us, prod-eu]', 'environments: [prod-us, prod-eu, qa]'),
+        edit(
+          PIPELINE,
+          'environments: [prod-us, prod-eu]',
+          'environments: [prod-us, prod-eu, qa]',
+        ),
         'qa',
         'environment "qa" is in more than one stage ("qa", "prod"); an environment belongs to exactly one stage',
         lineOf(PIPELINE, 'environments: [prod-us, prod-eu]'),
       );
       expectEnvError(
-        edit(PIPELINE, 'environments: [prod-us, prod-eu]', 'environments: [prod-us, prod-eu, prod-us]'),
+        edit(
+          PIPELINE,
+          'environments: [prod-us, prod-eu]',
+          'environments: [prod-us, prod-eu, prod-us]',
+        ),
         'prod-us',
         'environment "prod-us" is listed twice in stage "prod"',
         lineOf(PIPELINE, 'environments: [prod-us, prod-eu]'),
@@ -445,10 +637,15 @@ spec:
     });
 
     it('reports an invalid environment name of an entry', () => {
-      const content = edit(PIPELINE, '    qa:\n      cluster: dev-cluster\n', '    "qa env":\n      cluster: x\n    qa:\n      cluster: dev-cluster\n');
+      const content = edit(
+        PIPELINE,
+        '    qa:\n      cluster: dev-cluster\n',
+        '    "qa env":\n      cluster: x\n    qa:\n      cluster: dev-cluster\n',
+      );
       expect(parse(content).environmentErrors).toEqual({
         'qa env': {
-          message: 'environment name "qa env" must be 1-63 letters, digits, ".", "_" or "-", starting and ending with a letter or digit',
+          message:
+            'environment name "qa env" must be 1-63 letters, digits, ".", "_" or "-", starting and ending with a letter or digit',
           file: FILE,
           line: lineOf(content, '"qa env"'),
         },
@@ -465,28 +662,66 @@ spec:
       expect(result.environmentErrors).toEqual({});
       return result.services;
     }
-    const err = (message: string, line: number) => ({ error: { message, file: FILE, line } });
+    const err = (message: string, line: number) => ({
+      error: { message, file: FILE, line },
+    });
 
     it('checks the path of each environment after substitution', () => {
       const cases: [string, string][] = [
-        ['../secrets/{environment}.yaml', 'path "../secrets/dev.yaml" must stay inside the repository (found a ".." segment)'],
-        ['apps/../../{environment}.yaml', 'path "apps/../../dev.yaml" must stay inside the repository (found a ".." segment)'],
-        ['/etc/{environment}.yaml', 'path "/etc/dev.yaml" must be relative to the repository root (found an absolute path)'],
-        ['C:/repo/{environment}.yaml', 'path "C:/repo/dev.yaml" must be relative to the repository root (found an absolute path)'],
-        ['infra\\\\redis\\\\{environment}.yaml', 'path "infra\\\\redis\\\\dev.yaml" must use "/" as separator (found a backslash)'],
-        ['./infra/redis/{environment}.yml', 'path "./infra/redis/dev.yml" is not normalized (found an empty or "." segment); write "infra/redis/dev.yml"'],
-        ['infra//redis/{environment}.yml', 'path "infra//redis/dev.yml" is not normalized (found an empty or "." segment); write "infra/redis/dev.yml"'],
-        ['infra/redis/{environment}.json', 'path "infra/redis/dev.json" must name a YAML file ending in .yaml or .yml'],
-        ['infra/redis/{environment}', 'path "infra/redis/dev" must name a YAML file ending in .yaml or .yml'],
-        ['infra/{env}/redis.yaml', 'unknown placeholder "{env}" in path "infra/{env}/redis.yaml" (expected {environment} or {service})'],
+        [
+          '../secrets/{environment}.yaml',
+          'path "../secrets/dev.yaml" must stay inside the repository (found a ".." segment)',
+        ],
+        [
+          'apps/../../{environment}.yaml',
+          'path "apps/../../dev.yaml" must stay inside the repository (found a ".." segment)',
+        ],
+        [
+          '/etc/{environment}.yaml',
+          'path "/etc/dev.yaml" must be relative to the repository root (found an absolute path)',
+        ],
+        [
+          'C:/repo/{environment}.yaml',
+          'path "C:/repo/dev.yaml" must be relative to the repository root (found an absolute path)',
+        ],
+        [
+          'infra\\\\redis\\\\{environment}.yaml',
+          'path "infra\\\\redis\\\\dev.yaml" must use "/" as separator (found a backslash)',
+        ],
+        [
+          './infra/redis/{environment}.yml',
+          'path "./infra/redis/dev.yml" is not normalized (found an empty or "." segment); write "infra/redis/dev.yml"',
+        ],
+        [
+          'infra//redis/{environment}.yml',
+          'path "infra//redis/dev.yml" is not normalized (found an empty or "." segment); write "infra/redis/dev.yml"',
+        ],
+        [
+          'infra/redis/{environment}.json',
+          'path "infra/redis/dev.json" must name a YAML file ending in .yaml or .yml',
+        ],
+        [
+          'infra/redis/{environment}',
+          'path "infra/redis/dev" must name a YAML file ending in .yaml or .yml',
+        ],
+        [
+          'infra/{env}/redis.yaml',
+          'unknown placeholder "{env}" in path "infra/{env}/redis.yaml" (expected {environment} or {service})',
+        ],
       ];
       for (const [path, message] of cases) {
-        const content = edit(PIPELINE, 'path: infra/redis/{environment}.yml', `path: "${path}"`);
+        const content = edit(
+          PIPELINE,
+          'path: infra/redis/{environment}.yml',
+          `path: "${path}"`,
+        );
         const services = servicesOf(content);
         const line = lineOf(PIPELINE, 'path: infra/redis/');
         expect(services.redis.dev).toEqual(err(message, line));
         // Other services are untouched.
-        expect(services['guestbook-ui'].dev).toMatchObject({ path: 'apps/guestbook-ui/overlays/dev/kustomization.yaml' });
+        expect(services['guestbook-ui'].dev).toMatchObject({
+          path: 'apps/guestbook-ui/overlays/dev/kustomization.yaml',
+        });
       }
     });
 
@@ -503,44 +738,71 @@ spec:
           lineOf(PIPELINE, 'overlays/prod-eu-west'),
         ),
       );
-      expect(services['guestbook-ui']['prod-us']).toMatchObject({ environment: 'prod-us' });
+      expect(services['guestbook-ui']['prod-us']).toMatchObject({
+        environment: 'prod-us',
+      });
     });
 
     it('requires a path and a locator', () => {
-      const noPath = servicesOf(edit(PIPELINE, '      path: infra/redis/{environment}.yml\n', ''));
+      const noPath = servicesOf(
+        edit(PIPELINE, '      path: infra/redis/{environment}.yml\n', ''),
+      );
       expect(noPath.redis.qa).toEqual(
         err(
           'service "redis" has no path for environment "qa" (set spec.services.redis.path or spec.services.redis.environments.qa.path)',
           lineOf(PIPELINE, '    redis:'),
         ),
       );
-      const badPath = servicesOf(edit(PIPELINE, 'path: infra/redis/{environment}.yml', 'path: [infra]'));
+      const badPath = servicesOf(
+        edit(PIPELINE, 'path: infra/redis/{environment}.yml', 'path: [infra]'),
+      );
       expect(badPath.redis.qa).toEqual(
-        err('path of service "redis" must be a string (found a list)', lineOf(PIPELINE, 'path: infra/redis')),
+        err(
+          'path of service "redis" must be a string (found a list)',
+          lineOf(PIPELINE, 'path: infra/redis'),
+        ),
       );
       const noLocator = servicesOf(
-        edit(PIPELINE, '      locator:\n        type: container-image\n        container: redis\n', ''),
+        edit(
+          PIPELINE,
+          '      locator:\n        type: container-image\n        container: redis\n',
+          '',
+        ),
       );
       expect(noLocator.redis.dev).toEqual(
-        err('service "redis" has no locator for environment "dev"', lineOf(PIPELINE, '    redis:')),
+        err(
+          'service "redis" has no locator for environment "dev"',
+          lineOf(PIPELINE, '    redis:'),
+        ),
       );
       const scalarLocator = servicesOf(
-        edit(PIPELINE, '      locator:\n        type: container-image\n        container: redis\n', '      locator: container-image\n'),
+        edit(
+          PIPELINE,
+          '      locator:\n        type: container-image\n        container: redis\n',
+          '      locator: container-image\n',
+        ),
       );
       expect(scalarLocator.redis.dev).toEqual(
-        err('locator of service "redis" must be a map with type and options (found a string)', lineOf(PIPELINE, 'type: container-image') - 1),
+        err(
+          'locator of service "redis" must be a map with type and options (found a string)',
+          lineOf(PIPELINE, 'type: container-image') - 1,
+        ),
       );
     });
 
     it('requires a registered locator type', () => {
-      const services = servicesOf(edit(PIPELINE, 'type: container-image', 'type: container-tag'));
+      const services = servicesOf(
+        edit(PIPELINE, 'type: container-image', 'type: container-tag'),
+      );
       expect(services.redis['prod-eu']).toEqual(
         err(
           'unknown locator type "container-tag" (known: argocd-application, container-image, helm-values, kustomize-image)',
           lineOf(PIPELINE, 'type: container-image'),
         ),
       );
-      const noType = servicesOf(edit(PIPELINE, '        type: container-image\n', ''));
+      const noType = servicesOf(
+        edit(PIPELINE, '        type: container-image\n', ''),
+      );
       expect(noType.redis.dev).toEqual(
         err(
           'locator of service "redis" has no type (known: argocd-application, container-image, helm-values, kustomize-image)',
@@ -550,14 +812,18 @@ spec:
     });
 
     it('validates the locator options', () => {
-      const services = servicesOf(edit(PIPELINE, '        image: ghcr.io/acme/guestbook-ui\n', ''));
+      const services = servicesOf(
+        edit(PIPELINE, '        image: ghcr.io/acme/guestbook-ui\n', ''),
+      );
       expect(services['guestbook-ui'].dev).toEqual(
         err(
           'invalid kustomize-image locator of service "guestbook-ui": option "image" is required: the images[].name to match',
           lineOf(PIPELINE, 'type: kustomize-image'),
         ),
       );
-      const typo = servicesOf(edit(PIPELINE, 'parameter: image.tag', 'param: image.tag'));
+      const typo = servicesOf(
+        edit(PIPELINE, 'parameter: image.tag', 'param: image.tag'),
+      );
       expect(typo['guestbook-worker'].staging).toEqual(
         err(
           'invalid argocd-application locator of service "guestbook-worker": unknown option "param" (expected: field, parameter, application)',
@@ -580,7 +846,13 @@ spec:
         '          path: apps/guestbook-ui/prod-eu/deployment.yaml\n          locator: {type: container-image, container: ui}\n',
       );
       expect(servicesOf(content)['guestbook-ui']['prod-eu']).toEqual(
-        spec('guestbook-ui', 'prod-eu', 'apps/guestbook-ui/prod-eu/deployment.yaml', 'container-image', { container: 'ui' }),
+        spec(
+          'guestbook-ui',
+          'prod-eu',
+          'apps/guestbook-ui/prod-eu/deployment.yaml',
+          'container-image',
+          { container: 'ui' },
+        ),
       );
     });
 
@@ -591,44 +863,75 @@ spec:
         '      locator: *helm-tag\n',
       );
       expect(servicesOf(content).redis.dev).toEqual(
-        spec('redis', 'dev', 'infra/redis/dev.yml', 'helm-values', { path: 'image.tag' }),
+        spec('redis', 'dev', 'infra/redis/dev.yml', 'helm-values', {
+          path: 'image.tag',
+        }),
       );
     });
 
     it('checks enabled', () => {
-      const services = servicesOf(edit(PIPELINE, 'qa: { enabled: false }', 'qa: { enabled: "no" }'));
+      const services = servicesOf(
+        edit(PIPELINE, 'qa: { enabled: false }', 'qa: { enabled: "no" }'),
+      );
       expect(services['guestbook-api'].qa).toEqual(
-        err('enabled of service "guestbook-api" must be true or false (found a string)', lineOf(PIPELINE, 'qa: { enabled')),
+        err(
+          'enabled of service "guestbook-api" must be true or false (found a string)',
+          lineOf(PIPELINE, 'qa: { enabled'),
+        ),
       );
     });
 
     it('reports settings for an environment that is not in the pipeline, under that name', () => {
-      const services = servicesOf(edit(PIPELINE, 'qa: { enabled: false }', 'qa2: { enabled: false }'));
+      const services = servicesOf(
+        edit(PIPELINE, 'qa: { enabled: false }', 'qa2: { enabled: false }'),
+      );
       expect(services['guestbook-api'].qa2).toEqual(
         err(
           'service "guestbook-api" has settings for environment "qa2", which is not in the pipeline (known: "dev", "qa", "staging", "prod-us", "prod-eu")',
           lineOf(PIPELINE, 'qa: { enabled'),
         ),
       );
-      expect(services['guestbook-api'].qa).toMatchObject({ path: 'charts/guestbook-api/values-qa.yaml' });
+      expect(services['guestbook-api'].qa).toMatchObject({
+        path: 'charts/guestbook-api/values-qa.yaml',
+      });
     });
 
     it('marks every environment of a broken service entry', () => {
-      const unknownKey = servicesOf(edit(PIPELINE, '      path: infra/redis/{environment}.yml', '      pth: infra/redis/{environment}.yml'));
-      const message = 'unknown key "pth" in service "redis" (expected: path, locator, enabled, environments)';
+      const unknownKey = servicesOf(
+        edit(
+          PIPELINE,
+          '      path: infra/redis/{environment}.yml',
+          '      pth: infra/redis/{environment}.yml',
+        ),
+      );
+      const message =
+        'unknown key "pth" in service "redis" (expected: path, locator, enabled, environments)';
       expect(unknownKey.redis).toEqual(
-        Object.fromEntries(ENVS.map(env => [env, err(message, lineOf(PIPELINE, 'path: infra/redis'))])),
+        Object.fromEntries(
+          ENVS.map(env => [
+            env,
+            err(message, lineOf(PIPELINE, 'path: infra/redis')),
+          ]),
+        ),
       );
       expect(Object.keys(unknownKey['guestbook-ui'])).toEqual(ENVS);
 
       const notMap = servicesOf(
-        edit(PIPELINE, '    redis:\n      path: infra/redis/{environment}.yml\n      locator:\n        type: container-image\n        container: redis\n', '    redis: infra/redis\n'),
+        edit(
+          PIPELINE,
+          '    redis:\n      path: infra/redis/{environment}.yml\n      locator:\n        type: container-image\n        container: redis\n',
+          '    redis: infra/redis\n',
+        ),
       );
       expect(notMap.redis.dev).toEqual(
-        err('service "redis" must be a map with path and locator (found a string)', lineOf(PIPELINE, '    redis:')),
+        err(
+          'service "redis" must be a map with path and locator (found a string)',
+          lineOf(PIPELINE, '    redis:'),
+        ),
       );
-      const badName = servicesOf(edit(PIPELINE, '    redis:\n', '    redis_:\n'));
-      expect(badName.redis_.prod_us).toBeUndefined();
+      const badName = servicesOf(
+        edit(PIPELINE, '    redis:\n', '    redis_:\n'),
+      );
       expect(badName.redis_['prod-us']).toEqual(
         err(
           'service name "redis_" must be 1-63 letters, digits, ".", "_" or "-", starting and ending with a letter or digit',
@@ -639,7 +942,11 @@ spec:
 
     it('reports bad override entries in that environment only', () => {
       const services = servicesOf(
-        edit(PIPELINE, '          path: apps/guestbook-ui/overlays/prod-eu-west/kustomization.yaml', '          image: ghcr.io/acme/ui-eu'),
+        edit(
+          PIPELINE,
+          '          path: apps/guestbook-ui/overlays/prod-eu-west/kustomization.yaml',
+          '          image: ghcr.io/acme/ui-eu',
+        ),
       );
       expect(services['guestbook-ui']['prod-eu']).toEqual(
         err(
@@ -647,11 +954,42 @@ spec:
           lineOf(PIPELINE, 'overlays/prod-eu-west'),
         ),
       );
-      expect(services['guestbook-ui']['prod-us']).toMatchObject({ environment: 'prod-us' });
-      const notMap = servicesOf(edit(PIPELINE, 'qa: { enabled: false }', 'qa: false'));
-      expect(notMap['guestbook-api'].qa).toEqual(
-        err('settings of service "guestbook-api" for environment "qa" must be a map (found a boolean)', lineOf(PIPELINE, 'qa: { enabled')),
+      expect(services['guestbook-ui']['prod-us']).toMatchObject({
+        environment: 'prod-us',
+      });
+      const notMap = servicesOf(
+        edit(PIPELINE, 'qa: { enabled: false }', 'qa: false'),
       );
+      expect(notMap['guestbook-api'].qa).toEqual(
+        err(
+          'settings of service "guestbook-api" for environment "qa" must be a map (found a boolean)',
+          lineOf(PIPELINE, 'qa: { enabled'),
+        ),
+      );
+    });
+  });
+
+  it('reports a locator whose validateOptions throws on that service only', () => {
+    const custom = createDefaultLocatorRegistry().register({
+      type: 'flaky',
+      validateOptions: () => {
+        throw new Error('boom');
+      },
+      read: () => ({ ok: false, error: { message: 'unused' } }),
+      write: () => ({ ok: false, error: { message: 'unused' } }),
+    });
+    const content = edit(PIPELINE, 'type: container-image', 'type: flaky');
+    const result = parsePipeline(content, FILE, custom);
+    expect(result.services.redis.dev).toEqual({
+      error: {
+        message:
+          'invalid flaky locator of service "redis": validation failed: boom',
+        file: FILE,
+        line: lineOf(PIPELINE, 'type: container-image'),
+      },
+    });
+    expect(result.services['guestbook-ui'].dev).toMatchObject({
+      environment: 'dev',
     });
   });
 
@@ -662,7 +1000,9 @@ spec:
     });
     it('refuses control characters and empty paths', () => {
       expect(checkManifestPath('')).toBe('path is empty');
-      expect(checkManifestPath('apps/x\n.yaml')).toBe('path "apps/x\\n.yaml" contains control characters');
+      expect(checkManifestPath('apps/x\n.yaml')).toBe(
+        'path "apps/x\\n.yaml" contains control characters',
+      );
     });
   });
 });
