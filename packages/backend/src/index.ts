@@ -40,10 +40,11 @@ backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 
 // permission plugin
 backend.add(import('@backstage/plugin-permission-backend'));
-// See https://backstage.io/docs/permissions/getting-started for how to create your own permission policy
-backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
-);
+// Demo policy: GitOps write actions are denied by default (see the module).
+backend.add(import('./modules/permissionPolicy'));
+
+// events bus, so catalog and signals can subscribe across plugins
+backend.add(import('@backstage/plugin-events-backend'));
 
 // search plugin
 backend.add(import('@backstage/plugin-search-backend'));
