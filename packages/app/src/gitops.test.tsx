@@ -1,0 +1,174 @@
+import { screen, within } from '@testing-library/react';
+import { renderTestApp } from '@backstage/frontend-test-utils';
+import { discoveryApiRef, fetchApiRef } from '@backstage/frontend-plugin-api';
+import catalogPlugin from '@backstage/plugin-catalog/alpha';
+import gitopsPlugin from '@gitops2/plugin-gitops/alpha';
+import notificationsPlugin from '@backstage/plugin-notifications/alpha';
+import { navModule } from './modules/nav';
+
+/**
+ * The app wiring of the GitOps plugin, with the real catalog and gitops
+ * clients against a fake backend.
+ */
+
+const entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name: 'guestbook-ui',
+    namespace: 'default',
+    uid: 'guestbook-ui-uid',
+    annotations: { 'gitops2.io/gitops-repo': 'platform-gitops' },
+  },
+  spec: { type: 'service', owner: 'team-a', lifecycle: 'production' },
+};
+
+const status = {
+  service: 'guestbook-ui',
+  repository: {
+    id: 'platform-gitops',
+    provider: 'local',
+    location: '/srv/gitops/platform',
+    branch: 'main',
+    pipelineFile: 'gitops-pipeline.yaml',
+    lastCommitSha: '9f8e7d6c5b4a39281706f5e4d3c2b1a098765432',
+    lastIngestedAt: new Date().toISOString(),
+    error: null,
+  },
+  pipeline: {
+    name: 'guestbook',
+    stages: [
+      { name: 'dev', environments: ['dev'] },
+      { name: 'prod', environments: ['prod-us', 'prod-eu'] },
+    ],
+    environments: [],
+  },
+  pipelineError: null,
+  environments: ['dev', 'prod-us', 'prod-eu'].map((name, i) => ({
+    environment: {
+      name,
+      stage: name === 'dev' ? 'dev' : 'prod',
+      stageIndex: name === 'dev' ? 0 : 1,
+    },
+    desired: {
+      version: `1.${i}.0`,
+      file: `apps/guestbook-ui/${name}/values.yaml`,
+      line: 3,
+    },
+    error: null,
+  })),
+};
+
+function json(body: unknown, statusCode = 200) {
+  return new Response(JSON.stringify(body), {
+    status: statusCode,
+    headers: { 'content-type': 'application/json' },
+  });
+}
+
+const requests: string[] = [];
+
+async function fakeBackend(input: RequestInfo | URL): Promise<Response> {
+  const url = new URL(String(input instanceof Request ? input.url : input));
+  requests.push(url.pathname);
+  const path = url.pathname;
+  if (path === '/api/catalog/entities/by-name/component/default/guestbook-ui') {
+    return json(entity);
+  }
+  if (path.startsWith('/api/catalog/')) {
+    return json({ items: [], totalItems: 0, pageInfo: {} });
+  }
+  if (
+    path === '/api/gitops/v1/entities/default/component/guestbook-ui/status'
+  ) {
+    return json(status);
+  }
+  if (
+    path === '/api/gitops/v1/entities/default/component/guestbook-ui/rollouts'
+  ) {
+    return json({ items: [], totalCount: 0 });
+  }
+  if (path === '/api/gitops/v1/repositories') {
+    return json({ items: [status.repository] });
+  }
+  return json({ error: { name: 'NotFoundError', message: 'not found' } }, 404);
+}
+
+const apis = [
+  [fetchApiRef, { fetch: fakeBackend as typeof fetch }],
+  [
+    discoveryApiRef,
+    { getBaseUrl: async (id: string) => `http://backend.test/api/${id}` },
+  ],
+] as const;
+
+describe('GitOps in the app', () => {
+  beforeEach(() => {
+    requests.length = 0;
+  });
+
+  it('shows the GitOps tab on the page of a Component with the annotation', async () => {
+    renderTestApp({
+      features: [catalogPlugin, gitopsPlugin],
+      apis,
+      initialRouteEntries: ['/catalog/default/component/guestbook-ui/gitops'],
+    });
+
+    const pipeline = await screen.findByTestId(
+      'gitops-pipeline',
+      {},
+      { timeout: 5000 },
+    );
+    expect(
+      within(pipeline).getByTestId('gitops-env-prod-eu'),
+    ).toHaveTextContent('1.2.0');
+    expect(screen.getAllByText('GitOps').length).toBeGreaterThan(0);
+    expect(requests).toContain(
+      '/api/gitops/v1/entities/default/component/guestbook-ui/status',
+    );
+  });
+
+  it('shows the GitOps card on the overview, linking to the tab', async () => {
+    renderTestApp({
+      features: [catalogPlugin, gitopsPlugin],
+      apis,
+      initialRouteEntries: ['/catalog/default/component/guestbook-ui'],
+    });
+
+    const dev = await screen.findByTestId(
+      'gitops-overview-env-dev',
+      {},
+      { timeout: 5000 },
+    );
+    expect(dev).toHaveTextContent('1.0.0');
+    expect(
+      screen.getByRole('link', { name: /View GitOps tab/ }),
+    ).toHaveAttribute('href', '/catalog/default/component/guestbook-ui/gitops');
+    // The entity page's tab ("GitOps", alone in the deployment group).
+    expect(
+      screen
+        .getAllByRole('link', { name: 'GitOps' })
+        .map(link => link.getAttribute('href')),
+    ).toContain('/catalog/default/component/guestbook-ui/gitops');
+  });
+
+  it('has a GitOps page, listed in the sidebar', async () => {
+    renderTestApp({
+      features: [catalogPlugin, gitopsPlugin, notificationsPlugin, navModule],
+      apis,
+      initialRouteEntries: ['/gitops'],
+    });
+
+    await screen.findByTestId(
+      'gitops-repository-platform-gitops',
+      {},
+      { timeout: 5000 },
+    );
+    const sidebar = await screen.findByRole('navigation', {
+      name: 'sidebar nav',
+    });
+    expect(
+      within(sidebar).getByRole('link', { name: /GitOps/ }),
+    ).toHaveAttribute('href', '/gitops');
+  });
+});
