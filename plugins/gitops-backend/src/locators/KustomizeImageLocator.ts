@@ -136,7 +136,9 @@ export class KustomizeImageLocator implements VersionLocator {
     }
     const newTag = mapGet(doc, entry, 'newTag');
     const digest = mapGet(doc, entry, 'digest');
-    const field = newTag ? 'newTag' : digest ? 'digest' : undefined;
+    let field: 'newTag' | 'digest' | undefined;
+    if (newTag) field = 'newTag';
+    else if (digest) field = 'digest';
     const chosen = newTag ?? digest;
     if (!chosen || !field) {
       return fail(

@@ -506,6 +506,7 @@ spec:
 
     it('refuses a url that is not http(s)', () => {
       for (const url of [
+        // eslint-disable-next-line no-script-url
         'javascript:alert(1)',
         'ftp://dev.example.com',
         'not a url',

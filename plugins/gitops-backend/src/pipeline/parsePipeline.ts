@@ -122,34 +122,6 @@ function substituteDeep(
   return value;
 }
 
-/**
- * Parses and validates a pipeline file (docs/pipeline.md). Never throws:
- * whole-file problems become `fileError` (with `definition: null`),
- * problems of one environment `environmentErrors[env]`, problems of one
- * service in one environment `services[svc][env] = { error }`.
- */
-export function parsePipeline(
-  content: string,
-  file: string,
-  registry: VersionLocatorRegistry,
-): ParsedPipeline {
-  try {
-    return new PipelineParser(content, file, registry).parse();
-  } catch (e) {
-    const fileError: SourceError =
-      e instanceof FileProblem
-        ? e.sourceError
-        : // A parser bug must not stop the ingestion of the repository: show it on the file.
-          {
-            message: `internal error while parsing the pipeline file: ${
-              e instanceof Error ? e.message : String(e)
-            }`,
-            file,
-          };
-    return { definition: null, services: {}, environmentErrors: {}, fileError };
-  }
-}
-
 class PipelineParser {
   private yaml!: YamlFile;
   private doc!: Document.Parsed;
@@ -836,5 +808,33 @@ function isHttpUrl(text: string): boolean {
     );
   } catch {
     return false;
+  }
+}
+
+/**
+ * Parses and validates a pipeline file (docs/pipeline.md). Never throws:
+ * whole-file problems become `fileError` (with `definition: null`),
+ * problems of one environment `environmentErrors[env]`, problems of one
+ * service in one environment `services[svc][env] = { error }`.
+ */
+export function parsePipeline(
+  content: string,
+  file: string,
+  registry: VersionLocatorRegistry,
+): ParsedPipeline {
+  try {
+    return new PipelineParser(content, file, registry).parse();
+  } catch (e) {
+    const fileError: SourceError =
+      e instanceof FileProblem
+        ? e.sourceError
+        : // A parser bug must not stop the ingestion of the repository: show it on the file.
+          {
+            message: `internal error while parsing the pipeline file: ${
+              e instanceof Error ? e.message : String(e)
+            }`,
+            file,
+          };
+    return { definition: null, services: {}, environmentErrors: {}, fileError };
   }
 }

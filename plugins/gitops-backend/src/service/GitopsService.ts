@@ -97,7 +97,7 @@ export class GitopsService {
       return {
         environment: env,
         desired:
-          state?.version != null
+          state?.version !== null && state?.version !== undefined
             ? {
                 version: state.version,
                 file: state.file,
