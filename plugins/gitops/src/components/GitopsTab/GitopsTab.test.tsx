@@ -2,6 +2,7 @@ import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { TestApiProvider, renderInTestApp } from '@backstage/test-utils';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import type { Entity } from '@backstage/catalog-model';
+import { ResponseError } from '@backstage/errors';
 import { gitopsApiRef } from '../../api';
 import {
   MockGitopsApi,
@@ -170,6 +171,40 @@ describe('GitopsTab', () => {
       ).length,
     ).toBeGreaterThan(0);
     expect(screen.queryByTestId('gitops-pipeline')).not.toBeInTheDocument();
+  });
+
+  it('shows a response error of the backend with its status', async () => {
+    const api = createFakeGitopsApi();
+    const error = await ResponseError.fromResponse(
+      new Response(
+        JSON.stringify({
+          error: {
+            name: 'NotFoundError',
+            message: 'guestbook-ui is not a service of platform-gitops',
+          },
+          request: {
+            method: 'GET',
+            url: '/v1/entities/default/component/guestbook-ui/status',
+          },
+          response: { statusCode: 404 },
+        }),
+        {
+          status: 404,
+          statusText: 'Not Found',
+          headers: { 'content-type': 'application/json' },
+        },
+      ),
+    );
+    api.getServiceStatus.mockRejectedValue(error);
+    await render(api);
+    expect(
+      (
+        await screen.findAllByText(
+          /guestbook-ui is not a service of platform-gitops/,
+        )
+      ).length,
+    ).toBeGreaterThan(0);
+    expect(screen.getAllByText(/404/).length).toBeGreaterThan(0);
   });
 
   it('shows a progress bar while loading', async () => {
