@@ -38,7 +38,7 @@ export const gitopsPlugin = createBackendPlugin({
         const store = await LedgerStore.create({ database: deps.database });
         const locators = createDefaultLocatorRegistry();
         const sources = new Map(
-          gitopsConfig.repositories.map(r => [r.id, createGitSource(r, deps.config)]),
+          gitopsConfig.repositories.map(r => [r.id, createGitSource(r, deps.config, deps.logger)]),
         );
         const ingestion = new IngestionManager({
           config: gitopsConfig,

@@ -1,18 +1,38 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
 import { RepositoryConfig } from '../config';
+import { GitHubGitSource } from './GitHubGitSource';
 import { LocalGitSource } from './LocalGitSource';
 import { GitSource } from './types';
 
-/** Picks the Git source implementation of a configured repository. */
-export function createGitSource(repo: RepositoryConfig, _config: Config): GitSource {
+/**
+ * Picks the Git source implementation of a configured repository. `config` is
+ * the root config (the github provider reads `integrations.github`).
+ */
+export function createGitSource(
+  repo: RepositoryConfig,
+  config: Config,
+  logger: LoggerService,
+): GitSource {
   switch (repo.provider) {
     case 'local':
       return LocalGitSource.fromUrl(repo.url, repo.branch, {
         commitUrlTemplate: repo.commitUrlTemplate,
       });
     case 'github':
-      // Added with GitHubGitSource; fail loudly rather than silently.
-      throw new Error(`gitops.repositories ${repo.id}: the github provider is not available in this build`);
+      try {
+        return GitHubGitSource.fromConfig(config, {
+          url: repo.url,
+          branch: repo.branch,
+          logger: logger.child({ repository: repo.id }),
+        });
+      } catch (e) {
+        throw new Error(
+          `gitops.repositories ${repo.id}: ${
+            e instanceof Error ? e.message : String(e)
+          }`,
+        );
+      }
     default:
       throw new Error(`unknown provider`);
   }
