@@ -9,14 +9,26 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { COMPLETE_FILE, GENERATOR_VERSION, createDemo, readComplete } from './demo-lib.mjs';
+import {
+  COMPLETE_FILE,
+  GENERATOR_VERSION,
+  createDemo,
+  readComplete,
+} from './demo-lib.mjs';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const repoRoot = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+);
 
 function usage(code) {
   (code ? console.error : console.log)(
     'usage: node scripts/demo/create-demo.mjs [--dir <path>] [--force] [--now <ISO date>]\n' +
-      `  --dir    where to create the demo (default ${path.join(repoRoot, '.demo')})\n` +
+      `  --dir    where to create the demo (default ${path.join(
+        repoRoot,
+        '.demo',
+      )})\n` +
       '  --force  rebuild even when the demo is already complete\n' +
       '  --now    anchor the dates to another day than today (tests, screenshots)',
   );
@@ -53,7 +65,9 @@ if (!force && done?.generatorVersion === GENERATOR_VERSION) {
   process.exit(0);
 }
 if (done && done.generatorVersion !== GENERATOR_VERSION) {
-  console.log(`demo: ${rel}/${COMPLETE_FILE} is from generator v${done.generatorVersion}; rebuilding`);
+  console.log(
+    `demo: ${rel}/${COMPLETE_FILE} is from generator v${done.generatorVersion}; rebuilding`,
+  );
 }
 
 try {
@@ -65,8 +79,14 @@ try {
   const src = Object.entries(s.sources)
     .map(([name, x]) => `${name} ${x.commits}`)
     .join(', ');
-  console.log(`demo: created ${rel} in ${(s.durationMs / 1000).toFixed(2)} s (dates anchored on ${s.anchorDay})`);
-  console.log(`  gitops: ${s.counts.gitopsCommits} commits, ${s.counts.rollouts} rollouts; sources: ${src}`);
+  console.log(
+    `demo: created ${rel} in ${(s.durationMs / 1000).toFixed(
+      2,
+    )} s (dates anchored on ${s.anchorDay})`,
+  );
+  console.log(
+    `  gitops: ${s.counts.gitopsCommits} commits, ${s.counts.rollouts} rollouts; sources: ${src}`,
+  );
   console.log(
     `  rollback: ${s.rollback.service} in ${s.rollback.environment} ${s.rollback.from} -> ${s.rollback.to}; ` +
       `lagging: ${s.lagging.service} ${s.lagging.environment} (${s.lagging.versionsBehind} versions behind dev)`,

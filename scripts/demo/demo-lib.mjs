@@ -71,7 +71,7 @@ function rngFor(name) {
   return {
     next,
     int: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)),
-    pick: (arr) => arr[Math.floor(next() * arr.length)],
+    pick: arr => arr[Math.floor(next() * arr.length)],
   };
 }
 
@@ -102,13 +102,20 @@ function gitEnv(extra = {}) {
 }
 
 const GIT_CONFIG_ARGS = [
-  '-c', `user.name=${GIT_IDENTITY.name}`,
-  '-c', `user.email=${GIT_IDENTITY.email}`,
-  '-c', 'commit.gpgsign=false',
-  '-c', 'tag.gpgsign=false',
-  '-c', 'core.autocrlf=false',
-  '-c', 'core.fsmonitor=false',
-  '-c', 'init.defaultBranch=main',
+  '-c',
+  `user.name=${GIT_IDENTITY.name}`,
+  '-c',
+  `user.email=${GIT_IDENTITY.email}`,
+  '-c',
+  'commit.gpgsign=false',
+  '-c',
+  'tag.gpgsign=false',
+  '-c',
+  'core.autocrlf=false',
+  '-c',
+  'core.fsmonitor=false',
+  '-c',
+  'init.defaultBranch=main',
 ];
 
 function git(cwd, args, { input, env } = {}) {
@@ -122,8 +129,9 @@ function git(cwd, args, { input, env } = {}) {
   });
 }
 
-const ident = (p, ms) => `${p.name} <${p.email}> ${Math.floor(ms / 1000)} ${p.tz}`;
-const dataBlock = (text) => `data ${Buffer.byteLength(text, 'utf8')}\n${text}\n`;
+const ident = (p, ms) =>
+  `${p.name} <${p.email}> ${Math.floor(ms / 1000)} ${p.tz}`;
+const dataBlock = text => `data ${Buffer.byteLength(text, 'utf8')}\n${text}\n`;
 
 /**
  * Writes `commits` (oldest first, parents before children) with one
@@ -135,28 +143,47 @@ const dataBlock = (text) => `data ${Buffer.byteLength(text, 'utf8')}\n${text}\n`
 function importCommits(repoDir, commits) {
   fs.mkdirSync(repoDir, { recursive: true });
   git(repoDir, ['init', '-q', '-b', 'main']);
-  const byMark = new Map(commits.map((c) => [c.mark, c]));
+  const byMark = new Map(commits.map(c => [c.mark, c]));
   const out = [];
   for (const c of commits) {
     out.push(`commit refs/heads/main\nmark :${c.mark}\n`);
-    out.push(`author ${ident(c.author, c.at)}\ncommitter ${ident(c.committer ?? c.author, c.at)}\n`);
-    out.push(dataBlock(c.message.endsWith('\n') ? c.message : `${c.message}\n`));
+    out.push(
+      `author ${ident(c.author, c.at)}\ncommitter ${ident(
+        c.committer ?? c.author,
+        c.at,
+      )}\n`,
+    );
+    out.push(
+      dataBlock(c.message.endsWith('\n') ? c.message : `${c.message}\n`),
+    );
     const parent = c.parents.length ? byMark.get(c.parents[0]) : undefined;
     if (c.parents.length) out.push(`from :${c.parents[0]}\n`);
     for (const m of c.parents.slice(1)) out.push(`merge :${m}\n`);
     const before = parent ? parent.files : new Map();
-    for (const p of [...before.keys()].sort()) if (!c.files.has(p)) out.push(`D ${p}\n`);
+    for (const p of [...before.keys()].sort())
+      if (!c.files.has(p)) out.push(`D ${p}\n`);
     for (const p of [...c.files.keys()].sort()) {
       const content = c.files.get(p);
-      if (before.get(p) !== content) out.push(`M 100644 inline ${p}\n${dataBlock(content)}`);
+      if (before.get(p) !== content)
+        out.push(`M 100644 inline ${p}\n${dataBlock(content)}`);
     }
     out.push('\n');
   }
   out.push('done\n');
   const marksFile = path.join(repoDir, '.git', 'demo-marks');
-  git(repoDir, ['fast-import', '--quiet', '--done', '--date-format=raw', `--export-marks=${marksFile}`], {
-    input: out.join(''),
-  });
+  git(
+    repoDir,
+    [
+      'fast-import',
+      '--quiet',
+      '--done',
+      '--date-format=raw',
+      `--export-marks=${marksFile}`,
+    ],
+    {
+      input: out.join(''),
+    },
+  );
   const marks = new Map();
   for (const line of fs.readFileSync(marksFile, 'utf8').split('\n')) {
     const m = /^:(\d+) ([0-9a-f]{40})$/.exec(line);
@@ -176,11 +203,12 @@ function makeClock(nowMs) {
   return {
     anchor,
     /** `daysAgo` days before the anchor day, at hour:minute UTC. */
-    at: (daysAgo, hour, minute = 0) => anchor - daysAgo * DAY + hour * HOUR + minute * MINUTE,
+    at: (daysAgo, hour, minute = 0) =>
+      anchor - daysAgo * DAY + hour * HOUR + minute * MINUTE,
   };
 }
 
-const iso = (ms) => new Date(ms).toISOString().replace('.000Z', 'Z');
+const iso = ms => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 // ---------------------------------------------------------------------------
 // Source file contents (real-looking, deterministic)
@@ -194,12 +222,19 @@ function words(subject) {
     .filter(Boolean)
     .slice(0, 5);
 }
-const camel = (ws) =>
-  ws.map((w, i) => (i === 0 ? w.toLowerCase() : w[0].toUpperCase() + w.slice(1).toLowerCase())).join('') || 'change';
-const snake = (ws) => ws.map((w) => w.toLowerCase()).join('_') || 'change';
-const pascalOfFile = (p) =>
-  path.basename(p).replace(/\..*$/, '').replace(/(^|[-_])(\w)/g, (_, __, c) => c.toUpperCase());
-const describe = (subject) => {
+const camel = ws =>
+  ws
+    .map((w, i) =>
+      i === 0 ? w.toLowerCase() : w[0].toUpperCase() + w.slice(1).toLowerCase(),
+    )
+    .join('') || 'change';
+const snake = ws => ws.map(w => w.toLowerCase()).join('_') || 'change';
+const pascalOfFile = p =>
+  path
+    .basename(p)
+    .replace(/\..*$/, '')
+    .replace(/(^|[-_])(\w)/g, (_, __, c) => c.toUpperCase());
+const describe = subject => {
   const s = subject.replace(/^[a-z]+(\([^)]*\))?!?:\s*/, '');
   return s[0].toUpperCase() + s.slice(1);
 };
@@ -211,23 +246,35 @@ function uniqueName(content, name) {
 }
 
 function packageJson(repo) {
-  const deps = repo === 'guestbook-ui'
-    ? { react: '^18.2.0', 'react-dom': '^18.2.0' }
-    : { fastify: '^4.26.2', pg: '^8.11.3' };
-  const devDeps = repo === 'guestbook-ui'
-    ? { typescript: '^5.3.3', vite: '^5.1.4', vitest: '^1.3.1' }
-    : { typescript: '^5.3.3', tsx: '^4.7.1', vitest: '^1.3.1' };
-  return `${JSON.stringify({
-    name: `@acme/${repo}`,
-    version: '1.0.0',
-    private: true,
-    type: 'module',
-    scripts: repo === 'guestbook-ui'
-      ? { dev: 'vite', build: 'tsc && vite build', test: 'vitest run' }
-      : { dev: 'tsx watch src/server.ts', build: 'tsc', start: 'node dist/server.js', test: 'vitest run' },
-    dependencies: deps,
-    devDependencies: devDeps,
-  }, null, 2)}\n`;
+  const deps =
+    repo === 'guestbook-ui'
+      ? { react: '^18.2.0', 'react-dom': '^18.2.0' }
+      : { fastify: '^4.26.2', pg: '^8.11.3' };
+  const devDeps =
+    repo === 'guestbook-ui'
+      ? { typescript: '^5.3.3', vite: '^5.1.4', vitest: '^1.3.1' }
+      : { typescript: '^5.3.3', tsx: '^4.7.1', vitest: '^1.3.1' };
+  return `${JSON.stringify(
+    {
+      name: `@acme/${repo}`,
+      version: '1.0.0',
+      private: true,
+      type: 'module',
+      scripts:
+        repo === 'guestbook-ui'
+          ? { dev: 'vite', build: 'tsc && vite build', test: 'vitest run' }
+          : {
+              dev: 'tsx watch src/server.ts',
+              build: 'tsc',
+              start: 'node dist/server.js',
+              test: 'vitest run',
+            },
+      dependencies: deps,
+      devDependencies: devDeps,
+    },
+    null,
+    2,
+  )}\n`;
 }
 
 function bumpSemver(v, part = 'patch') {
@@ -250,7 +297,9 @@ function touchFile(file, before, op) {
     const pkg = JSON.parse(before);
     if (release) pkg.version = release[1];
     else if (bump) {
-      const where = pkg.dependencies[bump[1]] ? pkg.dependencies : pkg.devDependencies;
+      const where = pkg.dependencies[bump[1]]
+        ? pkg.dependencies
+        : pkg.devDependencies;
       where[bump[1]] = `^${bump[2]}`;
     } else {
       const extra = [
@@ -264,38 +313,63 @@ function touchFile(file, before, op) {
     return `${JSON.stringify(pkg, null, 2)}\n`;
   }
   if (base === 'pyproject.toml') {
-    let t = before ?? [
-      '[project]', 'name = "guestbook-worker"', 'version = "0.5.0"', 'requires-python = ">=3.11"',
-      'dependencies = [', '  "redis>=5.0.1",', '  "httpx>=0.27.0",', ']', '',
-      '[project.scripts]', 'guestbook-worker = "guestbook_worker.main:run"', '',
-      '[tool.pytest.ini_options]', 'testpaths = ["tests"]', '',
-    ].join('\n');
+    let t =
+      before ??
+      [
+        '[project]',
+        'name = "guestbook-worker"',
+        'version = "0.5.0"',
+        'requires-python = ">=3.11"',
+        'dependencies = [',
+        '  "redis>=5.0.1",',
+        '  "httpx>=0.27.0",',
+        ']',
+        '',
+        '[project.scripts]',
+        'guestbook-worker = "guestbook_worker.main:run"',
+        '',
+        '[tool.pytest.ini_options]',
+        'testpaths = ["tests"]',
+        '',
+      ].join('\n');
     if (before === undefined) return t;
-    if (release) return t.replace(/^version = ".*"$/m, `version = "${release[1]}"`);
+    if (release)
+      return t.replace(/^version = ".*"$/m, `version = "${release[1]}"`);
     if (bump) {
       const re = new RegExp(`^  "${bump[1]}>=[^"]*",$`, 'mi');
       if (re.test(t)) return t.replace(re, `  "${bump[1]}>=${bump[2]}",`);
       return t.replace(/^]$/m, `  "${bump[1]}>=${bump[2]}",\n]`);
     }
-    if (/thumbnails/.test(op.subject) && !t.includes('pillow')) t = t.replace(/^]$/m, '  "pillow>=10.2.0",\n]');
-    return t.replace(/^version = "(.*)"$/m, (_, v) => `version = "${bumpSemver(v, 'minor')}"`);
+    if (/thumbnails/.test(op.subject) && !t.includes('pillow'))
+      t = t.replace(/^]$/m, '  "pillow>=10.2.0",\n]');
+    return t.replace(
+      /^version = "(.*)"$/m,
+      (_, v) => `version = "${bumpSemver(v, 'minor')}"`,
+    );
   }
   if (base === 'CHANGELOG.md') {
     const head = '# Changelog\n\n';
-    const entry = `## ${release ? release[1] : 'Unreleased'}\n\n- ${op.changelog ?? desc}\n\n`;
-    return before === undefined ? head + entry : before.replace(head, head + entry);
+    const entry = `## ${release ? release[1] : 'Unreleased'}\n\n- ${
+      op.changelog ?? desc
+    }\n\n`;
+    return before === undefined
+      ? head + entry
+      : before.replace(head, head + entry);
   }
   if (base === 'README.md') {
     if (before === undefined) {
-      const run = op.repo === 'guestbook-worker'
-        ? 'pip install -e .\nguestbook-worker --queue guestbook-events'
-        : 'yarn install\nyarn dev';
+      const run =
+        op.repo === 'guestbook-worker'
+          ? 'pip install -e .\nguestbook-worker --queue guestbook-events'
+          : 'yarn install\nyarn dev';
       return `# ${op.repo}\n\nPart of the guestbook system (${ORG}). Images: \`ghcr.io/${ORG}/${op.repo}\`, tagged with the\n12-character commit sha; deployed through the guestbook GitOps repository.\n\n\`\`\`sh\n${run}\n\`\`\`\n`;
     }
     return `${before}\n## ${desc}\n\nSee the source under \`src/\`; issues are tracked in the SAAS project.\n`;
   }
   if (base === '.gitignore') {
-    return op.repo === 'guestbook-worker' ? '__pycache__/\n*.egg-info/\n.venv/\n' : 'node_modules/\ndist/\ncoverage/\n';
+    return op.repo === 'guestbook-worker'
+      ? '__pycache__/\n*.egg-info/\n.venv/\n'
+      : 'node_modules/\ndist/\ncoverage/\n';
   }
   if (base === 'Dockerfile') {
     if (op.repo === 'guestbook-ui') {
@@ -313,38 +387,71 @@ function touchFile(file, before, op) {
     return '<!doctype html>\n<html lang="en">\n  <head>\n    <meta charset="UTF-8" />\n    <title>Guestbook</title>\n  </head>\n  <body>\n    <div id="root"></div>\n    <script type="module" src="/src/main.tsx"></script>\n  </body>\n</html>\n';
   }
   if (base === 'tsconfig.json') {
-    return `${JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'bundler', strict: true, jsx: op.repo === 'guestbook-ui' ? 'react-jsx' : undefined, outDir: 'dist' }, include: ['src'] }, null, 2)}\n`;
+    return `${JSON.stringify(
+      {
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'ESNext',
+          moduleResolution: 'bundler',
+          strict: true,
+          jsx: op.repo === 'guestbook-ui' ? 'react-jsx' : undefined,
+          outDir: 'dist',
+        },
+        include: ['src'],
+      },
+      null,
+      2,
+    )}\n`;
   }
   if (base === 'vite.config.ts') {
     return "import { defineConfig } from 'vite';\nimport react from '@vitejs/plugin-react';\n\nexport default defineConfig({\n  plugins: [react()],\n  server: { port: 3000 },\n});\n";
   }
   if (file.endsWith('.github/workflows/ci.yml')) {
     if (before === undefined) {
-      const steps = op.repo === 'guestbook-worker'
-        ? '      - uses: actions/setup-python@v5\n        with:\n          python-version: "3.12"\n      - run: pip install -e . pytest\n      - run: pytest\n'
-        : '      - uses: actions/setup-node@v4\n        with:\n          node-version: 20\n      - run: yarn install --immutable\n      - run: yarn test\n      - run: yarn build\n';
+      const steps =
+        op.repo === 'guestbook-worker'
+          ? '      - uses: actions/setup-python@v5\n        with:\n          python-version: "3.12"\n      - run: pip install -e . pytest\n      - run: pytest\n'
+          : '      - uses: actions/setup-node@v4\n        with:\n          node-version: 20\n      - run: yarn install --immutable\n      - run: yarn test\n      - run: yarn build\n';
       return `name: ci\non:\n  push:\n    branches: [main]\n  pull_request:\n\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n${steps}`;
     }
     if (/cache/.test(op.subject)) {
-      return before.replace('          node-version: 20\n', '          node-version: 20\n          cache: yarn\n');
+      return before.replace(
+        '          node-version: 20\n',
+        '          node-version: 20\n          cache: yarn\n',
+      );
     }
-    return before.replace('      - run: pytest\n', '      - run: pytest --cov=guestbook_worker --cov-report=xml\n');
+    return before.replace(
+      '      - run: pytest\n',
+      '      - run: pytest --cov=guestbook_worker --cov-report=xml\n',
+    );
   }
   if (ext === '.json') {
     // i18n catalogues
     const lang = base.replace('.json', '');
     const titles = { en: 'Guestbook', de: 'Gästebuch', fr: "Livre d'or" };
-    const obj = before === undefined ? { 'app.title': titles[lang] ?? 'Guestbook', 'form.submit': lang === 'de' ? 'Eintragen' : lang === 'fr' ? 'Signer' : 'Sign' } : JSON.parse(before);
+    const obj =
+      before === undefined
+        ? {
+            'app.title': titles[lang] ?? 'Guestbook',
+            'form.submit':
+              lang === 'de' ? 'Eintragen' : lang === 'fr' ? 'Signer' : 'Sign',
+          }
+        : JSON.parse(before);
     obj[`${ws[0]?.toLowerCase() ?? 'misc'}.${camel(ws.slice(1, 3))}`] = desc;
     return `${JSON.stringify(obj, null, 2)}\n`;
   }
   if (ext === '.sql') return `-- ${desc}${keyNote}\n`;
   if (ext === '.css') {
-    const cls = ws.slice(0, 3).map((w) => w.toLowerCase()).join('-');
+    const cls = ws
+      .slice(0, 3)
+      .map(w => w.toLowerCase())
+      .join('-');
     const rule = /dark|palette/.test(op.subject)
       ? `@media (prefers-color-scheme: dark) {\n  :root {\n    --bg: #121417;\n    --fg: #e6e8eb;\n  }\n}\n`
       : `.${cls} {\n  outline: 2px solid var(--focus, #4c8bf5);\n  color: var(--fg, inherit);\n}\n`;
-    return before === undefined ? `:root {\n  --bg: #ffffff;\n  --fg: #1b1d21;\n}\n\n${rule}` : `${before}\n${rule}`;
+    return before === undefined
+      ? `:root {\n  --bg: #ffffff;\n  --fg: #1b1d21;\n}\n\n${rule}`
+      : `${before}\n${rule}`;
   }
   if (ext === '.txt') {
     return file.endsWith('_de.txt')
@@ -352,27 +459,44 @@ function touchFile(file, before, op) {
       : 'Hello {owner},\n\n{author} signed your guestbook:\n\n{body}\n';
   }
   if (ext === '.yaml') {
-    return before ?? 'openapi: 3.0.3\ninfo:\n  title: guestbook-api\n  version: 2.0.0\npaths:\n  /entries:\n    get:\n      summary: List entries (keyset pagination)\n    post:\n      summary: Create an entry\n';
+    return (
+      before ??
+      'openapi: 3.0.3\ninfo:\n  title: guestbook-api\n  version: 2.0.0\npaths:\n  /entries:\n    get:\n      summary: List entries (keyset pagination)\n    post:\n      summary: Create an entry\n'
+    );
   }
   if (ext === '.py') {
     const fn = snake(ws);
     if (/(^|\/)test_[^/]*\.py$/.test(file)) {
-      const t = `def test_${uniqueName(before ?? '', fn)}():\n    assert ${fn.length} > 0  # ${desc}\n`;
-      return before === undefined ? `import pytest\n\n\n${t}` : `${before}\n\n${t}`;
+      const t = `def test_${uniqueName(before ?? '', fn)}():\n    assert ${
+        fn.length
+      } > 0  # ${desc}\n`;
+      return before === undefined
+        ? `import pytest\n\n\n${t}`
+        : `${before}\n\n${t}`;
     }
-    if (base === '__init__.py') return '"""Background jobs of the guestbook: notifications, spam, thumbnails."""\n\n__version__ = "0.5.0"\n';
+    if (base === '__init__.py')
+      return '"""Background jobs of the guestbook: notifications, spam, thumbnails."""\n\n__version__ = "0.5.0"\n';
     const name = uniqueName(before ?? '', fn);
     const body = `def ${name}(job: dict) -> dict:\n    """${desc}${keyNote}."""\n    log.info("${name}", extra={"job": job.get("id")})\n    return job\n`;
     if (before === undefined) {
-      return `"""${pascalOfFile(file)}: ${desc.toLowerCase()}."""\n\nfrom __future__ import annotations\n\nimport logging\n\nlog = logging.getLogger(__name__)\n\n\n${body}`;
+      return `"""${pascalOfFile(
+        file,
+      )}: ${desc.toLowerCase()}."""\n\nfrom __future__ import annotations\n\nimport logging\n\nlog = logging.getLogger(__name__)\n\n\n${body}`;
     }
     return `${before}\n\n${body}`;
   }
   if (ext === '.ts' || ext === '.tsx') {
     if (/\.test\.tsx?$/.test(file)) {
-      const t = `  it('${desc.replace(/'/g, '')}', () => {\n    expect(${JSON.stringify(camel(ws))}).toBeTruthy();\n  });\n`;
+      const t = `  it('${desc.replace(
+        /'/g,
+        '',
+      )}', () => {\n    expect(${JSON.stringify(
+        camel(ws),
+      )}).toBeTruthy();\n  });\n`;
       if (before === undefined) {
-        return `import { describe, expect, it } from 'vitest';\n\ndescribe('${pascalOfFile(file)}', () => {\n${t}});\n`;
+        return `import { describe, expect, it } from 'vitest';\n\ndescribe('${pascalOfFile(
+          file,
+        )}', () => {\n${t}});\n`;
       }
       return before.replace(/\}\);\n$/, `\n${t}});\n`);
     }
@@ -381,15 +505,20 @@ function touchFile(file, before, op) {
       if (comp === 'Main') {
         return "import { createRoot } from 'react-dom/client';\nimport { App } from './App';\n\ncreateRoot(document.getElementById('root')!).render(<App />);\n";
       }
-      return `import { useState } from 'react';\n\n/** ${desc}${keyNote}. */\nexport function ${comp}() {\n  const [open, setOpen] = useState(false);\n  return (\n    <section className="${comp.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()}" data-open={open}>\n      <button type="button" onClick={() => setOpen(!open)}>\n        ${comp}\n      </button>\n    </section>\n  );\n}\n`;
+      return `import { useState } from 'react';\n\n/** ${desc}${keyNote}. */\nexport function ${comp}() {\n  const [open, setOpen] = useState(false);\n  return (\n    <section className="${comp
+        .replace(/([a-z])([A-Z])/g, '$1-$2')
+        .toLowerCase()}" data-open={open}>\n      <button type="button" onClick={() => setOpen(!open)}>\n        ${comp}\n      </button>\n    </section>\n  );\n}\n`;
     }
     const name = uniqueName(before ?? '', camel(ws));
-    if (ext === '.tsx') return `${before}\n/** ${desc}${keyNote}. */\nexport const ${name}Enabled = true;\n`;
+    if (ext === '.tsx')
+      return `${before}\n/** ${desc}${keyNote}. */\nexport const ${name}Enabled = true;\n`;
     const fn = file.includes('/routes/')
       ? `export async function ${name}(app: FastifyInstance): Promise<void> {\n  // ${desc}${keyNote}\n  app.log.debug('${name} registered');\n}\n`
       : `/** ${desc}${keyNote}. */\nexport function ${name}(input: string): string {\n  return input.trim();\n}\n`;
     if (before === undefined) {
-      const header = file.includes('/routes/') ? "import type { FastifyInstance } from 'fastify';\n\n" : '';
+      const header = file.includes('/routes/')
+        ? "import type { FastifyInstance } from 'fastify';\n\n"
+        : '';
       return `${header}${fn}`;
     }
     return `${before}\n${fn}`;
@@ -432,7 +561,9 @@ function planSource(spec, clock) {
     let at = clock.at(e.d, e.h ?? rng.int(8, 17), rng.int(0, 59));
     if (at <= prevTime) at = prevTime + 7 * MINUTE;
     const op = { subject: e.subject, key: e.key, repo: spec.name };
-    const parentMark = mainLine.length ? mainLine[mainLine.length - 1].mark : undefined;
+    const parentMark = mainLine.length
+      ? mainLine[mainLine.length - 1].mark
+      : undefined;
     const issueKeys = new Set();
     const branchCommits = [];
 
@@ -447,13 +578,27 @@ function planSource(spec, clock) {
       let parent = fork.mark;
       const changed = new Set();
       for (const [k, bc] of e.commits.entries()) {
-        const bat = start + Math.floor((span * (k + 1)) / (e.commits.length + 1) / MINUTE) * MINUTE + rng.int(0, 20) * MINUTE;
+        const bat =
+          start +
+          Math.floor((span * (k + 1)) / (e.commits.length + 1) / MINUTE) *
+            MINUTE +
+          rng.int(0, 20) * MINUTE;
         const bop = { subject: bc.subject, repo: spec.name };
         applyFiles(branchFiles, bc.files, bop);
-        for (const f of bc.files) changed.add(typeof f === 'string' ? f : f.path);
-        const msg = bc.body ? `${bc.subject}\n\n${bc.body}\n` : `${bc.subject}\n`;
+        for (const f of bc.files)
+          changed.add(typeof f === 'string' ? f : f.path);
+        const msg = bc.body
+          ? `${bc.subject}\n\n${bc.body}\n`
+          : `${bc.subject}\n`;
         for (const m of msg.matchAll(/SAAS-\d+/g)) issueKeys.add(m[0]);
-        const c = { mark: ++mark, parents: [parent], author: spec.authors[bc.a], at: bat, message: msg, files: new Map(branchFiles) };
+        const c = {
+          mark: ++mark,
+          parents: [parent],
+          author: spec.authors[bc.a],
+          at: bat,
+          message: msg,
+          files: new Map(branchFiles),
+        };
         commits.push(c);
         branchCommits.push(c);
         parent = c.mark;
@@ -461,17 +606,34 @@ function planSource(spec, clock) {
       // Merge: replay the branch's changes on top of main.
       const mainFiles = new Map(files);
       for (const f of changed) {
-        if (mainFiles.get(f) !== forkFiles.get(f) && branchFiles.get(f) !== forkFiles.get(f)) {
-          throw new Error(`${spec.name}: PR #${e.pr} and main both change ${f}; pick other files`);
+        if (
+          mainFiles.get(f) !== forkFiles.get(f) &&
+          branchFiles.get(f) !== forkFiles.get(f)
+        ) {
+          throw new Error(
+            `${spec.name}: PR #${e.pr} and main both change ${f}; pick other files`,
+          );
         }
         mainFiles.set(f, branchFiles.get(f));
       }
       files = mainFiles;
       const message = `Merge pull request #${e.pr} from ${ORG}/${e.branch}\n\n${e.title}\n`;
       for (const m of `${e.branch}`.matchAll(/SAAS-\d+/g)) issueKeys.add(m[0]);
-      const c = { mark: ++mark, parents: [parentMark, parent], author, committer: GITHUB, at, message, files };
+      const c = {
+        mark: ++mark,
+        parents: [parentMark, parent],
+        author,
+        committer: GITHUB,
+        at,
+        message,
+        files,
+      };
       commits.push(c);
-      mainLine.push({ ...meta(c, e, issueKeys), branchCommits, branch: `${ORG}/${e.branch}` });
+      mainLine.push({
+        ...meta(c, e, issueKeys),
+        branchCommits,
+        branch: `${ORG}/${e.branch}`,
+      });
     } else {
       files = new Map(files);
       applyFiles(files, e.files, op);
@@ -544,34 +706,44 @@ const SERVICE_SPECS = {
   },
 };
 
-const fileOf = (service, env) => SERVICE_SPECS[service].pathTemplate.replace('{environment}', env);
+const fileOf = (service, env) =>
+  SERVICE_SPECS[service].pathTemplate.replace('{environment}', env);
 
 /** A YAML plain scalar when safe, else double-quoted (e.g. all digits, 1e5). */
 function yamlTag(tag) {
-  return /^(\d+|\d*\.?\d+[eE][-+]?\d+|[0-9]+e[0-9]+)$/.test(tag) ? `"${tag}"` : tag;
+  return /^(\d+|\d*\.?\d+[eE][-+]?\d+|[0-9]+e[0-9]+)$/.test(tag)
+    ? `"${tag}"`
+    : tag;
 }
 
-const perEnv = (v) => Object.fromEntries(ENVIRONMENTS.map((e) => [e, typeof v === 'function' ? v(e) : v]));
+const perEnv = v =>
+  Object.fromEntries(
+    ENVIRONMENTS.map(e => [e, typeof v === 'function' ? v(e) : v]),
+  );
 
 function initialState() {
   return {
-    versions: Object.fromEntries(SERVICES.map((s) => [s, perEnv(null)])),
-    ui: { replicas: perEnv((e) => (e.startsWith('prod') ? 2 : 1)), nginx: '1.25.4-alpine', pdb: perEnv(false) },
+    versions: Object.fromEntries(SERVICES.map(s => [s, perEnv(null)])),
+    ui: {
+      replicas: perEnv(e => (e.startsWith('prod') ? 2 : 1)),
+      nginx: '1.25.4-alpine',
+      pdb: perEnv(false),
+    },
     api: {
-      replicas: perEnv((e) => (e.startsWith('prod') ? 3 : 1)),
-      poolSize: perEnv((e) => (e.startsWith('prod') ? 10 : 5)),
+      replicas: perEnv(e => (e.startsWith('prod') ? 3 : 1)),
+      poolSize: perEnv(e => (e.startsWith('prod') ? 10 : 5)),
       logLevel: perEnv('info'),
       rateLimit: perEnv(30),
       resources: perEnv(false),
       readOnly: perEnv(false),
     },
     worker: {
-      replicas: perEnv((e) => (e.startsWith('prod') ? 2 : 1)),
+      replicas: perEnv(e => (e.startsWith('prod') ? 2 : 1)),
       concurrency: perEnv(4),
       fluentBit: '2.2.2',
       spread: perEnv(false),
     },
-    pipelineUrls: perEnv((e) => e === 'dev' || e.startsWith('prod')),
+    pipelineUrls: perEnv(e => e === 'dev' || e.startsWith('prod')),
     docs: { runbook: false, sreOwners: false },
   };
 }
@@ -586,11 +758,19 @@ function renderPipeline(state) {
     '  # Promotion order: dev -> qa -> staging -> prod (prod-us and prod-eu together).',
     '  stages:',
   ];
-  for (const s of STAGES) L.push(`    - name: ${s.name}`, `      environments: [${s.environments.join(', ')}]`);
+  for (const s of STAGES)
+    L.push(
+      `    - name: ${s.name}`,
+      `      environments: [${s.environments.join(', ')}]`,
+    );
   L.push('', '  environments:');
   for (const e of ENVIRONMENTS) {
     const i = ENV_INFO[e];
-    L.push(`    ${e}:`, `      cluster: ${i.cluster}`, `      namespace: ${i.namespace}`);
+    L.push(
+      `    ${e}:`,
+      `      cluster: ${i.cluster}`,
+      `      namespace: ${i.namespace}`,
+    );
     if (state.pipelineUrls[e]) L.push(`      url: https://${i.host}`);
   }
   L.push(
@@ -732,10 +912,21 @@ function renderApiValues(env, state, tag) {
     `  DATABASE_POOL_SIZE: "${a.poolSize[env]}"`,
     `  RATE_LIMIT_PER_MINUTE: "${a.rateLimit[env]}"`,
   ];
-  if (a.readOnly[env]) L.push('  # SAAS-1602: read-only until the qa database rebuild is done', '  READ_ONLY: "true"');
+  if (a.readOnly[env])
+    L.push(
+      '  # SAAS-1602: read-only until the qa database rebuild is done',
+      '  READ_ONLY: "true"',
+    );
   L.push('');
   if (a.resources[env]) {
-    L.push('resources:', '  requests:', '    cpu: 250m', '    memory: 256Mi', '  limits:', '    memory: 512Mi');
+    L.push(
+      'resources:',
+      '  requests:',
+      '    cpu: 250m',
+      '    memory: 256Mi',
+      '  limits:',
+      '    memory: 512Mi',
+    );
   } else {
     L.push('resources: {}');
   }
@@ -857,17 +1048,43 @@ function renderGitops(state, tagOf) {
   files.set('README.md', GITOPS_README);
   files.set(
     '.github/CODEOWNERS',
-    `* @acme/platform\n${state.docs.sreOwners ? 'apps/guestbook-*/prod-*/ @acme/sre\napps/guestbook-ui/overlays/prod-*/ @acme/sre\n' : ''}`,
+    `* @acme/platform\n${
+      state.docs.sreOwners
+        ? 'apps/guestbook-*/prod-*/ @acme/sre\napps/guestbook-ui/overlays/prod-*/ @acme/sre\n'
+        : ''
+    }`,
   );
   files.set(PIPELINE_FILE, renderPipeline(state));
   if (state.docs.runbook) files.set('docs/runbooks/rollback.md', RUNBOOK);
   for (const [p, c] of Object.entries(UI_BASE)) files.set(p, c);
   for (const env of ENVIRONMENTS) {
     const v = state.versions;
-    files.set(fileOf('guestbook-ui', env), renderUiOverlay(env, state, tagOf('guestbook-ui', v['guestbook-ui'][env])));
-    if (state.ui.pdb[env]) files.set(`apps/guestbook-ui/overlays/${env}/pdb.yaml`, renderUiPdb());
-    files.set(fileOf('guestbook-api', env), renderApiValues(env, state, tagOf('guestbook-api', v['guestbook-api'][env])));
-    files.set(fileOf('guestbook-worker', env), renderWorkerDeployment(env, state, tagOf('guestbook-worker', v['guestbook-worker'][env])));
+    files.set(
+      fileOf('guestbook-ui', env),
+      renderUiOverlay(
+        env,
+        state,
+        tagOf('guestbook-ui', v['guestbook-ui'][env]),
+      ),
+    );
+    if (state.ui.pdb[env])
+      files.set(`apps/guestbook-ui/overlays/${env}/pdb.yaml`, renderUiPdb());
+    files.set(
+      fileOf('guestbook-api', env),
+      renderApiValues(
+        env,
+        state,
+        tagOf('guestbook-api', v['guestbook-api'][env]),
+      ),
+    );
+    files.set(
+      fileOf('guestbook-worker', env),
+      renderWorkerDeployment(
+        env,
+        state,
+        tagOf('guestbook-worker', v['guestbook-worker'][env]),
+      ),
+    );
   }
   return files;
 }
@@ -875,9 +1092,11 @@ function renderGitops(state, tagOf) {
 /** The version of a service as written in a manifest (what a locator reads). */
 export function readVersionFromManifest(service, content) {
   const re = {
-    'guestbook-ui': /- name: ghcr\.io\/acme\/guestbook-ui\n\s+newTag: "?([0-9a-f]+)"?/,
+    'guestbook-ui':
+      /- name: ghcr\.io\/acme\/guestbook-ui\n\s+newTag: "?([0-9a-f]+)"?/,
     'guestbook-api': /^image:\n(?:  .*\n)*?  tag: "([0-9a-f]+)"/m,
-    'guestbook-worker': /- name: worker\n\s+image: ghcr\.io\/acme\/guestbook-worker:([0-9a-f]+)/,
+    'guestbook-worker':
+      /- name: worker\n\s+image: ghcr\.io\/acme\/guestbook-worker:([0-9a-f]+)/,
   }[service];
   return re.exec(content)?.[1];
 }
@@ -886,7 +1105,7 @@ export function readVersionFromManifest(service, content) {
 // GitOps repository: history
 // ---------------------------------------------------------------------------
 
-const stageIndexOf = (env) => STAGES.findIndex((s) => s.environments.includes(env));
+const stageIndexOf = env => STAGES.findIndex(s => s.environments.includes(env));
 
 /** Rollout kind per docs/pipeline.md "How rollouts are derived". */
 function deriveKind(message, service, env, version, versionsAfter) {
@@ -896,7 +1115,11 @@ function deriveKind(message, service, env, version, versionsAfter) {
   if (t) return t[1].toLowerCase();
   if (/rollback|roll back|revert/i.test(paras[0])) return 'rollback';
   const si = stageIndexOf(env);
-  if (si > 0 && STAGES[si - 1].environments.some((e) => versionsAfter[service][e] === version)) return 'promotion';
+  if (
+    si > 0 &&
+    STAGES[si - 1].environments.some(e => versionsAfter[service][e] === version)
+  )
+    return 'promotion';
   return 'direct';
 }
 
@@ -914,27 +1137,49 @@ function planGitops(clock, sources) {
   add(start, { type: 'init' });
   for (const svc of SERVICES) {
     for (const [idx, m] of sources[svc].mainLine.entries()) {
-      if (m.deployable && m.at > start) add(m.at + rng.int(14, 38) * MINUTE, { type: 'dev', svc, idx });
+      if (m.deployable && m.at > start)
+        add(m.at + rng.int(14, 38) * MINUTE, { type: 'dev', svc, idx });
     }
     for (const [stage, days] of Object.entries(PROMOTION_DAYS[svc])) {
       for (const d of days) {
-        add(clock.at(d, STAGE_HOURS[stage], rng.int(0, 50)), { type: 'promote', svc, stage, author: rng.pick(PROMOTERS) });
+        add(clock.at(d, STAGE_HOURS[stage], rng.int(0, 50)), {
+          type: 'promote',
+          svc,
+          stage,
+          author: rng.pick(PROMOTERS),
+        });
       }
     }
   }
-  add(clock.at(ROLLBACK.day, ROLLBACK.hour, rng.int(5, 40)), { type: 'rollback' });
-  add(clock.at(DIRECT_VERSION_CHANGE.day, DIRECT_VERSION_CHANGE.hour, rng.int(5, 40)), { type: 'directVersion' });
+  add(clock.at(ROLLBACK.day, ROLLBACK.hour, rng.int(5, 40)), {
+    type: 'rollback',
+  });
+  add(
+    clock.at(
+      DIRECT_VERSION_CHANGE.day,
+      DIRECT_VERSION_CHANGE.hour,
+      rng.int(5, 40),
+    ),
+    { type: 'directVersion' },
+  );
   for (const c of CONFIG_CHANGES) {
-    add(clock.at(c.day, c.hour, rng.int(0, 50)), { type: c.pr ? 'prMerge' : 'config', change: c });
+    add(clock.at(c.day, c.hour, rng.int(0, 50)), {
+      type: c.pr ? 'prMerge' : 'config',
+      change: c,
+    });
     for (const [k, bc] of (c.commits ?? []).entries()) {
-      add(clock.at(c.day, bc.hour, rng.int(0, 50)), { type: 'prCommit', change: c, k });
+      add(clock.at(c.day, bc.hour, rng.int(0, 50)), {
+        type: 'prCommit',
+        change: c,
+        k,
+      });
     }
   }
   events.sort((a, b) => a.at - b.at || a.seq - b.seq);
 
   // ---- simulation ----
   let state = initialState();
-  const history = Object.fromEntries(SERVICES.map((s) => [s, perEnv(() => [])])); // version idx history
+  const history = Object.fromEntries(SERVICES.map(s => [s, perEnv(() => [])])); // version idx history
   const commits = [];
   const rollouts = [];
   const specials = {};
@@ -946,7 +1191,9 @@ function planGitops(clock, sources) {
   const setVersion = (st, svc, env, idx, { allowBackwards = false } = {}) => {
     const cur = st.versions[svc][env];
     if (cur !== null && idx < cur && !allowBackwards) {
-      throw new Error(`demo: ${svc} in ${env} would move backwards (${cur} -> ${idx})`);
+      throw new Error(
+        `demo: ${svc} in ${env} would move backwards (${cur} -> ${idx})`,
+      );
     }
     st.versions[svc][env] = idx;
   };
@@ -955,7 +1202,16 @@ function planGitops(clock, sources) {
     if (at <= prevAt) at = prevAt + MINUTE;
     prevAt = at;
     const files = renderGitops(next, tagOf);
-    const c = { mark: ++mark, parents: parents ?? (head ? [head.mark] : []), author, at, message, files, rollouts: [], branchOnly: Boolean(branchOnly) };
+    const c = {
+      mark: ++mark,
+      parents: parents ?? (head ? [head.mark] : []),
+      author,
+      at,
+      message,
+      files,
+      rollouts: [],
+      branchOnly: Boolean(branchOnly),
+    };
     commits.push(c);
     if (branchOnly) return c;
     for (const svc of SERVICES) {
@@ -984,7 +1240,7 @@ function planGitops(clock, sources) {
     return c;
   };
 
-  const clone = (s) => structuredClone(s);
+  const clone = s => structuredClone(s);
 
   for (const ev of events) {
     if (ev.type === 'init') {
@@ -995,7 +1251,7 @@ function planGitops(clock, sources) {
           .filter(({ m }) => m.deployable && m.at < ev.at)
           .map(({ idx }) => idx);
         const j = deployable.length - 1;
-        const pickIdx = (k) => deployable[Math.max(0, j - k)];
+        const pickIdx = k => deployable[Math.max(0, j - k)];
         setVersion(next, svc, 'dev', pickIdx(0));
         setVersion(next, svc, 'qa', pickIdx(1));
         setVersion(next, svc, 'staging', pickIdx(2));
@@ -1005,7 +1261,8 @@ function planGitops(clock, sources) {
       commit({
         at: ev.at,
         author: P.tom,
-        message: 'Import the guestbook manifests\n\nguestbook-ui (Kustomize), guestbook-api (Helm values) and guestbook-worker\n(plain manifests) for dev, qa, staging, prod-us and prod-eu, with the\npromotion pipeline in gitops-pipeline.yaml.\n',
+        message:
+          'Import the guestbook manifests\n\nguestbook-ui (Kustomize), guestbook-api (Helm values) and guestbook-worker\n(plain manifests) for dev, qa, staging, prod-us and prod-eu, with the\npromotion pipeline in gitops-pipeline.yaml.\n',
         next,
       });
     } else if (ev.type === 'dev') {
@@ -1017,24 +1274,40 @@ function planGitops(clock, sources) {
       commit({
         at: ev.at,
         author: P.bot,
-        message: `deploy ${svc} ${tagOf(svc, idx)} to dev\n\nBuilt from ${ORG}/${svc} main: ${src.subject}\n\nGitops-Source-Commit: ${fullOf(svc, idx)}\n`,
+        message: `deploy ${svc} ${tagOf(
+          svc,
+          idx,
+        )} to dev\n\nBuilt from ${ORG}/${svc} main: ${
+          src.subject
+        }\n\nGitops-Source-Commit: ${fullOf(svc, idx)}\n`,
         next,
       });
     } else if (ev.type === 'promote') {
       const { svc, stage } = ev;
-      const si = STAGES.findIndex((s) => s.name === stage);
+      const si = STAGES.findIndex(s => s.name === stage);
       const fromEnv = STAGES[si - 1].environments[0];
       const idx = state.versions[svc][fromEnv];
-      const targets = STAGES[si].environments.filter((e) => state.versions[svc][e] < idx);
+      const targets = STAGES[si].environments.filter(
+        e => state.versions[svc][e] < idx,
+      );
       if (!targets.length) continue;
       const next = clone(state);
       for (const e of targets) setVersion(next, svc, e, idx);
       const tag = tagOf(svc, idx);
-      const prev = targets.map((e) => `${e} ${tagOf(svc, state.versions[svc][e])}`).join(', ');
+      const prev = targets
+        .map(e => `${e} ${tagOf(svc, state.versions[svc][e])}`)
+        .join(', ');
       commit({
         at: ev.at,
         author: P[ev.author],
-        message: `promote ${svc} ${tag} from ${fromEnv} to ${targets.join(', ')}\n\n${sources[svc].mainLine[idx].subject}\nPreviously: ${prev}.\n\nGitops-Kind: promotion\nGitops-Source-Commit: ${fullOf(svc, idx)}\n`,
+        message: `promote ${svc} ${tag} from ${fromEnv} to ${targets.join(
+          ', ',
+        )}\n\n${
+          sources[svc].mainLine[idx].subject
+        }\nPreviously: ${prev}.\n\nGitops-Kind: promotion\nGitops-Source-Commit: ${fullOf(
+          svc,
+          idx,
+        )}\n`,
         next,
       });
     } else if (ev.type === 'rollback') {
@@ -1048,33 +1321,67 @@ function planGitops(clock, sources) {
       const c = commit({
         at: ev.at,
         author: P[ROLLBACK.author],
-        message: `rollback ${svc} in ${env} to ${tagOf(svc, toIdx)}\n\n${reason}\n\nGitops-Kind: rollback\nGitops-Source-Commit: ${fullOf(svc, toIdx)}\n`,
+        message: `rollback ${svc} in ${env} to ${tagOf(
+          svc,
+          toIdx,
+        )}\n\n${reason}\n\nGitops-Kind: rollback\nGitops-Source-Commit: ${fullOf(
+          svc,
+          toIdx,
+        )}\n`,
         next,
       });
-      specials.rollback = { svc, env, fromIdx, toIdx, mark: c.mark, at: c.at, subject: c.message.split('\n')[0] };
+      specials.rollback = {
+        svc,
+        env,
+        fromIdx,
+        toIdx,
+        mark: c.mark,
+        at: c.at,
+        subject: c.message.split('\n')[0],
+      };
     } else if (ev.type === 'directVersion') {
       const { service: svc, environment: env } = DIRECT_VERSION_CHANGE;
       const idx = state.versions[svc].dev;
       const fromIdx = state.versions[svc][env];
       const prevStage = STAGES[stageIndexOf(env) - 1].environments[0];
       if (!(idx > fromIdx && idx > state.versions[svc][prevStage])) {
-        throw new Error('demo: the direct version change must skip ahead of the previous stage');
+        throw new Error(
+          'demo: the direct version change must skip ahead of the previous stage',
+        );
       }
       const next = clone(state);
       setVersion(next, svc, env, idx);
-      const subject = DIRECT_VERSION_CHANGE.subject.replace('{tag}', tagOf(svc, idx));
+      const subject = DIRECT_VERSION_CHANGE.subject.replace(
+        '{tag}',
+        tagOf(svc, idx),
+      );
       const c = commit({
         at: ev.at,
         author: P[DIRECT_VERSION_CHANGE.author],
-        message: `${subject}\n\n${DIRECT_VERSION_CHANGE.body}\n\nGitops-Kind: direct\nGitops-Source-Commit: ${fullOf(svc, idx)}\n`,
+        message: `${subject}\n\n${
+          DIRECT_VERSION_CHANGE.body
+        }\n\nGitops-Kind: direct\nGitops-Source-Commit: ${fullOf(svc, idx)}\n`,
         next,
       });
-      specials.direct = { svc, env, fromIdx, toIdx: idx, mark: c.mark, at: c.at, subject };
+      specials.direct = {
+        svc,
+        env,
+        fromIdx,
+        toIdx: idx,
+        mark: c.mark,
+        at: c.at,
+        subject,
+      };
     } else if (ev.type === 'config') {
       const ch = ev.change;
       const next = clone(state);
       ch.mutate(next);
-      commit({ at: ev.at, author: P[ch.author], message: ch.body ? `${ch.subject}\n\n${ch.body}\n` : `${ch.subject}\n`, next });
+      commit({
+        at: ev.at,
+        author: P[ch.author],
+        message: ch.body ? `${ch.subject}\n\n${ch.body}\n` : `${ch.subject}\n`,
+        next,
+      });
     } else if (ev.type === 'prCommit') {
       // A pull request of the GitOps repository: forks from main's head at
       // its first commit, merged later (the merge keeps what main got since).
@@ -1082,7 +1389,14 @@ function planGitops(clock, sources) {
       const bc = ch.commits[ev.k];
       const br = (prBranches[ch.pr] ??= { tip: head, state: clone(state) });
       bc.mutate(br.state);
-      br.tip = commit({ at: ev.at, author: P[bc.author], message: `${bc.subject}\n`, next: clone(br.state), parents: [br.tip.mark], branchOnly: true });
+      br.tip = commit({
+        at: ev.at,
+        author: P[bc.author],
+        message: `${bc.subject}\n`,
+        next: clone(br.state),
+        parents: [br.tip.mark],
+        branchOnly: true,
+      });
     } else if (ev.type === 'prMerge') {
       const ch = ev.change;
       const br = prBranches[ch.pr];
@@ -1142,7 +1456,9 @@ function removeStaleSiblings(dir) {
     return;
   }
   for (const n of names) {
-    const m = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(tmp|old)-(\\d+)$`).exec(n);
+    const m = new RegExp(
+      `^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(tmp|old)-(\\d+)$`,
+    ).exec(n);
     if (m && Number(m[2]) !== process.pid && !pidAlive(Number(m[2]))) {
       fs.rmSync(path.join(parent, n), { recursive: true, force: true });
     }
@@ -1174,14 +1490,14 @@ function build(root, nowMs) {
   const g = planGitops(clock, sources);
   const gitopsDir = path.join(root, 'gitops');
   const gmarks = importCommits(gitopsDir, g.commits);
-  const shaOf = (mark) => gmarks.get(mark);
+  const shaOf = mark => gmarks.get(mark);
 
   return summarize({ clock, nowMs, sources, g, shaOf });
 }
 
 function summarize({ clock, nowMs, sources, g, shaOf }) {
   const { tagOf, fullOf } = g;
-  const mainCommits = g.commits.filter((c) => !c.branchOnly);
+  const mainCommits = g.commits.filter(c => !c.branchOnly);
   const lastChange = {};
   for (const r of g.rollouts) lastChange[`${r.service}/${r.environment}`] = r;
 
@@ -1194,7 +1510,7 @@ function summarize({ clock, nowMs, sources, g, shaOf }) {
       const file = fileOf(svc, env);
       const content = headFiles.get(file);
       const version = tagOf(svc, idx);
-      const line = content.split('\n').findIndex((l) => l.includes(version)) + 1;
+      const line = content.split('\n').findIndex(l => l.includes(version)) + 1;
       const lc = lastChange[`${svc}/${env}`];
       envs[env] = {
         version,
@@ -1202,10 +1518,18 @@ function summarize({ clock, nowMs, sources, g, shaOf }) {
         sourceSubject: sources[svc].mainLine[idx].subject,
         file,
         line,
-        lastChange: { gitopsCommit: shaOf(lc.mark), kind: lc.kind, at: iso(lc.at) },
+        lastChange: {
+          gitopsCommit: shaOf(lc.mark),
+          kind: lc.kind,
+          at: iso(lc.at),
+        },
       };
     }
-    services[svc] = { ...SERVICE_SPECS[svc], image: sources[svc].spec.image, environments: envs };
+    services[svc] = {
+      ...SERVICE_SPECS[svc],
+      image: sources[svc].spec.image,
+      environments: envs,
+    };
   }
 
   const rb = g.specials.rollback;
@@ -1221,7 +1545,8 @@ function summarize({ clock, nowMs, sources, g, shaOf }) {
     at: iso(rb.at),
     file: fileOf(rb.svc, rb.env),
   };
-  if (g.state.versions[rb.svc][rb.env] !== rb.toIdx) throw new Error('demo: prod-eu must stay on the rolled-back version');
+  if (g.state.versions[rb.svc][rb.env] !== rb.toIdx)
+    throw new Error('demo: prod-eu must stay on the rolled-back version');
 
   const dv = g.specials.direct;
   const directVersionChange = {
@@ -1240,7 +1565,11 @@ function summarize({ clock, nowMs, sources, g, shaOf }) {
   const lagIdx = g.state.versions[lsvc][lenv];
   const devIdx = g.state.versions[lsvc].dev;
   const devVersionsSince = new Set(
-    g.rollouts.filter((r) => r.service === lsvc && r.environment === 'dev' && r.toIdx > lagIdx).map((r) => r.toIdx),
+    g.rollouts
+      .filter(
+        r => r.service === lsvc && r.environment === 'dev' && r.toIdx > lagIdx,
+      )
+      .map(r => r.toIdx),
   );
   const laggingChange = lastChange[`${lsvc}/${lenv}`];
   const lagging = {
@@ -1251,10 +1580,15 @@ function summarize({ clock, nowMs, sources, g, shaOf }) {
     lastChange: shaOf(laggingChange.mark),
     comparedTo: { environment: 'dev', version: tagOf(lsvc, devIdx) },
     versionsBehind: devVersionsSince.size,
-    sameVersion: ENVIRONMENTS.filter((e) => e !== lenv && g.state.versions[lsvc][e] === lagIdx),
+    sameVersion: ENVIRONMENTS.filter(
+      e => e !== lenv && g.state.versions[lsvc][e] === lagIdx,
+    ),
     reason: LAGGING.reason,
   };
-  if (lagging.versionsBehind < 4) throw new Error('demo: the lagging environment must be several versions behind');
+  if (lagging.versionsBehind < 4)
+    throw new Error(
+      'demo: the lagging environment must be several versions behind',
+    );
 
   // Where the feature issue went.
   const ui = sources['guestbook-ui'];
@@ -1264,12 +1598,23 @@ function summarize({ clock, nowMs, sources, g, shaOf }) {
   for (const [idx, m] of ui.mainLine.entries()) {
     const hits = [];
     for (const b of m.branchCommits ?? []) {
-      const c = ui.commits.find((x) => x.mark === b.mark);
-      if (c.message.includes(FEATURE_ISSUE)) hits.push({ sha: b.sha, subject: c.message.split('\n')[0], keyIn: 'message', onMainLine: false });
+      const c = ui.commits.find(x => x.mark === b.mark);
+      if (c.message.includes(FEATURE_ISSUE))
+        hits.push({
+          sha: b.sha,
+          subject: c.message.split('\n')[0],
+          keyIn: 'message',
+          onMainLine: false,
+        });
     }
-    const mc = ui.commits.find((x) => x.mark === m.mark);
+    const mc = ui.commits.find(x => x.mark === m.mark);
     if (mc.message.includes(FEATURE_ISSUE)) {
-      hits.push({ sha: m.sha, subject: m.subject, keyIn: m.kind === 'merge' ? 'branch name' : 'message', onMainLine: true });
+      hits.push({
+        sha: m.sha,
+        subject: m.subject,
+        keyIn: m.kind === 'merge' ? 'branch name' : 'message',
+        onMainLine: true,
+      });
     }
     if (hits.length) {
       featureCommits.push(...hits);
@@ -1280,28 +1625,46 @@ function summarize({ clock, nowMs, sources, g, shaOf }) {
   const featureEnvs = {};
   for (const env of ENVIRONMENTS) {
     const idx = g.state.versions['guestbook-ui'][env];
-    const first = g.rollouts.find((r) => r.service === 'guestbook-ui' && r.environment === env && r.toIdx >= maxIdx && (r.fromIdx ?? -1) < maxIdx);
-    const removed = g.rollouts.find((r) => r.service === 'guestbook-ui' && r.environment === env && r.toIdx < minIdx && r.fromIdx >= maxIdx);
+    const first = g.rollouts.find(
+      r =>
+        r.service === 'guestbook-ui' &&
+        r.environment === env &&
+        r.toIdx >= maxIdx &&
+        (r.fromIdx ?? -1) < maxIdx,
+    );
+    const removed = g.rollouts.find(
+      r =>
+        r.service === 'guestbook-ui' &&
+        r.environment === env &&
+        r.toIdx < minIdx &&
+        r.fromIdx >= maxIdx,
+    );
     featureEnvs[env] = {
       deployed: idx >= maxIdx,
       version: tagOf('guestbook-ui', idx),
-      ...(first ? { deployedBy: shaOf(first.mark), deployedAt: iso(first.at) } : {}),
-      ...(removed ? { removedBy: shaOf(removed.mark), removedAt: iso(removed.at) } : {}),
+      ...(first
+        ? { deployedBy: shaOf(first.mark), deployedAt: iso(first.at) }
+        : {}),
+      ...(removed
+        ? { removedBy: shaOf(removed.mark), removedAt: iso(removed.at) }
+        : {}),
     };
   }
   for (const env of ENVIRONMENTS) {
-    if (featureEnvs[env].deployed !== (env !== rb.env)) throw new Error(`demo: ${FEATURE_ISSUE} story broken in ${env}`);
+    if (featureEnvs[env].deployed !== (env !== rb.env))
+      throw new Error(`demo: ${FEATURE_ISSUE} story broken in ${env}`);
   }
-  if (!(rb.fromIdx >= maxIdx && rb.toIdx < minIdx)) throw new Error(`demo: the rollback must remove ${FEATURE_ISSUE}`);
+  if (!(rb.fromIdx >= maxIdx && rb.toIdx < minIdx))
+    throw new Error(`demo: the rollback must remove ${FEATURE_ISSUE}`);
 
-  const kob = ui.mainLine.find((m) => m.keyOnlyInBranch);
+  const kob = ui.mainLine.find(m => m.keyOnlyInBranch);
   const keyOnlyInBranchName = {
     repo: 'guestbook-ui',
     issue: kob.issueKeys[0],
     mergeCommit: kob.sha,
     subject: kob.subject,
     branch: kob.branch,
-    branchCommits: kob.branchCommits.map((b) => b.sha),
+    branchCommits: kob.branchCommits.map(b => b.sha),
   };
 
   const byKind = { promotion: 0, rollback: 0, direct: 0 };
@@ -1320,24 +1683,31 @@ function summarize({ clock, nowMs, sources, g, shaOf }) {
       lastCommitAt: iso(g.head.at),
       pipelineFile: PIPELINE_FILE,
       stages: STAGES,
-      environments: ENVIRONMENTS.map((e) => ({ name: e, ...ENV_INFO[e], url: `https://${ENV_INFO[e].host}` })).map(({ host, ...rest }) => rest),
+      environments: ENVIRONMENTS.map(e => ({
+        name: e,
+        ...ENV_INFO[e],
+        url: `https://${ENV_INFO[e].host}`,
+      })).map(({ host, ...rest }) => rest),
       configPullRequestMerge: shaOf(g.specials.configPr.mark),
     },
     sources: Object.fromEntries(
-      SOURCES.map((s) => {
+      SOURCES.map(s => {
         const src = sources[s.name];
-        return [s.name, {
-          path: `sources/${s.name}`,
-          branch: 'main',
-          head: src.mainLine[src.mainLine.length - 1].sha,
-          commits: src.commits.length,
-          mainLineCommits: src.mainLine.length,
-          mergeCommits: src.mainLine.filter((m) => m.kind === 'merge').length,
-          authors: s.authors.map((a) => a.name),
-          image: s.image,
-          firstCommitAt: iso(src.commits[0].at),
-          lastCommitAt: iso(src.mainLine[src.mainLine.length - 1].at),
-        }];
+        return [
+          s.name,
+          {
+            path: `sources/${s.name}`,
+            branch: 'main',
+            head: src.mainLine[src.mainLine.length - 1].sha,
+            commits: src.commits.length,
+            mainLineCommits: src.mainLine.length,
+            mergeCommits: src.mainLine.filter(m => m.kind === 'merge').length,
+            authors: s.authors.map(a => a.name),
+            image: s.image,
+            firstCommitAt: iso(src.commits[0].at),
+            lastCommitAt: iso(src.mainLine[src.mainLine.length - 1].at),
+          },
+        ];
       }),
     ),
     services,
@@ -1354,7 +1724,7 @@ function summarize({ clock, nowMs, sources, g, shaOf }) {
       },
     },
     keyOnlyInBranchName,
-    rollouts: g.rollouts.map((r) => ({
+    rollouts: g.rollouts.map(r => ({
       service: r.service,
       environment: r.environment,
       from: r.fromIdx === null ? null : tagOf(r.service, r.fromIdx),
@@ -1387,15 +1757,25 @@ export function createDemo({ dir, now = Date.now(), force = false } = {}) {
   const t0 = performance.now();
   dir = path.resolve(dir);
   const nowMs = typeof now === 'number' ? now : new Date(now).getTime();
-  if (!Number.isFinite(nowMs)) throw new Error(`createDemo: bad \`now\`: ${now}`);
+  if (!Number.isFinite(nowMs))
+    throw new Error(`createDemo: bad \`now\`: ${now}`);
 
   const existing = readComplete(dir);
   if (existing?.generatorVersion === GENERATOR_VERSION && !force) {
-    const summary = JSON.parse(fs.readFileSync(path.join(dir, SUMMARY_FILE), 'utf8'));
-    return { ...summary, dir, skipped: true, durationMs: performance.now() - t0 };
+    const summary = JSON.parse(
+      fs.readFileSync(path.join(dir, SUMMARY_FILE), 'utf8'),
+    );
+    return {
+      ...summary,
+      dir,
+      skipped: true,
+      durationMs: performance.now() - t0,
+    };
   }
   if (fs.existsSync(dir) && !existing && !isEmptyDir(dir)) {
-    throw new Error(`${dir} exists but is not a demo directory (no ${COMPLETE_FILE}); remove it or choose another --dir`);
+    throw new Error(
+      `${dir} exists but is not a demo directory (no ${COMPLETE_FILE}); remove it or choose another --dir`,
+    );
   }
 
   fs.mkdirSync(path.dirname(dir), { recursive: true });
@@ -1406,10 +1786,17 @@ export function createDemo({ dir, now = Date.now(), force = false } = {}) {
   let summary;
   try {
     summary = build(tmp, nowMs);
-    fs.writeFileSync(path.join(tmp, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
+    fs.writeFileSync(
+      path.join(tmp, SUMMARY_FILE),
+      `${JSON.stringify(summary, null, 2)}\n`,
+    );
     fs.writeFileSync(
       path.join(tmp, COMPLETE_FILE),
-      `${JSON.stringify({ generatorVersion: GENERATOR_VERSION, anchorDay: summary.anchorDay, createdAt: iso(Date.now()) })}\n`,
+      `${JSON.stringify({
+        generatorVersion: GENERATOR_VERSION,
+        anchorDay: summary.anchorDay,
+        createdAt: iso(Date.now()),
+      })}\n`,
     );
     // Swap into place.
     if (fs.existsSync(dir)) {
@@ -1424,13 +1811,25 @@ export function createDemo({ dir, now = Date.now(), force = false } = {}) {
         // Another run finished first: keep its demo when it is current.
         if (readComplete(dir)?.generatorVersion !== GENERATOR_VERSION) throw e;
         fs.rmSync(tmp, { recursive: true, force: true });
-        const theirs = JSON.parse(fs.readFileSync(path.join(dir, SUMMARY_FILE), 'utf8'));
-        return { ...theirs, dir, skipped: true, durationMs: performance.now() - t0 };
+        const theirs = JSON.parse(
+          fs.readFileSync(path.join(dir, SUMMARY_FILE), 'utf8'),
+        );
+        return {
+          ...theirs,
+          dir,
+          skipped: true,
+          durationMs: performance.now() - t0,
+        };
       }
     }
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw e;
   }
-  return { ...summary, dir, skipped: false, durationMs: performance.now() - t0 };
+  return {
+    ...summary,
+    dir,
+    skipped: false,
+    durationMs: performance.now() - t0,
+  };
 }
