@@ -1,6 +1,12 @@
 import { ResponseError } from '@backstage/errors';
 import { z } from 'zod';
 import type {
+  ChangeSet,
+  FeatureLookupResponse,
+  FeatureQueryKind,
+  PendingChangesResponse,
+} from './correlation';
+import type {
   RepositoriesResponse,
   RepositoryState,
   RolloutPage,
@@ -28,10 +34,16 @@ export const entityParamsSchema = z.object({
   name: nameSchema,
 });
 
-/** Query of GET …/rollouts. @public */
+const isoDateTime = z.iso.datetime({ offset: true });
+
+/** Query of GET …/rollouts and GET /v1/rollouts. @public */
 export const rolloutsQuerySchema = z
   .object({
     environment: nameSchema.optional(),
+    /** Only rollouts desired at or after this time (ISO 8601). */
+    since: isoDateTime.optional(),
+    /** Only rollouts desired before this time (ISO 8601). */
+    until: isoDateTime.optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     before: z
       .string()
@@ -42,6 +54,45 @@ export const rolloutsQuerySchema = z
 
 /** @public */
 export type RolloutsQuery = z.input<typeof rolloutsQuerySchema>;
+
+/** Query of GET /v1/rollouts (across services). @public */
+export const allRolloutsQuerySchema = rolloutsQuerySchema.extend({
+  repository: nameSchema.optional(),
+});
+
+/** @public */
+export type AllRolloutsQuery = z.input<typeof allRolloutsQuerySchema>;
+
+/** Parameters of GET /v1/rollouts/:id/change-set. @public */
+export const rolloutParamsSchema = z.object({
+  id: z.string().regex(/^[0-9]{1,18}$/, 'must be a rollout id'),
+});
+
+/** Query of GET …/pending. @public */
+export const pendingQuerySchema = z.object({ from: nameSchema, to: nameSchema }).strict();
+
+/** Query of GET /v1/features. @public */
+export const featureQuerySchema = z.object({ q: z.string().trim().min(1).max(100) }).strict();
+
+/**
+ * Reads what a feature-tracker search means: an issue key (`SAAS-1543`), a
+ * pull request (`#142` or `PR 142`), or a commit sha (7-40 hex digits).
+ * @public
+ */
+export function parseFeatureQuery(
+  q: string,
+): { kind: FeatureQueryKind; value: string } | { error: string } {
+  const t = q.trim();
+  if (/^[A-Za-z][A-Za-z0-9_]{0,19}-[0-9]{1,9}$/.test(t)) {
+    return { kind: 'issue', value: t.toUpperCase() };
+  }
+  const pr = /^(?:#|pr\s*#?|pull\s+request\s+#?)([0-9]{1,9})$/i.exec(t);
+  if (pr) return { kind: 'pull-request', value: String(Number(pr[1])) };
+  if (/^[0-9a-f]{7,40}$/i.test(t)) return { kind: 'commit', value: t.toLowerCase() };
+  return {
+    error: `"${t.slice(0, 100)}" is neither an issue key (SAAS-1543), a pull request (#142) nor a commit sha (7-40 hex digits)`,
+  };
+}
 
 /** Parameters of POST /v1/repositories/:id/refresh. @public */
 export const repositoryParamsSchema = z.object({ id: nameSchema });
@@ -62,6 +113,15 @@ export interface GitopsApi {
   ): Promise<RolloutPage>;
   getRepositories(): Promise<RepositoriesResponse>;
   refreshRepository(id: string): Promise<RepositoryState>;
+  /** Rollouts of every service, e.g. "deployed to prod-eu yesterday". */
+  listRollouts(query?: AllRolloutsQuery): Promise<RolloutPage>;
+  getChangeSet(rolloutId: string): Promise<ChangeSet>;
+  lookupFeature(q: string): Promise<FeatureLookupResponse>;
+  getPendingChanges(
+    entity: EntityRefParts,
+    from: string,
+    to: string,
+  ): Promise<PendingChangesResponse>;
 }
 
 /** Structural subsets of Backstage's DiscoveryApi and FetchApi. @public */
@@ -88,15 +148,30 @@ export class GitopsClient implements GitopsApi {
     entity: EntityRefParts,
     query: RolloutsQuery = {},
   ): Promise<RolloutPage> {
-    const params = new URLSearchParams();
-    for (const [k, v] of Object.entries(query)) {
-      if (v !== undefined) params.set(k, String(v));
-    }
-    const qs = params.toString();
+    return this.request('GET', `${entityPath(entity)}/rollouts${qs(query)}`);
+  }
+
+  listRollouts(query: AllRolloutsQuery = {}): Promise<RolloutPage> {
+    return this.request('GET', `/v1/rollouts${qs(query)}`);
+  }
+
+  getChangeSet(rolloutId: string): Promise<ChangeSet> {
     return this.request(
       'GET',
-      `${entityPath(entity)}/rollouts${qs ? `?${qs}` : ''}`,
+      `/v1/rollouts/${encodeURIComponent(rolloutId)}/change-set`,
     );
+  }
+
+  lookupFeature(q: string): Promise<FeatureLookupResponse> {
+    return this.request('GET', `/v1/features${qs({ q })}`);
+  }
+
+  getPendingChanges(
+    entity: EntityRefParts,
+    from: string,
+    to: string,
+  ): Promise<PendingChangesResponse> {
+    return this.request('GET', `${entityPath(entity)}/pending${qs({ from, to })}`);
   }
 
   getRepositories(): Promise<RepositoriesResponse> {
@@ -118,6 +193,15 @@ export class GitopsClient implements GitopsApi {
     }
     return (await response.json()) as T;
   }
+}
+
+function qs(query: Record<string, unknown>): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (v !== undefined && v !== null) params.set(k, String(v));
+  }
+  const s = params.toString();
+  return s ? `?${s}` : '';
 }
 
 function entityPath(e: EntityRefParts): string {

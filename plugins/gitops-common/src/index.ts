@@ -8,3 +8,4 @@ export * from './types';
 export * from './permissions';
 export * from './annotations';
 export * from './api';
+export * from './correlation';
