@@ -73,11 +73,10 @@ function generateRepo(dir: string, commits: number): void {
   const commit = (msg: string, files: Array<[string, string]>) => {
     mark++;
     t += 600;
+    const from = mark > 1 ? `from :${mark - 1}\n` : '';
+    const changes = files.map(([p, c]) => `M 100644 inline ${p}\n${data(c)}`).join('\n');
     lines.push(
-      `commit refs/heads/main\nmark :${mark}\ncommitter Bench Bot <bench@example.com> ${t} +0000\n${data(msg)}\n` +
-        (mark > 1 ? `from :${mark - 1}\n` : '') +
-        files.map(([p, c]) => `M 100644 inline ${p}\n${data(c)}`).join('\n') +
-        '\n',
+      `commit refs/heads/main\nmark :${mark}\ncommitter Bench Bot <bench@example.com> ${t} +0000\n${data(msg)}\n${from}${changes}\n`,
     );
   };
   const initial: Array<[string, string]> = [['gitops-pipeline.yaml', pipelineFile()]];
@@ -169,7 +168,7 @@ async function run(label: string, knex: Knex, dir: string, base: number) {
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-bench-'));
   try {
-    let t = Date.now();
+    const t = Date.now();
     generateRepo(dir, COMMITS);
     console.log(`generated ${SERVICES} services × ${ENVS.length} environments × ${COMMITS} commits in ${((Date.now() - t) / 1000).toFixed(1)} s`);
     const base = Math.min(baseline(dir), baseline(dir));
