@@ -1,11 +1,17 @@
 import type { Entity } from '@backstage/catalog-model';
-import type {
-  EnvironmentDefinition,
-  GitopsApi,
-  RepositoryState,
-  Rollout,
-  RolloutPage,
-  ServiceStatusResponse,
+import { NotFoundError } from '@backstage/errors';
+import {
+  parseFeatureQuery,
+  type ChangeSet,
+  type EnvironmentDefinition,
+  type FeatureLookupResponse,
+  type GitopsApi,
+  type PendingChangesResponse,
+  type SourceCommit,
+  type RepositoryState,
+  type Rollout,
+  type RolloutPage,
+  type ServiceStatusResponse,
 } from '@gitops2/plugin-gitops-common';
 
 const HOUR = 3600 * 1000;
@@ -259,6 +265,324 @@ export function pageOfRollouts(query: {
   };
 }
 
+const SOURCE = 'https://github.com/acme/guestbook-ui';
+
+function commit(
+  sha: string,
+  subject: string,
+  authorName: string,
+  hours: number,
+  pullRequests: number[],
+  issueKeys: string[],
+): SourceCommit {
+  const full = sha.repeat(40).slice(0, 40);
+  return {
+    sha: full,
+    subject,
+    authorName,
+    authorEmail: `${authorName.toLowerCase().replace(/\W/g, '')}@acme.test`,
+    committedAt: hoursAgo(hours),
+    url: `${SOURCE}/commit/${full}`,
+    pullRequests,
+    issueKeys,
+  };
+}
+
+/** Commits of the source repository of guestbook-ui. */
+export const commits = {
+  saas1543: commit(
+    'a15430',
+    'SAAS-1543: guestbook entries can be edited (#142)',
+    'Erin',
+    90,
+    [142],
+    ['SAAS-1543'],
+  ),
+  saas1550: commit(
+    'a15500',
+    'Fix pagination of the entry list (#145)',
+    'Frank',
+    85,
+    [145],
+    ['SAAS-1550'],
+  ),
+  saas1601: commit(
+    'b16010',
+    'SAAS-1601: dark mode (#150)',
+    'Grace',
+    4,
+    [150],
+    ['SAAS-1601'],
+  ),
+  chore: commit(
+    'b15100',
+    'chore(deps): bump react to 18.3.1 (#151)',
+    'renovate[bot]',
+    3,
+    [151],
+    [],
+  ),
+};
+
+const pr = (number: number, title: string, branch?: string) => ({
+  number,
+  title,
+  url: `${SOURCE}/pull/${number}`,
+  branch,
+});
+
+const issue = (key: string) => ({
+  key,
+  url: `https://acme.atlassian.net/browse/${key}`,
+});
+
+const prs = {
+  142: pr(142, 'Guestbook entries can be edited', 'feature/SAAS-1543-edit'),
+  145: pr(145, 'Fix pagination of the entry list', 'fix/SAAS-1550-pagination'),
+  150: pr(150, 'Dark mode', 'feature/SAAS-1601-dark-mode'),
+  151: pr(151, 'chore(deps): bump react to 18.3.1'),
+};
+
+/** What 1.4.2 brings over 1.4.1: SAAS-1543 (#142) and SAAS-1550 (#145). */
+function release142(): Omit<ChangeSet, 'rolloutId'> {
+  return {
+    status: 'resolved',
+    sourceRepository: 'github.com/acme/guestbook-ui',
+    fromCommit: 'c14100'.repeat(7).slice(0, 40),
+    toCommit: commits.saas1550.sha,
+    added: [commits.saas1550, commits.saas1543],
+    removed: [],
+    pullRequests: [prs[145], prs[142]],
+    issueKeys: [issue('SAAS-1550'), issue('SAAS-1543')],
+    authors: ['Frank', 'Erin'],
+    checks: {
+      total: 3,
+      passed: 3,
+      failed: 0,
+      pending: 0,
+      items: [
+        { name: 'unit-tests', conclusion: 'success' },
+        { name: 'e2e', conclusion: 'success' },
+        { name: 'trivy-scan', conclusion: 'success' },
+      ],
+    },
+  };
+}
+
+/** Change sets by rollout id, like GET /v1/rollouts/:id/change-set. */
+export function makeChangeSets(): Record<string, ChangeSet> {
+  const r142 = release142();
+  return {
+    '5': {
+      rolloutId: '5',
+      status: 'resolved',
+      sourceRepository: 'github.com/acme/guestbook-ui',
+      fromCommit: commits.saas1550.sha,
+      toCommit: commits.chore.sha,
+      added: [commits.chore, commits.saas1601],
+      removed: [],
+      pullRequests: [prs[151], prs[150]],
+      issueKeys: [{ key: 'SAAS-1601' }],
+      authors: ['renovate[bot]', 'Grace'],
+      checks: {
+        total: 4,
+        passed: 2,
+        failed: 1,
+        pending: 1,
+        items: [
+          { name: 'unit-tests', conclusion: 'success' },
+          { name: 'e2e', conclusion: 'success' },
+          {
+            name: 'trivy-scan',
+            conclusion: 'failure',
+            url: `${SOURCE}/actions/runs/9001`,
+          },
+          { name: 'sonarqube', conclusion: 'pending' },
+        ],
+      },
+    },
+    // The rollback of prod-us from 1.4.2 to 1.4.1 takes SAAS-1543 away.
+    '4': {
+      ...r142,
+      rolloutId: '4',
+      fromCommit: r142.toCommit,
+      toCommit: r142.fromCommit,
+      added: [],
+      removed: r142.added,
+      checks: undefined,
+    },
+    '3': { ...r142, rolloutId: '3' },
+    '2': { ...r142, rolloutId: '2' },
+    '1': {
+      rolloutId: '1',
+      status: 'unmapped',
+      message: "tag 'latest' is not a commit sha",
+      added: [],
+      removed: [],
+      pullRequests: [],
+      issueKeys: [],
+      authors: [],
+    },
+  };
+}
+
+/** Rollouts of another service, for the views across services. */
+export const otherRollouts: Rollout[] = [
+  {
+    ...rollout(
+      7,
+      'staging',
+      '2.0.0',
+      '2.1.0',
+      'promotion',
+      1,
+      'Heidi',
+      'Promote guestbook-api 2.1.0 to staging',
+    ),
+    service: 'guestbook-api',
+  },
+  {
+    ...rollout(
+      6,
+      'prod-eu',
+      '1.9.0',
+      '2.0.0',
+      'promotion',
+      30,
+      'Heidi',
+      'Promote guestbook-api 2.0.0 to prod-eu',
+    ),
+    service: 'guestbook-api',
+  },
+];
+
+/** Every service's rollouts, newest first, like GET /v1/rollouts. */
+export function pageOfAllRollouts(query: {
+  environment?: string;
+  since?: string;
+  until?: string;
+  limit?: number;
+}): RolloutPage {
+  const matching = [...otherRollouts, ...rollouts]
+    .filter(r => !query.environment || r.environment === query.environment)
+    .filter(
+      r => !query.since || Date.parse(r.desiredAt) >= Date.parse(query.since),
+    )
+    .filter(
+      r => !query.until || Date.parse(r.desiredAt) < Date.parse(query.until),
+    )
+    .sort((a, b) => Date.parse(b.desiredAt) - Date.parse(a.desiredAt));
+  const items = matching.slice(0, query.limit ?? 50);
+  return { items, totalCount: matching.length };
+}
+
+/** Where SAAS-1543 (#142, commit a154…) is: removed from prod-us by the rollback. */
+export function makeFeatureLookup(query: string): FeatureLookupResponse {
+  const parsed = parseFeatureQuery(query);
+  if ('error' in parsed) throw new Error(parsed.error);
+  const matches =
+    (parsed.kind === 'issue' && parsed.value === 'SAAS-1543') ||
+    (parsed.kind === 'pull-request' && parsed.value === '142') ||
+    (parsed.kind === 'commit' && commits.saas1543.sha.startsWith(parsed.value));
+  if (!matches) return { query, kind: parsed.kind, services: [] };
+  return {
+    query,
+    kind: parsed.kind,
+    services: [
+      {
+        repositoryId: 'platform-gitops',
+        service: 'guestbook-ui',
+        commits: [commits.saas1543],
+        environments: [
+          {
+            environment: 'dev',
+            present: true,
+            since: hoursAgo(80),
+            rolloutId: '11',
+          },
+          {
+            environment: 'qa',
+            present: true,
+            since: hoursAgo(74),
+            rolloutId: '12',
+          },
+          {
+            environment: 'staging',
+            present: true,
+            since: hoursAgo(72),
+            rolloutId: '13',
+          },
+          {
+            environment: 'prod-us',
+            present: false,
+            since: hoursAgo(20),
+            rolloutId: '3',
+            removedAt: hoursAgo(5),
+            removedByRolloutId: '4',
+            removedByKind: 'rollback',
+          },
+          { environment: 'prod-eu', present: false },
+        ],
+        dwell: [
+          { from: 'dev', to: 'qa', seconds: 6 * 3600 },
+          { from: 'qa', to: 'staging', seconds: 2 * 3600 },
+          { from: 'staging', to: 'prod-us', seconds: 52 * 3600 },
+        ],
+      },
+      {
+        repositoryId: 'platform-gitops',
+        service: 'guestbook-api',
+        commits: [
+          {
+            ...commits.saas1543,
+            sha: 'e15430'.repeat(7).slice(0, 40),
+            subject: 'SAAS-1543: PUT /entries/:id',
+            url: undefined,
+            authorName: 'Ivan',
+          },
+        ],
+        environments: [
+          {
+            environment: 'dev',
+            present: true,
+            since: hoursAgo(50),
+            rolloutId: '21',
+          },
+          { environment: 'prod-eu', present: false },
+        ],
+        dwell: [],
+      },
+    ],
+  };
+}
+
+/** What promoting one environment into the next would bring. */
+export function makePending(from: string, to: string): PendingChangesResponse {
+  const none: Omit<ChangeSet, 'rolloutId'> = {
+    status: 'resolved',
+    added: [],
+    removed: [],
+    pullRequests: [],
+    issueKeys: [],
+    authors: [],
+  };
+  if (from === 'dev' && to === 'qa') {
+    const cs = makeChangeSets()['5'];
+    const { rolloutId: _id, ...changeSet } = cs;
+    return {
+      from,
+      to,
+      fromVersion: '1.5.0-rc.2',
+      toVersion: '1.4.2',
+      changeSet,
+    };
+  }
+  if (from === 'qa' && to === 'staging') {
+    return { from, to, fromVersion: '1.4.2', changeSet: release142() };
+  }
+  return { from, to, changeSet: none };
+}
+
 export type MockGitopsApi = jest.Mocked<GitopsApi>;
 
 /** A fake backend; pages of at most 3 rollouts. */
@@ -289,9 +613,27 @@ export function createFakeGitopsApi(): MockGitopsApi {
       id,
       lastIngestedAt: new Date().toISOString(),
     }),
+    listRollouts: async (query = {}) =>
+      pageOfAllRollouts({
+        environment: query.environment,
+        since: query.since,
+        until: query.until,
+        limit: Number(query.limit ?? 50),
+      }),
+    getChangeSet: async (rolloutId: string) => {
+      const changeSet = makeChangeSets()[rolloutId];
+      if (!changeSet) throw new NotFoundError(`No rollout ${rolloutId}`);
+      return changeSet;
+    },
+    lookupFeature: async (q: string) => makeFeatureLookup(q),
+    getPendingChanges: async (_entity, from, to) => makePending(from, to),
   };
   return {
     getServiceStatus: jest.fn(fake.getServiceStatus),
+    listRollouts: jest.fn(fake.listRollouts),
+    getChangeSet: jest.fn(fake.getChangeSet),
+    lookupFeature: jest.fn(fake.lookupFeature),
+    getPendingChanges: jest.fn(fake.getPendingChanges),
     getRollouts: jest.fn(fake.getRollouts),
     getRepositories: jest.fn(fake.getRepositories),
     refreshRepository: jest.fn(fake.refreshRepository),
