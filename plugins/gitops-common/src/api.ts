@@ -7,6 +7,17 @@ import type {
   PendingChangesResponse,
 } from './correlation';
 import type {
+  ActionEntityRef,
+  ActionPreview,
+  ActionsResponse,
+  GitopsAction,
+  GitopsPromotionApi,
+  Hold,
+  HoldsResponse,
+  PromotionRequest,
+  RollbackRequest,
+} from './promotion';
+import type {
   RepositoriesResponse,
   RepositoryState,
   RolloutPage,
@@ -131,7 +142,7 @@ export interface GitopsClientOptions {
 }
 
 /** HTTP client for the gitops backend, usable in browser and Node. @public */
-export class GitopsClient implements GitopsApi {
+export class GitopsClient implements GitopsApi, GitopsPromotionApi {
   private readonly discoveryApi: GitopsClientOptions['discoveryApi'];
   private readonly fetchApi: GitopsClientOptions['fetchApi'];
 
@@ -185,9 +196,65 @@ export class GitopsClient implements GitopsApi {
     );
   }
 
-  private async request<T>(method: string, path: string): Promise<T> {
+  previewPromotion(entity: ActionEntityRef, request: PromotionRequest): Promise<ActionPreview> {
+    return this.request('POST', `${entityPath(entity)}/promotions/preview`, request);
+  }
+
+  promote(entity: ActionEntityRef, request: PromotionRequest, idempotencyKey: string): Promise<GitopsAction> {
+    return this.request('POST', `${entityPath(entity)}/promotions`, request, idempotencyKey);
+  }
+
+  previewRollback(entity: ActionEntityRef, request: RollbackRequest): Promise<ActionPreview> {
+    return this.request('POST', `${entityPath(entity)}/rollbacks/preview`, request);
+  }
+
+  rollback(entity: ActionEntityRef, request: RollbackRequest, idempotencyKey: string): Promise<GitopsAction> {
+    return this.request('POST', `${entityPath(entity)}/rollbacks`, request, idempotencyKey);
+  }
+
+  getActions(entity: ActionEntityRef): Promise<ActionsResponse> {
+    return this.request('GET', `${entityPath(entity)}/actions`);
+  }
+
+  getHolds(entity: ActionEntityRef): Promise<HoldsResponse> {
+    return this.request('GET', `${entityPath(entity)}/holds`);
+  }
+
+  getApprovalInbox(): Promise<ActionsResponse> {
+    return this.request('GET', '/v1/actions?awaiting=me');
+  }
+
+  approve(actionId: string, comment?: string): Promise<GitopsAction> {
+    return this.request('POST', `/v1/actions/${encodeURIComponent(actionId)}/approve`, { comment });
+  }
+
+  merge(actionId: string): Promise<GitopsAction> {
+    return this.request('POST', `/v1/actions/${encodeURIComponent(actionId)}/merge`, {});
+  }
+
+  cancel(actionId: string): Promise<GitopsAction> {
+    return this.request('POST', `/v1/actions/${encodeURIComponent(actionId)}/cancel`, {});
+  }
+
+  liftHold(holdId: string, reason: string): Promise<Hold> {
+    return this.request('POST', `/v1/holds/${encodeURIComponent(holdId)}/lift`, { reason });
+  }
+
+  private async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    idempotencyKey?: string,
+  ): Promise<T> {
     const base = await this.discoveryApi.getBaseUrl('gitops');
-    const response = await this.fetchApi.fetch(`${base}${path}`, { method });
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
+    const response = await this.fetchApi.fetch(`${base}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     if (!response.ok) {
       throw await ResponseError.fromResponse(response);
     }

@@ -9,3 +9,4 @@ export * from './permissions';
 export * from './annotations';
 export * from './api';
 export * from './correlation';
+export * from './promotion';
