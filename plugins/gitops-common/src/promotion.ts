@@ -203,3 +203,23 @@ export interface GitopsPromotionApi {
   cancel(actionId: string): Promise<GitopsAction>;
   liftHold(holdId: string, reason: string): Promise<Hold>;
 }
+
+/**
+ * An environment's promotion policy, from the pipeline file
+ * (`spec.environments.<env>.promotion`). Defaults: pull request, no
+ * approvals, no soak time, no freeze window, no automatic promotion.
+ * @public
+ */
+export interface PromotionPolicy {
+  mode: 'pull-request' | 'direct';
+  /** Number of distinct approvers (never the requester). */
+  approvals: number;
+  /** Approvers must belong to this group (entity ref), when set. */
+  approverGroup?: string;
+  /** The version must have run this long in the source environment. */
+  soakTimeSeconds?: number;
+  /** No promotion during these windows (UTC). */
+  freezeWindows?: Array<{ days?: string[]; from?: string; to?: string; reason?: string }>;
+  /** Promote automatically from the previous stage once it has soaked this long. */
+  autoPromoteAfterSeconds?: number;
+}

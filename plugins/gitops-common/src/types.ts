@@ -13,6 +13,8 @@
  * @packageDocumentation
  */
 
+import type { PromotionPolicy } from './promotion';
+
 /** @public */
 export type RolloutKind = 'promotion' | 'rollback' | 'direct';
 
@@ -49,6 +51,8 @@ export interface EnvironmentDefinition {
   cluster?: string;
   namespace?: string;
   url?: string;
+  /** Promotion policy (gates) of the environment; defaults when absent. */
+  promotion?: PromotionPolicy;
 }
 
 /** @public */

@@ -567,7 +567,7 @@ spec:
       expectEnvError(
         edit(PIPELINE, 'cluster: staging-cluster', 'clustre: staging-cluster'),
         'staging',
-        'unknown key "clustre" in environment "staging" (expected: cluster, namespace, url)',
+        'unknown key "clustre" in environment "staging" (expected: cluster, namespace, url, promotion)',
         lineOf(PIPELINE, 'cluster: staging-cluster'),
       );
       expectEnvError(

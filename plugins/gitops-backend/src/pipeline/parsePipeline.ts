@@ -1,7 +1,8 @@
-import { Document, isMap, isScalar, isSeq, YAMLMap } from 'yaml';
+import { Document, isMap, isNode, isScalar, isSeq, YAMLMap } from 'yaml';
 import {
   EnvironmentDefinition,
   NAME_PATTERN,
+  PromotionPolicy,
   SourceError,
   StageDefinition,
 } from '@gitops2/plugin-gitops-common';
@@ -20,6 +21,7 @@ import {
   stringValue,
   YamlFile,
 } from '../locators/yamlSupport';
+import { parsePromotionPolicy } from './promotionPolicy';
 import type { ParsedPipeline, ServiceEnvironmentSpec } from './types';
 
 export const PIPELINE_API_VERSION = 'gitops2.io/v1alpha1';
@@ -28,7 +30,7 @@ export const PIPELINE_KIND = 'Pipeline';
 const TOP_KEYS = ['apiVersion', 'kind', 'metadata', 'spec'];
 const SPEC_KEYS = ['stages', 'environments', 'services'];
 const STAGE_KEYS = ['name', 'environments'];
-const ENVIRONMENT_KEYS = ['cluster', 'namespace', 'url'];
+const ENVIRONMENT_KEYS = ['cluster', 'namespace', 'url', 'promotion'];
 const SERVICE_KEYS = ['path', 'locator', 'enabled', 'environments'];
 const OVERRIDE_KEYS = ['path', 'locator', 'enabled'];
 
@@ -50,6 +52,7 @@ type EnvEntry =
       cluster?: string;
       namespace?: string;
       url?: string;
+      promotion?: PromotionPolicy;
       key: unknown;
     }
   | { ok: false; error: SourceError; key: unknown };
@@ -287,6 +290,7 @@ class PipelineParser {
         if (entry.cluster !== undefined) def.cluster = entry.cluster;
         if (entry.namespace !== undefined) def.namespace = entry.namespace;
         if (entry.url !== undefined) def.url = entry.url;
+        if (entry.promotion !== undefined) def.promotion = entry.promotion;
       }
       // Listed even when broken, so that the UI can show the error in place.
       environments.push(def);
@@ -491,7 +495,18 @@ class PipelineParser {
     if (unknown) return { ok: false, error: unknown, key: e.key };
 
     const out: EnvEntry = { ok: true, key: e.key };
+    const promotion = this.get(value, 'promotion');
+    if (promotion) {
+      const parsed = parsePromotionPolicy(
+        isNode(promotion.value) ? promotion.value.toJSON() : promotion.value,
+      );
+      if (typeof parsed === 'string') {
+        return bad(`promotion of environment "${env}": ${parsed}`, promotion.value ?? this.at(promotion));
+      }
+      out.promotion = parsed;
+    }
     for (const field of ENVIRONMENT_KEYS) {
+      if (field === 'promotion') continue;
       const f = this.get(value, field);
       if (!f) continue;
       const text = stringValue(f.value);
