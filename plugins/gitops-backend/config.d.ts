@@ -43,6 +43,82 @@ export interface Config {
        */
       commitUrlTemplate?: string;
     }>;
+    /**
+     * Roots of source repositories. A catalog entity annotated
+     * `gitops2.io/source-repo: <root id>:<name>` has its source in the Git
+     * repository `<path>/<name>`.
+     */
+    sourceRoots?: Array<{
+      /**
+       * Identifier used before the colon of the annotation.
+       * @visibility backend
+       */
+      id: string;
+      /**
+       * Only `local` (Git repositories on the backend's file system) for now.
+       * @visibility backend
+       */
+      provider: 'local';
+      /**
+       * Directory holding one Git repository per name (relative to the
+       * backend's working directory, or absolute).
+       * @visibility backend
+       */
+      path: string;
+      /**
+       * Link to a commit; `{repo}` (the name) and `{sha}` are replaced.
+       * @visibility backend
+       */
+      commitUrlTemplate?: string;
+      /**
+       * Link to a pull request; `{repo}` and `{number}` are replaced.
+       * @visibility backend
+       */
+      pullRequestUrlTemplate?: string;
+    }>;
+    /** Feature-to-deployment correlation (docs/architecture.md#correlation). */
+    correlation?: {
+      /**
+       * How often pending rollouts are correlated. Default 30 seconds; it also
+       * runs right after each ingestion run.
+       * @visibility backend
+       */
+      frequency?: HumanDuration;
+      /**
+       * Longest a correlation run may take. Default 10 minutes.
+       * @visibility backend
+       */
+      timeout?: HumanDuration;
+      /**
+       * Regular expression with a named group `sha` that extracts a source
+       * commit from a version tag, e.g. `^v[0-9.]+-g(?<sha>[0-9a-f]{7,40})$`.
+       * @visibility backend
+       */
+      tagPattern?: string;
+      /**
+       * Regular expressions of issue keys searched in commit messages and
+       * branch names. Default `[A-Z][A-Z0-9]+-[0-9]+` (Jira keys).
+       * @visibility backend
+       */
+      issueKeyPatterns?: string[];
+      /**
+       * Link to an issue; `{key}` is replaced, e.g.
+       * `https://jira.example.com/browse/{key}`.
+       * @visibility backend
+       */
+      issueUrlTemplate?: string;
+      /**
+       * Commits recorded as the baseline of a service's first deployment to an
+       * environment (all its history up to this count). Default 1000.
+       * @visibility backend
+       */
+      baselineMaxCommits?: number;
+      /**
+       * Rollouts correlated per run. Default 200.
+       * @visibility backend
+       */
+      batchSize?: number;
+    };
     /** Ingestion schedule. */
     ingestion?: {
       /**

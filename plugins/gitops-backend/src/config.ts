@@ -41,9 +41,57 @@ const repositorySchema = z
     }
   });
 
+const sourceRootSchema = z
+  .object({
+    id: z.string().regex(NAME_PATTERN, 'must be 1-63 letters, digits, ".", "_" or "-"'),
+    provider: z.literal('local'),
+    path: z.string().min(1),
+    commitUrlTemplate: z
+      .string()
+      .regex(/^https?:\/\/.*\{sha\}/, 'must be an http(s) URL containing {sha}')
+      .optional(),
+    pullRequestUrlTemplate: z
+      .string()
+      .regex(/^https?:\/\/.*\{number\}/, 'must be an http(s) URL containing {number}')
+      .optional(),
+  })
+  .strict();
+
+function isRegex(pattern: string, needsShaGroup: boolean): boolean {
+  try {
+    const re = new RegExp(pattern);
+    return !needsShaGroup || /\(\?<sha>/.test(re.source);
+  } catch {
+    return false;
+  }
+}
+
+const correlationSchema = z
+  .object({
+    frequency: durationSchema.default({ seconds: 30 }),
+    timeout: durationSchema.default({ minutes: 10 }),
+    tagPattern: z
+      .string()
+      .refine(p => isRegex(p, true), 'must be a regular expression with a named group (?<sha>…)')
+      .optional(),
+    issueKeyPatterns: z
+      .array(z.string().min(1).refine(p => isRegex(p, false), 'must be a regular expression'))
+      .min(1)
+      .default(['[A-Z][A-Z0-9]+-[0-9]+']),
+    issueUrlTemplate: z
+      .string()
+      .regex(/^https?:\/\/.*\{key\}/, 'must be an http(s) URL containing {key}')
+      .optional(),
+    baselineMaxCommits: z.number().int().min(0).max(100000).default(1000),
+    batchSize: z.number().int().min(1).max(10000).default(200),
+  })
+  .strict();
+
 const gitopsConfigSchema = z
   .object({
     repositories: z.array(repositorySchema).default([]),
+    sourceRoots: z.array(sourceRootSchema).default([]),
+    correlation: correlationSchema.default(correlationSchema.parse({})),
     ingestion: z
       .object({
         frequency: durationSchema.default({ seconds: 30 }),
@@ -56,6 +104,8 @@ const gitopsConfigSchema = z
 
 export type GitopsConfig = z.infer<typeof gitopsConfigSchema>;
 export type RepositoryConfig = GitopsConfig['repositories'][number];
+export type SourceRootConfig = GitopsConfig['sourceRoots'][number];
+export type CorrelationConfig = GitopsConfig['correlation'];
 
 /**
  * Reads and validates the `gitops` section of app-config. Fails startup with
@@ -76,6 +126,13 @@ export function readGitopsConfig(config: Config): GitopsConfig {
       throw new InputError(`Invalid gitops configuration: gitops.repositories: duplicate id "${r.id}"`);
     }
     ids.add(r.id);
+  }
+  const roots = new Set<string>();
+  for (const r of result.data.sourceRoots) {
+    if (roots.has(r.id)) {
+      throw new InputError(`Invalid gitops configuration: gitops.sourceRoots: duplicate id "${r.id}"`);
+    }
+    roots.add(r.id);
   }
   return result.data;
 }

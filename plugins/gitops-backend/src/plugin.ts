@@ -2,13 +2,26 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
+import { stringifyEntityRef } from '@backstage/catalog-model';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
-import { gitopsPermissions } from '@gitops2/plugin-gitops-common';
+import {
+  GITOPS_ANNOTATIONS,
+  gitopsPermissions,
+  serviceNameOf,
+} from '@gitops2/plugin-gitops-common';
 import { readGitopsConfig } from './config';
+import { Correlator } from './correlation/Correlator';
+import { ServiceSourceRow } from './correlation/CorrelationStore';
+import {
+  SourceRepositoryResolver,
+  sourceRepositoryIdOf,
+} from './correlation/sourceRepositories';
 import { LedgerStore } from './database/LedgerStore';
 import { createGitSource } from './git/createGitSource';
 import { IngestionManager } from './ingestion/IngestionManager';
 import { createDefaultLocatorRegistry } from './locators/VersionLocatorRegistry';
+import { CorrelationService } from './service/CorrelationService';
 import { GitopsService } from './service/GitopsService';
 import { createRouter } from './service/router';
 
@@ -30,6 +43,7 @@ export const gitopsPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
+        auth: coreServices.auth,
         catalog: catalogServiceRef,
       },
       async init(deps) {
@@ -40,20 +54,68 @@ export const gitopsPlugin = createBackendPlugin({
         const sources = new Map(
           gitopsConfig.repositories.map(r => [r.id, createGitSource(r, deps.config, deps.logger)]),
         );
+        const correlationStore = store.correlationStore();
+        const resolver = new SourceRepositoryResolver(gitopsConfig.sourceRoots);
+        const correlator = new Correlator({
+          store: correlationStore,
+          config: gitopsConfig.correlation,
+          resolver,
+          logger: deps.logger.child({ task: 'gitops-correlate' }),
+          loadServiceSources: async () => {
+            // The service → source repository mapping, as the catalog says.
+            const { items } = await deps.catalog.getEntities(
+              {
+                filter: { [`metadata.annotations.${GITOPS_ANNOTATIONS.repository}`]: CATALOG_FILTER_EXISTS },
+                fields: ['kind', 'metadata.name', 'metadata.namespace', 'metadata.annotations'],
+              },
+              { credentials: await deps.auth.getOwnServiceCredentials() },
+            );
+            const rows = new Map<string, ServiceSourceRow>();
+            const sorted = items
+              .map(e => ({ entity: e, ref: stringifyEntityRef(e) }))
+              .sort((a, b) => a.ref.localeCompare(b.ref));
+            for (const { entity, ref } of sorted) {
+              const repositoryId = entity.metadata.annotations?.[GITOPS_ANNOTATIONS.repository];
+              if (!repositoryId) continue;
+              const service = serviceNameOf(entity);
+              const key = `${repositoryId}\u0000${service}`;
+              const source = sourceRepositoryIdOf(entity) ?? null;
+              // Several entities for one service: the first one naming a source wins.
+              if (rows.has(key) && (rows.get(key)!.source_repository || !source)) continue;
+              rows.set(key, {
+                repository_id: repositoryId.slice(0, 63),
+                service: service.slice(0, 63),
+                source_repository: source,
+                entity_ref: ref.slice(0, 255),
+              });
+            }
+            return [...rows.values()];
+          },
+        });
         const ingestion = new IngestionManager({
           config: gitopsConfig,
           store,
           locators,
           logger: deps.logger,
           createSource: r => sources.get(r.id)!,
+          afterIngest: () => correlator.run(),
         });
         const service = new GitopsService(store, gitopsConfig.repositories, sources);
+        const correlation = new CorrelationService({
+          ledger: store,
+          store: correlationStore,
+          resolver,
+          correlator,
+          config: gitopsConfig.correlation,
+          gitops: service,
+        });
         await ingestion.schedule(deps.scheduler);
+        await correlator.schedule(deps.scheduler);
         if (gitopsConfig.repositories.length === 0) {
           deps.logger.info('no gitops.repositories configured; the GitOps tab will show nothing');
         }
         deps.httpRouter.use(
-          await createRouter({ ...deps, service, ingestion }),
+          await createRouter({ ...deps, service, correlation, ingestion }),
         );
         deps.httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
       },

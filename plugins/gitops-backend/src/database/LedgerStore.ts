@@ -4,6 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { ConflictError } from '@backstage/errors';
 import { Knex } from 'knex';
+import { CorrelationStore } from '../correlation/CorrelationStore';
 import {
   DesiredStateRow,
   NewRolloutRow,
@@ -55,6 +56,11 @@ export class LedgerStore {
   }
 
   constructor(private readonly db: Knex) {}
+
+  /** The correlation tables live in the same database (same migrations). */
+  correlationStore(): CorrelationStore {
+    return new CorrelationStore(this.db);
+  }
 
   async getRepository(id: string): Promise<RepositoryRow | undefined> {
     return this.db<RepositoryRow>('gitops_repositories').where({ id }).first();
@@ -177,18 +183,23 @@ export class LedgerStore {
   }
 
   async listRollouts(options: {
-    repositoryId: string;
-    service: string;
+    repositoryId?: string;
+    service?: string;
     environment?: string;
+    /** Desired at or after (ISO 8601). */
+    since?: string;
+    /** Desired before (ISO 8601). */
+    until?: string;
     limit: number;
     before?: string;
   }): Promise<{ rows: RolloutRow[]; total: number }> {
     const base = () => {
-      const q = this.db<RolloutRow>('gitops_rollouts').where({
-        repository_id: options.repositoryId,
-        service: options.service,
-      });
+      const q = this.db<RolloutRow>('gitops_rollouts');
+      if (options.repositoryId) q.where({ repository_id: options.repositoryId });
+      if (options.service) q.where({ service: options.service });
       if (options.environment) q.andWhere({ environment: options.environment });
+      if (options.since) q.andWhere('desired_at', '>=', new Date(options.since));
+      if (options.until) q.andWhere('desired_at', '<', new Date(options.until));
       return q;
     };
     const page = base();
@@ -196,6 +207,10 @@ export class LedgerStore {
     const rows = await page.orderBy('id', 'desc').limit(options.limit);
     const [{ count }] = await base().count({ count: '*' });
     return { rows, total: Number(count) };
+  }
+
+  async getRollout(id: string): Promise<RolloutRow | undefined> {
+    return this.db<RolloutRow>('gitops_rollouts').where({ id }).first();
   }
 
   async countRollouts(repositoryId?: string): Promise<number> {

@@ -10,10 +10,10 @@ export class GitCommandError extends Error {
   }
 }
 
-/** Runs git in `cwd` and returns stdout. */
-export function runGit(cwd: string, args: string[]): Promise<string> {
+/** Runs git in `cwd` and returns stdout; `input` is written to its stdin. */
+export function runGit(cwd: string, args: string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       'git',
       [...BASE_ARGS, ...args],
       { cwd, maxBuffer: 1024 * 1024 * 1024, encoding: 'utf8', env: gitEnv() },
@@ -26,6 +26,7 @@ export function runGit(cwd: string, args: string[]): Promise<string> {
         }
       },
     );
+    if (input !== undefined) child.stdin?.end(input);
   });
 }
 

@@ -26,6 +26,8 @@ export class IngestionManager {
       locators: VersionLocatorRegistry;
       logger: LoggerService;
       createSource: (repo: RepositoryConfig) => GitSource;
+      /** Runs after each successful ingestion run (the correlation); its failure is logged, not thrown. */
+      afterIngest?: (result: IngestionResult) => Promise<unknown>;
     },
   ) {
     for (const repo of options.config.repositories) {
@@ -73,6 +75,16 @@ export class IngestionManager {
     if (existing) return existing;
     const run = ingester
       .ingest()
+      .then(async result => {
+        try {
+          await this.options.afterIngest?.(result);
+        } catch (e) {
+          this.options.logger.warn(
+            `after ingestion of ${repositoryId}: ${e instanceof Error ? e.message : String(e)}`,
+          );
+        }
+        return result;
+      })
       .catch(async e => {
         const message = e instanceof Error ? e.message : String(e);
         this.options.logger.warn(`ingestion of ${repositoryId} failed: ${message}`);

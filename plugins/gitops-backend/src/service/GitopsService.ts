@@ -19,6 +19,14 @@ import { RepositoryRow, RolloutRow, toIso } from '../database/tables';
 import { GitSource } from '../git/types';
 import { ParsedPipeline } from '../pipeline/types';
 
+export interface RolloutFilter {
+  environment?: string;
+  since?: string;
+  until?: string;
+  limit: number;
+  before?: string;
+}
+
 interface StoredPipeline {
   definition: PipelineDefinition | null;
   services: ParsedPipeline['services'];
@@ -132,18 +140,27 @@ export class GitopsService {
 
   async getRollouts(
     entity: Entity,
-    query: { environment?: string; limit: number; before?: string },
+    query: RolloutFilter,
   ): Promise<RolloutPage> {
     const { repo, service } = this.resolveEntity(entity);
+    return this.listRollouts({ ...query, repository: repo.id, service });
+  }
+
+  /** Rollouts across services, newest first: "what was deployed to prod-eu yesterday". */
+  async listRollouts(query: RolloutFilter & { repository?: string; service?: string }): Promise<RolloutPage> {
+    if (query.since && query.until && Date.parse(query.since) >= Date.parse(query.until)) {
+      throw new InputError('invalid query: since must be before until');
+    }
     const { rows, total } = await this.store.listRollouts({
-      repositoryId: repo.id,
-      service,
+      repositoryId: query.repository,
+      service: query.service,
       environment: query.environment,
+      since: query.since,
+      until: query.until,
       limit: query.limit,
       before: query.before,
     });
-    const source = this.sources.get(repo.id);
-    const items = rows.map(r => toRollout(r, source));
+    const items = rows.map(r => toRollout(r, this.sources.get(r.repository_id)));
     return {
       items,
       totalCount: total,

@@ -11,7 +11,11 @@ import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { AuthorizeResult, BasicPermission } from '@backstage/plugin-permission-common';
 import {
+  allRolloutsQuerySchema,
   entityParamsSchema,
+  featureQuerySchema,
+  pendingQuerySchema,
+  rolloutParamsSchema,
   gitopsReadPermission,
   gitopsRefreshPermission,
   repositoryParamsSchema,
@@ -21,6 +25,7 @@ import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
 import { IngestionManager } from '../ingestion/IngestionManager';
+import { CorrelationService } from './CorrelationService';
 import { GitopsService } from './GitopsService';
 
 export interface RouterOptions {
@@ -31,6 +36,7 @@ export interface RouterOptions {
   auditor: AuditorService;
   catalog: CatalogService;
   service: GitopsService;
+  correlation: CorrelationService;
   ingestion: IngestionManager;
 }
 
@@ -48,7 +54,7 @@ function parse<T extends z.ZodType>(schema: T, value: unknown, what: string): z.
 
 /** HTTP layer: input validation, permission checks, audit. Logic is in GitopsService. */
 export async function createRouter(options: RouterOptions): Promise<express.Router> {
-  const { httpAuth, permissions, catalog, service, ingestion, auditor } = options;
+  const { httpAuth, permissions, catalog, service, correlation, ingestion, auditor } = options;
   const router = Router();
   router.use(express.json({ limit: '64kb' }));
 
@@ -110,6 +116,30 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const entity = await loadEntity(req);
     const query = parse(rolloutsQuerySchema, req.query, 'query');
     res.json(await service.getRollouts(entity, query));
+  });
+
+  router.get('/v1/entities/:namespace/:kind/:name/pending', async (req, res) => {
+    const entity = await loadEntity(req);
+    const { from, to } = parse(pendingQuerySchema, req.query, 'query');
+    res.json(await correlation.getPendingChanges(entity, from, to));
+  });
+
+  router.get('/v1/rollouts', async (req, res) => {
+    await authorize(req, gitopsReadPermission);
+    const query = parse(allRolloutsQuerySchema, req.query, 'query');
+    res.json(await service.listRollouts(query));
+  });
+
+  router.get('/v1/rollouts/:id/change-set', async (req, res) => {
+    await authorize(req, gitopsReadPermission);
+    const { id } = parse(rolloutParamsSchema, req.params, 'rollout id');
+    res.json(await correlation.getChangeSet(id));
+  });
+
+  router.get('/v1/features', async (req, res) => {
+    await authorize(req, gitopsReadPermission);
+    const { q } = parse(featureQuerySchema, req.query, 'query');
+    res.json(await correlation.lookupFeature(q));
   });
 
   router.use(MiddlewareFactory.create({ config: options.config, logger: options.logger }).error());

@@ -1,0 +1,300 @@
+import type {
+  LoggerService,
+  SchedulerService,
+} from '@backstage/backend-plugin-api';
+import { CorrelationConfig } from '../config';
+import { RolloutRow } from '../database/tables';
+import {
+  AnalyzedCommit,
+  analyzeCommits,
+  PullRequestInfo,
+} from './analyzeCommits';
+import { CorrelationStore, ServiceSourceRow } from './CorrelationStore';
+import { IssueKeyExtractor } from './featureRefs';
+import { LocalSourceRepository } from './LocalSourceRepository';
+import { SourceRepositoryResolver } from './sourceRepositories';
+import {
+  resolveVersion,
+  VersionContext,
+  VersionStrategyRegistry,
+} from './versionStrategies';
+
+export interface CorrelatorOptions {
+  store: CorrelationStore;
+  config: CorrelationConfig;
+  resolver: SourceRepositoryResolver;
+  logger: LoggerService;
+  /**
+   * The service → source repository mapping, from the catalog. Undefined
+   * (or a failure) keeps the stored mapping.
+   */
+  loadServiceSources?: () => Promise<ServiceSourceRow[] | undefined>;
+}
+
+export interface CorrelationRunResult {
+  rollouts: number;
+  byStatus: Record<string, number>;
+  commitsInserted: number;
+}
+
+export const FIRST_DEPLOYMENT_MESSAGE =
+  'first deployment: no earlier version to compare with';
+
+/**
+ * Correlates rollouts with their source repositories: maps both versions to
+ * commits (VersionStrategyRegistry), lists the commits added and removed in
+ * one git process per rollout, reads pull requests and issue keys from them,
+ * and writes it all per rollout in one transaction (CorrelationStore.write).
+ * Only rollouts still pending are processed, so a run is cheap when nothing
+ * changed and a repeated run adds nothing.
+ */
+export class Correlator {
+  private readonly strategies: VersionStrategyRegistry;
+  private readonly issueKeys: IssueKeyExtractor;
+  private running?: Promise<CorrelationRunResult>;
+
+  constructor(private readonly options: CorrelatorOptions) {
+    this.strategies = VersionStrategyRegistry.create({
+      tagPattern: options.config.tagPattern,
+    });
+    this.issueKeys = new IssueKeyExtractor(options.config.issueKeyPatterns);
+  }
+
+  async schedule(scheduler: SchedulerService): Promise<void> {
+    await scheduler.scheduleTask({
+      id: 'gitops-correlate',
+      frequency: this.options.config.frequency,
+      timeout: this.options.config.timeout,
+      initialDelay: { seconds: 5 },
+      scope: 'global',
+      fn: async () => {
+        await this.run().catch(() => undefined);
+      },
+    });
+  }
+
+  /** Runs (or joins the running) correlation of every pending rollout. */
+  run(): Promise<CorrelationRunResult> {
+    if (!this.running) {
+      this.running = this.runOnce()
+        .catch(e => {
+          this.options.logger.warn(
+            `correlation failed: ${e instanceof Error ? e.message : String(e)}`,
+          );
+          throw e;
+        })
+        .finally(() => {
+          this.running = undefined;
+        });
+    }
+    return this.running;
+  }
+
+  private async runOnce(): Promise<CorrelationRunResult> {
+    const { store, logger, config } = this.options;
+    if (this.options.loadServiceSources) {
+      try {
+        const rows = await this.options.loadServiceSources();
+        if (rows) await store.replaceServiceSources(rows);
+      } catch (e) {
+        logger.warn(
+          `could not read service source repositories from the catalog, keeping the last known ones: ${
+            e instanceof Error ? e.message : String(e)
+          }`,
+        );
+      }
+    }
+    const result: CorrelationRunResult = {
+      rollouts: 0,
+      byStatus: {},
+      commitsInserted: 0,
+    };
+    // Each processed rollout leaves the pending set, so this ends; the bound
+    // guards against a store that would keep returning the same rows.
+    // The id cursor makes each run visit a rollout once, even one that fails
+    // (it stays pending for the next run).
+    let afterId: string | undefined;
+    for (;;) {
+      const pending = await store.pendingRollouts(config.batchSize, afterId);
+      if (pending.length === 0) break;
+      for (const rollout of pending) {
+        afterId = String(rollout.id);
+        try {
+          const { status, commitsInserted } = await this.correlate(
+            rollout,
+            rollout.mapped_source,
+          );
+          result.rollouts++;
+          result.byStatus[status] = (result.byStatus[status] ?? 0) + 1;
+          result.commitsInserted += commitsInserted;
+        } catch (e) {
+          result.byStatus.failed = (result.byStatus.failed ?? 0) + 1;
+          logger.warn(
+            `correlation of rollout ${rollout.id} (${rollout.service} in ${
+              rollout.environment
+            }) failed, will retry: ${
+              e instanceof Error ? e.message : String(e)
+            }`,
+          );
+        }
+      }
+      if (pending.length < config.batchSize) break;
+    }
+    if (result.rollouts > 0) {
+      logger.info(
+        `correlated ${result.rollouts} rollouts (${Object.entries(
+          result.byStatus,
+        )
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(', ')}), ${result.commitsInserted} new source commits`,
+      );
+    }
+    return result;
+  }
+
+  /** Correlates one rollout and stores the outcome. */
+  async correlate(
+    rollout: RolloutRow,
+    sourceId: string | null,
+  ): Promise<{ status: string; commitsInserted: number }> {
+    const { store, resolver } = this.options;
+    const rolloutId = String(rollout.id);
+    const write = async (
+      w: Omit<Parameters<CorrelationStore['write']>[0], 'rolloutId'>,
+    ) => {
+      const res = await store.write({ rolloutId, ...w });
+      return { status: w.status, commitsInserted: res.commitsInserted };
+    };
+
+    const source = resolver.resolve(sourceId);
+    if (!source.ok) {
+      return write({
+        status: 'no-source',
+        message: source.message,
+        sourceRepository: sourceId ?? undefined,
+        commits: [],
+        pullRequests: [],
+      });
+    }
+    const outcome = await this.compareVersions({
+      repositoryId: rollout.repository_id,
+      service: rollout.service,
+      repo: source.repository,
+      from:
+        rollout.from_version !== null
+          ? { version: rollout.from_version }
+          : undefined,
+      to: {
+        version: rollout.to_version,
+        trailerSha: rollout.source_commit_sha ?? undefined,
+      },
+    });
+    if (outcome.status !== 'resolved') {
+      return write({
+        status: outcome.status,
+        message: outcome.message,
+        sourceRepository: source.repository.id,
+        toCommit: outcome.toCommit,
+        toStrategy: outcome.toStrategy,
+        commits: [],
+        pullRequests: [],
+      });
+    }
+    return write({ ...outcome, sourceRepository: source.repository.id });
+  }
+
+  /**
+   * Maps two versions of a service to source commits and lists what lies
+   * between them. Without `from`: the baseline of a first deployment.
+   */
+  async compareVersions(args: {
+    repositoryId: string;
+    service: string;
+    repo: LocalSourceRepository;
+    from?: { version: string; trailerSha?: string };
+    to: { version: string; trailerSha?: string };
+  }): Promise<ComparisonOutcome> {
+    const { store, config } = this.options;
+    const { repo } = args;
+    const context = async (v: {
+      version: string;
+      trailerSha?: string;
+    }): Promise<VersionContext> => ({
+      version: v.version,
+      trailerSha:
+        v.trailerSha ??
+        (await store.trailerShaFor(args.repositoryId, args.service, v.version)),
+    });
+    const toCtx = await context(args.to);
+    const fromCtx = args.from ? await context(args.from) : undefined;
+    const candidates = [toCtx, ...(fromCtx ? [fromCtx] : [])].flatMap(ctx =>
+      this.strategies
+        .candidates(ctx)
+        .flatMap(c => ('candidate' in c ? [c.candidate] : [])),
+    );
+    const verified = await repo.verify(candidates);
+
+    const to = resolveVersion(toCtx, this.strategies, verified, repo.id);
+    if (to.status !== 'mapped') {
+      return { status: to.status, message: `new ${to.message}` };
+    }
+    let fromSha: string | null = null;
+    let fromStrategy: string | undefined;
+    if (fromCtx) {
+      const from = resolveVersion(fromCtx, this.strategies, verified, repo.id);
+      if (from.status !== 'mapped') {
+        return {
+          status: from.status,
+          message: `previous ${from.message}`,
+          toCommit: to.sha,
+          toStrategy: to.strategy,
+        };
+      }
+      fromSha = from.sha;
+      fromStrategy = from.strategy;
+    }
+
+    const { commits: raw, truncated } = await repo.compare(
+      fromSha,
+      to.sha,
+      config.baselineMaxCommits,
+    );
+    const analyzed = analyzeCommits(raw, this.issueKeys);
+    return {
+      status: 'resolved',
+      message: fromSha
+        ? undefined
+        : `${FIRST_DEPLOYMENT_MESSAGE}; ${raw.length}${
+            truncated ? ' (latest)' : ''
+          } commits up to ${to.sha.slice(0, 12)} recorded as its baseline`,
+      fromCommit: fromSha ?? undefined,
+      toCommit: to.sha,
+      fromStrategy,
+      toStrategy: to.strategy,
+      commits: analyzed.commits,
+      pullRequests: analyzed.pullRequests,
+    };
+  }
+
+  get issueKeyExtractor(): IssueKeyExtractor {
+    return this.issueKeys;
+  }
+}
+
+export type ComparisonOutcome =
+  | {
+      status: 'resolved';
+      message?: string;
+      fromCommit?: string;
+      toCommit: string;
+      fromStrategy?: string;
+      toStrategy: string;
+      commits: AnalyzedCommit[];
+      pullRequests: PullRequestInfo[];
+    }
+  | {
+      status: 'unmapped' | 'unknown-commit';
+      message: string;
+      toCommit?: string;
+      toStrategy?: string;
+    };

@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { GITOPS_ANNOTATIONS, EntityLike } from '@gitops2/plugin-gitops-common';
+import { SourceRootConfig } from '../config';
+import { LocalSourceRepository } from './LocalSourceRepository';
+
+/**
+ * Where a service's source code lives, as the catalog says:
+ * `gitops2.io/source-repo: <root>:<name>` (a configured `gitops.sourceRoots`
+ * entry) or `github.com/project-slug: owner/name`.
+ */
+export function sourceRepositoryIdOf(entity: EntityLike): string | undefined {
+  const a = entity.metadata.annotations ?? {};
+  const own = a[GITOPS_ANNOTATIONS.sourceRepository]?.trim();
+  if (own) return own.slice(0, 255);
+  const slug = a[GITOPS_ANNOTATIONS.githubProjectSlug]?.trim();
+  if (slug) return `github:${slug}`.slice(0, 255);
+  return undefined;
+}
+
+export type SourceResolution =
+  | { ok: true; repository: LocalSourceRepository }
+  | { ok: false; message: string };
+
+const NAME = /^[A-Za-z0-9._-]{1,100}$/;
+
+/** Turns source repository ids (`demo:guestbook-ui`) into readable repositories. */
+export class SourceRepositoryResolver {
+  private readonly roots: Map<string, SourceRootConfig>;
+  private readonly cache = new Map<string, LocalSourceRepository>();
+
+  constructor(
+    roots: SourceRootConfig[],
+    private readonly baseDir = process.cwd(),
+  ) {
+    this.roots = new Map(roots.map(r => [r.id, r]));
+  }
+
+  resolve(id: string | null | undefined): SourceResolution {
+    if (!id) {
+      return {
+        ok: false,
+        message: `the service's catalog entity has no ${GITOPS_ANNOTATIONS.sourceRepository} (or ${GITOPS_ANNOTATIONS.githubProjectSlug}) annotation`,
+      };
+    }
+    if (id.startsWith('github:')) {
+      return {
+        ok: false,
+        message: `source repository ${id.slice(
+          7,
+        )} is on GitHub; correlation through GitHub is not available yet (use a gitops.sourceRoots mirror and ${
+          GITOPS_ANNOTATIONS.sourceRepository
+        })`,
+      };
+    }
+    const colon = id.indexOf(':');
+    const rootId = colon > 0 ? id.slice(0, colon) : '';
+    const name = colon > 0 ? id.slice(colon + 1) : '';
+    const root = this.roots.get(rootId);
+    if (!root) {
+      return {
+        ok: false,
+        message: `source repository "${id}": "${rootId}" is not a configured gitops.sourceRoots id (expected <root id>:<name>)`,
+      };
+    }
+    if (!NAME.test(name) || name === '.' || name === '..') {
+      return {
+        ok: false,
+        message: `source repository "${id}": "${name}" is not a valid repository name`,
+      };
+    }
+    const cached = this.cache.get(id);
+    if (cached) return { ok: true, repository: cached };
+    const dir = path.resolve(this.baseDir, root.path, name);
+    if (!fs.existsSync(dir)) {
+      return {
+        ok: false,
+        message: `source repository "${id}": ${dir} does not exist`,
+      };
+    }
+    const repository = new LocalSourceRepository(id, dir, {
+      commitUrlTemplate: root.commitUrlTemplate?.replace(/\{repo\}/g, name),
+      pullRequestUrlTemplate: root.pullRequestUrlTemplate?.replace(
+        /\{repo\}/g,
+        name,
+      ),
+    });
+    this.cache.set(id, repository);
+    return { ok: true, repository };
+  }
+}

@@ -1,0 +1,147 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BranchMovedError, FileWrite, GitAuthor, GitWriter } from './GitWriter';
+import { GitCommandError, runGit } from './runGit';
+
+/**
+ * Writes to a local Git repository with plumbing commands only (a private
+ * index file, hash-object, write-tree, commit-tree, update-ref with the old
+ * value), so nothing depends on a work tree and every ref update is atomic.
+ * When the repository has a clean work tree on the updated branch, the work
+ * tree follows, so people looking at it see the new files.
+ */
+export class LocalGitWriter implements GitWriter {
+  constructor(private readonly dir: string) {}
+
+  async commit(options: {
+    baseSha: string;
+    branch: string;
+    expectedOld: string | null;
+    files: FileWrite[];
+    message: string;
+    author: GitAuthor;
+  }): Promise<string> {
+    const tree = await this.treeWith(options.baseSha, options.files);
+    const sha = (
+      await runGit(this.dir, ['commit-tree', tree, '-p', options.baseSha, '-F', '-'], {
+        input: options.message,
+        env: authorEnv(options.author),
+      })
+    ).trim();
+    await this.updateRef(options.branch, sha, options.expectedOld);
+    return sha;
+  }
+
+  async merge(options: {
+    branch: string;
+    into: string;
+    expectedOld: string;
+    message: string;
+    author: GitAuthor;
+  }): Promise<string> {
+    const head = await this.branchHead(options.branch);
+    if (!head) throw new Error(`branch "${options.branch}" does not exist`);
+    let target: string;
+    const isAncestor = await runGit(this.dir, ['merge-base', '--is-ancestor', options.expectedOld, head])
+      .then(() => true)
+      .catch(() => false);
+    if (isAncestor) {
+      target = head; // fast-forward
+    } else {
+      const tree = (
+        await runGit(this.dir, ['merge-tree', '--write-tree', options.expectedOld, head]).catch(e => {
+          throw new Error(
+            `branch "${options.branch}" conflicts with "${options.into}": ${e instanceof Error ? e.message : e}`,
+          );
+        })
+      )
+        .split('\n')[0]
+        .trim();
+      target = (
+        await runGit(
+          this.dir,
+          ['commit-tree', tree, '-p', options.expectedOld, '-p', head, '-F', '-'],
+          { input: options.message, env: authorEnv(options.author) },
+        )
+      ).trim();
+    }
+    await this.updateRef(options.into, target, options.expectedOld);
+    return target;
+  }
+
+  async branchHead(branch: string): Promise<string | undefined> {
+    try {
+      return (await runGit(this.dir, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`])).trim();
+    } catch {
+      return undefined;
+    }
+  }
+
+  async deleteBranch(branch: string): Promise<void> {
+    await runGit(this.dir, ['update-ref', '-d', `refs/heads/${branch}`]).catch(() => undefined);
+  }
+
+  async fileMode(sha: string, file: string): Promise<string | undefined> {
+    const out = await runGit(this.dir, ['ls-tree', sha, '--', file]);
+    const line = out.split('\n').find(Boolean);
+    return line ? line.split(/\s/)[0] : undefined;
+  }
+
+  pullRequestUrl(): string | undefined {
+    return undefined;
+  }
+
+  private async treeWith(baseSha: string, files: FileWrite[]): Promise<string> {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-index-'));
+    const env = { GIT_INDEX_FILE: path.join(tmp, 'index') };
+    try {
+      await runGit(this.dir, ['read-tree', baseSha], { env });
+      for (const f of files) {
+        const blob = (await runGit(this.dir, ['hash-object', '-w', '--stdin'], { input: f.content })).trim();
+        await runGit(this.dir, ['update-index', '--add', '--cacheinfo', `100644,${blob},${f.path}`], { env });
+      }
+      return (await runGit(this.dir, ['write-tree'], { env })).trim();
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+
+  private async updateRef(branch: string, sha: string, expectedOld: string | null): Promise<void> {
+    const ref = `refs/heads/${branch}`;
+    const checkedOut = await this.checkedOutCleanly(branch);
+    try {
+      // An empty old value means "must not exist yet".
+      await runGit(this.dir, ['update-ref', ref, sha, expectedOld ?? '']);
+    } catch (e) {
+      if (e instanceof GitCommandError) throw new BranchMovedError(branch);
+      throw e;
+    }
+    if (checkedOut && expectedOld) {
+      // Keep a clean demo work tree in step with its branch.
+      await runGit(this.dir, ['read-tree', '-m', '-u', expectedOld, sha]).catch(() => undefined);
+    }
+  }
+
+  private async checkedOutCleanly(branch: string): Promise<boolean> {
+    try {
+      const bare = (await runGit(this.dir, ['rev-parse', '--is-bare-repository'])).trim() === 'true';
+      if (bare) return false;
+      const current = (await runGit(this.dir, ['symbolic-ref', '--quiet', 'HEAD'])).trim();
+      if (current !== `refs/heads/${branch}`) return false;
+      const status = await runGit(this.dir, ['status', '--porcelain', '--untracked-files=no']);
+      return status.trim() === '';
+    } catch {
+      return false;
+    }
+  }
+}
+
+function authorEnv(author: GitAuthor): Record<string, string> {
+  return {
+    GIT_AUTHOR_NAME: author.name,
+    GIT_AUTHOR_EMAIL: author.email,
+    GIT_COMMITTER_NAME: 'GitOps 2.0 portal',
+    GIT_COMMITTER_EMAIL: 'gitops-portal@noreply.invalid',
+  };
+}
