@@ -5,6 +5,7 @@ import {
 } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import path from 'node:path';
 import request from 'supertest';
 import { gitopsPlugin } from './plugin';
 import { GitRepoFixture, kustomization, TWO_STAGE_PIPELINE } from './testing/GitRepoFixture';
@@ -156,5 +157,169 @@ describe('gitops backend plugin (HTTP API)', () => {
 
     const health = await request(server).get('/api/gitops/health');
     expect(health.status).toBe(200);
+  });
+});
+
+describe('gitops backend plugin (correlation endpoints)', () => {
+  let src: GitRepoFixture;
+  let gitops: GitRepoFixture;
+  let c0: string;
+  let c1: string;
+
+  const shopCart = {
+    ...cartEntity,
+    metadata: {
+      name: 'cart',
+      namespace: 'default',
+      annotations: { 'gitops2.io/gitops-repo': 'demo', 'gitops2.io/source-repo': '' },
+    },
+  };
+
+  beforeAll(() => {
+    src = new GitRepoFixture('gitops-source-');
+    src.write('README.md', '# cart\n');
+    c0 = src.commit('chore: scaffold');
+    src.write('coupons.ts', 'x\n');
+    c1 = src.commit('feat(cart): coupons (#7)\n\nCloses SHOP-7');
+    shopCart.metadata.annotations['gitops2.io/source-repo'] = `src:${path.basename(src.dir)}`;
+
+    gitops = new GitRepoFixture();
+    gitops.write('gitops-pipeline.yaml', TWO_STAGE_PIPELINE);
+    for (const env of ['dev', 'staging', 'prod-us', 'prod-eu']) {
+      gitops.write(`apps/cart/${env}/kustomization.yaml`, kustomization(c0.slice(0, 12)));
+    }
+    gitops.commit('bootstrap cart');
+    gitops.write('apps/cart/dev/kustomization.yaml', kustomization(c1.slice(0, 12)));
+    gitops.commit(`deploy cart to dev\n\nGitops-Source-Commit: ${c1}`);
+  });
+  afterAll(() => {
+    src.cleanup();
+    gitops.cleanup();
+  });
+
+  async function start(result: AuthorizeResult.ALLOW | AuthorizeResult.DENY = AuthorizeResult.ALLOW) {
+    const { server } = await startTestBackend({
+      features: [
+        gitopsPlugin,
+        catalogServiceMock.factory({ entities: [shopCart] }),
+        mockServices.permissions.factory({ result }),
+        mockServices.rootConfig.factory({
+          data: {
+            gitops: {
+              repositories: [{ id: 'demo', provider: 'local', url: gitops.dir }],
+              sourceRoots: [{ id: 'src', provider: 'local', path: path.dirname(src.dir) }],
+              correlation: { issueUrlTemplate: 'https://jira.example.com/browse/{key}', frequency: { minutes: 60 } },
+              ingestion: { frequency: { minutes: 60 } },
+            },
+          },
+        }),
+      ],
+    });
+    // Ingestion, then correlation right after it.
+    expect((await request(server).post('/api/gitops/v1/repositories/demo/refresh')).status).toBe(200);
+    return server;
+  }
+
+  it('serves change sets, feature lookups, pending changes and rollouts across services', async () => {
+    const server = await start();
+    const all = await request(server).get('/api/gitops/v1/rollouts?environment=dev');
+    expect(all.status).toBe(200);
+    expect(all.body.totalCount).toBe(2);
+    const [latest, first] = all.body.items;
+    expect(latest).toMatchObject({ service: 'cart', environment: 'dev', toVersion: c1.slice(0, 12) });
+
+    const cs = await request(server).get(`/api/gitops/v1/rollouts/${latest.id}/change-set`);
+    expect(cs.status).toBe(200);
+    expect(cs.body).toMatchObject({
+      rolloutId: latest.id,
+      status: 'resolved',
+      sourceRepository: `src:${path.basename(src.dir)}`,
+      fromCommit: c0,
+      toCommit: c1,
+      removed: [],
+      pullRequests: [{ number: 7, title: 'feat(cart): coupons' }],
+      issueKeys: [{ key: 'SHOP-7', url: 'https://jira.example.com/browse/SHOP-7' }],
+      authors: ['Ada Lovelace'],
+    });
+    expect(cs.body.added).toEqual([
+      expect.objectContaining({ sha: c1, pullRequests: [7], issueKeys: ['SHOP-7'] }),
+    ]);
+    const firstCs = await request(server).get(`/api/gitops/v1/rollouts/${first.id}/change-set`);
+    expect(firstCs.body).toMatchObject({ status: 'resolved', added: [], toCommit: c0 });
+    expect(firstCs.body.message).toMatch(/^first deployment/);
+
+    const feature = await request(server).get('/api/gitops/v1/features?q=SHOP-7');
+    expect(feature.status).toBe(200);
+    expect(feature.body).toMatchObject({ query: 'SHOP-7', kind: 'issue' });
+    expect(feature.body.services[0]).toMatchObject({ repositoryId: 'demo', service: 'cart' });
+    expect(
+      Object.fromEntries(feature.body.services[0].environments.map((e: any) => [e.environment, e.present])),
+    ).toEqual({ dev: true, staging: false, 'prod-us': false, 'prod-eu': false });
+    const byPr = await request(server).get('/api/gitops/v1/features?q=%237');
+    expect(byPr.body.kind).toBe('pull-request');
+    expect(byPr.body.services[0].commits.map((c: any) => c.sha)).toEqual([c1]);
+
+    const pending = await request(server).get(
+      '/api/gitops/v1/entities/default/component/cart/pending?from=dev&to=staging',
+    );
+    expect(pending.status).toBe(200);
+    expect(pending.body).toMatchObject({ from: 'dev', to: 'staging', fromVersion: c1.slice(0, 12), toVersion: c0.slice(0, 12) });
+    expect(pending.body.changeSet.added.map((c: any) => c.sha)).toEqual([c1]);
+
+    const recent = await request(server).get(
+      `/api/gitops/v1/entities/default/component/cart/rollouts?since=${encodeURIComponent('2000-01-01T00:00:00Z')}&until=${encodeURIComponent('2999-01-01T00:00:00Z')}`,
+    );
+    expect(recent.body.totalCount).toBe(5);
+    const future = await request(server).get(
+      `/api/gitops/v1/rollouts?since=${encodeURIComponent('2999-01-01T00:00:00Z')}`,
+    );
+    expect(future.body).toMatchObject({ items: [], totalCount: 0 });
+  });
+
+  it('refuses bad input with 400 and unknown rollouts with 404', async () => {
+    const server = await start();
+    const badQ = await request(server).get('/api/gitops/v1/features?q=hello%20world');
+    expect(badQ.status).toBe(400);
+    expect(badQ.body.error.message).toMatch(/neither an issue key/);
+    expect((await request(server).get('/api/gitops/v1/features')).status).toBe(400);
+    expect((await request(server).get('/api/gitops/v1/features?q=SHOP-7&x=1')).status).toBe(400);
+
+    const unknown = await request(server).get('/api/gitops/v1/rollouts/999999/change-set');
+    expect(unknown.status).toBe(404);
+    expect((await request(server).get('/api/gitops/v1/rollouts/abc/change-set')).status).toBe(400);
+
+    expect((await request(server).get('/api/gitops/v1/rollouts?since=yesterday')).status).toBe(400);
+    const inverted = await request(server).get(
+      `/api/gitops/v1/rollouts?since=${encodeURIComponent('2026-01-02T00:00:00Z')}&until=${encodeURIComponent('2026-01-01T00:00:00Z')}`,
+    );
+    expect(inverted.status).toBe(400);
+
+    const noTo = await request(server).get('/api/gitops/v1/entities/default/component/cart/pending?from=dev');
+    expect(noTo.status).toBe(400);
+    const unknownEnv = await request(server).get(
+      '/api/gitops/v1/entities/default/component/cart/pending?from=dev&to=qa',
+    );
+    expect(unknownEnv.status).toBe(404);
+  });
+
+  it('denies the new endpoints when the policy says no', async () => {
+    const { server } = await startTestBackend({
+      features: [
+        gitopsPlugin,
+        catalogServiceMock.factory({ entities: [shopCart] }),
+        mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
+        mockServices.rootConfig.factory({
+          data: { gitops: { repositories: [{ id: 'demo', provider: 'local', url: gitops.dir }] } },
+        }),
+      ],
+    });
+    for (const url of [
+      '/api/gitops/v1/rollouts',
+      '/api/gitops/v1/rollouts/1/change-set',
+      '/api/gitops/v1/features?q=SHOP-7',
+      '/api/gitops/v1/entities/default/component/cart/pending?from=dev&to=staging',
+    ]) {
+      expect((await request(server).get(url)).status).toBe(403);
+    }
   });
 });
