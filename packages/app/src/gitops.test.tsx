@@ -59,6 +59,48 @@ const status = {
   })),
 };
 
+const rollout = {
+  id: '42',
+  service: 'guestbook-ui',
+  environment: 'prod-eu',
+  fromVersion: '1.1.0',
+  toVersion: '1.2.0',
+  kind: 'promotion',
+  outcome: 'pending',
+  commit: {
+    sha: 'c0ffee1234567890c0ffee1234567890c0ffee12',
+    authorName: 'Carol',
+    committedAt: new Date().toISOString(),
+    subject: 'Promote guestbook-ui 1.2.0 to prod-eu',
+  },
+  desiredAt: new Date().toISOString(),
+  initiator: 'Carol',
+  file: 'apps/guestbook-ui/prod-eu/values.yaml',
+};
+
+function featureLookup(q: string) {
+  return {
+    query: q,
+    kind: 'issue',
+    services: [
+      {
+        repositoryId: 'platform-gitops',
+        service: 'guestbook-ui',
+        commits: [],
+        environments: [
+          {
+            environment: 'dev',
+            present: true,
+            since: new Date(Date.now() - 3600_000).toISOString(),
+          },
+          { environment: 'prod-us', present: false },
+        ],
+        dwell: [],
+      },
+    ],
+  };
+}
+
 function json(body: unknown, statusCode = 200) {
   return new Response(JSON.stringify(body), {
     status: statusCode,
@@ -87,6 +129,28 @@ async function fakeBackend(input: RequestInfo | URL): Promise<Response> {
     path === '/api/gitops/v1/entities/default/component/guestbook-ui/rollouts'
   ) {
     return json({ items: [], totalCount: 0 });
+  }
+  if (
+    path === '/api/gitops/v1/entities/default/component/guestbook-ui/pending'
+  ) {
+    return json({
+      from: url.searchParams.get('from'),
+      to: url.searchParams.get('to'),
+      changeSet: {
+        status: 'resolved',
+        added: [],
+        removed: [],
+        pullRequests: [],
+        issueKeys: [],
+        authors: [],
+      },
+    });
+  }
+  if (path === '/api/gitops/v1/rollouts') {
+    return json({ items: [rollout], totalCount: 1 });
+  }
+  if (path === '/api/gitops/v1/features') {
+    return json(featureLookup(url.searchParams.get('q') ?? ''));
   }
   if (path === '/api/gitops/v1/repositories') {
     return json({ items: [status.repository] });
@@ -170,5 +234,42 @@ describe('GitOps in the app', () => {
     expect(
       within(sidebar).getByRole('link', { name: /GitOps/ }),
     ).toHaveAttribute('href', '/gitops');
+  });
+
+  it('has a feature tracker under /gitops/features, with the search in the URL', async () => {
+    renderTestApp({
+      features: [catalogPlugin, gitopsPlugin, notificationsPlugin, navModule],
+      apis,
+      initialRouteEntries: ['/gitops/features?q=SAAS-1543'],
+    });
+
+    const service = await screen.findByTestId(
+      'gitops-feature-service-guestbook-ui',
+      {},
+      { timeout: 5000 },
+    );
+    expect(
+      within(service).getByTestId('gitops-feature-env-dev'),
+    ).toHaveTextContent('present');
+    expect(
+      within(service).getByTestId('gitops-feature-env-prod-us'),
+    ).toHaveTextContent('absent');
+    expect(requests).toContain('/api/gitops/v1/features');
+    expect(screen.getByRole('tab', { name: 'Overview' })).toBeInTheDocument();
+  });
+
+  it('shows the recent deployments on the GitOps page', async () => {
+    renderTestApp({
+      features: [catalogPlugin, gitopsPlugin],
+      apis,
+      initialRouteEntries: ['/gitops'],
+    });
+    const row = await screen.findByTestId(
+      'gitops-recent-row',
+      {},
+      { timeout: 5000 },
+    );
+    expect(row).toHaveTextContent('prod-eu');
+    expect(row).toHaveTextContent('1.1.0 → 1.2.0');
   });
 });

@@ -15,5 +15,9 @@ export {
 } from './plugin';
 export { gitopsApiRef } from './api';
 export type { GitopsApi } from './api';
-export { rootRouteRef, entityContentRouteRef } from './routes';
+export {
+  rootRouteRef,
+  entityContentRouteRef,
+  featuresRouteRef,
+} from './routes';
 export { isGitopsAvailable } from '@gitops2/plugin-gitops-common';

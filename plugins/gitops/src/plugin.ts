@@ -8,7 +8,11 @@ import {
 } from '@backstage/core-plugin-api';
 import { GitopsClient } from '@gitops2/plugin-gitops-common';
 import { gitopsApiRef } from './api';
-import { entityContentRouteRef, rootRouteRef } from './routes';
+import {
+  entityContentRouteRef,
+  featuresRouteRef,
+  rootRouteRef,
+} from './routes';
 
 /**
  * The GitOps plugin for the legacy frontend system. Apps on the new frontend
@@ -29,6 +33,7 @@ export const gitopsPlugin = createPlugin({
   routes: {
     root: rootRouteRef,
     entityContent: entityContentRouteRef,
+    features: featuresRouteRef,
   },
 });
 
@@ -64,7 +69,9 @@ export const EntityGitopsOverviewCard = gitopsPlugin.provide(
 );
 
 /**
- * The GitOps page: configured repositories and their ingestion state.
+ * The GitOps page: configured repositories, recent deployments, and the
+ * feature tracker at `/gitops/features`. Mount it at `/gitops` (sub-routes
+ * are its own).
  *
  * @public
  */

@@ -1,4 +1,4 @@
-import { createRouteRef } from '@backstage/core-plugin-api';
+import { createRouteRef, createSubRouteRef } from '@backstage/core-plugin-api';
 
 /** Route of the GitOps page (`/gitops`). @public */
 export const rootRouteRef = createRouteRef({ id: 'gitops' });
@@ -6,4 +6,11 @@ export const rootRouteRef = createRouteRef({ id: 'gitops' });
 /** Route of the GitOps tab on an entity page (legacy app). @public */
 export const entityContentRouteRef = createRouteRef({
   id: 'gitops:entity-content',
+});
+
+/** Route of the feature tracker (`/gitops/features?q=…`). @public */
+export const featuresRouteRef = createSubRouteRef({
+  id: 'gitops:features',
+  parent: rootRouteRef,
+  path: '/features',
 });

@@ -9,5 +9,7 @@ export {
   gitopsEntityContent,
   gitopsEntityCard,
   gitopsPage,
+  gitopsOverviewSubPage,
+  gitopsFeaturesSubPage,
 } from './plugin';
 export { gitopsPlugin as default } from './plugin';

@@ -17,6 +17,8 @@ import {
 import defaultExport, {
   gitopsEntityCard,
   gitopsEntityContent,
+  gitopsFeaturesSubPage,
+  gitopsOverviewSubPage,
   gitopsPage,
   gitopsPlugin,
 } from './index';
@@ -32,6 +34,8 @@ describe('gitops alpha plugin', () => {
       gitopsPlugin.getExtension('entity-card:gitops/overview'),
     ).toBeDefined();
     expect(gitopsPlugin.getExtension('page:gitops')).toBeDefined();
+    expect(gitopsPlugin.getExtension('sub-page:gitops/overview')).toBeDefined();
+    expect(gitopsPlugin.getExtension('sub-page:gitops/features')).toBeDefined();
   });
 
   it('mounts the GitOps tab at gitops, for entities with a GitOps repository', () => {
@@ -50,10 +54,12 @@ describe('gitops alpha plugin', () => {
     expect(filter?.(entityWithoutAnnotation)).toBe(false);
   });
 
-  it('renders the GitOps page at /gitops', async () => {
+  const pages = [gitopsPage, gitopsOverviewSubPage, gitopsFeaturesSubPage];
+
+  it('renders the GitOps page at /gitops: the overview tab', async () => {
     const api = createFakeGitopsApi();
     renderTestApp({
-      extensions: [gitopsPage],
+      extensions: pages,
       apis: [[gitopsApiRef, api]],
       initialRouteEntries: ['/gitops'],
     });
@@ -61,5 +67,29 @@ describe('gitops alpha plugin', () => {
       await screen.findByTestId('gitops-repository-platform-gitops'),
     ).toBeInTheDocument();
     expect(api.getRepositories).toHaveBeenCalled();
+    expect(
+      (await screen.findAllByTestId('gitops-recent-row')).length,
+    ).toBeGreaterThan(0);
+    expect(
+      screen.getByRole('tab', { name: 'Feature tracker' }),
+    ).toBeInTheDocument();
+    expect(api.lookupFeature).not.toHaveBeenCalled();
+  });
+
+  it('renders the feature tracker at /gitops/features, with the search from the URL', async () => {
+    const api = createFakeGitopsApi();
+    renderTestApp({
+      extensions: pages,
+      apis: [[gitopsApiRef, api]],
+      initialRouteEntries: ['/gitops/features?q=SAAS-1543'],
+    });
+    expect(
+      await screen.findByTestId('gitops-feature-service-guestbook-ui'),
+    ).toBeInTheDocument();
+    expect(screen.getByTestId('gitops-feature-search')).toHaveValue(
+      'SAAS-1543',
+    );
+    expect(api.lookupFeature).toHaveBeenCalledWith('SAAS-1543');
+    expect(api.getRepositories).not.toHaveBeenCalled();
   });
 });

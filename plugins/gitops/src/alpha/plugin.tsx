@@ -1,6 +1,7 @@
 import {
   ApiBlueprint,
   PageBlueprint,
+  SubPageBlueprint,
   createFrontendPlugin,
   discoveryApiRef,
   fetchApiRef,
@@ -20,7 +21,7 @@ import {
   GitopsClient,
 } from '@gitops2/plugin-gitops-common';
 import { gitopsApiRef } from '../api';
-import { rootRouteRef } from '../routes';
+import { featuresRouteRef, rootRouteRef } from '../routes';
 
 /**
  * Entities tied to a GitOps repository. A filter predicate rather than a
@@ -31,6 +32,7 @@ const annotationPath =
 const hasGitopsRepository = { [annotationPath]: { $exists: true } };
 
 const root = convertLegacyRouteRef(rootRouteRef);
+const features = convertLegacyRouteRef(featuresRouteRef);
 
 /** @alpha */
 export const gitopsApi = ApiBlueprint.make({
@@ -69,17 +71,48 @@ export const gitopsEntityCard = EntityCardBlueprint.make({
   },
 });
 
-/** @alpha */
+/**
+ * The GitOps page: its tabs are the sub-pages below (`/gitops` opens the
+ * first one).
+ *
+ * @alpha
+ */
 export const gitopsPage = PageBlueprint.make({
   params: {
     path: '/gitops',
     title: 'GitOps',
     routeRef: root,
+  },
+});
+
+/** `/gitops/overview`: repositories and recent deployments. @alpha */
+export const gitopsOverviewSubPage = SubPageBlueprint.make({
+  name: 'overview',
+  params: {
+    path: 'overview',
+    title: 'Overview',
     loader: () =>
       import('../components/GitopsPage').then(m =>
         compatWrapper(
           <Content>
-            <m.RepositoriesContent />
+            <m.OverviewContent />
+          </Content>,
+        ),
+      ),
+  },
+});
+
+/** `/gitops/features`: the feature tracker (`?q=SAAS-1543`). @alpha */
+export const gitopsFeaturesSubPage = SubPageBlueprint.make({
+  name: 'features',
+  params: {
+    path: 'features',
+    title: 'Feature tracker',
+    loader: () =>
+      import('../components/FeatureTracker').then(m =>
+        compatWrapper(
+          <Content>
+            <m.FeatureTracker />
           </Content>,
         ),
       ),
@@ -89,7 +122,7 @@ export const gitopsPage = PageBlueprint.make({
 /**
  * The GitOps plugin for the new frontend system: the API, the GitOps entity
  * tab, the overview card and the `/gitops` page (which also shows up in the
- * sidebar).
+ * sidebar) with its tabs: overview and feature tracker.
  *
  * @alpha
  */
@@ -97,6 +130,13 @@ export const gitopsPlugin = createFrontendPlugin({
   pluginId: 'gitops',
   title: 'GitOps',
   icon: <CallSplitIcon fontSize="inherit" />,
-  routes: { root },
-  extensions: [gitopsApi, gitopsEntityContent, gitopsEntityCard, gitopsPage],
+  routes: { root, features },
+  extensions: [
+    gitopsApi,
+    gitopsEntityContent,
+    gitopsEntityCard,
+    gitopsPage,
+    gitopsOverviewSubPage,
+    gitopsFeaturesSubPage,
+  ],
 });

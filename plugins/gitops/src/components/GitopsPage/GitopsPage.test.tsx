@@ -7,11 +7,12 @@ import {
 } from '../../__testUtils__/fixtures';
 import { GitopsPage } from './GitopsPage';
 
-function render(api: MockGitopsApi) {
+function render(api: MockGitopsApi, url = '/') {
   return renderInTestApp(
     <TestApiProvider apis={[[gitopsApiRef, api]]}>
       <GitopsPage />
     </TestApiProvider>,
+    { routeEntries: [url] },
   );
 }
 
@@ -94,4 +95,38 @@ describe('GitopsPage', () => {
       await screen.findByText('No GitOps repositories'),
     ).toBeInTheDocument();
   });
+
+  it('has an overview tab with the recent deployments, and a feature tracker tab', async () => {
+    const api = createFakeGitopsApi();
+    await render(api);
+    expect(
+      (await screen.findAllByTestId('gitops-recent-row')).length,
+    ).toBeGreaterThan(0);
+    const tab = screen.getByRole('tab', { name: 'Feature tracker' });
+    expect(api.lookupFeature).not.toHaveBeenCalled();
+
+    fireEvent.click(tab);
+    search('#142');
+    expect(
+      await screen.findByTestId('gitops-feature-service-guestbook-ui'),
+    ).toBeInTheDocument();
+    expect(api.lookupFeature).toHaveBeenCalledWith('#142');
+  });
+
+  it('opens the feature tracker at /features with the search of the URL', async () => {
+    const api = createFakeGitopsApi();
+    await render(api, '/features?q=SAAS-1543');
+    expect(
+      await screen.findByTestId('gitops-feature-service-guestbook-ui'),
+    ).toBeInTheDocument();
+    expect(api.lookupFeature).toHaveBeenCalledWith('SAAS-1543');
+    expect(api.getRepositories).not.toHaveBeenCalled();
+  });
 });
+
+function search(q: string) {
+  fireEvent.change(screen.getByTestId('gitops-feature-search'), {
+    target: { value: q },
+  });
+  fireEvent.click(screen.getByRole('button', { name: 'Search' }));
+}

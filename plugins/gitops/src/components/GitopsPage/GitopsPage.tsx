@@ -1,9 +1,10 @@
-import { Content, Header, Page } from '@backstage/core-components';
-import { RepositoriesContent } from './RepositoriesContent';
+import { Header, Page, TabbedLayout } from '@backstage/core-components';
+import { FeatureTracker } from '../FeatureTracker';
+import { OverviewContent } from './OverviewContent';
 
 /**
- * The GitOps page (legacy app): the configured repositories and their
- * ingestion state.
+ * The GitOps page (legacy app): the configured repositories and recent
+ * deployments (`/gitops`), and the feature tracker (`/gitops/features`).
  *
  * @public
  */
@@ -11,10 +12,15 @@ export const GitopsPage = () => (
   <Page themeId="tool">
     <Header
       title="GitOps"
-      subtitle="GitOps repositories and their ingestion state"
+      subtitle="GitOps repositories, deployments and features"
     />
-    <Content>
-      <RepositoriesContent />
-    </Content>
+    <TabbedLayout>
+      <TabbedLayout.Route path="/" title="Overview">
+        <OverviewContent />
+      </TabbedLayout.Route>
+      <TabbedLayout.Route path="/features" title="Feature tracker">
+        <FeatureTracker />
+      </TabbedLayout.Route>
+    </TabbedLayout>
   </Page>
 );

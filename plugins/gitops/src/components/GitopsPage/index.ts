@@ -1,2 +1,3 @@
 export { GitopsPage } from './GitopsPage';
+export { OverviewContent } from './OverviewContent';
 export { RepositoriesContent } from './RepositoriesContent';

@@ -4,13 +4,17 @@ import CardContent from '@material-ui/core/CardContent';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import Alert from '@material-ui/lab/Alert';
-import type { EnvironmentStatus } from '@gitops2/plugin-gitops-common';
+import type {
+  EntityRefParts,
+  EnvironmentStatus,
+} from '@gitops2/plugin-gitops-common';
 import {
   CommitLink,
   RelativeTime,
   formatFileLocation,
   formatSourceError,
 } from '../shared';
+import { PendingChanges } from './PendingChanges';
 
 const useStyles = makeStyles(theme => ({
   card: {
@@ -41,8 +45,17 @@ const useStyles = makeStyles(theme => ({
   },
 }));
 
-/** One environment of the pipeline: what Git says it should run. */
-export const EnvironmentCard = (props: { status: EnvironmentStatus }) => {
+/**
+ * One environment of the pipeline: what Git says it should run, and what is
+ * pending for the next environment (when there is one).
+ */
+export const EnvironmentCard = (props: {
+  status: EnvironmentStatus;
+  /** The entity; needed to tell what is pending. */
+  entity?: EntityRefParts;
+  /** The first environment of the next stage, if any. */
+  next?: string;
+}) => {
   const { environment, desired, error } = props.status;
   const classes = useStyles();
   const place = [environment.cluster, environment.namespace]
@@ -104,6 +117,14 @@ export const EnvironmentCard = (props: { status: EnvironmentStatus }) => {
           <Alert severity="error" className={classes.alert}>
             {formatSourceError(error)}
           </Alert>
+        )}
+
+        {props.entity && props.next && (
+          <PendingChanges
+            entity={props.entity}
+            from={environment.name}
+            to={props.next}
+          />
         )}
       </CardContent>
     </Card>

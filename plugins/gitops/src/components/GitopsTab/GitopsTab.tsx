@@ -67,7 +67,7 @@ export const GitopsTab = () => {
           <Box mb={2}>
             <RepositoryLine repository={value.repository} />
           </Box>
-          <PipelineView status={value} />
+          <PipelineView status={value} entity={ref} />
         </InfoCard>
       </>
     );

@@ -3,7 +3,10 @@ import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import ArrowForwardIcon from '@material-ui/icons/ArrowForward';
-import type { ServiceStatusResponse } from '@gitops2/plugin-gitops-common';
+import type {
+  EntityRefParts,
+  ServiceStatusResponse,
+} from '@gitops2/plugin-gitops-common';
 import { groupByStage } from '../shared';
 import { EnvironmentCard } from './EnvironmentCard';
 
@@ -32,8 +35,15 @@ const useStyles = makeStyles(theme => ({
   },
 }));
 
-/** The stages of the pipeline, left to right in promotion order. */
-export const PipelineView = (props: { status: ServiceStatusResponse }) => {
+/**
+ * The stages of the pipeline, left to right in promotion order. With an
+ * entity, each environment followed by another stage tells what is pending
+ * for the first environment of that stage.
+ */
+export const PipelineView = (props: {
+  status: ServiceStatusResponse;
+  entity?: EntityRefParts;
+}) => {
   const classes = useStyles();
   const stages = groupByStage(props.status);
 
@@ -60,7 +70,12 @@ export const PipelineView = (props: { status: ServiceStatusResponse }) => {
               {stage.name}
             </Typography>
             {stage.environments.map(env => (
-              <EnvironmentCard key={env.environment.name} status={env} />
+              <EnvironmentCard
+                key={env.environment.name}
+                status={env}
+                entity={props.entity}
+                next={stages[i + 1]?.environments[0]?.environment.name}
+              />
             ))}
           </div>
         </Box>

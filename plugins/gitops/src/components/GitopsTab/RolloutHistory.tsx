@@ -86,6 +86,7 @@ export const RolloutHistory = (props: {
         <Table size="small" aria-label="Rollout history">
           <TableHead>
             <TableRow>
+              <TableCell padding="checkbox" />
               <TableCell>When</TableCell>
               <TableCell>Environment</TableCell>
               <TableCell>Version</TableCell>

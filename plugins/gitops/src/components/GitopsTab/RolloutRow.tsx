@@ -1,10 +1,17 @@
+import { useState } from 'react';
+import Box from '@material-ui/core/Box';
+import Collapse from '@material-ui/core/Collapse';
+import IconButton from '@material-ui/core/IconButton';
 import TableCell from '@material-ui/core/TableCell';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
+import KeyboardArrowDownIcon from '@material-ui/icons/KeyboardArrowDown';
+import KeyboardArrowUpIcon from '@material-ui/icons/KeyboardArrowUp';
 import type { Rollout } from '@gitops2/plugin-gitops-common';
 import { CommitLink, RelativeTime } from '../shared';
 import { RolloutKindChip } from './RolloutKindChip';
+import { RolloutChangeSet } from './RolloutChangeSet';
 import { RolloutOutcomeStatus } from './RolloutOutcomeStatus';
 
 const useStyles = makeStyles(theme => ({
@@ -15,47 +22,92 @@ const useStyles = makeStyles(theme => ({
   muted: {
     color: theme.palette.text.secondary,
   },
+  /** The panel row below draws the line between rollouts. */
+  mainRow: {
+    '& > td': {
+      borderBottom: 'unset',
+    },
+  },
+  panelCell: {
+    paddingTop: 0,
+    paddingBottom: 0,
+  },
 }));
 
-/** One line of the rollout ledger. */
+/** Cells of a rollout row, including the expand button. */
+export const ROLLOUT_COLUMNS = 8;
+
+/**
+ * One line of the rollout ledger; expands into the change set of the
+ * rollout, fetched the first time it is opened (never for collapsed rows).
+ */
 export const RolloutRow = (props: { rollout: Rollout }) => {
   const { rollout } = props;
   const classes = useStyles();
+  const [open, setOpen] = useState(false);
+  const [opened, setOpened] = useState(false);
   const author = rollout.commit.authorName;
+  const toggle = () => {
+    setOpen(o => !o);
+    setOpened(true);
+  };
   return (
-    <TableRow data-testid="gitops-rollout-row">
-      <TableCell>
-        <RelativeTime value={rollout.desiredAt} />
-      </TableCell>
-      <TableCell>{rollout.environment}</TableCell>
-      <TableCell className={classes.version}>
-        <span className={rollout.fromVersion ? undefined : classes.muted}>
-          {rollout.fromVersion ?? '(none)'}
-        </span>
-        {' → '}
-        <strong>{rollout.toVersion}</strong>
-      </TableCell>
-      <TableCell>
-        <RolloutKindChip kind={rollout.kind} />
-      </TableCell>
-      <TableCell>
-        <RolloutOutcomeStatus outcome={rollout.outcome} />
-      </TableCell>
-      <TableCell>
-        {rollout.initiator}
-        {author && author !== rollout.initiator && (
-          <Typography
-            variant="caption"
-            display="block"
-            className={classes.muted}
+    <>
+      <TableRow data-testid="gitops-rollout-row" className={classes.mainRow}>
+        <TableCell padding="checkbox">
+          <IconButton
+            size="small"
+            aria-label="Show changes"
+            aria-expanded={open}
+            onClick={toggle}
           >
-            author: {author}
-          </Typography>
-        )}
-      </TableCell>
-      <TableCell>
-        <CommitLink commit={rollout.commit} />
-      </TableCell>
-    </TableRow>
+            {open ? <KeyboardArrowUpIcon /> : <KeyboardArrowDownIcon />}
+          </IconButton>
+        </TableCell>
+        <TableCell>
+          <RelativeTime value={rollout.desiredAt} />
+        </TableCell>
+        <TableCell>{rollout.environment}</TableCell>
+        <TableCell className={classes.version}>
+          <span className={rollout.fromVersion ? undefined : classes.muted}>
+            {rollout.fromVersion ?? '(none)'}
+          </span>
+          {' → '}
+          <strong>{rollout.toVersion}</strong>
+        </TableCell>
+        <TableCell>
+          <RolloutKindChip kind={rollout.kind} />
+        </TableCell>
+        <TableCell>
+          <RolloutOutcomeStatus outcome={rollout.outcome} />
+        </TableCell>
+        <TableCell>
+          {rollout.initiator}
+          {author && author !== rollout.initiator && (
+            <Typography
+              variant="caption"
+              display="block"
+              className={classes.muted}
+            >
+              author: {author}
+            </Typography>
+          )}
+        </TableCell>
+        <TableCell>
+          <CommitLink commit={rollout.commit} />
+        </TableCell>
+      </TableRow>
+      <TableRow data-testid="gitops-rollout-changes-row">
+        <TableCell colSpan={ROLLOUT_COLUMNS} className={classes.panelCell}>
+          <Collapse in={open} timeout="auto">
+            {opened && (
+              <Box py={2} pl={6}>
+                <RolloutChangeSet rolloutId={rollout.id} />
+              </Box>
+            )}
+          </Collapse>
+        </TableCell>
+      </TableRow>
+    </>
   );
 };

@@ -72,3 +72,15 @@ export function entityRefPartsOf(entity: Entity): EntityRefParts {
     name: entity.metadata.name,
   };
 }
+
+/** A duration, coarse: "2 d 4 h", "3 h 12 min", "45 min", "< 1 min". */
+export function formatDuration(seconds: number): string {
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 1) return '< 1 min';
+  const days = Math.floor(minutes / (24 * 60));
+  const hours = Math.floor((minutes % (24 * 60)) / 60);
+  const mins = minutes % 60;
+  if (days > 0) return hours > 0 ? `${days} d ${hours} h` : `${days} d`;
+  if (hours > 0) return mins > 0 ? `${hours} h ${mins} min` : `${hours} h`;
+  return `${mins} min`;
+}

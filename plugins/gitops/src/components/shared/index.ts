@@ -2,3 +2,10 @@ export * from './format';
 export * from './pipeline';
 export { RelativeTime } from './RelativeTime';
 export { CommitLink } from './CommitLink';
+export {
+  ChangeSetView,
+  ChecksLine,
+  CommitList,
+  IssueChips,
+  PullRequestLinks,
+} from './ChangeSetView';

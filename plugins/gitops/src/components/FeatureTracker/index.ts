@@ -1,0 +1,1 @@
+export { FeatureTracker } from './FeatureTracker';

@@ -1,0 +1,194 @@
+import { ChangeEvent, useMemo, useRef, useState } from 'react';
+import {
+  EmptyState,
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import Box from '@material-ui/core/Box';
+import Table from '@material-ui/core/Table';
+import TableBody from '@material-ui/core/TableBody';
+import TableCell from '@material-ui/core/TableCell';
+import TableHead from '@material-ui/core/TableHead';
+import TableRow from '@material-ui/core/TableRow';
+import TextField from '@material-ui/core/TextField';
+import Typography from '@material-ui/core/Typography';
+import useAsync from 'react-use/esm/useAsync';
+import { gitopsApiRef } from '../../api';
+import { RolloutKindChip } from '../GitopsTab/RolloutKindChip';
+import { RelativeTime } from '../shared';
+
+/** Rollouts fetched for the window (the API's maximum page). */
+export const RECENT_LIMIT = 200;
+
+export type WindowPreset = 'last-2-hours' | 'yesterday' | 'last-7-days';
+
+export const WINDOW_PRESETS: Array<{ value: WindowPreset; label: string }> = [
+  { value: 'last-2-hours', label: 'last 2 hours' },
+  { value: 'yesterday', label: 'yesterday' },
+  { value: 'last-7-days', label: 'last 7 days' },
+];
+
+/**
+ * The time window of a preset, in the user's time zone: "yesterday" is from
+ * midnight to midnight local time.
+ */
+export function windowOf(
+  preset: WindowPreset,
+  now: Date = new Date(),
+): { since: string; until?: string } {
+  switch (preset) {
+    case 'last-2-hours':
+      return { since: new Date(now.getTime() - 2 * 3600 * 1000).toISOString() };
+    case 'yesterday': {
+      const today = new Date(now);
+      today.setHours(0, 0, 0, 0);
+      const yesterday = new Date(today);
+      yesterday.setDate(today.getDate() - 1);
+      return { since: yesterday.toISOString(), until: today.toISOString() };
+    }
+    case 'last-7-days':
+    default:
+      return {
+        since: new Date(now.getTime() - 7 * 24 * 3600 * 1000).toISOString(),
+      };
+  }
+}
+
+/**
+ * What was deployed where in a time window, across services: "what changed
+ * in prod-eu yesterday?".
+ */
+export const RecentDeployments = () => {
+  const api = useApi(gitopsApiRef);
+  const [preset, setPreset] = useState<WindowPreset>('last-7-days');
+  const [environment, setEnvironment] = useState('');
+  // Environments seen so far, so that the filter keeps its options.
+  const seen = useRef(new Set<string>());
+
+  const rollouts = useAsync(
+    () =>
+      api.listRollouts({
+        ...windowOf(preset),
+        environment: environment || undefined,
+        limit: RECENT_LIMIT,
+      }),
+    [api, preset, environment],
+  );
+  rollouts.value?.items.forEach(r => seen.current.add(r.environment));
+  const environments = useMemo(
+    () => [...seen.current].sort(),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [rollouts.value],
+  );
+
+  const filters = (
+    <Box display="flex" gridGap={8}>
+      <TextField
+        select
+        label="Window"
+        id="gitops-recent-window"
+        value={preset}
+        onChange={(e: ChangeEvent<HTMLInputElement>) =>
+          setPreset(e.target.value as WindowPreset)
+        }
+        SelectProps={{ native: true }}
+        InputLabelProps={{ shrink: true }}
+        variant="outlined"
+        size="small"
+      >
+        {WINDOW_PRESETS.map(p => (
+          <option key={p.value} value={p.value}>
+            {p.label}
+          </option>
+        ))}
+      </TextField>
+      <TextField
+        select
+        label="Environment"
+        id="gitops-recent-environment"
+        value={environment}
+        onChange={(e: ChangeEvent<HTMLInputElement>) =>
+          setEnvironment(e.target.value)
+        }
+        SelectProps={{ native: true }}
+        InputLabelProps={{ shrink: true }}
+        variant="outlined"
+        size="small"
+      >
+        <option value="">All environments</option>
+        {environments.map(name => (
+          <option key={name} value={name}>
+            {name}
+          </option>
+        ))}
+      </TextField>
+    </Box>
+  );
+
+  const label = WINDOW_PRESETS.find(p => p.value === preset)?.label;
+  let body;
+  if (rollouts.loading) {
+    body = <Progress />;
+  } else if (rollouts.error) {
+    body = <ResponseErrorPanel error={rollouts.error} />;
+  } else if (!rollouts.value || rollouts.value.items.length === 0) {
+    body = (
+      <EmptyState
+        missing="data"
+        title="No deployments"
+        description={`Nothing was deployed${
+          environment ? ` to ${environment}` : ''
+        } ${label}.`}
+      />
+    );
+  } else {
+    const { items, totalCount } = rollouts.value;
+    body = (
+      <>
+        <Table size="small" aria-label="Recent deployments">
+          <TableHead>
+            <TableRow>
+              <TableCell>When</TableCell>
+              <TableCell>Service</TableCell>
+              <TableCell>Environment</TableCell>
+              <TableCell>Version</TableCell>
+              <TableCell>Kind</TableCell>
+            </TableRow>
+          </TableHead>
+          <TableBody>
+            {items.map(r => (
+              <TableRow key={r.id} data-testid="gitops-recent-row">
+                <TableCell>
+                  <RelativeTime value={r.desiredAt} />
+                </TableCell>
+                <TableCell>{r.service}</TableCell>
+                <TableCell>{r.environment}</TableCell>
+                <TableCell style={{ fontFamily: 'monospace' }}>
+                  {r.fromVersion ?? '(none)'} → <strong>{r.toVersion}</strong>
+                </TableCell>
+                <TableCell>
+                  <RolloutKindChip kind={r.kind} />
+                </TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+        <Box mt={1}>
+          <Typography variant="body2" color="textSecondary">
+            {items.length < totalCount
+              ? `Showing the latest ${items.length} of ${totalCount}`
+              : `${totalCount} deployment${totalCount === 1 ? '' : 's'}`}
+          </Typography>
+        </Box>
+      </>
+    );
+  }
+
+  return (
+    <InfoCard title="Recent deployments" action={filters}>
+      {body}
+    </InfoCard>
+  );
+};
