@@ -88,6 +88,44 @@ describe('pending for the next environment', () => {
     ).toHaveAttribute('href', 'https://github.com/acme/guestbook-ui/pull/142');
   });
 
+  it('lists only what the next environment lacks', async () => {
+    const api = createFakeGitopsApi();
+    api.getPendingChanges.mockImplementation(async (_e, from, to) => {
+      const pending = makePending(from, to);
+      if (from !== 'dev') return pending;
+      const other = makePending('qa', 'staging').changeSet;
+      return {
+        ...pending,
+        changeSet: {
+          ...pending.changeSet,
+          // qa has SAAS-1543 and SAAS-1550, which dev lacks.
+          removed: other.added,
+          issueKeys: [...pending.changeSet.issueKeys, ...other.issueKeys],
+          pullRequests: [
+            ...pending.changeSet.pullRequests,
+            ...other.pullRequests,
+          ],
+        },
+      };
+    });
+    await render(api);
+    await screen.findByTestId('gitops-pipeline');
+    const pending = await waitFor(() =>
+      within(card('dev')).getByRole('button', {
+        name: '2 commits pending for qa',
+      }),
+    );
+    fireEvent.click(pending);
+    const line = within(card('dev')).getByTestId('gitops-env-pending');
+    expect(
+      within(line)
+        .getAllByTestId('gitops-change-set-issue')
+        .map(c => c.textContent),
+    ).toEqual(['SAAS-1601']);
+    expect(within(line).getAllByTestId('gitops-change-set-pr')).toHaveLength(2);
+    expect(line).not.toHaveTextContent('#142');
+  });
+
   it('shows a failure in that card only', async () => {
     const api = createFakeGitopsApi();
     api.getPendingChanges.mockImplementation(async (_e, from, to) => {

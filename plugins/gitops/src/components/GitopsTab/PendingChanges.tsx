@@ -103,6 +103,14 @@ export const PendingChanges = (props: {
     );
   }
   const count = changeSet.added.length;
+  // Keys and PRs of the commits `to` lacks (the change set also lists those
+  // of commits `to` has and `from` lacks).
+  const addedKeys = new Set(changeSet.added.flatMap(c => c.issueKeys));
+  const addedPrs = new Set(changeSet.added.flatMap(c => c.pullRequests));
+  const issues = changeSet.issueKeys.filter(i => addedKeys.has(i.key));
+  const pullRequests = changeSet.pullRequests.filter(p =>
+    addedPrs.has(p.number),
+  );
   if (count === 0) {
     return (
       <Typography
@@ -118,7 +126,11 @@ export const PendingChanges = (props: {
     );
   }
   return (
-    <Box className={classes.line} data-testid="gitops-env-pending">
+    <Box
+      className={classes.line}
+      data-testid="gitops-env-pending"
+      title={changeSet.message}
+    >
       <Typography variant="caption" component="p">
         <Link
           component="button"
@@ -132,12 +144,17 @@ export const PendingChanges = (props: {
       </Typography>
       <Collapse in={open}>
         <div className={classes.list}>
-          {changeSet.issueKeys.length > 0 && (
+          {issues.length > 0 && (
             <div className={classes.chips}>
-              <IssueChips issues={changeSet.issueKeys} />
+              <IssueChips issues={issues} />
             </div>
           )}
-          <PullRequestLinks pullRequests={changeSet.pullRequests} />
+          <PullRequestLinks pullRequests={pullRequests} />
+          {issues.length === 0 && pullRequests.length === 0 && (
+            <Typography variant="caption">
+              no pull request or issue key in these commits
+            </Typography>
+          )}
         </div>
       </Collapse>
     </Box>

@@ -266,6 +266,12 @@ export const ChangeSetView = (props: {
         </Alert>
       )}
 
+      {changeSet.status === 'resolved' && changeSet.message && (
+        <Typography variant="body2" className={classes.muted}>
+          {changeSet.message}
+        </Typography>
+      )}
+
       {changeSet.sourceRepository && (
         <Typography variant="body2" className={classes.muted}>
           {changeSet.sourceRepository}
