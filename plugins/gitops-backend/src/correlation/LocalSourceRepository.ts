@@ -42,7 +42,7 @@ export class LocalSourceRepository {
     const out = await runGit(
       this.dir,
       ['cat-file', '--batch-check=%(objectname) %(objecttype)'],
-      `${unique.map(c => `${c}^{commit}`).join('\n')}\n`,
+      { input: `${unique.map(c => `${c}^{commit}`).join('\n')}\n` },
     );
     const lines = out.split('\n');
     unique.forEach((c, i) => {

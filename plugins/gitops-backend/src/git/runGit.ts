@@ -10,13 +10,24 @@ export class GitCommandError extends Error {
   }
 }
 
-/** Runs git in `cwd` and returns stdout; `input` is written to its stdin. */
-export function runGit(cwd: string, args: string[], input?: string): Promise<string> {
+/** Options of runGit: text for stdin, extra environment variables. */
+export interface RunGitOptions {
+  input?: string;
+  env?: Record<string, string>;
+}
+
+/** Runs git in `cwd` and returns stdout. */
+export function runGit(cwd: string, args: string[], options: RunGitOptions = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       'git',
       [...BASE_ARGS, ...args],
-      { cwd, maxBuffer: 1024 * 1024 * 1024, encoding: 'utf8', env: gitEnv() },
+      {
+        cwd,
+        maxBuffer: 1024 * 1024 * 1024,
+        encoding: 'utf8',
+        env: { ...gitEnv(), ...options.env },
+      },
       (err, stdout, stderr) => {
         if (err) {
           const code = typeof (err as any).code === 'number' ? (err as any).code : null;
@@ -26,7 +37,7 @@ export function runGit(cwd: string, args: string[], input?: string): Promise<str
         }
       },
     );
-    if (input !== undefined) child.stdin?.end(input);
+    if (options.input !== undefined) child.stdin?.end(options.input);
   });
 }
 
