@@ -10,6 +10,7 @@ export type {
   Counters,
   Faults,
   KubeApiDouble,
+  RequestInfo,
   RouteMatch,
   StartOptions,
   Verb,

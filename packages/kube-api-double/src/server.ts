@@ -67,6 +67,19 @@ export interface StartOptions {
   validate?: boolean;
   /** Objects to load before serving. */
   objects?: any[];
+  /** Called for every request (after counting, before faults and auth), e.g. to log or inspect query parameters. */
+  onRequest?: (request: RequestInfo) => void;
+}
+
+/** What {@link StartOptions.onRequest} receives. */
+export interface RequestInfo {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  verb: Verb;
+  /** Plural resource name, when the request is for a resource. */
+  resource?: string;
+  namespace?: string;
 }
 
 /** Fault injection controls. */
@@ -600,6 +613,14 @@ export async function start(
     const isWatch = q.get('watch') === 'true' || q.get('watch') === '1';
     const verb: Verb = r.verb === 'list' && isWatch ? 'watch' : r.verb;
     count(verb, r.type, r.namespace);
+    options.onRequest?.({
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: q,
+      verb,
+      resource: r.type?.plural,
+      namespace: r.namespace,
+    });
 
     const latency = latencyRules.find(l =>
       matches(l.match, verb, r.type, r.namespace),
