@@ -456,12 +456,16 @@ export const otherRollouts: Rollout[] = [
   },
 ];
 
-/** Every service's rollouts, newest first, like GET /v1/rollouts. */
+/**
+ * Every service's rollouts, newest first, like GET /v1/rollouts; `before` is
+ * the id of the last rollout of the previous page.
+ */
 export function pageOfAllRollouts(query: {
   environment?: string;
   since?: string;
   until?: string;
   limit?: number;
+  before?: string;
 }): RolloutPage {
   const matching = [...otherRollouts, ...rollouts]
     .filter(r => !query.environment || r.environment === query.environment)
@@ -472,8 +476,17 @@ export function pageOfAllRollouts(query: {
       r => !query.until || Date.parse(r.desiredAt) < Date.parse(query.until),
     )
     .sort((a, b) => Date.parse(b.desiredAt) - Date.parse(a.desiredAt));
-  const items = matching.slice(0, query.limit ?? 50);
-  return { items, totalCount: matching.length };
+  const start = query.before
+    ? matching.findIndex(r => r.id === query.before) + 1
+    : 0;
+  const limit = query.limit ?? 50;
+  const items = matching.slice(start, start + limit);
+  const more = start + limit < matching.length;
+  return {
+    items,
+    nextCursor: more ? items[items.length - 1]?.id : undefined,
+    totalCount: matching.length,
+  };
 }
 
 /** Where SAAS-1543 (#142, commit a154…) is: removed from prod-us by the rollback. */
@@ -619,6 +632,7 @@ export function createFakeGitopsApi(): MockGitopsApi {
         since: query.since,
         until: query.until,
         limit: Number(query.limit ?? 50),
+        before: query.before,
       }),
     getChangeSet: async (rolloutId: string) => {
       const changeSet = makeChangeSets()[rolloutId];

@@ -4,6 +4,7 @@ import { gitopsApiRef } from '../../api';
 import {
   MockGitopsApi,
   createFakeGitopsApi,
+  pageOfAllRollouts,
 } from '../../__testUtils__/fixtures';
 import { RecentDeployments, windowOf } from './RecentDeployments';
 
@@ -101,6 +102,27 @@ describe('RecentDeployments', () => {
         name: 'prod-us',
       }),
     ).toBeInTheDocument();
+  });
+
+  it('loads older deployments of the same window', async () => {
+    const api = createFakeGitopsApi();
+    api.listRollouts.mockImplementation(async (query = {}) =>
+      pageOfAllRollouts({ ...query, limit: 4 }),
+    );
+    await render(api);
+    expect(await screen.findAllByTestId('gitops-recent-row')).toHaveLength(4);
+    expect(screen.getByText('Showing 4 of 6')).toBeInTheDocument();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Load more' }));
+    await waitFor(() =>
+      expect(screen.getAllByTestId('gitops-recent-row')).toHaveLength(6),
+    );
+    const [first, second] = api.listRollouts.mock.calls.map(c => c[0]!);
+    expect(second).toEqual({ ...first, before: '3' });
+    expect(screen.getByText('6 deployments')).toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: 'Load more' }),
+    ).not.toBeInTheDocument();
   });
 
   it('shows the error of the backend', async () => {

@@ -1,4 +1,4 @@
-import { ChangeEvent, useMemo, useRef, useState } from 'react';
+import { ChangeEvent, useEffect, useMemo, useRef, useState } from 'react';
 import {
   EmptyState,
   InfoCard,
@@ -7,6 +7,7 @@ import {
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
@@ -14,13 +15,22 @@ import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
+import Alert from '@material-ui/lab/Alert';
+import type { Rollout } from '@gitops2/plugin-gitops-common';
 import useAsync from 'react-use/esm/useAsync';
 import { gitopsApiRef } from '../../api';
 import { RolloutKindChip } from '../GitopsTab/RolloutKindChip';
 import { RelativeTime } from '../shared';
 
-/** Rollouts fetched for the window (the API's maximum page). */
+/** Rollouts fetched per page (the API's maximum). */
 export const RECENT_LIMIT = 200;
+
+interface OlderPages {
+  items: Rollout[];
+  nextCursor?: string;
+  loading: boolean;
+  error?: Error;
+}
 
 export type WindowPreset = 'last-2-hours' | 'yesterday' | 'last-7-days';
 
@@ -67,16 +77,49 @@ export const RecentDeployments = () => {
   // Environments seen so far, so that the filter keeps its options.
   const seen = useRef(new Set<string>());
 
-  const rollouts = useAsync(
-    () =>
-      api.listRollouts({
-        ...windowOf(preset),
-        environment: environment || undefined,
-        limit: RECENT_LIMIT,
-      }),
-    [api, preset, environment],
-  );
-  rollouts.value?.items.forEach(r => seen.current.add(r.environment));
+  const rollouts = useAsync(async () => {
+    // The window is fixed when the first page is asked for, so that older
+    // pages continue the same window.
+    const query = {
+      ...windowOf(preset),
+      environment: environment || undefined,
+      limit: RECENT_LIMIT,
+    };
+    return { query, page: await api.listRollouts(query) };
+  }, [api, preset, environment]);
+  const [older, setOlder] = useState<OlderPages>({
+    items: [],
+    loading: false,
+  });
+  useEffect(() => {
+    setOlder({ items: [], loading: false });
+  }, [rollouts.value]);
+
+  const first = rollouts.value;
+  const latest = useRef(first);
+  latest.current = first;
+  const cursor = older.items.length ? older.nextCursor : first?.page.nextCursor;
+  const loadMore = () => {
+    if (!first || !cursor || older.loading) return;
+    setOlder(o => ({ ...o, loading: true, error: undefined }));
+    api.listRollouts({ ...first.query, before: cursor }).then(
+      page => {
+        // Dropped when the window or environment changed meanwhile.
+        if (latest.current !== first) return;
+        setOlder(o => ({
+          items: [...o.items, ...page.items],
+          nextCursor: page.nextCursor,
+          loading: false,
+        }));
+      },
+      error => {
+        if (latest.current !== first) return;
+        setOlder(o => ({ ...o, loading: false, error }));
+      },
+    );
+  };
+
+  first?.page.items.forEach(r => seen.current.add(r.environment));
   const environments = useMemo(
     () => [...seen.current].sort(),
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -133,7 +176,7 @@ export const RecentDeployments = () => {
     body = <Progress />;
   } else if (rollouts.error) {
     body = <ResponseErrorPanel error={rollouts.error} />;
-  } else if (!rollouts.value || rollouts.value.items.length === 0) {
+  } else if (!first || first.page.items.length === 0) {
     body = (
       <EmptyState
         missing="data"
@@ -144,7 +187,8 @@ export const RecentDeployments = () => {
       />
     );
   } else {
-    const { items, totalCount } = rollouts.value;
+    const { totalCount } = first.page;
+    const items = [...first.page.items, ...older.items];
     body = (
       <>
         <Table size="small" aria-label="Recent deployments">
@@ -175,13 +219,34 @@ export const RecentDeployments = () => {
             ))}
           </TableBody>
         </Table>
-        <Box mt={1}>
+        <Box
+          mt={1}
+          display="flex"
+          alignItems="center"
+          justifyContent="space-between"
+        >
           <Typography variant="body2" color="textSecondary">
             {items.length < totalCount
-              ? `Showing the latest ${items.length} of ${totalCount}`
+              ? `Showing ${items.length} of ${totalCount}`
               : `${totalCount} deployment${totalCount === 1 ? '' : 's'}`}
           </Typography>
+          {cursor && (
+            <Button
+              variant="outlined"
+              onClick={loadMore}
+              disabled={older.loading}
+            >
+              {older.loading ? 'Loading…' : 'Load more'}
+            </Button>
+          )}
         </Box>
+        {older.error && (
+          <Box mt={1}>
+            <Alert severity="error">
+              Could not load older deployments: {older.error.message}
+            </Alert>
+          </Box>
+        )}
       </>
     );
   }
