@@ -98,7 +98,8 @@ export const gitopsPlugin = createBackendPlugin({
           locators,
           logger: deps.logger,
           createSource: r => sources.get(r.id)!,
-          afterIngest: () => correlator.run(),
+          // New rollouts are correlated at once; catalog changes wait for the scheduled run.
+          afterIngest: async r => (r.rolloutsInserted > 0 ? correlator.run() : undefined),
         });
         const service = new GitopsService(store, gitopsConfig.repositories, sources);
         const correlation = new CorrelationService({
