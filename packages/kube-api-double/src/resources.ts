@@ -49,6 +49,29 @@ const core = (
   model: { pkg: 'kubernetes-models', file: `v1/${kind}.js`, exportName: kind },
 });
 
+const builtin = (
+  group: string,
+  version: string,
+  plural: string,
+  singular: string,
+  kind: string,
+  shortNames: string[] = [],
+): ResourceType => ({
+  group,
+  version,
+  plural,
+  singular,
+  kind,
+  namespaced: true,
+  builtin: true,
+  shortNames,
+  model: {
+    pkg: 'kubernetes-models',
+    file: `${group}/${version}/${kind}.js`,
+    exportName: kind,
+  },
+});
+
 const apps = (
   plural: string,
   singular: string,
@@ -81,6 +104,26 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   apps('deployments', 'deployment', 'Deployment', ['deploy']),
   apps('statefulsets', 'statefulset', 'StatefulSet', ['sts']),
   apps('replicasets', 'replicaset', 'ReplicaSet', ['rs']),
+  // Served (usually empty) so that the Backstage Kubernetes backend, which
+  // fetches these for every entity, gets real answers in the benchmark.
+  core('services', 'service', 'Service', ['svc']),
+  core('configmaps', 'configmap', 'ConfigMap', ['cm']),
+  core('limitranges', 'limitrange', 'LimitRange', ['limits']),
+  core('resourcequotas', 'resourcequota', 'ResourceQuota', ['quota']),
+  apps('daemonsets', 'daemonset', 'DaemonSet', ['ds']),
+  builtin('batch', 'v1', 'jobs', 'job', 'Job'),
+  builtin('batch', 'v1', 'cronjobs', 'cronjob', 'CronJob', ['cj']),
+  builtin(
+    'autoscaling',
+    'v2',
+    'horizontalpodautoscalers',
+    'horizontalpodautoscaler',
+    'HorizontalPodAutoscaler',
+    ['hpa'],
+  ),
+  builtin('networking.k8s.io', 'v1', 'ingresses', 'ingress', 'Ingress', [
+    'ing',
+  ]),
   {
     group: 'argoproj.io',
     version: 'v1alpha1',

@@ -189,7 +189,13 @@ describe('kube-api-double wire protocol', () => {
       expect((await get('/apis/apps/v1/namespaces/shop/cronjobs')).status).toBe(
         404,
       );
-      expect((await get('/apis/batch/v1/jobs')).status).toBe(404);
+      expect(
+        (await get('/apis/batch/v1/namespaces/shop/jobs/nope')).status,
+      ).toBe(404);
+      expect((await get('/apis/storage.k8s.io/v1/storageclasses')).status).toBe(
+        404,
+      );
+      expect((await get('/apis/batch/v1/jobs')).body.kind).toBe('JobList');
     });
 
     it('serves Secrets as a real cluster does (base64 data), so tests can prove the product never exposes them', async () => {
@@ -214,6 +220,9 @@ describe('kube-api-double wire protocol', () => {
       expect(groups.kind).toBe('APIGroupList');
       expect(groups.groups.map((g: any) => g.name)).toEqual([
         'apps',
+        'batch',
+        'autoscaling',
+        'networking.k8s.io',
         'argoproj.io',
         'kustomize.toolkit.fluxcd.io',
         'helm.toolkit.fluxcd.io',
@@ -232,7 +241,15 @@ describe('kube-api-double wire protocol', () => {
       });
       expect(
         (await get('/api/v1')).body.resources.map((r: any) => r.name),
-      ).toEqual(['pods', 'secrets', 'namespaces']);
+      ).toEqual([
+        'pods',
+        'secrets',
+        'namespaces',
+        'services',
+        'configmaps',
+        'limitranges',
+        'resourcequotas',
+      ]);
     });
   });
 

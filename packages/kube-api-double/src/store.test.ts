@@ -28,6 +28,71 @@ describe('ObjectStore', () => {
     expect(store.list('pods', 'shop')).toHaveLength(6);
   });
 
+  it('loads the real model of every served type', () => {
+    const store = new ObjectStore();
+    const meta = { name: 'x', namespace: 'shop' };
+    const template = { spec: { containers: [{ name: 'c', image: 'c:1' }] } };
+    const objects = [
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: meta,
+        spec: { ports: [{ port: 80 }] },
+      },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta, data: { a: 'b' } },
+      {
+        apiVersion: 'v1',
+        kind: 'LimitRange',
+        metadata: meta,
+        spec: { limits: [{ type: 'Container' }] },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'ResourceQuota',
+        metadata: meta,
+        spec: { hard: { pods: '10' } },
+      },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'DaemonSet',
+        metadata: meta,
+        spec: { selector: {}, template },
+      },
+      {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: meta,
+        spec: { template },
+      },
+      {
+        apiVersion: 'batch/v1',
+        kind: 'CronJob',
+        metadata: meta,
+        spec: { schedule: '* * * * *', jobTemplate: { spec: { template } } },
+      },
+      {
+        apiVersion: 'autoscaling/v2',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: meta,
+        spec: {
+          maxReplicas: 3,
+          scaleTargetRef: { kind: 'Deployment', name: 'x' },
+        },
+      },
+      {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'Ingress',
+        metadata: meta,
+        spec: {},
+      },
+    ];
+    objects.forEach(o => store.upsert(o));
+    expect(store.currentRv()).toBe(objects.length);
+    expect(() =>
+      store.upsert({ ...objects[6], spec: { jobTemplate: {} } }),
+    ).toThrow(/CronJob schema/);
+  });
+
   it('sets server-owned metadata and bumps one global resourceVersion', () => {
     const store = new ObjectStore();
     const { deployment, replicaSet } = checkout();
@@ -138,9 +203,9 @@ describe('ObjectStore', () => {
       ).toThrow(/apiVersion "apps\/v1"/);
       expect(() =>
         store.upsert({
-          apiVersion: 'v1',
-          kind: 'ConfigMap',
-          metadata: { name: 'x', namespace: 'y' },
+          apiVersion: 'storage.k8s.io/v1',
+          kind: 'StorageClass',
+          metadata: { name: 'x' },
         }),
       ).toThrow(/does not serve/);
     });
