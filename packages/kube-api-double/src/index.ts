@@ -32,3 +32,5 @@ export {
   SelectorError,
 } from './selectors';
 export * as fixtures from './fixtures';
+export { simulateRollout } from './simulate';
+export type { RolloutOptions, RolloutStep, RolloutTarget } from './simulate';
