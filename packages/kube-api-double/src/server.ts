@@ -65,6 +65,8 @@ export interface StartOptions {
   maxWatchSeconds?: number;
   /** Validate objects against the real schemas (default true). */
   validate?: boolean;
+  /** The resourceVersion to start from (default 0). */
+  initialResourceVersion?: number;
   /** Objects to load before serving. */
   objects?: any[];
   /** Called for every request (after counting, before faults and auth), e.g. to log or inspect query parameters. */
@@ -357,6 +359,7 @@ export async function start(
   const store = new ObjectStore({
     historyLimit: options.historyLimit,
     validate: options.validate,
+    initialResourceVersion: options.initialResourceVersion,
   });
   for (const obj of options.objects ?? []) {
     store.upsert(obj);

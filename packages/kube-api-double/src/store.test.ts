@@ -156,6 +156,14 @@ describe('ObjectStore', () => {
     expect(store.eventsSince(5)).toEqual([]);
   });
 
+  it('can start from a given resourceVersion (an apiserver that restarted)', () => {
+    const store = new ObjectStore({ initialResourceVersion: 5000 });
+    expect(store.upsert(checkout().deployment).metadata.resourceVersion).toBe(
+      '5001',
+    );
+    expect(store.eventsSince(10)).toBe('expired');
+  });
+
   describe('rejects what a real cluster could not serve', () => {
     const store = new ObjectStore();
     it('a Deployment with a wrongly typed field', () => {

@@ -40,6 +40,11 @@ export interface ObjectStoreOptions {
   historyLimit?: number;
   /** Validate objects against the real schemas (default true). */
   validate?: boolean;
+  /**
+   * The resourceVersion to start from (default 0), e.g. to simulate an
+   * apiserver that restarted: a client's old resourceVersion is then too old.
+   */
+  initialResourceVersion?: number;
 }
 
 /** Objects, resourceVersions and change history. */
@@ -55,6 +60,8 @@ export class ObjectStore {
   constructor(options: ObjectStoreOptions = {}) {
     this.historyLimit = options.historyLimit ?? 1000;
     this.validate = options.validate ?? true;
+    this.rv = options.initialResourceVersion ?? 0;
+    this.compactedRv = this.rv;
   }
 
   /** The current (latest) resourceVersion. */
