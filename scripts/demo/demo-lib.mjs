@@ -32,7 +32,7 @@ import {
 } from './demo-data.mjs';
 
 /** Bump when the generated content changes: an older demo is then rebuilt. */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 export const COMPLETE_FILE = '.complete';
 export const SUMMARY_FILE = 'demo-summary.json';
 
@@ -772,6 +772,15 @@ function renderPipeline(state) {
       `      namespace: ${i.namespace}`,
     );
     if (state.pipelineUrls[e]) L.push(`      url: https://${i.host}`);
+    // Promotion policies (docs/pipeline.md): qa and staging are written
+    // directly; prod needs a pull request approved by a release manager.
+    if (e === 'qa' || e === 'staging') L.push('      promotion:', '        mode: direct');
+    if (e.startsWith('prod'))
+      L.push(
+        '      promotion:',
+        '        approvals: 1',
+        '        approverGroup: group:default/release-managers',
+      );
   }
   L.push(
     '',

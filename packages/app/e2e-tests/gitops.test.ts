@@ -26,7 +26,7 @@ function uiVersionAtHead(env: string): string {
 /** Opens a page of the portal, signing in as guest when asked to. */
 async function open(page: Page, url: string) {
   await page.goto(url);
-  const enter = page.getByRole('button', { name: 'Enter' });
+  const enter = page.getByRole('button', { name: 'Enter', exact: true });
   const content = page.getByRole('link', { name: 'GitOps', exact: true });
   await expect(enter.or(content).first()).toBeVisible();
   if (await enter.isVisible()) await enter.click();

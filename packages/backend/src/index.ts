@@ -27,6 +27,8 @@ backend.add(import('@backstage/plugin-techdocs-backend'));
 backend.add(import('@backstage/plugin-auth-backend'));
 // See https://backstage.io/docs/backend-system/building-backends/migrating#the-auth-plugin
 backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+// Demo only: a second identity that approves production promotions.
+backend.add(import('./modules/demoReleaseManagerAuth'));
 // See https://backstage.io/docs/auth/guest/provider
 
 // catalog plugin

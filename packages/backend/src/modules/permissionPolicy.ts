@@ -18,11 +18,15 @@ import {
   gitopsRollbackPermission,
 } from '@gitops2/plugin-gitops-common';
 
+const TEAM = 'group:default/guestbook-team';
+const RELEASE_MANAGERS = 'group:default/release-managers';
+
 /**
- * The demo portal's policy. GitOps write actions (promote, roll back,
- * approve) are denied by default: a deployment grants them explicitly in its
- * own policy. Reads and a manual ingestion refresh are allowed to signed-in
- * users; everything else behaves like Backstage's allow-all demo policy.
+ * The demo portal's policy. GitOps write actions are denied by default and
+ * granted by group: members of the guestbook team and release managers may
+ * promote and roll back; only release managers approve. Reads and a manual
+ * ingestion refresh are allowed to signed-in users; everything else behaves
+ * like Backstage's allow-all demo policy.
  */
 export class DemoPermissionPolicy implements PermissionPolicy {
   async handle(
@@ -30,12 +34,12 @@ export class DemoPermissionPolicy implements PermissionPolicy {
     user?: PolicyQueryUser,
   ): Promise<PolicyDecision> {
     const p = request.permission;
-    if (
-      isPermission(p, gitopsPromotePermission) ||
-      isPermission(p, gitopsRollbackPermission) ||
-      isPermission(p, gitopsApprovePermission)
-    ) {
-      return { result: AuthorizeResult.DENY };
+    const groups = new Set(user?.info.ownershipEntityRefs.map(r => r.toLocaleLowerCase('en-US')) ?? []);
+    if (isPermission(p, gitopsPromotePermission) || isPermission(p, gitopsRollbackPermission)) {
+      return { result: groups.has(TEAM) || groups.has(RELEASE_MANAGERS) ? AuthorizeResult.ALLOW : AuthorizeResult.DENY };
+    }
+    if (isPermission(p, gitopsApprovePermission)) {
+      return { result: groups.has(RELEASE_MANAGERS) ? AuthorizeResult.ALLOW : AuthorizeResult.DENY };
     }
     if (isPermission(p, gitopsReadPermission) || isPermission(p, gitopsRefreshPermission)) {
       return { result: user ? AuthorizeResult.ALLOW : AuthorizeResult.DENY };
