@@ -10,3 +10,4 @@ export * from './annotations';
 export * from './api';
 export * from './correlation';
 export * from './promotion';
+export * from './cluster';
