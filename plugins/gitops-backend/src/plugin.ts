@@ -12,6 +12,8 @@ import {
 } from '@gitops2/plugin-gitops-common';
 import { readGitopsConfig } from './config';
 import { Correlator } from './correlation/Correlator';
+import { GitHubSourceRepository } from './correlation/GitHubSourceRepository';
+import { GitHubGitSource } from './git/GitHubGitSource';
 import { ServiceSourceRow } from './correlation/CorrelationStore';
 import {
   SourceRepositoryResolver,
@@ -55,7 +57,21 @@ export const gitopsPlugin = createBackendPlugin({
           gitopsConfig.repositories.map(r => [r.id, createGitSource(r, deps.config, deps.logger)]),
         );
         const correlationStore = store.correlationStore();
-        const resolver = new SourceRepositoryResolver(gitopsConfig.sourceRoots);
+        // `github.com/project-slug` sources are read through GitHub with the
+        // integrations.github credentials of github.com.
+        const resolver = new SourceRepositoryResolver(
+          gitopsConfig.sourceRoots,
+          process.cwd(),
+          slug =>
+            new GitHubSourceRepository(
+              `github:${slug}`,
+              GitHubGitSource.fromConfig(deps.config, {
+                url: `https://github.com/${slug}`,
+                branch: 'main',
+                logger: deps.logger.child({ sourceRepository: slug }),
+              }),
+            ),
+        );
         const correlator = new Correlator({
           store: correlationStore,
           config: gitopsConfig.correlation,

@@ -11,7 +11,7 @@ import {
 } from './analyzeCommits';
 import { CorrelationStore, ServiceSourceRow } from './CorrelationStore';
 import { IssueKeyExtractor } from './featureRefs';
-import { LocalSourceRepository } from './LocalSourceRepository';
+import { SourceRepository } from './types';
 import { SourceRepositoryResolver } from './sourceRepositories';
 import {
   resolveVersion,
@@ -210,7 +210,7 @@ export class Correlator {
   async compareVersions(args: {
     repositoryId: string;
     service: string;
-    repo: LocalSourceRepository;
+    repo: SourceRepository;
     from?: { version: string; trailerSha?: string };
     to: { version: string; trailerSha?: string };
   }): Promise<ComparisonOutcome> {
@@ -227,12 +227,12 @@ export class Correlator {
     });
     const toCtx = await context(args.to);
     const fromCtx = args.from ? await context(args.from) : undefined;
-    const candidates = [toCtx, ...(fromCtx ? [fromCtx] : [])].flatMap(ctx =>
+    const candidates = [toCtx, ...(fromCtx ? [fromCtx] : [])].map(ctx =>
       this.strategies
         .candidates(ctx)
         .flatMap(c => ('candidate' in c ? [c.candidate] : [])),
     );
-    const verified = await repo.verify(candidates);
+    const verified = await repo.resolveFirst(candidates);
 
     const to = resolveVersion(toCtx, this.strategies, verified, repo.id);
     if (to.status !== 'mapped') {
@@ -254,12 +254,12 @@ export class Correlator {
       fromStrategy = from.strategy;
     }
 
-    const { commits: raw, truncated } = await repo.compare(
-      fromSha,
-      to.sha,
-      config.baselineMaxCommits,
-    );
-    const analyzed = analyzeCommits(raw, this.issueKeys);
+    const {
+      commits: raw,
+      truncated,
+      pullRequests: hosted,
+    } = await repo.compare(fromSha, to.sha, config.baselineMaxCommits);
+    const analyzed = analyzeCommits(raw, this.issueKeys, hosted);
     return {
       status: 'resolved',
       message: fromSha

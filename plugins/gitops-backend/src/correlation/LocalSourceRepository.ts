@@ -1,12 +1,13 @@
 import { runGit } from '../git/runGit';
 import { Direction, RawCommit } from './analyzeCommits';
+import { Comparison, SourceRepository } from './types';
 
 const RS = '\x1e';
 const US = '\x1f';
 const FORMAT = `--format=${RS}%m${US}%H${US}%P${US}%an${US}%ae${US}%cI${US}%B`;
 
 /** A source repository on the backend's file system, read with the git CLI. */
-export class LocalSourceRepository {
+export class LocalSourceRepository implements SourceRepository {
   constructor(
     /** e.g. `demo:guestbook-ui` */
     readonly id: string,
@@ -33,6 +34,10 @@ export class LocalSourceRepository {
    * `git cat-file --batch-check` process for all of them. Returns candidate →
    * full sha for those that resolve (unique prefix or full sha).
    */
+  async resolveFirst(groups: string[][]): Promise<Map<string, string>> {
+    return this.verify(groups.flat());
+  }
+
   async verify(candidates: string[]): Promise<Map<string, string>> {
     const unique = [
       ...new Set(candidates.filter(c => /^[0-9a-f]{4,64}$/.test(c))),
@@ -62,7 +67,7 @@ export class LocalSourceRepository {
     from: string | null,
     to: string,
     baselineMax: number,
-  ): Promise<{ commits: RawCommit[]; truncated: boolean }> {
+  ): Promise<Comparison> {
     const args = from
       ? ['log', '--topo-order', '--left-right', FORMAT, `${from}...${to}`, '--']
       : [

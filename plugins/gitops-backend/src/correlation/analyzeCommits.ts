@@ -5,6 +5,7 @@ import {
   parseMergeMessage,
   parseSquashSubject,
 } from './featureRefs';
+import type { HostedPullRequest } from './types';
 
 export type Direction = 'added' | 'removed' | 'baseline';
 
@@ -56,6 +57,7 @@ export interface AnalyzedCommits {
 export function analyzeCommits(
   raw: RawCommit[],
   issueKeys: IssueKeyExtractor,
+  hosted?: Map<string, HostedPullRequest[]>,
 ): AnalyzedCommits {
   const prsOf = new Map<string, Set<number>>();
   const prInfo = new Map<number, PullRequestInfo>();
@@ -107,11 +109,29 @@ export function analyzeCommits(
     }
   }
 
+  // Pull requests the host associates with the commits (GitHub): their
+  // titles, bodies and branch names carry issue keys too.
+  const bodies = new Map<number, string>();
+  for (const [sha, prs] of hosted ?? []) {
+    for (const p of prs) {
+      addPr(sha, p.number);
+      const known = prInfo.get(p.number);
+      prInfo.set(p.number, {
+        number: p.number,
+        title: p.title ?? known?.title,
+        branch: p.branch ?? known?.branch,
+        mergeSha: known?.mergeSha,
+      });
+      if (p.body) bodies.set(p.number, p.body);
+    }
+  }
+
   const commits = raw.map(c => {
     const prs = [...(prsOf.get(c.sha) ?? [])].sort((a, b) => a - b);
     const prTexts = prs.flatMap(n => [
       prInfo.get(n)?.branch,
       prInfo.get(n)?.title,
+      bodies.get(n),
     ]);
     return {
       ...c,

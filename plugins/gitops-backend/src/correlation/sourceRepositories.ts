@@ -3,6 +3,7 @@ import path from 'node:path';
 import { GITOPS_ANNOTATIONS, EntityLike } from '@gitops2/plugin-gitops-common';
 import { SourceRootConfig } from '../config';
 import { LocalSourceRepository } from './LocalSourceRepository';
+import { SourceRepository } from './types';
 
 /**
  * Where a service's source code lives, as the catalog says:
@@ -19,7 +20,7 @@ export function sourceRepositoryIdOf(entity: EntityLike): string | undefined {
 }
 
 export type SourceResolution =
-  | { ok: true; repository: LocalSourceRepository }
+  | { ok: true; repository: SourceRepository }
   | { ok: false; message: string };
 
 const NAME = /^[A-Za-z0-9._-]{1,100}$/;
@@ -27,11 +28,16 @@ const NAME = /^[A-Za-z0-9._-]{1,100}$/;
 /** Turns source repository ids (`demo:guestbook-ui`) into readable repositories. */
 export class SourceRepositoryResolver {
   private readonly roots: Map<string, SourceRootConfig>;
-  private readonly cache = new Map<string, LocalSourceRepository>();
+  private readonly cache = new Map<string, SourceRepository>();
 
   constructor(
     roots: SourceRootConfig[],
     private readonly baseDir = process.cwd(),
+    /**
+     * Opens a GitHub repository (`owner/name`); without it GitHub source
+     * repositories are `no-source`.
+     */
+    private readonly github?: (slug: string) => SourceRepository,
   ) {
     this.roots = new Map(roots.map(r => [r.id, r]));
   }
@@ -44,14 +50,33 @@ export class SourceRepositoryResolver {
       };
     }
     if (id.startsWith('github:')) {
-      return {
-        ok: false,
-        message: `source repository ${id.slice(
-          7,
-        )} is on GitHub; correlation through GitHub is not available yet (use a gitops.sourceRoots mirror and ${
-          GITOPS_ANNOTATIONS.sourceRepository
-        })`,
-      };
+      const slug = id.slice(7);
+      if (!this.github) {
+        return {
+          ok: false,
+          message: `source repository ${slug} is on GitHub; correlation through GitHub is not available in this backend`,
+        };
+      }
+      if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(slug)) {
+        return {
+          ok: false,
+          message: `"${slug}" is not a GitHub owner/name (annotation github.com/project-slug)`,
+        };
+      }
+      const cachedGitHub = this.cache.get(id);
+      if (cachedGitHub) return { ok: true, repository: cachedGitHub };
+      try {
+        const repository = this.github(slug);
+        this.cache.set(id, repository);
+        return { ok: true, repository };
+      } catch (e) {
+        return {
+          ok: false,
+          message: `GitHub source repository ${slug}: ${
+            e instanceof Error ? e.message : String(e)
+          }`,
+        };
+      }
     }
     const colon = id.indexOf(':');
     const rootId = colon > 0 ? id.slice(0, colon) : '';

@@ -164,6 +164,7 @@ export class GitHubGitSource implements GitSource {
     next?: string;
   }>(2000);
   private readonly compares = new LruCache<ApiCompare>(200);
+  private readonly resolvedRefs = new LruCache<string>(20_000);
   private readonly commitFiles: LruCache<string[] | null>;
   private readonly files: LruCache<string | null>;
   private readonly inFlight = new Map<string, Promise<string | undefined>>();
@@ -435,6 +436,147 @@ export class GitHubGitSource implements GitSource {
   }
 
   // ---------------------------------------------------------------------------
+
+  // --- source repositories (correlation) ------------------------------------
+
+  /**
+   * The full sha a revision (short or full sha) names, or undefined when the
+   * repository has no such commit. One request (`application/vnd.github.sha`,
+   * no body to speak of) per revision, cached.
+   */
+  async resolveCommit(ref: string): Promise<string | undefined> {
+    const cached = this.resolvedRefs.get(ref);
+    if (cached) return cached;
+    const NONE = new Error('none');
+    try {
+      const res = await this.call(
+        'GET /repos/{owner}/{repo}/commits/{ref}',
+        { ref, headers: { accept: 'application/vnd.github.sha' } },
+        {
+          what: `commit ${ref.slice(0, 12)}`,
+          notFound: () => NONE,
+          unprocessable: () => NONE,
+        },
+      );
+      const sha = toText(res.data).trim();
+      if (!SHA_RE.test(sha)) return undefined;
+      this.resolvedRefs.set(ref, sha);
+      return sha;
+    } catch (e) {
+      if (e === NONE) return undefined;
+      throw e;
+    }
+  }
+
+  /**
+   * Commits of `head` not in `base`, newest first, through every page of
+   * GitHub's comparison (which lists at most 250 commits without paging),
+   * up to `max`; `behindBy` counts the commits of `base` not in `head`.
+   * Undefined when a sha is unknown.
+   */
+  async compareCommits(
+    base: string,
+    head: string,
+    max = 10_000,
+  ): Promise<
+    { commits: CommitInfo[]; aheadBy: number; behindBy: number } | undefined
+  > {
+    const first = await this.compare(base, head, 1);
+    if (!first) return undefined;
+    const commits = [...first.commits];
+    const want = Math.min(first.ahead_by, max);
+    for (let page = 2; commits.length < want; page++) {
+      const next = await this.compare(base, head, page);
+      if (!next || next.commits.length === 0) break;
+      commits.push(...next.commits);
+    }
+    return {
+      commits: commits.slice(0, want).map(toCommitInfo).reverse(),
+      aheadBy: first.ahead_by,
+      behindBy: first.behind_by,
+    };
+  }
+
+  /** Up to `max` commits reachable from `sha`, newest first. */
+  async history(sha: string, max: number): Promise<CommitInfo[]> {
+    const out: CommitInfo[] = [];
+    let url: string | undefined;
+    while (out.length < max) {
+      const page = await this.listPage(sha, url);
+      out.push(...page.commits);
+      if (!page.next) break;
+      url = page.next;
+    }
+    return out.slice(0, max);
+  }
+
+  /**
+   * The pull requests GitHub associates with each commit, in one GraphQL
+   * query per 100 commits. Undefined when GraphQL is not available (no
+   * token): callers fall back to what commit messages say.
+   */
+  async pullRequestsOf(
+    shas: string[],
+  ): Promise<
+    | Map<string, Array<{ number: number; title?: string; body?: string; branch?: string }>>
+    | undefined
+  > {
+    const out = new Map<
+      string,
+      Array<{ number: number; title?: string; body?: string; branch?: string }>
+    >();
+    const valid = [...new Set(shas)].filter(s => SHA_RE.test(s));
+    const url = `${this.apiBaseUrl.replace(/\/api\/v3$/, '/api')}/graphql`;
+    for (let i = 0; i < valid.length; i += 100) {
+      const chunk = valid.slice(i, i + 100);
+      const fields = chunk
+        .map(
+          (sha, j) =>
+            `c${j}: object(oid: "${sha}") { ... on Commit { associatedPullRequests(first: 10) { nodes { number title body headRefName } } } }`,
+        )
+        .join(' ');
+      let data: any;
+      try {
+        const res = await this.call(
+          `POST ${url}`,
+          {
+            query: `query($owner: String!, $name: String!) { repository(owner: $owner, name: $name) { ${fields} } }`,
+            variables: { owner: this.owner, name: this.repo },
+          },
+          { what: 'the pull requests of commits' },
+        );
+        data = (res.data as any)?.data?.repository;
+      } catch (e) {
+        this.logger.debug(
+          `no pull requests from GitHub GraphQL for ${this.slug}: ${
+            e instanceof Error ? e.message : String(e)
+          }`,
+        );
+        return undefined;
+      }
+      if (!data) return undefined;
+      chunk.forEach((sha, j) => {
+        const nodes: any[] = data[`c${j}`]?.associatedPullRequests?.nodes ?? [];
+        out.set(
+          sha,
+          nodes
+            .filter(n => typeof n?.number === 'number')
+            .map(n => ({
+              number: n.number,
+              title: typeof n.title === 'string' ? n.title : undefined,
+              body: typeof n.body === 'string' ? n.body.slice(0, 20_000) : undefined,
+              branch: typeof n.headRefName === 'string' ? n.headRefName : undefined,
+            })),
+        );
+      });
+    }
+    return out;
+  }
+
+  /** Web link to a pull request. */
+  pullRequestUrl(n: number): string {
+    return `${this.location}/pull/${n}`;
+  }
 
   private readFile(
     key: string,

@@ -20,7 +20,7 @@ import {
   CorrelationStore,
   FeatureRefRow,
 } from '../correlation/CorrelationStore';
-import { LocalSourceRepository } from '../correlation/LocalSourceRepository';
+import { SourceRepository } from '../correlation/types';
 import {
   SourceRepositoryResolver,
   sourceRepositoryIdOf,
@@ -183,7 +183,7 @@ export class CorrelationService {
     };
   }
 
-  private localRepository(id?: string): LocalSourceRepository | undefined {
+  private localRepository(id?: string): SourceRepository | undefined {
     if (!id) return undefined;
     const r = this.options.resolver.resolve(id);
     return r.ok ? r.repository : undefined;

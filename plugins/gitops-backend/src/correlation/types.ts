@@ -1,0 +1,46 @@
+import type { RawCommit } from './analyzeCommits';
+
+/** A pull request as a hosting service (GitHub) associates it with commits. */
+export interface HostedPullRequest {
+  number: number;
+  title?: string;
+  body?: string;
+  branch?: string;
+}
+
+/** What lies between two commits of a source repository. */
+export interface Comparison {
+  /** Newest first; `direction` says added, removed or baseline. */
+  commits: RawCommit[];
+  /** The baseline was cut at its maximum. */
+  truncated: boolean;
+  /** Pull requests per commit sha, when the host knows them (GitHub). */
+  pullRequests?: Map<string, HostedPullRequest[]>;
+}
+
+/**
+ * Read access to a service's source repository: the local git CLI
+ * (LocalSourceRepository) or GitHub (GitHubSourceRepository).
+ */
+export interface SourceRepository {
+  /** e.g. `demo:guestbook-ui`, `github:acme/guestbook-ui` */
+  readonly id: string;
+  commitUrl(sha: string): string | undefined;
+  pullRequestUrl(n: number): string | undefined;
+  /**
+   * For each group of candidate revisions (in preference order), the
+   * candidates that name a commit, as candidate → full sha. Implementations
+   * may stop at a group's first hit.
+   */
+  resolveFirst(groups: string[][]): Promise<Map<string, string>>;
+  /**
+   * Commits of `to` not in `from` (added) and of `from` not in `to`
+   * (removed); without `from`, up to `baselineMax` commits reachable from
+   * `to` (baseline). Throws when a commit is unknown.
+   */
+  compare(
+    from: string | null,
+    to: string,
+    baselineMax: number,
+  ): Promise<Comparison>;
+}
