@@ -71,6 +71,11 @@ backend.add(import('@backstage/plugin-signals-backend'));
 
 // GitOps 2.0: rollout ledger, promotion and rollback through Git
 backend.add(import('@gitops2/plugin-gitops-backend'));
+backend.add(
+  import('@gitops2/plugin-gitops-backend').then(m => ({
+    default: m.gitopsScaffolderModule,
+  })),
+);
 
 // mcp actions plugin
 backend.add(import('@backstage/plugin-mcp-actions-backend'));

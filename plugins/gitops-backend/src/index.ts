@@ -4,5 +4,7 @@
  * @packageDocumentation
  */
 export { gitopsPlugin as default } from './plugin';
+export { gitopsScaffolderModule } from './actions/scaffolderModule';
+export { createGitopsPromoteAction } from './actions/createGitopsPromoteAction';
 export type { VersionLocator, LocatorReadResult } from './locators/types';
 export type { GitSource, GitCommit } from './git/types';

@@ -4,7 +4,9 @@ import {
 } from '@backstage/backend-plugin-api';
 import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
 import { stringifyEntityRef } from '@backstage/catalog-model';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { registerGitopsActions } from './actions/registerGitopsActions';
 import {
   GITOPS_ANNOTATIONS,
   gitopsPermissions,
@@ -26,6 +28,15 @@ import { createDefaultLocatorRegistry } from './locators/VersionLocatorRegistry'
 import { CorrelationService } from './service/CorrelationService';
 import { GitopsService } from './service/GitopsService';
 import { createRouter } from './service/router';
+import { LocalGitWriter } from './git/LocalGitWriter';
+import { LocalGitSource } from './git/LocalGitSource';
+import { ActionStore } from './promotion/ActionStore';
+import { createDefaultGateRegistry } from './promotion/gates/GateRegistry';
+import { PromotionScheduler } from './promotion/PromotionScheduler';
+import {
+  PromotionRepository,
+  PromotionService,
+} from './promotion/PromotionService';
 
 /**
  * The gitops backend plugin: wiring only (see src/service and src/ingestion).
@@ -46,6 +57,8 @@ export const gitopsPlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
         auth: coreServices.auth,
+        userInfo: coreServices.userInfo,
+        actionsRegistry: actionsRegistryServiceRef,
         catalog: catalogServiceRef,
       },
       async init(deps) {
@@ -54,7 +67,10 @@ export const gitopsPlugin = createBackendPlugin({
         const store = await LedgerStore.create({ database: deps.database });
         const locators = createDefaultLocatorRegistry();
         const sources = new Map(
-          gitopsConfig.repositories.map(r => [r.id, createGitSource(r, deps.config, deps.logger)]),
+          gitopsConfig.repositories.map(r => [
+            r.id,
+            createGitSource(r, deps.config, deps.logger),
+          ]),
         );
         const correlationStore = store.correlationStore();
         // `github.com/project-slug` sources are read through GitHub with the
@@ -81,8 +97,16 @@ export const gitopsPlugin = createBackendPlugin({
             // The service → source repository mapping, as the catalog says.
             const { items } = await deps.catalog.getEntities(
               {
-                filter: { [`metadata.annotations.${GITOPS_ANNOTATIONS.repository}`]: CATALOG_FILTER_EXISTS },
-                fields: ['kind', 'metadata.name', 'metadata.namespace', 'metadata.annotations'],
+                filter: {
+                  [`metadata.annotations.${GITOPS_ANNOTATIONS.repository}`]:
+                    CATALOG_FILTER_EXISTS,
+                },
+                fields: [
+                  'kind',
+                  'metadata.name',
+                  'metadata.namespace',
+                  'metadata.annotations',
+                ],
               },
               { credentials: await deps.auth.getOwnServiceCredentials() },
             );
@@ -91,13 +115,18 @@ export const gitopsPlugin = createBackendPlugin({
               .map(e => ({ entity: e, ref: stringifyEntityRef(e) }))
               .sort((a, b) => a.ref.localeCompare(b.ref));
             for (const { entity, ref } of sorted) {
-              const repositoryId = entity.metadata.annotations?.[GITOPS_ANNOTATIONS.repository];
+              const repositoryId =
+                entity.metadata.annotations?.[GITOPS_ANNOTATIONS.repository];
               if (!repositoryId) continue;
               const service = serviceNameOf(entity);
               const key = `${repositoryId}\u0000${service}`;
               const source = sourceRepositoryIdOf(entity) ?? null;
               // Several entities for one service: the first one naming a source wins.
-              if (rows.has(key) && (rows.get(key)!.source_repository || !source)) continue;
+              if (
+                rows.has(key) &&
+                (rows.get(key)!.source_repository || !source)
+              )
+                continue;
               rows.set(key, {
                 repository_id: repositoryId.slice(0, 63),
                 service: service.slice(0, 63),
@@ -115,9 +144,14 @@ export const gitopsPlugin = createBackendPlugin({
           logger: deps.logger,
           createSource: r => sources.get(r.id)!,
           // New rollouts are correlated at once; catalog changes wait for the scheduled run.
-          afterIngest: async r => (r.rolloutsInserted > 0 ? correlator.run() : undefined),
+          afterIngest: async r =>
+            r.rolloutsInserted > 0 ? correlator.run() : undefined,
         });
-        const service = new GitopsService(store, gitopsConfig.repositories, sources);
+        const service = new GitopsService(
+          store,
+          gitopsConfig.repositories,
+          sources,
+        );
         const correlation = new CorrelationService({
           ledger: store,
           store: correlationStore,
@@ -128,13 +162,65 @@ export const gitopsPlugin = createBackendPlugin({
         });
         await ingestion.schedule(deps.scheduler);
         await correlator.schedule(deps.scheduler);
+
+        // Promotion and rollback: local repositories are written with the git
+        // CLI; GitHub writes come with the GitHub writer (not yet: read-only).
+        const actions: ActionStore = store.actionStore();
+        const writable = new Map<string, PromotionRepository>();
+        for (const r of gitopsConfig.repositories) {
+          const source = sources.get(r.id);
+          if (source instanceof LocalGitSource) {
+            writable.set(r.id, {
+              id: r.id,
+              branch: r.branch,
+              source,
+              writer: new LocalGitWriter(source.directory),
+            });
+          }
+        }
+        const promotions = new PromotionService({
+          ledger: store,
+          actions,
+          repositories: writable,
+          locators,
+          gates: createDefaultGateRegistry(deps.permissions),
+          permissions: deps.permissions,
+          userInfo: deps.userInfo,
+          logger: deps.logger.child({ task: 'gitops-promotions' }),
+          afterMerge: async repositoryId => {
+            await ingestion.ingest(repositoryId);
+          },
+        });
+        registerGitopsActions({
+          actionsRegistry: deps.actionsRegistry,
+          catalog: deps.catalog,
+          service,
+          promotions,
+        });
+        await new PromotionScheduler({
+          promotions,
+          ledger: store,
+          repositoryIds: [...writable.keys()],
+          logger: deps.logger.child({ task: 'gitops-promotions' }),
+        }).schedule(deps.scheduler);
         if (gitopsConfig.repositories.length === 0) {
-          deps.logger.info('no gitops.repositories configured; the GitOps tab will show nothing');
+          deps.logger.info(
+            'no gitops.repositories configured; the GitOps tab will show nothing',
+          );
         }
         deps.httpRouter.use(
-          await createRouter({ ...deps, service, correlation, ingestion }),
+          await createRouter({
+            ...deps,
+            service,
+            correlation,
+            ingestion,
+            promotions: { promotions, actions },
+          }),
         );
-        deps.httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+        deps.httpRouter.addAuthPolicy({
+          path: '/health',
+          allow: 'unauthenticated',
+        });
       },
     });
   },

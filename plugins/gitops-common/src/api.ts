@@ -256,7 +256,12 @@ export class GitopsClient implements GitopsApi, GitopsPromotionApi {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (!response.ok) {
-      throw await ResponseError.fromResponse(response);
+      const error = await ResponseError.fromResponse(response);
+      // Carry the backend's own reason in the message ("gitops.promote
+      // denied for prod-us"), not only "Request failed with 403".
+      const reason = error.body?.error?.message;
+      if (reason) error.message = `${reason} (${response.status})`;
+      throw error;
     }
     return (await response.json()) as T;
   }

@@ -4,6 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { ConflictError } from '@backstage/errors';
 import { Knex } from 'knex';
+import { ActionStore } from '../promotion/ActionStore';
 import { CorrelationStore } from '../correlation/CorrelationStore';
 import {
   DesiredStateRow,
@@ -58,6 +59,11 @@ export class LedgerStore {
   constructor(private readonly db: Knex) {}
 
   /** The correlation tables live in the same database (same migrations). */
+  /** Promotions, approvals, holds, locks and audit, on the same database. */
+  actionStore(): ActionStore {
+    return new ActionStore(this.db);
+  }
+
   correlationStore(): CorrelationStore {
     return new CorrelationStore(this.db);
   }

@@ -16,6 +16,11 @@ export class LocalGitSource implements GitSource {
   readonly location: string;
   private readonly dir: string;
 
+  /** The repository's directory on disk (for the writer). */
+  get directory(): string {
+    return this.dir;
+  }
+
   static fromUrl(
     url: string,
     branch: string,

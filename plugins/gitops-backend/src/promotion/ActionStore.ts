@@ -98,6 +98,11 @@ export class ActionStore {
     return { ...created!, created: true };
   }
 
+  /** The action recorded under an idempotency key, with its request hash. */
+  findByKey(key: string) {
+    return this.byKey(key);
+  }
+
   private async byKey(key: string) {
     const row = await this.db<ActionRow>('gitops_actions').where({ idempotency_key: key }).first();
     return row ? { action: await this.toAction(row), requestHash: row.request_hash } : undefined;

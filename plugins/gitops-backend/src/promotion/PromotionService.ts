@@ -310,6 +310,14 @@ export class PromotionService {
         actionId,
       });
 
+    // A replay of a known key answers before anything else: by then the
+    // plan may say "nothing to change" because the first request did it.
+    const known = await this.options.actions.findByKey(idempotencyKey);
+    if (known) {
+      if (known.requestHash !== requestHash) throw new IdempotencyKeyReusedError(idempotencyKey, known.action.id);
+      return { action: known.action, created: false };
+    }
+
     const gates = await this.gates(plan, caller);
     const denied = gates.filter(g => g.gate === 'permission' && g.status === 'failed');
     if (denied.length) {

@@ -27,6 +27,7 @@ import { z } from 'zod';
 import { IngestionManager } from '../ingestion/IngestionManager';
 import { CorrelationService } from './CorrelationService';
 import { GitopsService } from './GitopsService';
+import { addPromotionRoutes, PromotionRouterOptions } from './promotionRouter';
 
 export interface RouterOptions {
   config: Config;
@@ -38,6 +39,8 @@ export interface RouterOptions {
   service: GitopsService;
   correlation: CorrelationService;
   ingestion: IngestionManager;
+  /** Promotion and rollback endpoints (write actions). */
+  promotions?: Pick<PromotionRouterOptions, 'promotions' | 'actions'>;
 }
 
 function parse<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
@@ -60,7 +63,12 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   async function authorize(req: Request, permission: BasicPermission) {
     const credentials = await httpAuth.credentials(req);
-    const [decision] = await permissions.authorize([{ permission }], { credentials });
+    const [decision] = await permissions
+      .authorize([{ permission }], { credentials })
+      .catch(e => {
+        // Deny by default when the permission backend cannot be asked.
+        throw new NotAllowedError(`denied: the permission backend could not be asked (${(e as Error).message})`);
+      });
     if (decision.result !== AuthorizeResult.ALLOW) {
       throw new NotAllowedError(`not allowed: ${permission.name}`);
     }
@@ -141,6 +149,18 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const { q } = parse(featureQuerySchema, req.query, 'query');
     res.json(await correlation.lookupFeature(q));
   });
+
+  if (options.promotions) {
+    addPromotionRoutes(router, {
+      ...options.promotions,
+      httpAuth,
+      auditor,
+      serviceOf: async req => {
+        const { repo, service: name } = service.resolveEntity(await loadEntity(req));
+        return { repositoryId: repo.id, service: name };
+      },
+    });
+  }
 
   router.use(MiddlewareFactory.create({ config: options.config, logger: options.logger }).error());
   return router;

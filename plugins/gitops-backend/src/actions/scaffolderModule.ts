@@ -1,0 +1,24 @@
+import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
+import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { createGitopsPromoteAction } from './createGitopsPromoteAction';
+
+/**
+ * Adds `gitops:promote` to the scaffolder.
+ * @public
+ */
+export const gitopsScaffolderModule = createBackendModule({
+  pluginId: 'scaffolder',
+  moduleId: 'gitops',
+  register(reg) {
+    reg.registerInit({
+      deps: {
+        scaffolder: scaffolderActionsExtensionPoint,
+        discovery: coreServices.discovery,
+        auth: coreServices.auth,
+      },
+      async init({ scaffolder, discovery, auth }) {
+        scaffolder.addActions(createGitopsPromoteAction({ discovery, auth }));
+      },
+    });
+  },
+});
