@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { renderTestApp } from '@backstage/frontend-test-utils';
 import { discoveryApiRef, fetchApiRef } from '@backstage/frontend-plugin-api';
 import catalogPlugin from '@backstage/plugin-catalog/alpha';
@@ -101,6 +101,78 @@ function featureLookup(q: string) {
   };
 }
 
+const awaiting = {
+  id: '15',
+  kind: 'promotion',
+  state: 'awaiting-approval',
+  repositoryId: 'platform-gitops',
+  service: 'guestbook-ui',
+  sourceEnvironment: 'dev',
+  environments: ['prod-us', 'prod-eu'],
+  version: '1.0.0',
+  mode: 'pull-request',
+  requestedBy: 'user:default/bob',
+  reason: 'Weekly release',
+  createdAt: new Date().toISOString(),
+  updatedAt: new Date().toISOString(),
+  changes: [],
+  gates: [],
+  approvals: [],
+  requiredApprovals: 1,
+};
+
+const hold = {
+  id: '7',
+  repositoryId: 'platform-gitops',
+  service: 'guestbook-ui',
+  environment: 'prod-eu',
+  version: '1.3.0',
+  reason: 'INC-2211',
+  createdBy: 'user:default/nadia',
+  createdAt: new Date().toISOString(),
+};
+
+const diff = (env: string, from: string) =>
+  [
+    `--- a/apps/guestbook-ui/${env}/values.yaml`,
+    `+++ b/apps/guestbook-ui/${env}/values.yaml`,
+    '@@ -2,3 +2,3 @@',
+    ' image:',
+    `-  tag: ${from}`,
+    '+  tag: 1.0.0',
+    ' replicas: 2',
+    '',
+  ].join('\n');
+
+const preview = {
+  kind: 'promotion',
+  service: 'guestbook-ui',
+  version: '1.0.0',
+  sourceEnvironment: 'dev',
+  environments: ['prod-us', 'prod-eu'],
+  changes: [
+    {
+      environment: 'prod-us',
+      file: 'apps/guestbook-ui/prod-us/values.yaml',
+      fromVersion: '1.1.0',
+      toVersion: '1.0.0',
+      diff: diff('prod-us', '1.1.0'),
+    },
+    {
+      environment: 'prod-eu',
+      file: 'apps/guestbook-ui/prod-eu/values.yaml',
+      fromVersion: '1.2.0',
+      toVersion: '1.0.0',
+      diff: diff('prod-eu', '1.2.0'),
+    },
+  ],
+  gates: [
+    { gate: 'permission', status: 'passed', message: 'allowed' },
+    { gate: 'approvals', status: 'pending', message: 'needs 1 approval' },
+  ],
+  allowed: true,
+};
+
 function json(body: unknown, statusCode = 200) {
   return new Response(JSON.stringify(body), {
     status: statusCode,
@@ -109,11 +181,31 @@ function json(body: unknown, statusCode = 200) {
 }
 
 const requests: string[] = [];
+const writes: Array<{ path: string; key: string | null; body: unknown }> = [];
 
-async function fakeBackend(input: RequestInfo | URL): Promise<Response> {
-  const url = new URL(String(input instanceof Request ? input.url : input));
+async function fakeBackend(
+  input: RequestInfo | URL,
+  init?: RequestInit,
+): Promise<Response> {
+  const request = new Request(input, init);
+  const url = new URL(request.url);
   requests.push(url.pathname);
   const path = url.pathname;
+  const entityPath = '/api/gitops/v1/entities/default/component/guestbook-ui';
+  if (request.method === 'POST') {
+    const body = await request.json().catch(() => undefined);
+    writes.push({ path, key: request.headers.get('idempotency-key'), body });
+    if (path === `${entityPath}/promotions/preview`) return json(preview);
+    if (path === `${entityPath}/promotions`) {
+      return json(
+        { ...awaiting, id: '16', requestedBy: 'user:default/guest' },
+        201,
+      );
+    }
+  }
+  if (path === `${entityPath}/actions`) return json({ items: [awaiting] });
+  if (path === `${entityPath}/holds`) return json({ items: [hold] });
+  if (path === '/api/gitops/v1/actions') return json({ items: [awaiting] });
   if (path === '/api/catalog/entities/by-name/component/default/guestbook-ui') {
     return json(entity);
   }
@@ -169,6 +261,7 @@ const apis = [
 describe('GitOps in the app', () => {
   beforeEach(() => {
     requests.length = 0;
+    writes.length = 0;
   });
 
   it('shows the GitOps tab on the page of a Component with the annotation', async () => {
@@ -271,5 +364,64 @@ describe('GitOps in the app', () => {
     );
     expect(row).toHaveTextContent('prod-eu');
     expect(row).toHaveTextContent('1.1.0 → 1.2.0');
+  });
+
+  it('promotes from the GitOps tab through the gitops client, with an idempotency key', async () => {
+    renderTestApp({
+      features: [catalogPlugin, gitopsPlugin],
+      apis,
+      initialRouteEntries: ['/catalog/default/component/guestbook-ui/gitops'],
+    });
+    const pipeline = await screen.findByTestId(
+      'gitops-pipeline',
+      {},
+      { timeout: 5000 },
+    );
+    expect(
+      await within(pipeline).findByTestId('gitops-env-hold'),
+    ).toHaveTextContent('Hold: 1.3.0 (INC-2211, by nadia');
+    expect(await screen.findAllByTestId('gitops-action-row')).toHaveLength(1);
+
+    fireEvent.click(
+      within(within(pipeline).getByTestId('gitops-env-dev')).getByTestId(
+        'gitops-env-promote',
+      ),
+    );
+    const dialog = within(await screen.findByTestId('gitops-promote-dialog'));
+    expect(await dialog.findByTestId('gitops-preview-diff')).toHaveTextContent(
+      'prod-eu: apps/guestbook-ui/prod-eu/values.yaml',
+    );
+    fireEvent.click(dialog.getByTestId('gitops-promote-confirm'));
+    expect(await dialog.findByTestId('gitops-action-result')).toHaveTextContent(
+      'Promotion #16 is awaiting approval (0 of 1)',
+    );
+
+    const promote = writes.find(w => w.path.endsWith('/promotions'));
+    expect(promote?.body).toEqual({ sourceEnvironment: 'dev' });
+    expect(promote?.key).toMatch(/^[A-Za-z0-9._:-]{8,128}$/);
+    expect(
+      writes.find(w => w.path.endsWith('/promotions/preview'))?.key,
+    ).toBeNull();
+  });
+
+  it('has an approval inbox under /gitops/approvals', async () => {
+    renderTestApp({
+      features: [catalogPlugin, gitopsPlugin, notificationsPlugin, navModule],
+      apis,
+      initialRouteEntries: ['/gitops/approvals'],
+    });
+    const row = await screen.findByTestId(
+      'gitops-inbox-row',
+      {},
+      { timeout: 5000 },
+    );
+    expect(row).toHaveTextContent('user:default/bob');
+    expect(row).toHaveTextContent('awaiting approval');
+    expect(requests).toContain('/api/gitops/v1/actions');
+    await waitFor(() =>
+      expect(
+        screen.getByRole('tab', { name: 'Approvals' }),
+      ).toBeInTheDocument(),
+    );
   });
 });

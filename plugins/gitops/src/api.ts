@@ -1,7 +1,21 @@
 import { createApiRef } from '@backstage/frontend-plugin-api';
-import type { GitopsApi } from '@gitops2/plugin-gitops-common';
+import type {
+  GitopsApi,
+  GitopsPromotionApi,
+} from '@gitops2/plugin-gitops-common';
 
-export type { GitopsApi } from '@gitops2/plugin-gitops-common';
+export type {
+  GitopsApi,
+  GitopsPromotionApi,
+} from '@gitops2/plugin-gitops-common';
+
+/**
+ * What the frontend calls: the read API and the promotion API (promote, roll
+ * back, approve, merge, cancel, holds). `GitopsClient` implements both.
+ *
+ * @public
+ */
+export type GitopsFrontendApi = GitopsApi & GitopsPromotionApi;
 
 /**
  * The typed client of the gitops backend. The default implementation is
@@ -10,7 +24,7 @@ export type { GitopsApi } from '@gitops2/plugin-gitops-common';
  *
  * @public
  */
-export const gitopsApiRef = createApiRef<GitopsApi>().with({
+export const gitopsApiRef = createApiRef<GitopsFrontendApi>().with({
   id: 'plugin.gitops.api',
   pluginId: 'gitops',
 });

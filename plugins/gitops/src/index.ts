@@ -14,8 +14,9 @@ export {
   GitopsPage,
 } from './plugin';
 export { gitopsApiRef } from './api';
-export type { GitopsApi } from './api';
+export type { GitopsApi, GitopsFrontendApi, GitopsPromotionApi } from './api';
 export {
+  approvalsRouteRef,
   rootRouteRef,
   entityContentRouteRef,
   featuresRouteRef,

@@ -9,6 +9,7 @@ import {
 import { GitopsClient } from '@gitops2/plugin-gitops-common';
 import { gitopsApiRef } from './api';
 import {
+  approvalsRouteRef,
   entityContentRouteRef,
   featuresRouteRef,
   rootRouteRef,
@@ -23,6 +24,7 @@ import {
 export const gitopsPlugin = createPlugin({
   id: 'gitops',
   apis: [
+    // GitopsClient implements both GitopsApi and GitopsPromotionApi.
     createApiFactory({
       api: gitopsApiRef,
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
@@ -34,6 +36,7 @@ export const gitopsPlugin = createPlugin({
     root: rootRouteRef,
     entityContent: entityContentRouteRef,
     features: featuresRouteRef,
+    approvals: approvalsRouteRef,
   },
 });
 
@@ -69,8 +72,8 @@ export const EntityGitopsOverviewCard = gitopsPlugin.provide(
 );
 
 /**
- * The GitOps page: configured repositories, recent deployments, and the
- * feature tracker at `/gitops/features`. Mount it at `/gitops` (sub-routes
+ * The GitOps page: configured repositories, recent deployments, the feature
+ * tracker at `/gitops/features` and the approval inbox at `/gitops/approvals`. Mount it at `/gitops` (sub-routes
  * are its own).
  *
  * @public

@@ -14,3 +14,10 @@ export const featuresRouteRef = createSubRouteRef({
   parent: rootRouteRef,
   path: '/features',
 });
+
+/** Route of the approval inbox (`/gitops/approvals`). @public */
+export const approvalsRouteRef = createSubRouteRef({
+  id: 'gitops:approvals',
+  parent: rootRouteRef,
+  path: '/approvals',
+});

@@ -1,11 +1,17 @@
 import type { Entity } from '@backstage/catalog-model';
-import { NotFoundError } from '@backstage/errors';
+import { NotFoundError, ResponseError } from '@backstage/errors';
 import {
   parseFeatureQuery,
+  type ActionPreview,
+  type GateResult,
+  type GitopsAction,
+  type Hold,
+  type PromotionPolicy,
+  type PromotionRequest,
+  type RollbackRequest,
   type ChangeSet,
   type EnvironmentDefinition,
   type FeatureLookupResponse,
-  type GitopsApi,
   type PendingChangesResponse,
   type SourceCommit,
   type RepositoryState,
@@ -13,6 +19,7 @@ import {
   type RolloutPage,
   type ServiceStatusResponse,
 } from '@gitops2/plugin-gitops-common';
+import type { GitopsFrontendApi } from '../api';
 
 const HOUR = 3600 * 1000;
 
@@ -42,6 +49,7 @@ const env = (
   stageIndex: number,
   cluster: string,
   namespace = 'guestbook',
+  promotion?: PromotionPolicy,
 ): EnvironmentDefinition => ({
   name,
   stage,
@@ -49,14 +57,45 @@ const env = (
   cluster,
   namespace,
   url: `https://${name}.guestbook.example.com`,
+  ...(promotion ? { promotion } : {}),
 });
 
+const prodPolicy: PromotionPolicy = {
+  mode: 'pull-request',
+  approvals: 2,
+  approverGroup: 'group:default/sre',
+  soakTimeSeconds: 24 * 3600,
+};
+
 export const environments = {
-  dev: env('dev', 'dev', 0, 'dev-cluster', 'guestbook-dev'),
-  qa: env('qa', 'qa', 1, 'dev-cluster', 'guestbook-qa'),
-  staging: env('staging', 'staging', 2, 'staging-cluster'),
-  'prod-us': env('prod-us', 'prod', 3, 'prod-us-cluster'),
-  'prod-eu': env('prod-eu', 'prod', 3, 'prod-eu-cluster'),
+  dev: env('dev', 'dev', 0, 'dev-cluster', 'guestbook-dev', {
+    mode: 'direct',
+    approvals: 0,
+  }),
+  qa: env('qa', 'qa', 1, 'dev-cluster', 'guestbook-qa', {
+    mode: 'pull-request',
+    approvals: 0,
+  }),
+  staging: env('staging', 'staging', 2, 'staging-cluster', 'guestbook', {
+    mode: 'pull-request',
+    approvals: 1,
+  }),
+  'prod-us': env(
+    'prod-us',
+    'prod',
+    3,
+    'prod-us-cluster',
+    'guestbook',
+    prodPolicy,
+  ),
+  'prod-eu': env(
+    'prod-eu',
+    'prod',
+    3,
+    'prod-eu-cluster',
+    'guestbook',
+    prodPolicy,
+  ),
 };
 
 const manifest = (name: string) =>
@@ -596,7 +635,314 @@ export function makePending(from: string, to: string): PendingChangesResponse {
   return { from, to, changeSet: none };
 }
 
-export type MockGitopsApi = jest.Mocked<GitopsApi>;
+/** The user of the tests (see `identityApiRef` in the tests). */
+export const currentUser = 'user:default/alice';
+
+/** The version each environment runs, as in `makeStatus` (staging: broken). */
+const desiredVersions: Record<string, string | null> = {
+  dev: '1.5.0-rc.2',
+  qa: '1.4.2',
+  staging: '1.4.2',
+  'prod-us': '1.4.1',
+  'prod-eu': '1.4.1',
+};
+
+/** A unified diff of the image tag in an environment's kustomization. */
+export function kustomizationDiff(
+  environment: string,
+  fromVersion: string | null,
+  toVersion: string,
+): string {
+  const file = manifest(environment);
+  return [
+    `--- a/${file}`,
+    `+++ b/${file}`,
+    '@@ -5,6 +5,6 @@',
+    ` namespace: ${environment === 'dev' ? 'guestbook-dev' : 'guestbook'}`,
+    ' images:',
+    '   - name: ghcr.io/acme/guestbook-ui',
+    `-    newTag: ${fromVersion ?? '""'} # managed by gitops2`,
+    `+    newTag: ${toVersion} # managed by gitops2`,
+    ' replicas:',
+    '   - name: guestbook-ui',
+    '',
+  ].join('\n');
+}
+
+function change(
+  environment: string,
+  fromVersion: string | null,
+  toVersion: string,
+) {
+  return {
+    environment,
+    file: manifest(environment),
+    fromVersion,
+    toVersion,
+    diff: kustomizationDiff(environment, fromVersion, toVersion),
+  };
+}
+
+const passed = (
+  gate: string,
+  message: string,
+  environment?: string,
+): GateResult => ({
+  gate,
+  status: 'passed',
+  message,
+  ...(environment ? { environment } : {}),
+});
+
+/** The next stage of each environment (its environments). */
+const nextStage: Record<string, string[]> = {
+  dev: ['qa'],
+  qa: ['staging'],
+  staging: ['prod-us', 'prod-eu'],
+};
+
+/** Active holds: prod-us must not get 1.4.2 again (it was rolled back). */
+export function makeHolds(): Hold[] {
+  return [
+    {
+      id: '7',
+      repositoryId: 'platform-gitops',
+      service: 'guestbook-ui',
+      environment: 'prod-us',
+      version: '1.4.2',
+      reason: 'SAAS-1543 makes the cookie banner unreadable (INC-2211)',
+      createdBy: 'user:default/dave',
+      createdAt: hoursAgo(5),
+    },
+  ];
+}
+
+/**
+ * The gates of a promotion. dev → qa fails the checks gate (trivy-scan
+ * failed on 1.5.0-rc.2); a version on hold fails the hold gate; approvals
+ * are pending where the policy asks for them.
+ */
+function promotionGates(
+  version: string,
+  targets: string[],
+  holds: Hold[],
+): GateResult[] {
+  const gates: GateResult[] = targets.map(t =>
+    passed('permission', `gitops.promote allowed for ${t}`, t),
+  );
+  for (const t of targets) {
+    const hold = holds.find(
+      h => h.environment === t && h.version === version && !h.liftedAt,
+    );
+    gates.push(
+      hold
+        ? {
+            gate: 'hold',
+            status: 'failed',
+            message: `${version} was rolled back from ${t} by ${hold.createdBy}: ${hold.reason}`,
+            environment: t,
+          }
+        : passed('hold', `no hold on ${t}`, t),
+    );
+  }
+  if (version === '1.5.0-rc.2') {
+    gates.push({
+      gate: 'checks',
+      status: 'failed',
+      message:
+        'required check trivy-scan failed on 1.5.0-rc.2 (1 of 4 failed, 1 pending)',
+    });
+  } else {
+    gates.push(passed('checks', `3 of 3 required checks passed on ${version}`));
+  }
+  for (const t of targets) {
+    const policy = (environments as Record<string, EnvironmentDefinition>)[t]
+      ?.promotion;
+    if (policy && policy.approvals > 0) {
+      gates.push({
+        gate: 'approvals',
+        status: 'pending',
+        message: `needs ${policy.approvals} approval${
+          policy.approvals === 1 ? '' : 's'
+        }${policy.approverGroup ? ` from ${policy.approverGroup}` : ''}`,
+        environment: t,
+      });
+    }
+  }
+  return gates;
+}
+
+export function makePromotionPreview(
+  request: PromotionRequest,
+  holds: Hold[] = makeHolds(),
+): ActionPreview {
+  const source = request.sourceEnvironment;
+  const targets =
+    request.environments ?? (source ? nextStage[source] ?? [] : []);
+  const version =
+    request.version ?? (source ? desiredVersions[source] : null) ?? '';
+  const gates = promotionGates(version, targets, holds);
+  return {
+    kind: 'promotion',
+    service: 'guestbook-ui',
+    version,
+    sourceEnvironment: source,
+    environments: targets,
+    changes: targets.map(t => change(t, desiredVersions[t] ?? null, version)),
+    gates,
+    allowed: !gates.some(g => g.status === 'failed'),
+  };
+}
+
+/** The version before the current one in an environment, from the ledger. */
+function previousVersion(environment: string): string | null {
+  const last = rollouts.find(r => r.environment === environment);
+  return last?.fromVersion ?? null;
+}
+
+export function makeRollbackPreview(request: RollbackRequest): ActionPreview {
+  const { environment } = request;
+  const version = request.version ?? previousVersion(environment) ?? '';
+  return {
+    kind: 'rollback',
+    service: 'guestbook-ui',
+    version,
+    environments: [environment],
+    changes: [
+      change(environment, desiredVersions[environment] ?? null, version),
+    ],
+    gates: [
+      passed(
+        'permission',
+        `gitops.rollback allowed for ${environment}`,
+        environment,
+      ),
+      passed('lock', `no other action on ${environment}`, environment),
+    ],
+    allowed: true,
+  };
+}
+
+function action(
+  partial: Partial<GitopsAction> &
+    Pick<
+      GitopsAction,
+      'id' | 'kind' | 'state' | 'environments' | 'version' | 'requestedBy'
+    >,
+): GitopsAction {
+  const at = partial.createdAt ?? hoursAgo(1);
+  return {
+    repositoryId: 'platform-gitops',
+    service: 'guestbook-ui',
+    mode: 'pull-request',
+    createdAt: at,
+    updatedAt: at,
+    changes: partial.environments.map(e =>
+      change(e, desiredVersions[e] ?? null, partial.version),
+    ),
+    gates: [],
+    approvals: [],
+    requiredApprovals: 0,
+    ...partial,
+  };
+}
+
+/** The service's actions, newest first. */
+export function makeActions(): GitopsAction[] {
+  return [
+    action({
+      id: '15',
+      kind: 'promotion',
+      state: 'awaiting-approval',
+      sourceEnvironment: 'qa',
+      environments: ['staging'],
+      version: '1.4.2',
+      requestedBy: 'user:default/bob',
+      reason: 'Release SAAS-1543 and SAAS-1550 to staging',
+      requiredApprovals: 1,
+      createdAt: hoursAgo(0.5),
+    }),
+    action({
+      id: '14',
+      kind: 'promotion',
+      state: 'pull-request-open',
+      sourceEnvironment: 'dev',
+      environments: ['qa'],
+      version: '1.5.0-rc.1',
+      requestedBy: currentUser,
+      branch: 'gitops/promotion-14',
+      pullRequestUrl: 'https://github.com/acme/platform-gitops/pull/88',
+      createdAt: hoursAgo(1),
+    }),
+    action({
+      id: '13',
+      kind: 'promotion',
+      state: 'awaiting-approval',
+      sourceEnvironment: 'staging',
+      environments: ['prod-us', 'prod-eu'],
+      version: '1.4.2',
+      requestedBy: currentUser,
+      reason: 'Weekly prod release',
+      requiredApprovals: 2,
+      approvals: [
+        { approver: 'user:default/carol', comment: 'LGTM', at: hoursAgo(1.5) },
+      ],
+      createdAt: hoursAgo(2),
+    }),
+    action({
+      id: '12',
+      kind: 'rollback',
+      state: 'succeeded',
+      environments: ['prod-us'],
+      version: '1.4.1',
+      mode: 'direct',
+      requestedBy: 'user:default/dave',
+      reason: 'SAAS-1543 makes the cookie banner unreadable (INC-2211)',
+      commitSha: '4'.repeat(40),
+      createdAt: hoursAgo(5),
+    }),
+  ];
+}
+
+/** Actions of others awaiting approval or merge, across services. */
+export function makeInbox(): GitopsAction[] {
+  return [
+    makeActions()[0],
+    action({
+      id: '21',
+      kind: 'promotion',
+      state: 'pull-request-open',
+      service: 'guestbook-api',
+      sourceEnvironment: 'qa',
+      environments: ['staging'],
+      version: '2.3.1',
+      requestedBy: 'user:default/heidi',
+      branch: 'gitops/promotion-21',
+      createdAt: hoursAgo(3),
+    }),
+  ];
+}
+
+/** A ResponseError as GitopsClient throws it for an error response. */
+export function backendError(
+  statusCode: number,
+  statusText: string,
+  name: string,
+  message: string,
+): Promise<ResponseError> {
+  return ResponseError.fromResponse(
+    new Response(
+      JSON.stringify({ error: { name, message }, response: { statusCode } }),
+      {
+        status: statusCode,
+        statusText,
+        headers: { 'content-type': 'application/json' },
+      },
+    ),
+  );
+}
+
+export type MockGitopsApi = jest.Mocked<GitopsFrontendApi>;
 
 /** A fake backend; pages of at most 3 rollouts. */
 export function createFakeGitopsApi(): MockGitopsApi {
@@ -612,7 +958,72 @@ export function createFakeGitopsApi(): MockGitopsApi {
       message: 'stage "prod" has no environments',
     },
   };
-  const fake: GitopsApi = {
+  // State of the fake promotion backend.
+  let actions = makeActions();
+  let holds = makeHolds();
+  let nextId = 30;
+  const byKey = new Map<string, GitopsAction>();
+  const find = (id: string) => {
+    const found =
+      actions.find(a => a.id === id) ?? makeInbox().find(a => a.id === id);
+    if (!found) throw new NotFoundError(`unknown action #${id}`);
+    return found;
+  };
+  const save = (a: GitopsAction) => {
+    actions = [a, ...actions.filter(x => x.id !== a.id)];
+    return a;
+  };
+  const record = (
+    preview: ActionPreview,
+    reason: string | undefined,
+    key: string,
+    mode?: 'direct',
+  ) => {
+    const known = byKey.get(key);
+    if (known) return known;
+    const required = Math.max(
+      0,
+      ...preview.environments.map(
+        e =>
+          (environments as Record<string, EnvironmentDefinition>)[e]?.promotion
+            ?.approvals ?? 0,
+      ),
+    );
+    const direct =
+      mode === 'direct' ||
+      preview.environments.every(
+        e =>
+          (environments as Record<string, EnvironmentDefinition>)[e]?.promotion
+            ?.mode === 'direct',
+      );
+    const id = String(nextId++);
+    let state: GitopsAction['state'] = 'merged';
+    if (preview.kind === 'promotion' && required > 0)
+      state = 'awaiting-approval';
+    else if (!direct) state = 'pull-request-open';
+    const created = action({
+      id,
+      kind: preview.kind,
+      state,
+      sourceEnvironment: preview.sourceEnvironment,
+      environments: preview.environments,
+      version: preview.version,
+      requestedBy: currentUser,
+      reason,
+      mode: direct ? 'direct' : 'pull-request',
+      changes: preview.changes,
+      gates: preview.gates,
+      requiredApprovals: preview.kind === 'promotion' ? required : 0,
+      createdAt: new Date().toISOString(),
+      ...(state === 'pull-request-open'
+        ? { branch: `gitops/${preview.kind}-${id}` }
+        : {}),
+    });
+    byKey.set(key, created);
+    return save(created);
+  };
+
+  const fake: GitopsFrontendApi = {
     getServiceStatus: async () => makeStatus(),
     getRollouts: async (_entity, query = {}) =>
       pageOfRollouts({
@@ -641,6 +1052,106 @@ export function createFakeGitopsApi(): MockGitopsApi {
     },
     lookupFeature: async (q: string) => makeFeatureLookup(q),
     getPendingChanges: async (_entity, from, to) => makePending(from, to),
+    previewPromotion: async (_entity, request) =>
+      makePromotionPreview(request, holds),
+    promote: async (_entity, request, key) => {
+      const preview = makePromotionPreview(request, holds);
+      const failed = preview.gates.filter(g => g.status === 'failed');
+      if (failed.length) {
+        throw await backendError(
+          409,
+          'Conflict',
+          'ConflictError',
+          `refused by gates: ${failed
+            .map(
+              g =>
+                `${g.gate}${g.environment ? ` (${g.environment})` : ''}: ${
+                  g.message
+                }`,
+            )
+            .join('; ')}`,
+        );
+      }
+      return record(preview, request.reason, key);
+    },
+    previewRollback: async (_entity, request) => makeRollbackPreview(request),
+    rollback: async (_entity, request, key) => {
+      const created = record(
+        makeRollbackPreview(request),
+        request.reason,
+        key,
+        request.emergency ? 'direct' : undefined,
+      );
+      if (created.state === 'merged') {
+        const c = created.changes[0];
+        if (c?.fromVersion) {
+          holds = [
+            ...holds,
+            {
+              id: String(nextId++),
+              repositoryId: 'platform-gitops',
+              service: 'guestbook-ui',
+              environment: c.environment,
+              version: c.fromVersion,
+              reason: request.reason,
+              createdBy: currentUser,
+              createdAt: new Date().toISOString(),
+            },
+          ];
+        }
+      }
+      return created;
+    },
+    getActions: async () => ({ items: actions }),
+    getHolds: async () => ({ items: holds.filter(h => !h.liftedAt) }),
+    getApprovalInbox: async () => ({ items: makeInbox() }),
+    approve: async (id, comment) => {
+      const a = find(id);
+      if (a.requestedBy === currentUser) {
+        throw await backendError(
+          403,
+          'Forbidden',
+          'NotAllowedError',
+          'you cannot approve your own request',
+        );
+      }
+      const approvals = [
+        ...a.approvals,
+        { approver: currentUser, comment, at: new Date().toISOString() },
+      ];
+      const done = approvals.length >= a.requiredApprovals;
+      return save({
+        ...a,
+        approvals,
+        state: done ? 'pull-request-open' : a.state,
+        ...(done ? { branch: `gitops/${a.kind}-${a.id}` } : {}),
+      });
+    },
+    merge: async id => {
+      const a = find(id);
+      if (a.state !== 'pull-request-open') {
+        throw await backendError(
+          409,
+          'Conflict',
+          'ConflictError',
+          `action #${id} is ${a.state}, not an open pull request`,
+        );
+      }
+      return save({ ...a, state: 'merged', commitSha: 'f'.repeat(40) });
+    },
+    cancel: async id => save({ ...find(id), state: 'cancelled' }),
+    liftHold: async (id, reason) => {
+      const hold = holds.find(h => h.id === id);
+      if (!hold) throw new NotFoundError(`unknown hold #${id}`);
+      const lifted = {
+        ...hold,
+        liftedBy: currentUser,
+        liftedAt: new Date().toISOString(),
+      };
+      holds = holds.map(h => (h.id === id ? lifted : h));
+      void reason;
+      return lifted;
+    },
   };
   return {
     getServiceStatus: jest.fn(fake.getServiceStatus),
@@ -651,5 +1162,16 @@ export function createFakeGitopsApi(): MockGitopsApi {
     getRollouts: jest.fn(fake.getRollouts),
     getRepositories: jest.fn(fake.getRepositories),
     refreshRepository: jest.fn(fake.refreshRepository),
+    previewPromotion: jest.fn(fake.previewPromotion),
+    promote: jest.fn(fake.promote),
+    previewRollback: jest.fn(fake.previewRollback),
+    rollback: jest.fn(fake.rollback),
+    getActions: jest.fn(fake.getActions),
+    getHolds: jest.fn(fake.getHolds),
+    getApprovalInbox: jest.fn(fake.getApprovalInbox),
+    approve: jest.fn(fake.approve),
+    merge: jest.fn(fake.merge),
+    cancel: jest.fn(fake.cancel),
+    liftHold: jest.fn(fake.liftHold),
   };
 }

@@ -11,5 +11,6 @@ export {
   gitopsPage,
   gitopsOverviewSubPage,
   gitopsFeaturesSubPage,
+  gitopsApprovalsSubPage,
 } from './plugin';
 export { gitopsPlugin as default } from './plugin';

@@ -15,6 +15,7 @@ import {
   entityWithoutAnnotation,
 } from '../__testUtils__/fixtures';
 import defaultExport, {
+  gitopsApprovalsSubPage,
   gitopsEntityCard,
   gitopsEntityContent,
   gitopsFeaturesSubPage,
@@ -36,6 +37,9 @@ describe('gitops alpha plugin', () => {
     expect(gitopsPlugin.getExtension('page:gitops')).toBeDefined();
     expect(gitopsPlugin.getExtension('sub-page:gitops/overview')).toBeDefined();
     expect(gitopsPlugin.getExtension('sub-page:gitops/features')).toBeDefined();
+    expect(
+      gitopsPlugin.getExtension('sub-page:gitops/approvals'),
+    ).toBeDefined();
   });
 
   it('mounts the GitOps tab at gitops, for entities with a GitOps repository', () => {
@@ -54,7 +58,12 @@ describe('gitops alpha plugin', () => {
     expect(filter?.(entityWithoutAnnotation)).toBe(false);
   });
 
-  const pages = [gitopsPage, gitopsOverviewSubPage, gitopsFeaturesSubPage];
+  const pages = [
+    gitopsPage,
+    gitopsOverviewSubPage,
+    gitopsFeaturesSubPage,
+    gitopsApprovalsSubPage,
+  ];
 
   it('renders the GitOps page at /gitops: the overview tab', async () => {
     const api = createFakeGitopsApi();
@@ -90,6 +99,18 @@ describe('gitops alpha plugin', () => {
       'SAAS-1543',
     );
     expect(api.lookupFeature).toHaveBeenCalledWith('SAAS-1543');
+    expect(api.getRepositories).not.toHaveBeenCalled();
+  });
+
+  it('renders the approval inbox at /gitops/approvals', async () => {
+    const api = createFakeGitopsApi();
+    renderTestApp({
+      extensions: pages,
+      apis: [[gitopsApiRef, api]],
+      initialRouteEntries: ['/gitops/approvals'],
+    });
+    expect(await screen.findAllByTestId('gitops-inbox-row')).toHaveLength(2);
+    expect(screen.getByRole('tab', { name: 'Approvals' })).toBeInTheDocument();
     expect(api.getRepositories).not.toHaveBeenCalled();
   });
 });

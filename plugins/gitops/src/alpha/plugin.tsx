@@ -21,7 +21,7 @@ import {
   GitopsClient,
 } from '@gitops2/plugin-gitops-common';
 import { gitopsApiRef } from '../api';
-import { featuresRouteRef, rootRouteRef } from '../routes';
+import { approvalsRouteRef, featuresRouteRef, rootRouteRef } from '../routes';
 
 /**
  * Entities tied to a GitOps repository. A filter predicate rather than a
@@ -33,8 +33,14 @@ const hasGitopsRepository = { [annotationPath]: { $exists: true } };
 
 const root = convertLegacyRouteRef(rootRouteRef);
 const features = convertLegacyRouteRef(featuresRouteRef);
+const approvals = convertLegacyRouteRef(approvalsRouteRef);
 
-/** @alpha */
+/**
+ * The gitops API: reads, and promotion, rollback, approval and holds
+ * (`GitopsApi & GitopsPromotionApi`, both implemented by GitopsClient).
+ *
+ * @alpha
+ */
 export const gitopsApi = ApiBlueprint.make({
   params: defineParams =>
     defineParams({
@@ -119,10 +125,27 @@ export const gitopsFeaturesSubPage = SubPageBlueprint.make({
   },
 });
 
+/** `/gitops/approvals`: the approval inbox. @alpha */
+export const gitopsApprovalsSubPage = SubPageBlueprint.make({
+  name: 'approvals',
+  params: {
+    path: 'approvals',
+    title: 'Approvals',
+    loader: () =>
+      import('../components/ApprovalInbox').then(m =>
+        compatWrapper(
+          <Content>
+            <m.ApprovalInbox />
+          </Content>,
+        ),
+      ),
+  },
+});
+
 /**
  * The GitOps plugin for the new frontend system: the API, the GitOps entity
  * tab, the overview card and the `/gitops` page (which also shows up in the
- * sidebar) with its tabs: overview and feature tracker.
+ * sidebar) with its tabs: overview, feature tracker and approval inbox.
  *
  * @alpha
  */
@@ -130,7 +153,7 @@ export const gitopsPlugin = createFrontendPlugin({
   pluginId: 'gitops',
   title: 'GitOps',
   icon: <CallSplitIcon fontSize="inherit" />,
-  routes: { root, features },
+  routes: { root, features, approvals },
   extensions: [
     gitopsApi,
     gitopsEntityContent,
@@ -138,5 +161,6 @@ export const gitopsPlugin = createFrontendPlugin({
     gitopsPage,
     gitopsOverviewSubPage,
     gitopsFeaturesSubPage,
+    gitopsApprovalsSubPage,
   ],
 });

@@ -122,6 +122,14 @@ describe('GitopsPage', () => {
     expect(api.lookupFeature).toHaveBeenCalledWith('SAAS-1543');
     expect(api.getRepositories).not.toHaveBeenCalled();
   });
+
+  it('has an approval inbox tab at /approvals', async () => {
+    const api = createFakeGitopsApi();
+    await render(api, '/approvals');
+    expect(await screen.findAllByTestId('gitops-inbox-row')).toHaveLength(2);
+    expect(api.getApprovalInbox).toHaveBeenCalled();
+    expect(screen.getByRole('tab', { name: 'Approvals' })).toBeInTheDocument();
+  });
 });
 
 function search(q: string) {

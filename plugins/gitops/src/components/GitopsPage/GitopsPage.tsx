@@ -1,10 +1,12 @@
 import { Header, Page, TabbedLayout } from '@backstage/core-components';
+import { ApprovalInbox } from '../ApprovalInbox';
 import { FeatureTracker } from '../FeatureTracker';
 import { OverviewContent } from './OverviewContent';
 
 /**
  * The GitOps page (legacy app): the configured repositories and recent
- * deployments (`/gitops`), and the feature tracker (`/gitops/features`).
+ * deployments (`/gitops`), the feature tracker (`/gitops/features`) and the
+ * approval inbox (`/gitops/approvals`).
  *
  * @public
  */
@@ -20,6 +22,9 @@ export const GitopsPage = () => (
       </TabbedLayout.Route>
       <TabbedLayout.Route path="/features" title="Feature tracker">
         <FeatureTracker />
+      </TabbedLayout.Route>
+      <TabbedLayout.Route path="/approvals" title="Approvals">
+        <ApprovalInbox />
       </TabbedLayout.Route>
     </TabbedLayout>
   </Page>

@@ -1,4 +1,7 @@
+import { useState } from 'react';
 import { Link } from '@backstage/core-components';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
 import Card from '@material-ui/core/Card';
 import CardContent from '@material-ui/core/CardContent';
 import Typography from '@material-ui/core/Typography';
@@ -7,7 +10,9 @@ import Alert from '@material-ui/lab/Alert';
 import type {
   EntityRefParts,
   EnvironmentStatus,
+  Hold,
 } from '@gitops2/plugin-gitops-common';
+import { HoldBanner, PromoteDialog, RollbackDialog } from '../promotion';
 import {
   CommitLink,
   RelativeTime,
@@ -55,9 +60,20 @@ export const EnvironmentCard = (props: {
   entity?: EntityRefParts;
   /** The first environment of the next stage, if any. */
   next?: string;
+  /** Active holds of this environment. */
+  holds?: Hold[];
+  /**
+   * After a promotion, rollback, merge or lifted hold: refetch what the tab
+   * shows. Without it, the card offers no actions.
+   */
+  onChanged?(): void;
 }) => {
   const { environment, desired, error } = props.status;
   const classes = useStyles();
+  const [dialog, setDialog] = useState<'promote' | 'rollback'>();
+  const { entity, next, onChanged } = props;
+  const canPromote = Boolean(entity && next && desired && onChanged);
+  const canRollBack = Boolean(entity && desired && onChanged);
   const place = [environment.cluster, environment.namespace]
     .filter(Boolean)
     .join(' / ');
@@ -119,11 +135,63 @@ export const EnvironmentCard = (props: {
           </Alert>
         )}
 
+        {(props.holds ?? []).map(hold => (
+          <HoldBanner
+            key={hold.id}
+            hold={hold}
+            onLifted={() => onChanged?.()}
+          />
+        ))}
+
         {props.entity && props.next && (
           <PendingChanges
             entity={props.entity}
             from={environment.name}
             to={props.next}
+          />
+        )}
+
+        {(canPromote || canRollBack) && (
+          <Box mt={1} display="flex" flexWrap="wrap" style={{ gap: 8 }}>
+            {canPromote && (
+              <Button
+                size="small"
+                variant="outlined"
+                color="primary"
+                onClick={() => setDialog('promote')}
+                data-testid="gitops-env-promote"
+              >
+                Promote
+              </Button>
+            )}
+            {canRollBack && (
+              <Button
+                size="small"
+                variant="outlined"
+                onClick={() => setDialog('rollback')}
+                data-testid="gitops-env-rollback"
+              >
+                Roll back
+              </Button>
+            )}
+          </Box>
+        )}
+        {dialog === 'promote' && entity && next && (
+          <PromoteDialog
+            entity={entity}
+            source={environment.name}
+            next={next}
+            onClose={() => setDialog(undefined)}
+            onChanged={() => onChanged?.()}
+          />
+        )}
+        {dialog === 'rollback' && entity && (
+          <RollbackDialog
+            entity={entity}
+            environment={environment.name}
+            currentVersion={desired?.version}
+            onClose={() => setDialog(undefined)}
+            onChanged={() => onChanged?.()}
           />
         )}
       </CardContent>

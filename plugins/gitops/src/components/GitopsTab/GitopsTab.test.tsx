@@ -35,7 +35,7 @@ describe('GitopsTab', () => {
     expect(api.getServiceStatus).toHaveBeenCalledWith(ref);
 
     const cards = within(pipeline)
-      .getAllByTestId(/^gitops-env-(?!version|pending)/)
+      .getAllByTestId(/^gitops-env-(?!version|pending|hold|promote|rollback)/)
       .map(card => card.getAttribute('data-testid'));
     expect(cards).toEqual([
       'gitops-env-dev',

@@ -14,17 +14,21 @@ import {
   GITOPS_ANNOTATIONS,
   isGitopsAvailable,
 } from '@gitops2/plugin-gitops-common';
-import useAsync from 'react-use/esm/useAsync';
 import { gitopsApiRef } from '../../api';
-import { entityRefPartsOf, groupByStage } from '../shared';
+import { useCurrentUser } from '../promotion';
+import { entityRefPartsOf, groupByStage, useRefreshableAsync } from '../shared';
 import { PipelineErrorBanner } from './PipelineErrorBanner';
 import { PipelineView } from './PipelineView';
+import { PromotionsSection } from './PromotionsSection';
 import { RepositoryLine } from './RepositoryLine';
 import { RolloutHistory } from './RolloutHistory';
+import { usePromotionState } from './usePromotionState';
 
 /**
  * The GitOps tab of an entity: the promotion pipeline with the version each
- * environment should run, and the rollout history.
+ * environment should run (with promote, roll back and holds), the
+ * promotions and rollbacks, and the rollout history. After any action, the
+ * status, rollouts, actions and holds are refetched.
  *
  * @public
  */
@@ -34,11 +38,18 @@ export const GitopsTab = () => {
   const available = isGitopsAvailable(entity);
   const ref = entityRefPartsOf(entity);
 
-  const status = useAsync(async () => {
-    if (!available) return undefined;
-    return api.getServiceStatus(ref);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [api, available, ref.kind, ref.namespace, ref.name]);
+  const promotion = usePromotionState(api, ref, available);
+  const currentUser = useCurrentUser();
+  const { refreshKey, refresh } = promotion;
+
+  const status = useRefreshableAsync(
+    async () => {
+      if (!available) return undefined;
+      return api.getServiceStatus(ref);
+    },
+    `${ref.kind}/${ref.namespace}/${ref.name}/${available}`,
+    [api, refreshKey],
+  );
 
   if (!available) {
     return (
@@ -47,7 +58,7 @@ export const GitopsTab = () => {
   }
 
   let pipeline;
-  if (status.loading) {
+  if (status.loading && !status.value) {
     pipeline = <Progress />;
   } else if (status.error) {
     pipeline = <ResponseErrorPanel error={status.error} />;
@@ -67,7 +78,12 @@ export const GitopsTab = () => {
           <Box mb={2}>
             <RepositoryLine repository={value.repository} />
           </Box>
-          <PipelineView status={value} entity={ref} />
+          <PipelineView
+            status={value}
+            entity={ref}
+            holds={promotion.holds.value?.items}
+            onChanged={refresh}
+          />
         </InfoCard>
       </>
     );
@@ -83,7 +99,18 @@ export const GitopsTab = () => {
     <Grid container spacing={3} direction="column">
       <Grid item>{pipeline}</Grid>
       <Grid item>
-        <RolloutHistory entity={ref} environments={environments} />
+        <PromotionsSection
+          actions={promotion.actions}
+          currentUser={currentUser}
+          onChanged={refresh}
+        />
+      </Grid>
+      <Grid item>
+        <RolloutHistory
+          entity={ref}
+          environments={environments}
+          refreshKey={refreshKey}
+        />
       </Grid>
     </Grid>
   );

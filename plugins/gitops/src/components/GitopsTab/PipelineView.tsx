@@ -5,6 +5,7 @@ import { makeStyles } from '@material-ui/core/styles';
 import ArrowForwardIcon from '@material-ui/icons/ArrowForward';
 import type {
   EntityRefParts,
+  Hold,
   ServiceStatusResponse,
 } from '@gitops2/plugin-gitops-common';
 import { groupByStage } from '../shared';
@@ -43,6 +44,10 @@ const useStyles = makeStyles(theme => ({
 export const PipelineView = (props: {
   status: ServiceStatusResponse;
   entity?: EntityRefParts;
+  /** Active holds of the service, shown on their environments. */
+  holds?: Hold[];
+  /** Given: the cards offer promote and roll back, and call it afterwards. */
+  onChanged?(): void;
 }) => {
   const classes = useStyles();
   const stages = groupByStage(props.status);
@@ -75,6 +80,10 @@ export const PipelineView = (props: {
                 status={env}
                 entity={props.entity}
                 next={stages[i + 1]?.environments[0]?.environment.name}
+                holds={props.holds?.filter(
+                  h => h.environment === env.environment.name,
+                )}
+                onChanged={props.onChanged}
               />
             ))}
           </div>

@@ -31,10 +31,17 @@ export const RolloutHistory = (props: {
   entity: EntityRefParts;
   /** Environment names offered by the filter, in pipeline order. */
   environments: string[];
+  /** Bumped after a promotion or rollback: refetch. */
+  refreshKey?: number;
 }) => {
   const api = useApi(gitopsApiRef);
   const [environment, setEnvironment] = useState<string>(ALL);
-  const rollouts = useRollouts(api, props.entity, environment || undefined);
+  const rollouts = useRollouts(
+    api,
+    props.entity,
+    environment || undefined,
+    props.refreshKey,
+  );
 
   const options = props.environments.includes(environment)
     ? props.environments

@@ -39,14 +39,20 @@ export function useRollouts(
   api: GitopsApi,
   entity: EntityRefParts,
   environment: string | undefined,
+  /** Bumped after a promotion or rollback: refetch, keeping the rows shown. */
+  refreshKey = 0,
 ) {
   const { kind, namespace, name } = entity;
   const [state, setState] = useState<RolloutsState>(initialState);
   const generation = useRef(0);
+  const query = `${kind}/${namespace}/${name}/${environment ?? ''}`;
+  const lastQuery = useRef(query);
 
   useEffect(() => {
     const current = ++generation.current;
-    setState(initialState);
+    const refreshOnly = lastQuery.current === query;
+    lastQuery.current = query;
+    if (!refreshOnly) setState(initialState);
     api
       .getRollouts(
         { kind, namespace, name },
@@ -68,7 +74,8 @@ export function useRollouts(
           setState({ ...initialState, loading: false, error });
         },
       );
-  }, [api, kind, namespace, name, environment]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [api, kind, namespace, name, environment, refreshKey]);
 
   const loadMore = useCallback(() => {
     const cursor = state.nextCursor;

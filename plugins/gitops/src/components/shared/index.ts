@@ -9,3 +9,4 @@ export {
   IssueChips,
   PullRequestLinks,
 } from './ChangeSetView';
+export { useRefreshableAsync } from './useRefreshableAsync';

@@ -1,0 +1,78 @@
+import { useCallback, useEffect, useState } from 'react';
+import { EmptyState, InfoCard, Progress } from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import Alert from '@material-ui/lab/Alert';
+import { gitopsApiRef } from '../../api';
+import {
+  ActionsTable,
+  backendMessage,
+  isWaiting,
+  useCurrentUser,
+} from '../promotion';
+import { useRefreshableAsync } from '../shared';
+
+/** The inbox is refetched this often while it lists something. */
+export const INBOX_POLL_INTERVAL_MS = 10_000;
+
+/**
+ * The approval inbox (`/gitops/approvals`): promotions and rollbacks of
+ * others awaiting an approval or a merge, across services, with Approve
+ * (with a comment) and Merge.
+ *
+ * @public
+ */
+export const ApprovalInbox = () => {
+  const api = useApi(gitopsApiRef);
+  const currentUser = useCurrentUser();
+  const [refreshKey, setRefreshKey] = useState(0);
+  const refresh = useCallback(() => setRefreshKey(k => k + 1), []);
+  const inbox = useRefreshableAsync(() => api.getApprovalInbox(), 'inbox', [
+    api,
+    refreshKey,
+  ]);
+
+  const waiting = Boolean(inbox.value?.items.some(a => isWaiting(a.state)));
+  useEffect(() => {
+    if (!waiting) return undefined;
+    const timer = setInterval(refresh, INBOX_POLL_INTERVAL_MS);
+    return () => clearInterval(timer);
+  }, [waiting, refresh]);
+
+  let body;
+  if (inbox.loading && !inbox.value) {
+    body = <Progress />;
+  } else if (inbox.error) {
+    body = (
+      <Alert severity="error" data-testid="gitops-inbox-error">
+        Could not load the approval inbox: {backendMessage(inbox.error)}
+      </Alert>
+    );
+  } else if (!inbox.value || inbox.value.items.length === 0) {
+    body = (
+      <EmptyState
+        missing="data"
+        title="Nothing to approve"
+        description="Promotions and rollbacks of others that need an approval or a merge show up here."
+      />
+    );
+  } else {
+    body = (
+      <ActionsTable
+        actions={inbox.value.items}
+        currentUser={currentUser}
+        showService
+        rowTestId="gitops-inbox-row"
+        onChanged={refresh}
+      />
+    );
+  }
+
+  return (
+    <InfoCard
+      title="Approval inbox"
+      subheader="Awaiting an approval or a merge"
+    >
+      <div data-testid="gitops-inbox">{body}</div>
+    </InfoCard>
+  );
+};

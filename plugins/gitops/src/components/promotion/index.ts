@@ -1,0 +1,9 @@
+export { PromoteDialog } from './PromoteDialog';
+export { RollbackDialog, earlierVersions } from './RollbackDialog';
+export { HoldBanner } from './HoldBanner';
+export { ActionsTable } from './ActionsTable';
+export { ActionStateChip, isWaiting } from './ActionStateChip';
+export { DiffView, diffLineKind } from './DiffView';
+export { GateList } from './GateList';
+export { useCurrentUser } from './useCurrentUser';
+export { backendMessage, newIdempotencyKey } from './errors';
