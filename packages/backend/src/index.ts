@@ -7,6 +7,7 @@
  */
 
 import { createBackend } from '@backstage/backend-defaults';
+import { gitopsScaffolderModule } from '@gitops2/plugin-gitops-backend';
 
 const backend = createBackend();
 
@@ -71,11 +72,8 @@ backend.add(import('@backstage/plugin-signals-backend'));
 
 // GitOps 2.0: rollout ledger, promotion and rollback through Git
 backend.add(import('@gitops2/plugin-gitops-backend'));
-backend.add(
-  import('@gitops2/plugin-gitops-backend').then(m => ({
-    default: m.gitopsScaffolderModule,
-  })),
-);
+// gitops:promote for software templates
+backend.add(gitopsScaffolderModule);
 
 // mcp actions plugin
 backend.add(import('@backstage/plugin-mcp-actions-backend'));
