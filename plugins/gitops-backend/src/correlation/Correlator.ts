@@ -37,6 +37,8 @@ export interface CorrelationRunResult {
   commitsInserted: number;
 }
 
+const MAX_CONSECUTIVE_FAILURES = 5;
+
 export const FIRST_DEPLOYMENT_MESSAGE =
   'first deployment: no earlier version to compare with';
 
@@ -109,11 +111,10 @@ export class Correlator {
       byStatus: {},
       commitsInserted: 0,
     };
-    // Each processed rollout leaves the pending set, so this ends; the bound
-    // guards against a store that would keep returning the same rows.
     // The id cursor makes each run visit a rollout once, even one that fails
     // (it stays pending for the next run).
     let afterId: string | undefined;
+    let failures = 0;
     for (;;) {
       const pending = await store.pendingRollouts(config.batchSize, afterId);
       if (pending.length === 0) break;
@@ -127,8 +128,10 @@ export class Correlator {
           result.rollouts++;
           result.byStatus[status] = (result.byStatus[status] ?? 0) + 1;
           result.commitsInserted += commitsInserted;
+          failures = 0;
         } catch (e) {
           result.byStatus.failed = (result.byStatus.failed ?? 0) + 1;
+          failures++;
           logger.warn(
             `correlation of rollout ${rollout.id} (${rollout.service} in ${
               rollout.environment
@@ -136,10 +139,21 @@ export class Correlator {
               e instanceof Error ? e.message : String(e)
             }`,
           );
+          if (failures >= MAX_CONSECUTIVE_FAILURES) {
+            logger.warn(
+              `correlation stopped after ${failures} consecutive failures; the remaining rollouts wait for the next run`,
+            );
+            return this.logRun(result);
+          }
         }
       }
       if (pending.length < config.batchSize) break;
     }
+    return this.logRun(result);
+  }
+
+  private logRun(result: CorrelationRunResult): CorrelationRunResult {
+    const { logger } = this.options;
     if (result.rollouts > 0) {
       logger.info(
         `correlated ${result.rollouts} rollouts (${Object.entries(

@@ -191,6 +191,8 @@ class GitHubSourceDouble {
         );
       }),
       http.post(`${API}/graphql`, async ({ request }) => {
+        const faulty = this.fault('graphql');
+        if (faulty) return faulty;
         if (request.headers.get('authorization') !== `token ${TOKEN}`) {
           this.calls.push({ route: 'graphql', status: 401 });
           return HttpResponse.json(
@@ -527,6 +529,19 @@ describe.each(databases.eachSupportedId())(
       await service.getChangeSet(id(7));
       await service.lookupFeature('#104');
       expect(double.calls.length).toBe(calls);
+    });
+
+    it('leaves rollouts pending during a GitHub outage and stops the run early', async () => {
+      const { double, store, correlator } = await setup();
+      for (let i = 0; i < 100; i++)
+        double.faults.push({ route: 'compare', status: 502, headers: {} });
+      const first = await correlator.run();
+      // The 4 baselines need no comparison; then 5 failures in a row stop the run.
+      expect(first.byStatus).toEqual({ resolved: 4, failed: 5 });
+      expect((await store.counts()).gitops_rollout_correlations).toBe(4);
+      double.faults.length = 0;
+      const second = await correlator.run();
+      expect(second.byStatus).toEqual({ resolved: 7, 'unknown-commit': 1 });
     });
 
     it('waits when rate limited (429 with retry-after), then records everything once', async () => {

@@ -547,10 +547,13 @@ export class GitHubGitSource implements GitSource {
         );
         data = (res.data as any)?.data?.repository;
       } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        // Without a usable token GraphQL is not available: fall back to
+        // commit messages. Anything else (rate limits, outages) fails the
+        // rollout, which stays pending for the next run.
+        if (!this.anonymous && !/\(401\)|\(403\)/.test(message)) throw e;
         this.logger.debug(
-          `no pull requests from GitHub GraphQL for ${this.slug}: ${
-            e instanceof Error ? e.message : String(e)
-          }`,
+          `no pull requests from GitHub GraphQL for ${this.slug}: ${message}`,
         );
         return undefined;
       }
