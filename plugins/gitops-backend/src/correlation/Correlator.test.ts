@@ -171,7 +171,9 @@ describe.each(databases.eachSupportedId())('Correlator on %p', databaseId => {
     gitops.cleanup();
   });
 
-  async function setup(options: { mapping?: ServiceSourceRow[] } = {}) {
+  async function setup(
+    options: { mapping?: ServiceSourceRow[]; batchSize?: number } = {},
+  ) {
     const knex = await databases.init(databaseId);
     const ledger = await LedgerStore.fromKnex(knex);
     const logger = mockServices.logger.mock();
@@ -196,6 +198,7 @@ describe.each(databases.eachSupportedId())('Correlator on %p', databaseId => {
             },
           ],
           correlation: {
+            batchSize: options.batchSize ?? 200,
             tagPattern: '^build-[0-9]+-g(?<sha>[0-9a-f]{7,40})$',
             issueUrlTemplate: 'https://jira.example.com/browse/{key}',
           },
@@ -241,6 +244,7 @@ describe.each(databases.eachSupportedId())('Correlator on %p', databaseId => {
       }));
     };
     return {
+      knex,
       ledger,
       store,
       correlator,
@@ -464,17 +468,24 @@ describe.each(databases.eachSupportedId())('Correlator on %p', databaseId => {
   });
 
   it('is idempotent and only processes pending rollouts', async () => {
-    const { correlator, store } = await setup();
-    await correlator.run();
+    const { correlator, store, knex } = await setup({ batchSize: 4 });
+    // Pages of 4 rollouts: every rollout is visited once.
+    expect((await correlator.run()).rollouts).toBe(15);
     const counts = await store.counts();
     expect(counts.gitops_rollout_correlations).toBe(15);
     const again = await correlator.run();
     expect(again.rollouts).toBe(0);
     expect(await store.counts()).toEqual(counts);
 
-    // Correlating the same rollouts again (a second replica) writes no new row.
-    const pending = await store.pendingRollouts(100);
-    expect(pending).toEqual([]);
+    expect(await store.pendingRollouts(100)).toEqual([]);
+
+    // Correlating the same rollouts again (a second replica, or a crash
+    // before the status rows) writes no new commit, membership or ref.
+    await knex('gitops_rollout_correlations').delete();
+    const rerun = await correlator.run();
+    expect(rerun.rollouts).toBe(15);
+    expect(rerun.commitsInserted).toBe(0);
+    expect(await store.counts()).toEqual(counts);
   });
 
   it('marks services without a source repository, and correlates them once the catalog names one', async () => {
