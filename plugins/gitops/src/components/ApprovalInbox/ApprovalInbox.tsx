@@ -41,7 +41,7 @@ export const ApprovalInbox = () => {
   let body;
   if (inbox.loading && !inbox.value) {
     body = <Progress />;
-  } else if (inbox.error) {
+  } else if (inbox.error && !inbox.value) {
     body = (
       <Alert severity="error" data-testid="gitops-inbox-error">
         Could not load the approval inbox: {backendMessage(inbox.error)}
@@ -72,6 +72,11 @@ export const ApprovalInbox = () => {
       title="Approval inbox"
       subheader="Awaiting an approval or a merge"
     >
+      {inbox.error && inbox.value && (
+        <Alert severity="warning" data-testid="gitops-inbox-error">
+          Could not refresh the approval inbox: {backendMessage(inbox.error)}
+        </Alert>
+      )}
       <div data-testid="gitops-inbox">{body}</div>
     </InfoCard>
   );

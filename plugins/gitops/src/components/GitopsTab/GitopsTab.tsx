@@ -15,7 +15,12 @@ import {
   isGitopsAvailable,
 } from '@gitops2/plugin-gitops-common';
 import { gitopsApiRef } from '../../api';
-import { useCurrentUser } from '../promotion';
+import Alert from '@material-ui/lab/Alert';
+import {
+  LiveActionsContext,
+  backendMessage,
+  useCurrentUser,
+} from '../promotion';
 import { entityRefPartsOf, groupByStage, useRefreshableAsync } from '../shared';
 import { PipelineErrorBanner } from './PipelineErrorBanner';
 import { PipelineView } from './PipelineView';
@@ -60,12 +65,20 @@ export const GitopsTab = () => {
   let pipeline;
   if (status.loading && !status.value) {
     pipeline = <Progress />;
-  } else if (status.error) {
+  } else if (status.error && !status.value) {
     pipeline = <ResponseErrorPanel error={status.error} />;
   } else if (status.value) {
     const value = status.value;
     pipeline = (
       <>
+        {status.error && (
+          <Box mb={2}>
+            <Alert severity="warning" data-testid="gitops-refresh-error">
+              Could not refresh the pipeline, showing what was loaded before:{' '}
+              {backendMessage(status.error)}
+            </Alert>
+          </Box>
+        )}
         {value.pipelineError && (
           <Box mb={2}>
             <PipelineErrorBanner
@@ -96,22 +109,24 @@ export const GitopsTab = () => {
     : [];
 
   return (
-    <Grid container spacing={3} direction="column">
-      <Grid item>{pipeline}</Grid>
-      <Grid item>
-        <PromotionsSection
-          actions={promotion.actions}
-          currentUser={currentUser}
-          onChanged={refresh}
-        />
+    <LiveActionsContext.Provider value={promotion.actions.value?.items}>
+      <Grid container spacing={3} direction="column">
+        <Grid item>{pipeline}</Grid>
+        <Grid item>
+          <PromotionsSection
+            actions={promotion.actions}
+            currentUser={currentUser}
+            onChanged={refresh}
+          />
+        </Grid>
+        <Grid item>
+          <RolloutHistory
+            entity={ref}
+            environments={environments}
+            refreshKey={refreshKey}
+          />
+        </Grid>
       </Grid>
-      <Grid item>
-        <RolloutHistory
-          entity={ref}
-          environments={environments}
-          refreshKey={refreshKey}
-        />
-      </Grid>
-    </Grid>
+    </LiveActionsContext.Provider>
   );
 };

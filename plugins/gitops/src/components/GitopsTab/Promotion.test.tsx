@@ -588,4 +588,54 @@ describe('GitopsTab: live updates', () => {
     await Promise.resolve();
     expect(api.getActions.mock.calls.length).toBe(calls);
   });
+
+  it('updates the result in an open dialog when the request changed elsewhere', async () => {
+    jest.useFakeTimers({ advanceTimers: true });
+    const api = createFakeGitopsApi();
+    const dialog = await openPromote(api, 'qa');
+    fireEvent.click(dialog.getByTestId('gitops-promote-confirm'));
+    const result = await dialog.findByTestId('gitops-action-result');
+    expect(result).toHaveAttribute('data-state', 'awaiting-approval');
+    const created = await api.promote.mock.results[0].value;
+
+    // Bob approves it in his browser; the poll sees it.
+    const approved = {
+      ...created,
+      state: 'pull-request-open' as const,
+      approvals: [
+        { approver: 'user:default/bob', at: new Date().toISOString() },
+      ],
+      branch: `gitops/promotion-${created.id}`,
+      updatedAt: new Date(Date.now() + 1000).toISOString(),
+    };
+    api.getActions.mockResolvedValue({
+      items: [approved, ...makeActions()],
+    });
+    jest.advanceTimersByTime(10_000);
+    await waitFor(() =>
+      expect(dialog.getByTestId('gitops-action-result')).toHaveAttribute(
+        'data-state',
+        'pull-request-open',
+      ),
+    );
+    expect(dialog.getByTestId('gitops-action-result-merge')).toBeEnabled();
+  });
+
+  it('keeps the pipeline shown when a refetch fails', async () => {
+    const api = createFakeGitopsApi();
+    await render(api);
+    await screen.findAllByTestId('gitops-action-row');
+    api.getServiceStatus.mockRejectedValueOnce(new Error('backend restarting'));
+    fireEvent.click(
+      within(
+        screen
+          .getAllByTestId('gitops-action-row')
+          .find(r => r.getAttribute('data-action-id') === '14')!,
+      ).getByTestId('gitops-action-merge'),
+    );
+    expect(await screen.findByTestId('gitops-refresh-error')).toHaveTextContent(
+      'backend restarting',
+    );
+    expect(screen.getByTestId('gitops-pipeline')).toBeInTheDocument();
+  });
 });

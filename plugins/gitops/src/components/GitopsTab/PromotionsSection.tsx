@@ -17,7 +17,7 @@ export const PromotionsSection = (props: {
   let body;
   if (actions.loading && !actions.value) {
     body = <Progress />;
-  } else if (actions.error) {
+  } else if (actions.error && !actions.value) {
     body = (
       <Alert severity="error" data-testid="gitops-actions-error">
         Could not load promotions and rollbacks: {backendMessage(actions.error)}
@@ -44,6 +44,12 @@ export const PromotionsSection = (props: {
   }
   return (
     <InfoCard title="Promotions and rollbacks" noPadding={false}>
+      {actions.error && actions.value && (
+        <Alert severity="warning" data-testid="gitops-actions-error">
+          Could not refresh promotions and rollbacks:{' '}
+          {backendMessage(actions.error)}
+        </Alert>
+      )}
       <div data-testid="gitops-actions">{body}</div>
     </InfoCard>
   );

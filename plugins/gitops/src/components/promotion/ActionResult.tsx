@@ -8,6 +8,7 @@ import type { GitopsAction } from '@gitops2/plugin-gitops-common';
 import { gitopsApiRef } from '../../api';
 import { shortSha } from '../shared';
 import { backendMessage } from './errors';
+import { useLiveAction } from './LiveActions';
 
 function summary(action: GitopsAction): string {
   const what = `${action.kind === 'rollback' ? 'Rollback' : 'Promotion'} #${
@@ -43,7 +44,7 @@ export const ActionResult = (props: {
   onChanged(action: GitopsAction): void;
 }) => {
   const api = useApi(gitopsApiRef);
-  const { action } = props;
+  const action = useLiveAction(props.action);
   const [merging, setMerging] = useState(false);
   const [error, setError] = useState<string>();
 

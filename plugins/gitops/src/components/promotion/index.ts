@@ -7,3 +7,4 @@ export { DiffView, diffLineKind } from './DiffView';
 export { GateList } from './GateList';
 export { useCurrentUser } from './useCurrentUser';
 export { backendMessage, newIdempotencyKey } from './errors';
+export { LiveActionsContext, useLiveAction } from './LiveActions';

@@ -3,6 +3,7 @@ import { DependencyList, useEffect, useRef, useState } from 'react';
 export interface RefreshableAsyncState<T> {
   /** A request is running (the last value stays until it answers). */
   loading: boolean;
+  /** The last value; kept when a refetch fails (then `error` is set too). */
   value?: T;
   error?: Error;
 }
@@ -10,8 +11,8 @@ export interface RefreshableAsyncState<T> {
 /**
  * Like react-use's useAsync, but a refetch keeps showing the last value
  * until the new one is there (so that what is open, a dialog in a card,
- * stays mounted). When `identity` changes (another entity), the last value
- * is dropped. Answers of superseded requests are ignored.
+ * stays mounted), also when the refetch fails. When `identity` changes
+ * (another entity), the last value is dropped. Answers of superseded requests are ignored.
  */
 export function useRefreshableAsync<T>(
   fn: () => Promise<T>,
@@ -34,7 +35,9 @@ export function useRefreshableAsync<T>(
         if (current === generation.current) setState({ loading: false, value });
       },
       error => {
-        if (current === generation.current) setState({ loading: false, error });
+        if (current === generation.current) {
+          setState(s => ({ loading: false, error, value: s.value }));
+        }
       },
     );
     // eslint-disable-next-line react-hooks/exhaustive-deps
