@@ -254,3 +254,14 @@ describe('versionsBehind', () => {
     expect(versionsBehind(null, '1.3', history)).toBeUndefined();
   });
 });
+
+describe('observeService without workloads', () => {
+  it('is Missing even when the delivery tool still says Healthy', () => {
+    const app = fixtures.argoApplication({ name: 'x', destinationNamespace: 'n', path: 'p', revision: 'abc' });
+    const o = observeService(
+      matchObjects(snapshotOf([app]), { service: 'x', environment: 'e', namespace: 'n' }),
+      'x',
+    );
+    expect(o.health).toBe('Missing');
+  });
+});

@@ -205,17 +205,11 @@ export function observeService(matched: MatchedObjects, service: string): Observ
   if (argo) health = argoHealth(argo.health);
   else if (flux.length) health = worstHealth(flux.map(fluxHealth));
   else if (workloads.length)
-    health = worstHealth(
-      workloads.map(w =>
-        workloadHealth(
-          w,
-          pods.filter(p => p.ownerUid !== undefined),
-        ),
-      ),
-    );
+    health = worstHealth(workloads.map(w => workloadHealth(w, pods)));
   else health = 'Missing';
-  // A delivery tool that says Healthy while no workload exists yet still counts as Missing
-  // only when it says so itself; workloads crash-looping with no ready replica are Degraded.
+  // Argo CD / Flux may lag behind the workloads: a service with no workload
+  // is Missing, and a degraded workload makes the service Degraded.
+  if (health === 'Healthy' && workloads.length === 0) health = 'Missing';
   if (health === 'Healthy' && workloads.some(w => workloadHealth(w, pods) === 'Degraded')) {
     health = 'Degraded';
   }

@@ -1,0 +1,121 @@
+/*
+ * The connection to one cluster through @kubernetes/client-node: a KubeConfig
+ * built from gitops.clusters (the token stays here), a plain GET for lists and
+ * client-node's Watch for watches.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { KubeConfig, Watch } from '@kubernetes/client-node';
+import type { ClusterConfig } from './clusterConfig';
+
+/** An HTTP error from the API server (statusCode 0: no response). */
+export class KubeHttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'KubeHttpError';
+  }
+}
+
+/** Status code of an error thrown by a list or passed to a watch's done callback. */
+export function statusCodeOf(error: unknown): number {
+  const e = error as { statusCode?: unknown; code?: unknown };
+  if (typeof e?.statusCode === 'number') return e.statusCode;
+  if (typeof e?.code === 'number') return e.code;
+  return 0;
+}
+
+export function kubeConfigOf(cluster: ClusterConfig): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [
+      {
+        name: cluster.name,
+        server: cluster.url,
+        skipTLSVerify: cluster.skipTLSVerify ?? false,
+        ...(cluster.caData ? { caData: cluster.caData } : {}),
+      },
+    ],
+    users: [{ name: cluster.name, token: cluster.serviceAccountToken }],
+    contexts: [{ name: cluster.name, cluster: cluster.name, user: cluster.name }],
+    currentContext: cluster.name,
+  });
+  return kc;
+}
+
+/** What the watcher needs from a cluster connection (a seam for tests). */
+export interface KubeClient {
+  list(path: string): Promise<any>;
+  watch(
+    path: string,
+    query: Record<string, string | number | boolean | undefined>,
+    onEvent: (type: string, object: any) => void,
+    done: (error: unknown) => void,
+  ): Promise<{ abort(): void }>;
+}
+
+export class ClientNodeKubeClient implements KubeClient {
+  private readonly watcher: Watch;
+
+  constructor(private readonly kc: KubeConfig) {
+    this.watcher = new Watch(kc);
+  }
+
+  async list(path: string): Promise<any> {
+    const server = this.kc.getCurrentCluster()?.server;
+    if (!server) throw new KubeHttpError(0, 'no cluster configured');
+    const url = new URL(server + path);
+    const opts: https.RequestOptions = {};
+    await this.kc.applyToHTTPSOptions(opts);
+    const transport = url.protocol === 'https:' ? https : http;
+    return new Promise((resolve, reject) => {
+      const req = transport.request(
+        url,
+        {
+          method: 'GET',
+          agent: opts.agent,
+          headers: { ...(opts.headers ?? {}), Accept: 'application/json' },
+          timeout: 60_000,
+        },
+        res => {
+          const chunks: Buffer[] = [];
+          res.on('data', c => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let body: any;
+            try {
+              body = JSON.parse(text);
+            } catch {
+              body = undefined;
+            }
+            if (res.statusCode !== 200) {
+              // The Status message of the API server (never the request's headers).
+              const message =
+                typeof body?.message === 'string' ? body.message.slice(0, 300) : `HTTP ${res.statusCode}`;
+              reject(new KubeHttpError(res.statusCode ?? 0, message));
+              return;
+            }
+            resolve(body);
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new KubeHttpError(0, 'list timed out')));
+      req.on('error', e =>
+        reject(e instanceof KubeHttpError ? e : new KubeHttpError(0, (e as Error).message)),
+      );
+      req.end();
+    });
+  }
+
+  async watch(
+    path: string,
+    query: Record<string, string | number | boolean | undefined>,
+    onEvent: (type: string, object: any) => void,
+    done: (error: unknown) => void,
+  ): Promise<{ abort(): void }> {
+    return this.watcher.watch(path, query, (type, object) => onEvent(type, object), done);
+  }
+}

@@ -1,0 +1,50 @@
+/*
+ * Wiring of cluster observation for plugin.ts: reads gitops.clusters (and the
+ * demo switch), starts the observer (leader-elected watching) and returns
+ * the read side for the router.
+ */
+import type {
+  DatabaseService,
+  LifecycleService,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import type { Config } from '@backstage/config';
+import { ClusterObserver } from './ClusterObserver';
+import { ClusterConfig, demoClusterEnabled, readClusterConfigs } from './clusterConfig';
+import { ClientNodeKubeClient, kubeConfigOf } from './kubeClient';
+import { LiveService } from './LiveService';
+import { LiveStore } from './LiveStore';
+
+export async function setupClusterObservation(options: {
+  config: Config;
+  logger: LoggerService;
+  database: DatabaseService;
+  lifecycle: LifecycleService;
+  repositoryIds: string[];
+}): Promise<{ live: LiveService; observer: ClusterObserver }> {
+  const logger = options.logger.child({ task: 'gitops-clusters' });
+  const db = await options.database.getClient();
+  const store = new LiveStore(db);
+  let clusters: ClusterConfig[] = readClusterConfigs(options.config);
+  if (demoClusterEnabled(options.config)) {
+    const { startDemoClusters } = await import('./demo/startDemoClusters');
+    const demo = await startDemoClusters({ store, logger });
+    clusters = [...clusters.filter(c => !demo.clusters.some(d => d.name === c.name)), ...demo.clusters];
+    demo.start();
+    options.lifecycle.addShutdownHook(() => demo.stop());
+  }
+  const observer = new ClusterObserver({
+    db,
+    clusters: clusters.map(c => ({ name: c.name, client: new ClientNodeKubeClient(kubeConfigOf(c)) })),
+    logger,
+  });
+  observer.start();
+  options.lifecycle.addShutdownHook(() => observer.stop());
+  if (clusters.length) {
+    logger.info(`cluster observation: ${clusters.map(c => c.name).join(', ')}`);
+  }
+  return {
+    live: new LiveService(store, clusters.map(c => c.name), options.repositoryIds),
+    observer,
+  };
+}
