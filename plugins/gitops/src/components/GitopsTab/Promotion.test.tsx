@@ -338,6 +338,41 @@ describe('GitopsTab: roll back', () => {
     );
   });
 
+  it('reuses the idempotency key on a retry, and makes a new one for another version', async () => {
+    const api = createFakeGitopsApi();
+    api.rollback
+      .mockRejectedValueOnce(new TypeError('Failed to fetch'))
+      .mockRejectedValueOnce(new TypeError('Failed to fetch'));
+    const dialog = await openRollback(api, 'dev');
+    fireEvent.change(dialog.getByTestId('gitops-rollback-reason'), {
+      target: { value: 'rc.2 is broken' },
+    });
+    fireEvent.click(dialog.getByTestId('gitops-rollback-confirm'));
+    expect(
+      await dialog.findByTestId('gitops-rollback-error'),
+    ).toHaveTextContent('Failed to fetch');
+    fireEvent.click(dialog.getByTestId('gitops-rollback-confirm'));
+    await waitFor(() => expect(api.rollback).toHaveBeenCalledTimes(2));
+    const [first, second] = api.rollback.mock.calls;
+    expect(second[2]).toBe(first[2]);
+
+    const select = dialog.getByTestId('gitops-rollback-version');
+    await waitFor(() =>
+      expect(select.querySelectorAll('option')).toHaveLength(3),
+    );
+    fireEvent.change(select, { target: { value: '1.4.1' } });
+    await waitFor(() =>
+      expect(dialog.getByTestId('gitops-preview-target-dev')).toHaveTextContent(
+        '→ 1.4.1',
+      ),
+    );
+    fireEvent.click(dialog.getByTestId('gitops-rollback-confirm'));
+    await dialog.findByTestId('gitops-action-result');
+    const third = api.rollback.mock.calls[2];
+    expect(third[1].version).toBe('1.4.1');
+    expect(third[2]).not.toBe(first[2]);
+  });
+
   it("shows the backend's error of a rollback", async () => {
     const api = createFakeGitopsApi();
     api.rollback.mockRejectedValueOnce(
