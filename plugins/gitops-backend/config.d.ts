@@ -132,5 +132,31 @@ export interface Config {
        */
       timeout?: HumanDuration;
     };
+    /**
+     * Kubernetes clusters watched for live status (docs/clusters.md). `name`
+     * matches `cluster:` of the environments in the pipeline file.
+     */
+    clusters?: Array<{
+      /** @visibility backend */
+      name: string;
+      /** API server URL, e.g. https://k8s.example.com:6443. @visibility backend */
+      url: string;
+      /** Only `serviceAccount` (a bearer token) for now. @visibility backend */
+      authProvider: 'serviceAccount';
+      /** Token of a service account allowed to list and watch. @visibility secret */
+      serviceAccountToken: string;
+      /** Base64 PEM of the API server's CA. @visibility secret */
+      caData?: string;
+      /** Skip TLS verification (development only). @visibility backend */
+      skipTLSVerify?: boolean;
+    }>;
+    /**
+     * Demo only: start an in-process Kubernetes API double as the clusters of
+     * the demo pipeline, reconciled from the ledger like Argo CD would.
+     */
+    demoCluster?: {
+      /** @visibility backend */
+      enabled?: boolean;
+    };
   };
 }

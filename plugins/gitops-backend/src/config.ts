@@ -99,6 +99,10 @@ const gitopsConfigSchema = z
       })
       .strict()
       .default({ frequency: { seconds: 30 }, timeout: { minutes: 10 } }),
+    // Validated by src/cluster/clusterConfig.ts (this schema is strict, so the
+    // keys must be allowed here).
+    clusters: z.array(z.any()).optional(),
+    demoCluster: z.any().optional(),
   })
   .strict();
 

@@ -28,6 +28,7 @@ import { createDefaultLocatorRegistry } from './locators/VersionLocatorRegistry'
 import { CorrelationService } from './service/CorrelationService';
 import { GitopsService } from './service/GitopsService';
 import { createRouter } from './service/router';
+import { setupClusterObservation } from './cluster/setupClusterObservation';
 import { LocalGitWriter } from './git/LocalGitWriter';
 import { LocalGitSource } from './git/LocalGitSource';
 import { ActionStore } from './promotion/ActionStore';
@@ -60,6 +61,7 @@ export const gitopsPlugin = createBackendPlugin({
         userInfo: coreServices.userInfo,
         actionsRegistry: actionsRegistryServiceRef,
         catalog: catalogServiceRef,
+        lifecycle: coreServices.lifecycle,
       },
       async init(deps) {
         const gitopsConfig = readGitopsConfig(deps.config);
@@ -208,6 +210,11 @@ export const gitopsPlugin = createBackendPlugin({
             'no gitops.repositories configured; the GitOps tab will show nothing',
           );
         }
+        // Cluster observation (docs/clusters.md): leader-elected watching, store-only reads.
+        const { live } = await setupClusterObservation({
+          ...deps,
+          repositoryIds: gitopsConfig.repositories.map(r => r.id),
+        });
         deps.httpRouter.use(
           await createRouter({
             ...deps,
@@ -215,6 +222,7 @@ export const gitopsPlugin = createBackendPlugin({
             correlation,
             ingestion,
             promotions: { promotions, actions },
+            live,
           }),
         );
         deps.httpRouter.addAuthPolicy({

@@ -28,6 +28,8 @@ import { IngestionManager } from '../ingestion/IngestionManager';
 import { CorrelationService } from './CorrelationService';
 import { GitopsService } from './GitopsService';
 import { addPromotionRoutes, PromotionRouterOptions } from './promotionRouter';
+import { addClusterRoutes } from '../cluster/clusterRoutes';
+import type { LiveService } from '../cluster/LiveService';
 
 export interface RouterOptions {
   config: Config;
@@ -41,6 +43,8 @@ export interface RouterOptions {
   ingestion: IngestionManager;
   /** Promotion and rollback endpoints (write actions). */
   promotions?: Pick<PromotionRouterOptions, 'promotions' | 'actions'>;
+  /** Live cluster status and the dashboard (read from the store only). */
+  live?: LiveService;
 }
 
 function parse<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
@@ -155,6 +159,19 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       ...options.promotions,
       httpAuth,
       auditor,
+      serviceOf: async req => {
+        const { repo, service: name } = service.resolveEntity(await loadEntity(req));
+        return { repositoryId: repo.id, service: name };
+      },
+    });
+  }
+
+  if (options.live) {
+    addClusterRoutes(router, {
+      live: options.live,
+      authorizeRead: async req => {
+        await authorize(req, gitopsReadPermission);
+      },
       serviceOf: async req => {
         const { repo, service: name } = service.resolveEntity(await loadEntity(req));
         return { repositoryId: repo.id, service: name };
