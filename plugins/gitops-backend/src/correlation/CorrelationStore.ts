@@ -1,4 +1,7 @@
-import type { ChangeSetStatus } from '@gitops2/plugin-gitops-common';
+import type {
+  ChangeSetStatus,
+  ChecksSummary,
+} from '@gitops2/plugin-gitops-common';
 import { Knex } from 'knex';
 import { RolloutRow } from '../database/tables';
 import { AnalyzedCommit, Direction, PullRequestInfo } from './analyzeCommits';
@@ -21,6 +24,8 @@ export interface CorrelationRow {
   to_strategy: string | null;
   added_count: number;
   removed_count: number;
+  /** JSON ChecksSummary */
+  checks?: string | null;
 }
 
 export interface SourceCommitRow {
@@ -78,6 +83,7 @@ export interface CorrelationWrite {
   toStrategy?: string;
   commits: AnalyzedCommit[];
   pullRequests: PullRequestInfo[];
+  checks?: ChecksSummary;
 }
 
 const CHUNK = 100;
@@ -314,6 +320,7 @@ export class CorrelationStore {
           to_strategy: w.toStrategy ?? null,
           added_count: count('added'),
           removed_count: count('removed'),
+          checks: w.checks ? JSON.stringify(w.checks) : null,
           correlated_at: new Date(),
         })
         .onConflict('rollout_id')

@@ -1,3 +1,4 @@
+import type { ChecksSummary } from '@gitops2/plugin-gitops-common';
 import type {
   LoggerService,
   SchedulerService,
@@ -272,6 +273,7 @@ export class Correlator {
       commits: raw,
       truncated,
       pullRequests: hosted,
+      checks,
     } = await repo.compare(fromSha, to.sha, config.baselineMaxCommits);
     const analyzed = analyzeCommits(raw, this.issueKeys, hosted);
     return {
@@ -287,6 +289,7 @@ export class Correlator {
       toStrategy: to.strategy,
       commits: analyzed.commits,
       pullRequests: analyzed.pullRequests,
+      checks,
     };
   }
 
@@ -305,6 +308,7 @@ export type ComparisonOutcome =
       toStrategy: string;
       commits: AnalyzedCommit[];
       pullRequests: PullRequestInfo[];
+      checks?: ChecksSummary;
     }
   | {
       status: 'unmapped' | 'unknown-commit';

@@ -45,6 +45,7 @@ class GitHubSourceDouble {
     status: number;
     headers: Record<string, string>;
   }> = [];
+  readonly checks = new Map<string, unknown[]>();
   readonly pullRequests = new Map<
     string,
     Array<{ number: number; title: string; body: string; headRefName: string }>
@@ -211,6 +212,16 @@ class GitHubSourceDouble {
             },
           };
         }
+        const checksOf = /checks: object\(oid: "([0-9a-f]{40})"\)/.exec(
+          query,
+        )?.[1];
+        if (checksOf) {
+          repository.checks = {
+            statusCheckRollup: {
+              contexts: { nodes: this.checks.get(checksOf) ?? [] },
+            },
+          };
+        }
         return this.ok('graphql', HttpResponse.json({ data: { repository } }));
       }),
     ];
@@ -343,6 +354,34 @@ describe.each(databases.eachSupportedId())(
           title: 'Backport gift cards',
           body: 'Backport of #103 for SHOP-4',
           headRefName: 'backport-103',
+        },
+      ]);
+      double.checks.set(s.c3, [
+        {
+          __typename: 'CheckRun',
+          name: 'unit-tests',
+          status: 'COMPLETED',
+          conclusion: 'SUCCESS',
+          detailsUrl: 'https://ci.example.com/1',
+        },
+        {
+          __typename: 'CheckRun',
+          name: 'trivy-scan',
+          status: 'COMPLETED',
+          conclusion: 'FAILURE',
+          detailsUrl: null,
+        },
+        {
+          __typename: 'CheckRun',
+          name: 'e2e',
+          status: 'IN_PROGRESS',
+          conclusion: null,
+        },
+        {
+          __typename: 'StatusContext',
+          context: 'ci/legacy',
+          state: 'SUCCESS',
+          targetUrl: 'https://legacy.example.com/7',
         },
       ]);
       server.use(...double.handlers());
@@ -480,6 +519,34 @@ describe.each(databases.eachSupportedId())(
       );
 
       const gift = await service.getChangeSet(id(6));
+      // CI results of the new version, from the same GraphQL query.
+      expect(gift.checks).toEqual({
+        total: 4,
+        passed: 2,
+        failed: 1,
+        pending: 1,
+        items: [
+          {
+            name: 'unit-tests',
+            conclusion: 'success',
+            url: 'https://ci.example.com/1',
+          },
+          { name: 'trivy-scan', conclusion: 'failure' },
+          { name: 'e2e', conclusion: 'pending' },
+          {
+            name: 'ci/legacy',
+            conclusion: 'success',
+            url: 'https://legacy.example.com/7',
+          },
+        ],
+      });
+      expect(merge.checks).toEqual({
+        total: 0,
+        passed: 0,
+        failed: 0,
+        pending: 0,
+        items: [],
+      });
       expect(gift.added).toEqual([
         expect.objectContaining({
           sha: s.c3,

@@ -76,9 +76,15 @@ export class GitHubSourceRepository implements SourceRepository {
         direction: 'removed' as const,
       })),
     ];
-    const pullRequests = await this.github.pullRequestsOf(
+    const hosted = await this.github.commitAssociations(
       commits.map(c => c.sha),
+      to,
     );
-    return { commits, truncated: false, pullRequests };
+    return {
+      commits,
+      truncated: false,
+      pullRequests: hosted?.pullRequests,
+      checks: hosted?.checks,
+    };
   }
 }

@@ -1,12 +1,8 @@
+import type { ChecksSummary } from '@gitops2/plugin-gitops-common';
+import type { HostedPullRequest } from '../git/GitHubGitSource';
 import type { RawCommit } from './analyzeCommits';
 
-/** A pull request as a hosting service (GitHub) associates it with commits. */
-export interface HostedPullRequest {
-  number: number;
-  title?: string;
-  body?: string;
-  branch?: string;
-}
+export type { HostedPullRequest };
 
 /** What lies between two commits of a source repository. */
 export interface Comparison {
@@ -16,6 +12,8 @@ export interface Comparison {
   truncated: boolean;
   /** Pull requests per commit sha, when the host knows them (GitHub). */
   pullRequests?: Map<string, HostedPullRequest[]>;
+  /** CI results of `to` (check runs and commit statuses), when the host has them. */
+  checks?: ChecksSummary;
 }
 
 /**

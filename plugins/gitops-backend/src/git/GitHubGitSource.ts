@@ -8,7 +8,61 @@ import {
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
+import type { ChecksSummary } from '@gitops2/plugin-gitops-common';
 import { GitCommit, GitSource, StaleRefError } from './types';
+
+/** A pull request GitHub associates with a commit. */
+export interface HostedPullRequest {
+  number: number;
+  title?: string;
+  body?: string;
+  branch?: string;
+}
+
+type CheckConclusion = ChecksSummary['items'][number]['conclusion'];
+
+/** Check runs and commit statuses (GraphQL statusCheckRollup) → ChecksSummary. */
+export function summarizeChecks(nodes: any[]): ChecksSummary {
+  const items: ChecksSummary['items'] = [];
+  for (const n of nodes) {
+    let name: string | undefined;
+    let conclusion: CheckConclusion;
+    let url: string | undefined;
+    if (n?.__typename === 'CheckRun') {
+      name = n.name;
+      url = n.detailsUrl ?? undefined;
+      const c = String(n.conclusion ?? '').toUpperCase();
+      if (String(n.status ?? '').toUpperCase() !== 'COMPLETED')
+        conclusion = 'pending';
+      else if (c === 'SUCCESS') conclusion = 'success';
+      else if (c === 'NEUTRAL' || c === 'STALE') conclusion = 'neutral';
+      else if (c === 'SKIPPED') conclusion = 'skipped';
+      else conclusion = 'failure';
+    } else if (n?.__typename === 'StatusContext') {
+      name = n.context;
+      url = n.targetUrl ?? undefined;
+      const st = String(n.state ?? '').toUpperCase();
+      if (st === 'SUCCESS') conclusion = 'success';
+      else if (st === 'PENDING' || st === 'EXPECTED') conclusion = 'pending';
+      else conclusion = 'failure';
+    } else {
+      continue;
+    }
+    if (typeof name !== 'string') continue;
+    items.push({
+      name: name.slice(0, 255),
+      conclusion,
+      ...(url ? { url: String(url).slice(0, 1024) } : {}),
+    });
+  }
+  return {
+    total: items.length,
+    passed: items.filter(i => i.conclusion === 'success').length,
+    failed: items.filter(i => i.conclusion === 'failure').length,
+    pending: items.filter(i => i.conclusion === 'pending').length,
+    items,
+  };
+}
 
 const ThrottledOctokit = Octokit.plugin(throttling, retry);
 type GitHubClient = InstanceType<typeof ThrottledOctokit>;
@@ -511,36 +565,48 @@ export class GitHubGitSource implements GitSource {
   }
 
   /**
-   * The pull requests GitHub associates with each commit, in one GraphQL
-   * query per 100 commits. Undefined when GraphQL is not available (no
-   * token): callers fall back to what commit messages say.
+   * The pull requests GitHub associates with each commit, and the CI results
+   * (check runs and commit statuses) of `checksOf`, in one GraphQL query per
+   * 100 commits. Undefined when GraphQL is not available (no token): callers
+   * fall back to what commit messages say.
    */
-  async pullRequestsOf(
+  async commitAssociations(
     shas: string[],
+    checksOf?: string,
   ): Promise<
-    | Map<string, Array<{ number: number; title?: string; body?: string; branch?: string }>>
+    | {
+        pullRequests: Map<string, HostedPullRequest[]>;
+        checks?: ChecksSummary;
+      }
     | undefined
   > {
-    const out = new Map<
-      string,
-      Array<{ number: number; title?: string; body?: string; branch?: string }>
-    >();
+    const pullRequests = new Map<string, HostedPullRequest[]>();
+    let checks: ChecksSummary | undefined;
     const valid = [...new Set(shas)].filter(s => SHA_RE.test(s));
+    const wantChecks = checksOf && SHA_RE.test(checksOf) ? checksOf : undefined;
     const url = `${this.apiBaseUrl.replace(/\/api\/v3$/, '/api')}/graphql`;
-    for (let i = 0; i < valid.length; i += 100) {
-      const chunk = valid.slice(i, i + 100);
-      const fields = chunk
-        .map(
-          (sha, j) =>
-            `c${j}: object(oid: "${sha}") { ... on Commit { associatedPullRequests(first: 10) { nodes { number title body headRefName } } } }`,
-        )
-        .join(' ');
+    const chunks: string[][] = [];
+    for (let i = 0; i < valid.length; i += 100)
+      chunks.push(valid.slice(i, i + 100));
+    if (chunks.length === 0 && wantChecks) chunks.push([]);
+    for (const [index, chunk] of chunks.entries()) {
+      const fields = chunk.map(
+        (sha, j) =>
+          `c${j}: object(oid: "${sha}") { ... on Commit { associatedPullRequests(first: 10) { nodes { number title body headRefName } } } }`,
+      );
+      if (index === 0 && wantChecks) {
+        fields.push(
+          `checks: object(oid: "${wantChecks}") { ... on Commit { statusCheckRollup { contexts(first: 100) { nodes { __typename ... on CheckRun { name status conclusion detailsUrl } ... on StatusContext { context state targetUrl } } } } } }`,
+        );
+      }
       let data: any;
       try {
         const res = await this.call(
           `POST ${url}`,
           {
-            query: `query($owner: String!, $name: String!) { repository(owner: $owner, name: $name) { ${fields} } }`,
+            query: `query($owner: String!, $name: String!) { repository(owner: $owner, name: $name) { ${fields.join(
+              ' ',
+            )} } }`,
             variables: { owner: this.owner, name: this.repo },
           },
           { what: 'the pull requests of commits' },
@@ -560,20 +626,29 @@ export class GitHubGitSource implements GitSource {
       if (!data) return undefined;
       chunk.forEach((sha, j) => {
         const nodes: any[] = data[`c${j}`]?.associatedPullRequests?.nodes ?? [];
-        out.set(
+        pullRequests.set(
           sha,
           nodes
             .filter(n => typeof n?.number === 'number')
             .map(n => ({
               number: n.number,
               title: typeof n.title === 'string' ? n.title : undefined,
-              body: typeof n.body === 'string' ? n.body.slice(0, 20_000) : undefined,
-              branch: typeof n.headRefName === 'string' ? n.headRefName : undefined,
+              body:
+                typeof n.body === 'string'
+                  ? n.body.slice(0, 20_000)
+                  : undefined,
+              branch:
+                typeof n.headRefName === 'string' ? n.headRefName : undefined,
             })),
         );
       });
+      if (index === 0 && wantChecks) {
+        checks = summarizeChecks(
+          data.checks?.statusCheckRollup?.contexts?.nodes ?? [],
+        );
+      }
     }
-    return out;
+    return { pullRequests, checks };
   }
 
   /** Web link to a pull request. */

@@ -81,7 +81,9 @@ export class CorrelationService {
       };
     }
     const facts = await this.storedFacts(corr);
-    return { rolloutId, ...(await this.buildChangeSet(corr, facts)) };
+    const changeSet = await this.buildChangeSet(corr, facts);
+    if (corr.checks) changeSet.checks = JSON.parse(corr.checks);
+    return { rolloutId, ...changeSet };
   }
 
   /** The change sets of many rollouts (status only when `summary`). */
