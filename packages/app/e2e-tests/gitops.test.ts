@@ -1,37 +1,13 @@
-import { expect, Page, test } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
+import { expect, test } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ARTIFACTS, git, open, uiVersionAtHead } from './helpers';
 
 /**
  * The GitOps tab against the demo repository that `npm start` created:
  * versions are read from Git here, independently of the backend.
  */
-const ROOT = path.resolve(__dirname, '../../..');
-const GITOPS = path.join(ROOT, '.demo/gitops');
-const ARTIFACTS = path.join(ROOT, 'e2e-artifacts');
 const ENVIRONMENTS = ['dev', 'qa', 'staging', 'prod-us', 'prod-eu'];
-
-function git(...args: string[]): string {
-  return execFileSync('git', ['-C', GITOPS, ...args], { encoding: 'utf8' }).trim();
-}
-
-function uiVersionAtHead(env: string): string {
-  const file = git('show', `HEAD:apps/guestbook-ui/overlays/${env}/kustomization.yaml`);
-  const m = /name:\s*ghcr\.io\/acme\/guestbook-ui\s*\n\s*newTag:\s*["']?([^"'\s#]+)/.exec(file);
-  if (!m) throw new Error(`no newTag in the ${env} overlay`);
-  return m[1];
-}
-
-/** Opens a page of the portal, signing in as guest when asked to. */
-async function open(page: Page, url: string) {
-  await page.goto(url);
-  const enter = page.getByRole('button', { name: 'Enter', exact: true });
-  const content = page.getByRole('link', { name: 'GitOps', exact: true });
-  await expect(enter.or(content).first()).toBeVisible();
-  if (await enter.isVisible()) await enter.click();
-  await expect(content).toBeVisible();
-}
 
 test.beforeAll(() => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });

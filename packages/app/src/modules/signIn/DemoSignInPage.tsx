@@ -44,14 +44,18 @@ export function DemoSignInPage(props: SignInPageProps) {
         {...props}
         provider={provider}
         onSignInSuccess={identity => {
+          // Delegate explicitly: the identity is a class instance whose
+          // methods live on its prototype.
           props.onSignInSuccess({
-            ...identity,
+            getProfileInfo: () => identity.getProfileInfo(),
+            getBackstageIdentity: () => identity.getBackstageIdentity(),
+            getCredentials: () => identity.getCredentials(),
             // Signing out returns to the choice of identity.
             signOut: async () => {
               window.localStorage.removeItem(STORAGE_KEY);
               await identity.signOut();
             },
-          } as typeof identity);
+          });
         }}
       />
     );
