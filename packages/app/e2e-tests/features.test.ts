@@ -51,6 +51,15 @@ test('the feature tracker tells where SAAS-1543 runs, since when, and its dwell 
   await expect(service.getByTestId(`gitops-feature-env-prod-us`)).toContainText('present');
   await expect(service.getByTestId(`gitops-feature-env-prod-eu`)).toContainText('absent');
   await expect(service.getByTestId('gitops-feature-removed').first()).toBeVisible();
-  await expect(service.getByTestId('gitops-feature-dwell')).toContainText('staging');
+  // How long it stayed in staging before prod-us, against the demo's own dates.
+  const envs = where.environments;
+  const minutes = Math.floor(
+    (Date.parse(envs['prod-us'].deployedAt) - Date.parse(envs.staging.deployedAt)) / 60_000,
+  );
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  await expect(
+    service.getByTestId('gitops-feature-dwell').filter({ hasText: 'in staging before prod-us' }),
+  ).toContainText(`${days} d ${hours} h in staging before prod-us`);
   await page.screenshot({ path: screenshotPath('feature-tracker.png'), fullPage: true });
 });
