@@ -86,14 +86,6 @@ export class CorrelationService {
     return { rolloutId, ...changeSet };
   }
 
-  /** The change sets of many rollouts (status only when `summary`). */
-  async getCorrelations(
-    rolloutIds: string[],
-  ): Promise<Map<string, CorrelationRow>> {
-    const rows = await this.options.store.getCorrelations(rolloutIds);
-    return new Map(rows.map(r => [String(r.rollout_id), r]));
-  }
-
   private async storedFacts(corr: CorrelationRow): Promise<CommitFacts[]> {
     const { store } = this.options;
     if (!corr.source_repository || corr.status !== 'resolved') return [];
