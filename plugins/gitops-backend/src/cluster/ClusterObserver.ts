@@ -126,7 +126,17 @@ export class ClusterObserver {
     const watchers = [...this.watchers.values()];
     this.watchers.clear();
     await Promise.all(watchers.map(w => w.stop()));
-    await this.chain.catch(() => undefined);
+    // Let a recomputation in progress finish, bounded: at shutdown the
+    // database may be going away.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.chain.catch(() => undefined),
+      new Promise<void>(resolve => {
+        timer = setTimeout(resolve, 2000);
+        timer.unref?.();
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   private schedule() {

@@ -100,10 +100,22 @@ export class LeaderElection {
     if (this.leader) {
       this.leader = false;
       await this.options.onDemoted();
-      await this.options.db('gitops_cluster_leases')
+      // Best effort and bounded: at shutdown the database may be going away;
+      // the lease then simply expires after ttlMs.
+      const release = this.options.db('gitops_cluster_leases')
         .where({ name: this.options.name, holder: this.options.holder })
         .update({ expires_at_ms: 0 })
+        .then(() => undefined)
         .catch(() => undefined);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        release,
+        new Promise<void>(resolve => {
+          timer = setTimeout(resolve, 2000);
+          timer.unref?.();
+        }),
+      ]);
+      clearTimeout(timer);
     }
   }
 }

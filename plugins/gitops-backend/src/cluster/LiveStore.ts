@@ -256,6 +256,14 @@ export class LiveStore {
       .limit(limit);
   }
 
+  /** The latest rollouts of a repository (all environments). */
+  async latestRollouts(repositoryId: string, limit: number): Promise<RolloutRow[]> {
+    return this.db<RolloutRow>('gitops_rollouts')
+      .where({ repository_id: repositoryId })
+      .orderBy('id', 'desc')
+      .limit(limit);
+  }
+
   /** to_version of every rollout of an environment, oldest first (for "versions behind"). */
   async versionHistory(repositoryId: string, environment: string): Promise<Array<{ service: string; version: string }>> {
     const rows = await this.db('gitops_rollouts')

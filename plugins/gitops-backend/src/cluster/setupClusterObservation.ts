@@ -27,7 +27,8 @@ export async function setupClusterObservation(options: {
   const store = new LiveStore(db);
   let clusters: ClusterConfig[] = readClusterConfigs(options.config);
   if (demoClusterEnabled(options.config)) {
-    const { startDemoClusters } = await import('./demo/startDemoClusters');
+    // Demo only, required lazily so that production never loads the double.
+    const { startDemoClusters }: typeof import('./demo/startDemoClusters') = require('./demo/startDemoClusters');
     const demo = await startDemoClusters({ store, logger });
     clusters = [...clusters.filter(c => !demo.clusters.some(d => d.name === c.name)), ...demo.clusters];
     demo.start();

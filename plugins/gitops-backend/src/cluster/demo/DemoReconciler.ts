@@ -39,6 +39,8 @@ export interface DemoReconcilerOptions {
   doubles: Map<string, any>;
   double: DemoDoubleModule;
   logger: LoggerService;
+  /** How many of the latest rollouts start from their previous version and roll out live (default 3). */
+  liveRollouts?: number;
   /** Which (service, environment) rollouts degrade. */
   degrade?: (service: string, environment: string) => boolean;
   intervalMs?: number;
@@ -62,6 +64,7 @@ export class DemoReconciler {
   private stopped = false;
   private readonly inFlight = new Set<string>();
   private readonly rollouts = new Set<Promise<unknown>>();
+  private readonly sleepers = new Set<() => void>();
 
   constructor(private readonly options: DemoReconcilerOptions) {}
 
@@ -79,11 +82,28 @@ export class DemoReconciler {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    // Rollouts in progress end at their next step.
+    for (const wake of [...this.sleepers]) wake();
     await Promise.allSettled([...this.rollouts]);
   }
 
-  private sleep(ms: number) {
-    return this.options.sleep?.(ms) ?? new Promise<void>(r => setTimeout(r, ms));
+  /** Waits, or fails at once when stopped (so that a rollout in progress ends). */
+  private sleep(ms: number): Promise<void> {
+    if (this.stopped) return Promise.reject(new Error('demo reconciler stopped'));
+    if (this.options.sleep) return this.options.sleep(ms);
+    return new Promise<void>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined = undefined;
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        reject(new Error('demo reconciler stopped'));
+      };
+      timer = setTimeout(() => {
+        this.sleepers.delete(wake);
+        resolve();
+      }, ms);
+      this.sleepers.add(wake);
+    });
   }
 
   /** One pass: create what is missing, roll out what changed, follow the Git head. */
@@ -95,6 +115,9 @@ export class DemoReconciler {
     for (const repo of await store.repositories()) {
       const environments: any[] = repo.pipeline?.definition?.environments ?? [];
       const head = repo.head ?? '0'.repeat(40);
+      // The latest rollout of each (service, environment), and the few most recent ones.
+      const latest = await store.latestRollouts(repo.id, 200);
+      const recent = new Set(latest.slice(0, this.options.liveRollouts ?? 3).map(r => `${r.service}/${r.environment}`));
       for (const env of environments) {
         const target = env.cluster ? doubles.get(env.cluster) : undefined;
         if (!target) continue;
@@ -108,11 +131,19 @@ export class DemoReconciler {
           const appName = `${service}-${env.name}`;
           const current = target.get('Deployment', ns, service);
           if (!current) {
-            // Deployed before the demo started: healthy at the desired version.
+            // Deployed before the demo started: healthy at the desired version,
+            // except the most recent rollouts (and the one that degrades), which
+            // start from their previous version and are rolled out live.
+            const last = latest.find(r => r.service === service && r.environment === env.name);
+            const live =
+              last?.from_version &&
+              last.to_version === version &&
+              (recent.has(`${service}/${env.name}`) || this.options.degrade?.(service, env.name));
+            const initial = live ? last!.from_version! : version;
             for (const o of double.fixtures.deploymentSet({
               name: service,
               namespace: ns,
-              image: imageOf(service, version),
+              image: imageOf(service, initial),
               replicas: env.stageIndex >= 3 ? 3 : 2,
               timestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
             }).all) {
@@ -124,10 +155,13 @@ export class DemoReconciler {
                 destinationNamespace: ns,
                 path: `apps/${service}/${env.name}`,
                 revision: head,
-                deployment: { name: service, image: imageOf(service, version) },
+                deployment: { name: service, image: imageOf(service, initial) },
                 kubernetesId: service,
               }),
             );
+            const app = target.get('Application', 'argocd', appName);
+            app.status.operationState.finishedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+            target.upsert(app);
             continue;
           }
           const running = versionOfImage(current.spec?.template?.spec?.containers?.[0]?.image ?? '');
@@ -163,10 +197,12 @@ export class DemoReconciler {
           : this.options.double.simulateRollout(target, {
               ...options,
               stepDelayMs: this.options.stepDelayMs ?? 2500,
-              ...(this.options.sleep ? { sleep: this.options.sleep } : {}),
+              sleep: (ms: number) => this.sleep(ms),
             }),
       )
-      .catch(e => this.options.logger.warn(`demo reconciler: rollout of ${key} failed: ${e}`))
+      .catch(e => {
+        if (!this.stopped) this.options.logger.warn(`demo reconciler: rollout of ${key} failed: ${e}`);
+      })
       .finally(() => {
         this.inFlight.delete(key);
         this.rollouts.delete(p);

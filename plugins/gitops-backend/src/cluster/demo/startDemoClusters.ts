@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { ClusterConfig } from '../clusterConfig';
 import type { LiveStore } from '../LiveStore';
-import { DemoReconciler, DemoDoubleModule } from './DemoReconciler';
+import { DemoReconciler, DemoDoubleModule, DemoReconcilerOptions } from './DemoReconciler';
 
 /** The demo pipeline's clusters, also when the ledger is still empty. */
 export const DEMO_CLUSTERS = [
@@ -29,9 +29,14 @@ export interface DemoClusters {
 export async function startDemoClusters(options: {
   store: LiveStore;
   logger: LoggerService;
+  /** Overrides of the reconciler's timing and degrading rollout (tests). */
+  reconciler?: Partial<Pick<DemoReconcilerOptions, 'intervalMs' | 'syncDelayMs' | 'stepDelayMs' | 'degrade'>>;
 }): Promise<DemoClusters> {
-  // eslint-disable-next-line @backstage/no-undeclared-imports -- demo only, a devDependency loaded on demand
-  const mod = await import('@gitops2/kube-api-double');
+  // Loaded on demand (a lazy require: Jest and the backend's transform both
+  // handle it, unlike import() of TypeScript sources).
+  type DoubleModule = typeof import('@gitops2/kube-api-double');
+  // eslint-disable-next-line @backstage/no-undeclared-imports -- demo only, a devDependency
+  const mod: DoubleModule = require('@gitops2/kube-api-double');
   const names = new Set(DEMO_CLUSTERS);
   for (const repo of await options.store.repositories()) {
     for (const env of repo.pipeline?.definition?.environments ?? []) {
@@ -49,6 +54,7 @@ export async function startDemoClusters(options: {
     double: mod as unknown as DemoDoubleModule,
     logger: options.logger.child({ task: 'gitops-demo-reconciler' }),
     degrade: (service, environment) => service === 'guestbook-worker' && environment === 'staging',
+    ...options.reconciler,
   });
   options.logger.info(
     `demo clusters: ${[...doubles].map(([n, d]) => `${n} at ${d.url}`).join(', ')}`,
