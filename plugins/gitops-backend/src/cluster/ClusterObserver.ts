@@ -15,6 +15,7 @@ import {
   matchObjects,
   observeService,
   outOfBandVersions,
+  pipelineNames,
   rolloutOutcome,
 } from './computeStatus';
 import type { KubeClient } from './kubeClient';
@@ -179,9 +180,11 @@ export class ClusterObserver {
         const snapshot = watcher.snapshot();
         for (const service of services) {
           const k = keyOf(repo.id, service, env.name);
+          const names = pipelineNames(repo.pipeline?.services?.[service]?.[env.name]);
           const observed = observeService(
-            matchObjects(snapshot, { service, environment: env.name, namespace: env.namespace }),
+            matchObjects(snapshot, { service, environment: env.name, namespace: env.namespace, names }),
             service,
+            names,
           );
           const sync = computeSync(observed, repo.head ?? undefined);
           const fingerprint = createHash('sha256')

@@ -9,6 +9,7 @@ import {
   matchObjects,
   observeService,
   outOfBandVersions,
+  pipelineNames,
   rolloutOutcome,
   sameRevision,
   versionOfImage,
@@ -263,5 +264,39 @@ describe('observeService without workloads', () => {
       'x',
     );
     expect(o.health).toBe('Missing');
+  });
+});
+
+describe('names from the pipeline file', () => {
+  it('reads locator options', () => {
+    expect(pipelineNames({ locator: { type: 'argocd-application', options: { application: 'shop-api' } } })).toEqual({
+      applications: ['shop-api'],
+      containers: [],
+      images: [],
+    });
+    expect(pipelineNames({ locator: { type: 'container-image', options: { container: 'worker', image: 'r/w' } } })).toEqual({
+      applications: [],
+      containers: ['worker'],
+      images: ['r/w'],
+    });
+    expect(pipelineNames({ error: { message: 'x' } })).toEqual({ applications: [], containers: [], images: [] });
+  });
+
+  it('matches an Application and an unlabelled Deployment by the names the pipeline gives', () => {
+    const set = fixtures.deploymentSet({ name: 'api-server', namespace: 'n', image: 'ghcr.io/acme/api:2.0', replicas: 1 });
+    delete set.deployment.metadata.labels['backstage.io/kubernetes-id'];
+    const pod = JSON.parse(JSON.stringify(set.pods[0]));
+    pod.spec.containers.push({ name: 'proxy', image: 'envoy:1.30' });
+    const app = fixtures.argoApplication({ name: 'shop-api', destinationNamespace: 'n', path: 'p', revision: 'abc', kubernetesId: 'other' });
+    const names = { applications: ['shop-api'], images: ['ghcr.io/acme/api'] };
+    const m = matchObjects(snapshotOf([set.deployment, set.replicaSet, pod, app]), {
+      service: 'shop',
+      environment: 'e',
+      namespace: 'n',
+      names,
+    });
+    expect(m.workloads.map(w => w.name)).toEqual(['api-server']);
+    expect(m.deliveries.map(d => d.name)).toEqual(['shop-api']);
+    expect(observeService(m, 'shop', names).observedVersions).toEqual(['2.0']);
   });
 });

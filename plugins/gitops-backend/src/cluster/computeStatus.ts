@@ -20,6 +20,30 @@ export interface Placement {
   service: string;
   environment: string;
   namespace?: string;
+  /** Names the pipeline file gives (its locator options), when it gives any. */
+  names?: PipelineNames;
+}
+
+/** What the pipeline entry of a (service, environment) names. */
+export interface PipelineNames {
+  /** Argo CD Application names (`argocd-application` locator, option `application`). */
+  applications?: string[];
+  /** Container names (`container-image` locator, option `container`). */
+  containers?: string[];
+  /** Image repositories (`image` option of the image locators), e.g. ghcr.io/acme/api. */
+  images?: string[];
+}
+
+/** The names in a stored pipeline entry (`{ locator: { type, options } }`). */
+export function pipelineNames(entry: unknown): PipelineNames {
+  const locator = (entry as { locator?: { type?: string; options?: Record<string, unknown> } })?.locator;
+  const o = locator?.options ?? {};
+  const str = (v: unknown) => (typeof v === 'string' && v ? [v] : []);
+  return {
+    applications: locator?.type === 'argocd-application' ? str(o.application) : [],
+    containers: str(o.container),
+    images: str(o.image),
+  };
 }
 
 /** The objects of one (service, environment). */
@@ -53,10 +77,13 @@ const inNamespace = (ns: string, want?: string) => !want || ns === want;
  */
 export function matchObjects(snapshot: ClusterSnapshot, placement: Placement): MatchedObjects {
   const { service, environment, namespace } = placement;
+  const images = new Set(placement.names?.images ?? []);
   const workloads = snapshot.workloads.filter(
     w =>
       inNamespace(w.namespace, namespace) &&
-      (w.kubernetesId === service || (!w.kubernetesId && w.name === service)),
+      (w.kubernetesId === service ||
+        (!w.kubernetesId &&
+          (w.name === service || w.images.some(i => images.has(repositoryOfImage(i.image)))))),
   );
   const owners = new Set(workloads.map(w => w.uid));
   for (const rs of snapshot.replicaSets) {
@@ -68,7 +95,7 @@ export function matchObjects(snapshot: ClusterSnapshot, placement: Placement): M
       ((p.ownerUid && owners.has(p.ownerUid)) ||
         (!p.ownerUid && p.kubernetesId === service)),
   );
-  const names = new Set([service, `${service}-${environment}`]);
+  const names = new Set([service, `${service}-${environment}`, ...(placement.names?.applications ?? [])]);
   const deliveries = snapshot.deliveries.filter(d => {
     const named = d.kubernetesId === service || names.has(d.name);
     if (!named) return false;
@@ -102,7 +129,16 @@ function mainImages(
   images: Array<{ container: string; image: string }>,
   service: string,
   workloadNames: string[],
+  names?: PipelineNames,
 ): string[] {
+  // What the pipeline names wins; else containers named after the service or
+  // workload, or whose image repository ends with the service name.
+  const named = images.filter(
+    i =>
+      (names?.containers ?? []).includes(i.container) ||
+      (names?.images ?? []).includes(repositoryOfImage(i.image)),
+  );
+  if (named.length > 0) return named.map(i => i.image);
   const main = images.filter(
     i =>
       i.container === service ||
@@ -190,15 +226,19 @@ export function worstHealth(list: HealthStatus[]): HealthStatus {
  * CD when an Application manages it, else from Flux's Ready condition, else
  * from the workloads' conditions and replicas; nothing found → Missing.
  */
-export function observeService(matched: MatchedObjects, service: string): ObservedStatus {
+export function observeService(
+  matched: MatchedObjects,
+  service: string,
+  names?: PipelineNames,
+): ObservedStatus {
   const { workloads, pods, deliveries } = matched;
   const argo = deliveries.find(d => d.kind === 'Application');
   const flux = deliveries.filter(d => d.kind !== 'Application');
   const live = pods.filter(p => p.phase !== 'Succeeded' && p.phase !== 'Failed');
   const workloadNames = workloads.map(w => w.name);
   const images = live.length
-    ? live.flatMap(p => mainImages(p.images, service, workloadNames))
-    : workloads.flatMap(w => mainImages(w.images, service, workloadNames));
+    ? live.flatMap(p => mainImages(p.images, service, workloadNames, names))
+    : workloads.flatMap(w => mainImages(w.images, service, workloadNames, names));
   const observedVersions = [...new Set(images.map(versionOfImage).filter((v): v is string => !!v))].sort();
 
   let health: HealthStatus;
