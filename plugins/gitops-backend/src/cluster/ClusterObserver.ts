@@ -53,6 +53,7 @@ export class ClusterObserver {
   private refresh?: ReturnType<typeof setInterval>;
   private chain: Promise<void> = Promise.resolve();
   private active = false;
+  private gitVersionsCache?: { maxId: string; versions: Map<string, Set<string>> };
   /** Number of recomputations done (tests wait on it). */
   recomputations = 0;
 
@@ -167,6 +168,14 @@ export class ClusterObserver {
       if (!open.has(k)) open.set(k, r); // latest first
     }
     let gitVersions: Map<string, Set<string>> | undefined;
+    const loadGitVersions = async () => {
+      // Every version Git ever had: reloaded only when the ledger gained rollouts.
+      const maxId = await this.store.maxRolloutId();
+      if (this.gitVersionsCache?.maxId !== maxId) {
+        this.gitVersionsCache = { maxId, versions: await this.store.gitVersions() };
+      }
+      return this.gitVersionsCache.versions;
+    };
 
     for (const repo of repositories) {
       const definition = repo.pipeline?.definition;
@@ -222,7 +231,7 @@ export class ClusterObserver {
           }
 
           if (observed.observedVersions.length && observed.health !== 'Progressing') {
-            gitVersions ??= await this.store.gitVersions();
+            gitVersions ??= await loadGitVersions();
             const known = gitVersions.get(keyOf(repo.id, service)) ?? new Set<string>();
             if (known.size === 0) continue;
             for (const version of outOfBandVersions(observed.observedVersions, known)) {

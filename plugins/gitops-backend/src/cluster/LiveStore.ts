@@ -225,7 +225,13 @@ export class LiveStore {
       .orderBy('id', 'desc');
   }
 
-  /** Every version Git ever had, per repository/service/environment key. */
+  /** Highest rollout id: changes whenever Git gains a version. */
+  async maxRolloutId(): Promise<string> {
+    const [{ max }] = await this.db('gitops_rollouts').max({ max: 'id' });
+    return String(max ?? 0);
+  }
+
+  /** Every version Git ever had, per repository/service key. */
   async gitVersions(): Promise<Map<string, Set<string>>> {
     const out = new Map<string, Set<string>>();
     const add = (k: string, v: string | null) => {
