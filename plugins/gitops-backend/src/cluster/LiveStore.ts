@@ -218,9 +218,17 @@ export class LiveStore {
     return q;
   }
 
-  /** Rollouts still waiting for an outcome (latest per service/environment first). */
+  /**
+   * The latest rollout of each (repository, service, environment), when it
+   * still waits for an outcome. Older rollouts were superseded in Git before
+   * they were observed: they keep their outcome.
+   */
   async openRollouts(): Promise<RolloutRow[]> {
+    const latest = this.db('gitops_rollouts')
+      .max({ id: 'id' })
+      .groupBy(['repository_id', 'service', 'environment']);
     return this.db<RolloutRow>('gitops_rollouts')
+      .whereIn('id', latest)
       .whereIn('outcome', ['pending', 'progressing', 'degraded'])
       .orderBy('id', 'desc');
   }
