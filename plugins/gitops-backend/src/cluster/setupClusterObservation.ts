@@ -27,12 +27,20 @@ export async function setupClusterObservation(options: {
   const store = new LiveStore(db);
   let clusters: ClusterConfig[] = readClusterConfigs(options.config);
   if (demoClusterEnabled(options.config)) {
-    // Demo only, required lazily so that production never loads the double.
-    const { startDemoClusters }: typeof import('./demo/startDemoClusters') = require('./demo/startDemoClusters');
-    const demo = await startDemoClusters({ store, logger });
-    clusters = [...clusters.filter(c => !demo.clusters.some(d => d.name === c.name)), ...demo.clusters];
-    demo.start();
-    options.lifecycle.addShutdownHook(() => demo.stop());
+    try {
+      // Demo only, required lazily so that production never loads the double.
+      const { startDemoClusters }: typeof import('./demo/startDemoClusters') = require('./demo/startDemoClusters');
+      const demo = await startDemoClusters({ store, logger });
+      clusters = [...clusters.filter(c => !demo.clusters.some(d => d.name === c.name)), ...demo.clusters];
+      demo.start();
+      options.lifecycle.addShutdownHook(() => demo.stop());
+    } catch (e) {
+      // E.g. a production install without devDependencies that inherited
+      // gitops.demoCluster.enabled from app-config.yaml: run without the demo.
+      logger.error(
+        `gitops.demoCluster.enabled is set but the demo clusters could not start (is @gitops2/kube-api-double, a devDependency, installed?): ${e}`,
+      );
+    }
   }
   const observer = new ClusterObserver({
     db,
