@@ -22,6 +22,8 @@ import {
   sourceRepositoryIdOf,
 } from './correlation/sourceRepositories';
 import { LedgerStore } from './database/LedgerStore';
+import { MetricsService } from './metrics/MetricsService';
+import { MetricsStore } from './metrics/MetricsStore';
 import { createGitSource } from './git/createGitSource';
 import { IngestionManager } from './ingestion/IngestionManager';
 import { createDefaultLocatorRegistry } from './locators/VersionLocatorRegistry';
@@ -223,6 +225,10 @@ export const gitopsPlugin = createBackendPlugin({
             ingestion,
             promotions: { promotions, actions },
             live,
+            metrics: new MetricsService(
+              new MetricsStore(await deps.database.getClient()),
+              service,
+            ),
           }),
         );
         deps.httpRouter.addAuthPolicy({

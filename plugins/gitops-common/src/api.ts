@@ -7,6 +7,11 @@ import type {
   PendingChangesResponse,
 } from './correlation';
 import type {
+  GitopsMetricsApi,
+  MetricsQuery,
+  MetricsResponse,
+} from './metrics';
+import type {
   ActionEntityRef,
   ActionPreview,
   ActionsResponse,
@@ -142,7 +147,9 @@ export interface GitopsClientOptions {
 }
 
 /** HTTP client for the gitops backend, usable in browser and Node. @public */
-export class GitopsClient implements GitopsApi, GitopsPromotionApi {
+export class GitopsClient
+  implements GitopsApi, GitopsPromotionApi, GitopsMetricsApi
+{
   private readonly discoveryApi: GitopsClientOptions['discoveryApi'];
   private readonly fetchApi: GitopsClientOptions['fetchApi'];
 
@@ -183,6 +190,17 @@ export class GitopsClient implements GitopsApi, GitopsPromotionApi {
     to: string,
   ): Promise<PendingChangesResponse> {
     return this.request('GET', `${entityPath(entity)}/pending${qs({ from, to })}`);
+  }
+
+  getMetrics(
+    entity: EntityRefParts,
+    query: MetricsQuery = {},
+  ): Promise<MetricsResponse> {
+    return this.request('GET', `${entityPath(entity)}/metrics${qs(query)}`);
+  }
+
+  getOrgMetrics(query: MetricsQuery = {}): Promise<MetricsResponse> {
+    return this.request('GET', `/v1/metrics${qs(query)}`);
   }
 
   getRepositories(): Promise<RepositoriesResponse> {

@@ -11,3 +11,4 @@ export * from './api';
 export * from './correlation';
 export * from './promotion';
 export * from './cluster';
+export * from './metrics';

@@ -18,6 +18,7 @@ import {
   rolloutParamsSchema,
   gitopsReadPermission,
   gitopsRefreshPermission,
+  metricsQuerySchema,
   repositoryParamsSchema,
   rolloutsQuerySchema,
 } from '@gitops2/plugin-gitops-common';
@@ -30,6 +31,7 @@ import { GitopsService } from './GitopsService';
 import { addPromotionRoutes, PromotionRouterOptions } from './promotionRouter';
 import { addClusterRoutes } from '../cluster/clusterRoutes';
 import type { LiveService } from '../cluster/LiveService';
+import type { MetricsService } from '../metrics/MetricsService';
 
 export interface RouterOptions {
   config: Config;
@@ -45,6 +47,8 @@ export interface RouterOptions {
   promotions?: Pick<PromotionRouterOptions, 'promotions' | 'actions'>;
   /** Live cluster status and the dashboard (read from the store only). */
   live?: LiveService;
+  /** Delivery metrics (read from the ledger). */
+  metrics?: MetricsService;
 }
 
 function parse<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
@@ -153,6 +157,21 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const { q } = parse(featureQuerySchema, req.query, 'query');
     res.json(await correlation.lookupFeature(q));
   });
+
+  const metrics = options.metrics;
+  if (metrics) {
+    router.get('/v1/entities/:namespace/:kind/:name/metrics', async (req, res) => {
+      const entity = await loadEntity(req);
+      const query = parse(metricsQuerySchema, req.query, 'query');
+      res.json(await metrics.getEntityMetrics(entity, query));
+    });
+
+    router.get('/v1/metrics', async (req, res) => {
+      await authorize(req, gitopsReadPermission);
+      const query = parse(metricsQuerySchema, req.query, 'query');
+      res.json(await metrics.getOrgMetrics(query));
+    });
+  }
 
   if (options.promotions) {
     addPromotionRoutes(router, {
