@@ -19,6 +19,7 @@ const chromiumArgs = [
 
 export default defineConfig({
   testDir: 'packages/app/e2e-tests',
+  globalSetup: './packages/app/e2e-tests/globalSetup.ts',
   timeout: 120_000,
   expect: { timeout: 60_000 },
   workers: 1,
