@@ -31,6 +31,7 @@ import { CorrelationService } from './service/CorrelationService';
 import { GitopsService } from './service/GitopsService';
 import { createRouter } from './service/router';
 import { setupClusterObservation } from './cluster/setupClusterObservation';
+import { LiveStore } from './cluster/LiveStore';
 import { LocalGitWriter } from './git/LocalGitWriter';
 import { LocalGitSource } from './git/LocalGitSource';
 import { ActionStore } from './promotion/ActionStore';
@@ -170,6 +171,7 @@ export const gitopsPlugin = createBackendPlugin({
         // Promotion and rollback: local repositories are written with the git
         // CLI; GitHub writes come with the GitHub writer (not yet: read-only).
         const actions: ActionStore = store.actionStore();
+        const liveStore = new LiveStore(await deps.database.getClient());
         const writable = new Map<string, PromotionRepository>();
         for (const r of gitopsConfig.repositories) {
           const source = sources.get(r.id);
@@ -187,7 +189,11 @@ export const gitopsPlugin = createBackendPlugin({
           actions,
           repositories: writable,
           locators,
-          gates: createDefaultGateRegistry(deps.permissions),
+          gates: createDefaultGateRegistry(deps.permissions, async (repositoryId, name, environment) => {
+            // Cluster observation's store: only when a cluster reports this environment.
+            const statuses = await liveStore.listStatuses({ repositoryId, service: name });
+            return statuses.find(s => s.environment === environment);
+          }),
           permissions: deps.permissions,
           userInfo: deps.userInfo,
           logger: deps.logger.child({ task: 'gitops-promotions' }),

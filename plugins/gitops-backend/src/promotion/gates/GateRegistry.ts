@@ -4,6 +4,7 @@ import { FreezeWindowGate } from './FreezeWindowGate';
 import { HoldGate } from './HoldGate';
 import { PermissionGate } from './PermissionGate';
 import { SoakTimeGate } from './SoakTimeGate';
+import { ObservedSourceLookup, SourceHealthGate } from './SourceHealthGate';
 import { Gate, GateContext } from './types';
 
 /** The gates every promotion and rollback passes; approvals are counted by the engine. */
@@ -32,10 +33,15 @@ export class GateRegistry {
   }
 }
 
-export function createDefaultGateRegistry(permissions: PermissionsService): GateRegistry {
-  return new GateRegistry()
+export function createDefaultGateRegistry(
+  permissions: PermissionsService,
+  observedSource?: ObservedSourceLookup,
+): GateRegistry {
+  const registry = new GateRegistry()
     .register(new PermissionGate(permissions))
     .register(new HoldGate())
     .register(new FreezeWindowGate())
     .register(new SoakTimeGate());
+  if (observedSource) registry.register(new SourceHealthGate(observedSource));
+  return registry;
 }
