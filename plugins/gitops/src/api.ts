@@ -1,21 +1,26 @@
 import { createApiRef } from '@backstage/frontend-plugin-api';
 import type {
   GitopsApi,
+  GitopsMetricsApi,
   GitopsPromotionApi,
 } from '@gitops2/plugin-gitops-common';
 
 export type {
   GitopsApi,
+  GitopsMetricsApi,
   GitopsPromotionApi,
 } from '@gitops2/plugin-gitops-common';
 
 /**
- * What the frontend calls: the read API and the promotion API (promote, roll
+ * What the frontend calls: the read API, the delivery metrics API
+ * (`GitopsMetricsApi`) and the promotion API (promote, roll
  * back, approve, merge, cancel, holds). `GitopsClient` implements both.
  *
  * @public
  */
-export type GitopsFrontendApi = GitopsApi & GitopsPromotionApi;
+export type GitopsFrontendApi = GitopsApi &
+  GitopsPromotionApi &
+  GitopsMetricsApi;
 
 /**
  * The typed client of the gitops backend. The default implementation is

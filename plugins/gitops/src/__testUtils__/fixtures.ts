@@ -18,6 +18,8 @@ import {
   type Rollout,
   type RolloutPage,
   type ServiceStatusResponse,
+  type DeliveryMetrics,
+  type MetricsResponse,
 } from '@gitops2/plugin-gitops-common';
 import type { GitopsFrontendApi } from '../api';
 
@@ -942,6 +944,92 @@ export function backendError(
   );
 }
 
+/** Delivery metrics of one environment of guestbook-ui, over 7 days. */
+export function makeMetrics(
+  environment: string,
+  overrides: Partial<DeliveryMetrics> = {},
+): DeliveryMetrics {
+  const days = [
+    '2026-03-01',
+    '2026-03-02',
+    '2026-03-03',
+    '2026-03-04',
+    '2026-03-05',
+    '2026-03-06',
+    '2026-03-07',
+  ];
+  const counts = [1, 0, 2, 0, 1, 3, 0];
+  return {
+    repository: 'platform-gitops',
+    service: 'guestbook-ui',
+    environment,
+    since: '2026-03-01T00:00:00.000Z',
+    until: '2026-03-08T00:00:00.000Z',
+    deployments: {
+      count: 7,
+      perDay: 1,
+      daily: days.map((date, i) => ({
+        date,
+        deployments: counts[i],
+        failures: i === 5 ? 1 : 0,
+        leadTimeMedianSeconds: counts[i] ? 3600 * (i + 2) : null,
+      })),
+    },
+    leadTime: {
+      firstCommit: {
+        medianSeconds: 2 * 86400 + 4 * 3600,
+        p90Seconds: 5 * 86400,
+        samples: 9,
+      },
+      merge: { medianSeconds: 5 * 3600, p90Seconds: 86400, samples: 9 },
+    },
+    changeFailure: { rate: 0.25, changes: 4, failures: 1, rollbacks: 1 },
+    timeToRestore: {
+      medianSeconds: 45 * 60,
+      p90Seconds: 45 * 60,
+      samples: 1,
+      unrestored: 0,
+    },
+    ...overrides,
+  };
+}
+
+/** GET …/metrics of guestbook-ui: prod-us and dev have deployments. */
+export function makeEntityMetrics(): MetricsResponse {
+  return {
+    since: '2026-03-01T00:00:00.000Z',
+    until: '2026-03-08T00:00:00.000Z',
+    items: [
+      makeMetrics('dev', {
+        deployments: { count: 14, perDay: 2, daily: [] },
+        changeFailure: { rate: 0, changes: 14, failures: 0, rollbacks: 0 },
+        timeToRestore: {
+          medianSeconds: null,
+          p90Seconds: null,
+          samples: 0,
+          unrestored: 0,
+        },
+      }),
+      makeMetrics('prod-us'),
+    ],
+  };
+}
+
+/** GET /v1/metrics: two services. */
+export function makeOrgMetrics(): MetricsResponse {
+  return {
+    since: '2026-03-01T00:00:00.000Z',
+    until: '2026-03-08T00:00:00.000Z',
+    items: [
+      ...makeEntityMetrics().items,
+      makeMetrics('prod-us', {
+        service: 'cart',
+        changeFailure: { rate: null, changes: 0, failures: 0, rollbacks: 0 },
+      }),
+    ],
+  };
+}
+
 export type MockGitopsApi = jest.Mocked<GitopsFrontendApi>;
 
 /** A fake backend; pages of at most 3 rollouts. */
@@ -1024,6 +1112,8 @@ export function createFakeGitopsApi(): MockGitopsApi {
   };
 
   const fake: GitopsFrontendApi = {
+    getMetrics: async () => makeEntityMetrics(),
+    getOrgMetrics: async () => makeOrgMetrics(),
     getServiceStatus: async () => makeStatus(),
     getRollouts: async (_entity, query = {}) =>
       pageOfRollouts({
@@ -1173,5 +1263,7 @@ export function createFakeGitopsApi(): MockGitopsApi {
     merge: jest.fn(fake.merge),
     cancel: jest.fn(fake.cancel),
     liftHold: jest.fn(fake.liftHold),
+    getMetrics: jest.fn(fake.getMetrics),
+    getOrgMetrics: jest.fn(fake.getOrgMetrics),
   };
 }

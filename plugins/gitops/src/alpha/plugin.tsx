@@ -142,6 +142,23 @@ export const gitopsApprovalsSubPage = SubPageBlueprint.make({
   },
 });
 
+/** `/gitops/metrics`: delivery metrics of every service and environment. @alpha */
+export const gitopsMetricsSubPage = SubPageBlueprint.make({
+  name: 'metrics',
+  params: {
+    path: 'metrics',
+    title: 'Delivery metrics',
+    loader: () =>
+      import('../components/DeliveryMetrics').then(m =>
+        compatWrapper(
+          <Content>
+            <m.OrgMetrics />
+          </Content>,
+        ),
+      ),
+  },
+});
+
 /**
  * The GitOps plugin for the new frontend system: the API, the GitOps entity
  * tab, the overview card and the `/gitops` page (which also shows up in the
@@ -162,5 +179,6 @@ export const gitopsPlugin = createFrontendPlugin({
     gitopsOverviewSubPage,
     gitopsFeaturesSubPage,
     gitopsApprovalsSubPage,
+    gitopsMetricsSubPage,
   ],
 });

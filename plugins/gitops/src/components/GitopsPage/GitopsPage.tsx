@@ -1,12 +1,14 @@
 import { Header, Page, TabbedLayout } from '@backstage/core-components';
 import { ApprovalInbox } from '../ApprovalInbox';
+import { OrgMetrics } from '../DeliveryMetrics';
 import { FeatureTracker } from '../FeatureTracker';
 import { OverviewContent } from './OverviewContent';
 
 /**
  * The GitOps page (legacy app): the configured repositories and recent
  * deployments (`/gitops`), the feature tracker (`/gitops/features`) and the
- * approval inbox (`/gitops/approvals`).
+ * approval inbox (`/gitops/approvals`) and the delivery metrics
+ * (`/gitops/metrics`).
  *
  * @public
  */
@@ -25,6 +27,9 @@ export const GitopsPage = () => (
       </TabbedLayout.Route>
       <TabbedLayout.Route path="/approvals" title="Approvals">
         <ApprovalInbox />
+      </TabbedLayout.Route>
+      <TabbedLayout.Route path="/metrics" title="Delivery metrics">
+        <OrgMetrics />
       </TabbedLayout.Route>
     </TabbedLayout>
   </Page>

@@ -22,6 +22,7 @@ import {
   useCurrentUser,
 } from '../promotion';
 import { entityRefPartsOf, groupByStage, useRefreshableAsync } from '../shared';
+import { DeliveryMetrics } from '../DeliveryMetrics';
 import { PipelineErrorBanner } from './PipelineErrorBanner';
 import { PipelineView } from './PipelineView';
 import { PromotionsSection } from './PromotionsSection';
@@ -108,6 +109,11 @@ export const GitopsTab = () => {
       )
     : [];
 
+  // Delivery metrics open on the last stage's first environment (production).
+  const stages = status.value ? groupByStage(status.value) : [];
+  const metricsEnvironment =
+    stages[stages.length - 1]?.environments[0]?.environment.name;
+
   return (
     <LiveActionsContext.Provider value={promotion.actions.value?.items}>
       <Grid container spacing={3} direction="column">
@@ -123,6 +129,14 @@ export const GitopsTab = () => {
           <RolloutHistory
             entity={ref}
             environments={environments}
+            refreshKey={refreshKey}
+          />
+        </Grid>
+        <Grid item>
+          <DeliveryMetrics
+            entity={ref}
+            environments={environments}
+            defaultEnvironment={metricsEnvironment}
             refreshKey={refreshKey}
           />
         </Grid>
