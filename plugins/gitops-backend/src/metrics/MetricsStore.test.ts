@@ -67,7 +67,12 @@ async function seed(knex: Knex) {
       author_name: 'Ada',
       committed_at: t(at),
     });
-  const member = (rolloutId: unknown, direction: string, sha: string, position = 0) =>
+  const member = (
+    rolloutId: unknown,
+    direction: string,
+    sha: string,
+    position = 0,
+  ) =>
     knex('gitops_change_set_commits').insert({
       rollout_id: rolloutId,
       direction,
@@ -108,25 +113,84 @@ async function seed(knex: Knex) {
   await pr(103, 'm103');
   await pr(104, null);
 
-  const before = await rollout({ environment: 'prod', kind: 'direct', outcome: 'succeeded', desired: '2025-12-31T23:00:00' });
+  const before = await rollout({
+    environment: 'prod',
+    kind: 'direct',
+    outcome: 'succeeded',
+    desired: '2025-12-31T23:00:00',
+  });
   await member(before, 'added', 'c1');
-  const r1 = await rollout({ environment: 'prod', kind: 'direct', outcome: 'succeeded', desired: '2026-01-01T10:00:00', observed: '2026-01-01T10:05:00' });
+  const r1 = await rollout({
+    environment: 'prod',
+    kind: 'direct',
+    outcome: 'succeeded',
+    desired: '2026-01-01T10:00:00',
+    observed: '2026-01-01T10:05:00',
+  });
   await member(r1, 'added', 'm101', 0);
   await member(r1, 'added', 'c1', 1);
   await member(r1, 'added', 'c2', 2);
-  const r2 = await rollout({ environment: 'prod', kind: 'promotion', outcome: 'failed', desired: '2026-01-02T12:00:00' });
+  const r2 = await rollout({
+    environment: 'prod',
+    kind: 'promotion',
+    outcome: 'failed',
+    desired: '2026-01-02T12:00:00',
+  });
   await member(r2, 'added', 'c3');
-  const r3 = await rollout({ environment: 'prod', kind: 'rollback', outcome: 'succeeded', desired: '2026-01-02T14:00:00', observed: '2026-01-02T14:10:00' });
+  const r3 = await rollout({
+    environment: 'prod',
+    kind: 'rollback',
+    outcome: 'succeeded',
+    desired: '2026-01-02T14:00:00',
+    observed: '2026-01-02T14:10:00',
+  });
   await member(r3, 'removed', 'c3');
-  await rollout({ environment: 'staging', kind: 'direct', outcome: 'failed', desired: '2026-01-03T10:00:00' });
-  await rollout({ service: 'shop', environment: 'prod', kind: 'direct', outcome: 'pending', desired: '2026-01-04T12:00:00' });
-  const r4 = await rollout({ environment: 'prod', kind: 'promotion', outcome: 'pending', desired: '2026-01-05T08:00:00' });
+  await rollout({
+    environment: 'staging',
+    kind: 'direct',
+    outcome: 'failed',
+    desired: '2026-01-03T10:00:00',
+  });
+  await rollout({
+    service: 'shop',
+    environment: 'prod',
+    kind: 'direct',
+    outcome: 'pending',
+    desired: '2026-01-04T12:00:00',
+  });
+  const r4 = await rollout({
+    environment: 'prod',
+    kind: 'promotion',
+    outcome: 'pending',
+    desired: '2026-01-05T08:00:00',
+  });
   await member(r4, 'added', 'c4', 0);
   await member(r4, 'added', 'c3', 1);
-  await rollout({ environment: 'prod', kind: 'direct', outcome: 'degraded', desired: '2026-01-06T09:00:00' });
-  await rollout({ environment: 'prod', kind: 'promotion', outcome: 'rolled-back', desired: '2026-01-06T11:00:00' });
-  await rollout({ environment: 'prod', kind: 'direct', outcome: 'succeeded', desired: '2026-01-07T09:00:00', observed: '2026-01-07T09:30:00' });
-  const after = await rollout({ environment: 'prod', kind: 'rollback', outcome: 'pending', desired: '2026-01-08T00:00:00' });
+  await rollout({
+    environment: 'prod',
+    kind: 'direct',
+    outcome: 'degraded',
+    desired: '2026-01-06T09:00:00',
+  });
+  await rollout({
+    environment: 'prod',
+    kind: 'promotion',
+    outcome: 'rolled-back',
+    desired: '2026-01-06T11:00:00',
+  });
+  await rollout({
+    environment: 'prod',
+    kind: 'direct',
+    outcome: 'succeeded',
+    desired: '2026-01-07T09:00:00',
+    observed: '2026-01-07T09:30:00',
+  });
+  const after = await rollout({
+    environment: 'prod',
+    kind: 'rollback',
+    outcome: 'pending',
+    desired: '2026-01-08T00:00:00',
+  });
   await member(after, 'added', 'c4');
 }
 
@@ -158,13 +222,48 @@ describe.each(databases.eachSupportedId())('MetricsStore on %p', databaseId => {
     expect(prod.deployments.count).toBe(7);
     expect(prod.deployments.perDay).toBe(1);
     expect(prod.deployments.daily).toEqual([
-      { date: '2026-01-01', deployments: 1, failures: 0, leadTimeMedianSeconds: 45300 },
-      { date: '2026-01-02', deployments: 2, failures: 1, leadTimeMedianSeconds: 43200 },
-      { date: '2026-01-03', deployments: 0, failures: 0, leadTimeMedianSeconds: null },
-      { date: '2026-01-04', deployments: 0, failures: 0, leadTimeMedianSeconds: null },
-      { date: '2026-01-05', deployments: 1, failures: 0, leadTimeMedianSeconds: 187200 },
-      { date: '2026-01-06', deployments: 2, failures: 2, leadTimeMedianSeconds: null },
-      { date: '2026-01-07', deployments: 1, failures: 0, leadTimeMedianSeconds: null },
+      {
+        date: '2026-01-01',
+        deployments: 1,
+        failures: 0,
+        leadTimeMedianSeconds: 45300,
+      },
+      {
+        date: '2026-01-02',
+        deployments: 2,
+        failures: 1,
+        leadTimeMedianSeconds: 43200,
+      },
+      {
+        date: '2026-01-03',
+        deployments: 0,
+        failures: 0,
+        leadTimeMedianSeconds: null,
+      },
+      {
+        date: '2026-01-04',
+        deployments: 0,
+        failures: 0,
+        leadTimeMedianSeconds: null,
+      },
+      {
+        date: '2026-01-05',
+        deployments: 1,
+        failures: 0,
+        leadTimeMedianSeconds: 187200,
+      },
+      {
+        date: '2026-01-06',
+        deployments: 2,
+        failures: 2,
+        leadTimeMedianSeconds: null,
+      },
+      {
+        date: '2026-01-07',
+        deployments: 1,
+        failures: 0,
+        leadTimeMedianSeconds: null,
+      },
     ]);
     // Changes: #101 (c1 + m101), c2, #102 (c3) in id 2, #102 (c3) and #103 (c4) in id 4.
     // first commit → prod: 86700 (#101), 3900 (c2), 43200 (#102), 288000 (#102 again), 86400 (#103)
@@ -221,9 +320,9 @@ describe.each(databases.eachSupportedId())('MetricsStore on %p', databaseId => {
     });
     expect(staging.leadTime.firstCommit.samples).toBe(0);
     expect(
-      (await store.metrics({ since: SINCE, until: UNTIL, service: 'shop' })).map(
-        i => i.service,
-      ),
+      (
+        await store.metrics({ since: SINCE, until: UNTIL, service: 'shop' })
+      ).map(i => i.service),
     ).toEqual(['shop']);
   });
 
@@ -232,8 +331,7 @@ describe.each(databases.eachSupportedId())('MetricsStore on %p', databaseId => {
     const service = new MetricsService(
       store,
       {
-        resolveEntity: () =>
-          ({ repo: { id: 'demo' }, service: 'cart' }) as any,
+        resolveEntity: () => ({ repo: { id: 'demo' }, service: 'cart' } as any),
       },
       () => Date.parse('2026-01-08T00:00:00Z'),
     );

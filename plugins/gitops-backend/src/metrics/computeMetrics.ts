@@ -44,8 +44,7 @@ export function durationStats(samplesMs: number[]): DurationStats {
   const s = samplesMs.map(v => Math.max(0, v) / 1000).sort((a, b) => a - b);
   const n = s.length;
   if (n === 0) return { medianSeconds: null, p90Seconds: null, samples: 0 };
-  const median =
-    n % 2 === 1 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+  const median = n % 2 === 1 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
   const p90 = s[Math.ceil(0.9 * n) - 1];
   return { medianSeconds: median, p90Seconds: p90, samples: n };
 }
@@ -70,11 +69,8 @@ function daysOf(since: number, until: number): string[] {
   return out;
 }
 
-const key = (r: {
-  repository: string;
-  service: string;
-  environment: string;
-}) => `${r.repository}\u0000${r.service}\u0000${r.environment}`;
+const key = (r: { repository: string; service: string; environment: string }) =>
+  `${r.repository}\u0000${r.service}\u0000${r.environment}`;
 
 /**
  * Lead-time samples of one rollout: one per change it added, a change being
@@ -93,7 +89,8 @@ export function leadTimeSamples(
     { first: number; last: number; merged?: number }
   >();
   for (const c of commits) {
-    const k = c.pullRequest !== undefined ? `pr:${c.pullRequest}` : `c:${c.sha}`;
+    const k =
+      c.pullRequest !== undefined ? `pr:${c.pullRequest}` : `c:${c.sha}`;
     const ch = changes.get(k);
     if (!ch) {
       changes.set(k, {

@@ -23,7 +23,11 @@ const cart = {
     namespace: 'default',
     annotations: { 'gitops2.io/gitops-repo': 'demo' },
   },
-  spec: { type: 'service', owner: 'group:default/team-cart', lifecycle: 'production' },
+  spec: {
+    type: 'service',
+    owner: 'group:default/team-cart',
+    lifecycle: 'production',
+  },
 };
 
 const BASE = '/api/gitops/v1/entities/default/component/cart';
@@ -93,11 +97,26 @@ describe('delivery metrics endpoints', () => {
     expect(dev.deployments.count).toBe(3);
     expect(dev.deployments.perDay).toBe(1.5);
     expect(dev.deployments.daily).toEqual([
-      { date: '2026-10-01', deployments: 3, failures: 1, leadTimeMedianSeconds: null },
-      { date: '2026-10-02', deployments: 0, failures: 0, leadTimeMedianSeconds: null },
+      {
+        date: '2026-10-01',
+        deployments: 3,
+        failures: 1,
+        leadTimeMedianSeconds: null,
+      },
+      {
+        date: '2026-10-02',
+        deployments: 0,
+        failures: 0,
+        leadTimeMedianSeconds: null,
+      },
     ]);
     // v2 was rolled back: one failed change out of two, restored one hour later.
-    expect(dev.changeFailure).toEqual({ rate: 0.5, changes: 2, failures: 1, rollbacks: 1 });
+    expect(dev.changeFailure).toEqual({
+      rate: 0.5,
+      changes: 2,
+      failures: 1,
+      rollbacks: 1,
+    });
     expect(dev.timeToRestore).toEqual({
       medianSeconds: 3600,
       p90Seconds: 3600,
@@ -110,7 +129,11 @@ describe('delivery metrics endpoints', () => {
       .set('authorization', auth);
     expect(org.status).toBe(200);
     expect(
-      org.body.items.map((i: any) => [i.service, i.environment, i.deployments.count]),
+      org.body.items.map((i: any) => [
+        i.service,
+        i.environment,
+        i.deployments.count,
+      ]),
     ).toEqual([
       ['cart', 'dev', 3],
       ['cart', 'prod-eu', 1],
@@ -123,12 +146,16 @@ describe('delivery metrics endpoints', () => {
     const server = await start();
     const auth = mockCredentials.user.header();
     const tooLong = await request(server)
-      .get('/api/gitops/v1/metrics?since=2024-01-01T00:00:00Z&until=2026-01-01T00:00:00Z')
+      .get(
+        '/api/gitops/v1/metrics?since=2024-01-01T00:00:00Z&until=2026-01-01T00:00:00Z',
+      )
       .set('authorization', auth);
     expect(tooLong.status).toBe(400);
     expect(tooLong.body.error.message).toContain('at most 365 days');
     const reversed = await request(server)
-      .get(`${BASE}/metrics?since=2026-02-01T00:00:00Z&until=2026-01-01T00:00:00Z`)
+      .get(
+        `${BASE}/metrics?since=2026-02-01T00:00:00Z&until=2026-01-01T00:00:00Z`,
+      )
       .set('authorization', auth);
     expect(reversed.status).toBe(400);
     expect(reversed.body.error.message).toContain('since must be before until');
