@@ -56,7 +56,7 @@ describe('DeliveryMetrics', () => {
     // prod: the first environment of the last stage (prod-us, prod-eu).
     expect(
       within(screen.getByTestId('gitops-metrics')).getByRole('button', {
-        name: /Environment/,
+        name: /Metrics environment/,
       }),
     ).toHaveTextContent('prod-us');
     expect(tile('deployment-frequency')).toHaveTextContent(
@@ -83,7 +83,7 @@ describe('DeliveryMetrics', () => {
     await renderSection(api);
     await screen.findByTestId('gitops-metrics-tile-lead-time');
 
-    await choose('Environment prod-us', 'dev');
+    await choose('Metrics environment prod-us', 'dev');
     expect(tile('deployment-frequency')).toHaveTextContent('2');
     expect(tile('deployment-frequency')).toHaveTextContent(
       '14 deployments in 30 days',
@@ -105,7 +105,7 @@ describe('DeliveryMetrics', () => {
     const api = createFakeGitopsApi();
     await renderSection(api);
     await screen.findByTestId('gitops-metrics-tile-lead-time');
-    await choose('Environment prod-us', 'qa');
+    await choose('Metrics environment prod-us', 'qa');
     expect(
       screen.getByText('No deployments to qa in the last 30 days'),
     ).toBeInTheDocument();

@@ -88,7 +88,7 @@ export const DeliveryMetrics = (props: {
           <TextField
             select
             id="gitops-metrics-environment"
-            label="Environment"
+            label="Metrics environment"
             value={environment ?? ''}
             onChange={e => setChosen(e.target.value)}
             inputProps={{ 'data-testid': 'gitops-metrics-environment' }}
