@@ -33,6 +33,7 @@ import { createRouter } from './service/router';
 import { setupClusterObservation } from './cluster/setupClusterObservation';
 import { LiveStore } from './cluster/LiveStore';
 import { LocalGitWriter } from './git/LocalGitWriter';
+import { GitHubGitWriter } from './git/GitHubGitWriter';
 import { LocalGitSource } from './git/LocalGitSource';
 import { ActionStore } from './promotion/ActionStore';
 import { createDefaultGateRegistry } from './promotion/gates/GateRegistry';
@@ -169,7 +170,7 @@ export const gitopsPlugin = createBackendPlugin({
         await correlator.schedule(deps.scheduler);
 
         // Promotion and rollback: local repositories are written with the git
-        // CLI; GitHub writes come with the GitHub writer (not yet: read-only).
+        // CLI, GitHub repositories through Octokit (commits and pull requests).
         const actions: ActionStore = store.actionStore();
         const liveStore = new LiveStore(await deps.database.getClient());
         const writable = new Map<string, PromotionRepository>();
@@ -181,6 +182,13 @@ export const gitopsPlugin = createBackendPlugin({
               branch: r.branch,
               source,
               writer: new LocalGitWriter(source.directory),
+            });
+          } else if (source instanceof GitHubGitSource) {
+            writable.set(r.id, {
+              id: r.id,
+              branch: r.branch,
+              source,
+              writer: new GitHubGitWriter(source),
             });
           }
         }

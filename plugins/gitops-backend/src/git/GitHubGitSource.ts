@@ -140,14 +140,14 @@ interface Track {
   rateRetries?: number;
 }
 
-interface Response {
+export interface Response {
   status: number;
   headers: Record<string, string | number | undefined>;
   data: unknown;
 }
 
 /** What a 404 / 422 means for one call. */
-interface CallContext {
+export interface CallContext {
   what: string;
   notFound?: () => Error;
   unprocessable?: (message: string) => Error;
@@ -887,6 +887,23 @@ export class GitHubGitSource implements GitSource {
       };
     }
     return false;
+  }
+
+  /**
+   * One GitHub API call through this source's throttled, retrying client,
+   * with its precise errors (used by GitHubGitWriter for writes).
+   */
+  api(
+    route: string,
+    params: Record<string, unknown>,
+    ctx: CallContext,
+  ): Promise<Response> {
+    return this.call(route, params, ctx);
+  }
+
+  /** `owner/name` of the repository. */
+  get repositorySlug(): string {
+    return this.slug;
   }
 
   private async call(

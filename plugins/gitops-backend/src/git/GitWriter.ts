@@ -47,6 +47,12 @@ export interface GitWriter {
   fileMode(sha: string, path: string): Promise<string | undefined>;
   /** Web link of the pull request of a branch, when there is one. */
   pullRequestUrl(branch: string): string | undefined;
+  /**
+   * Opens a pull request for a promotion branch (GitHub). Local
+   * repositories have none: their "pull request" is the branch itself,
+   * merged from the portal.
+   */
+  openPullRequest?(options: { branch: string; base: string; title: string; body: string }): Promise<string>;
 }
 
 /** The branch moved since it was read: re-plan on the new head. */

@@ -387,7 +387,8 @@ export class PromotionService {
       try {
         // Crash recovery: a branch or commit of this action may already exist.
         if (action.mode !== 'direct' && (await repo.writer.branchHead(branch))) {
-          await actions.update(action.id, { state: 'pull-request-open', branch, pullRequestUrl: repo.writer.pullRequestUrl(branch) });
+          const url = await this.pullRequestFor(repo, branch, action, action.changes, sourceCommit).catch(() => repo.writer.pullRequestUrl(branch));
+          await actions.update(action.id, { state: 'pull-request-open', branch, pullRequestUrl: url });
           return (await actions.get(action.id))!;
         }
         const head = await repo.source.headCommit();
@@ -410,7 +411,8 @@ export class PromotionService {
           await actions.update(action.id, { state: 'merged', commitSha: sha, changes, baseSha: head });
           await this.finishMerged(action.id);
         } else {
-          await actions.update(action.id, { state: 'pull-request-open', branch, commitSha: sha, changes, baseSha: head, pullRequestUrl: repo.writer.pullRequestUrl(branch) });
+          const url = await this.pullRequestFor(repo, branch, action, changes, sourceCommit);
+          await actions.update(action.id, { state: 'pull-request-open', branch, commitSha: sha, changes, baseSha: head, pullRequestUrl: url });
         }
         return (await actions.get(action.id))!;
       } catch (e) {
@@ -426,6 +428,21 @@ export class PromotionService {
     await actions.unlockEnvironments(action.repositoryId, action.id);
     await actions.audit({ actor: action.requestedBy, action: action.kind, repositoryId: action.repositoryId, service: action.service, environments: action.environments, toVersion: action.version, result: 'failed', message, actionId: action.id });
     throw new ConflictError(message);
+  }
+
+  /** Opens the pull request of a branch where the writer has them (GitHub). */
+  private async pullRequestFor(
+    repo: PromotionRepository,
+    branch: string,
+    action: GitopsAction,
+    changes: ManifestChange[],
+    sourceCommit?: string,
+  ): Promise<string | undefined> {
+    const known = repo.writer.pullRequestUrl(branch);
+    if (known || !repo.writer.openPullRequest) return known;
+    const message = commitMessage(action, changes, sourceCommit);
+    const [title, , ...body] = message.split('\n');
+    return repo.writer.openPullRequest({ branch, base: repo.branch, title, body: body.join('\n') });
   }
 
   private async finishMerged(actionId: string): Promise<void> {
