@@ -4,7 +4,9 @@ import type {
   GitopsMetricsApi,
   GitopsPromotionApi,
 } from '@gitops2/plugin-gitops-common';
+import type { GitopsLiveApi } from './api/GitopsLiveClient';
 
+export type { GitopsLiveApi } from './api/GitopsLiveClient';
 export type {
   GitopsApi,
   GitopsMetricsApi,
@@ -14,12 +16,14 @@ export type {
 /**
  * What the frontend calls: the read API, the delivery metrics API
  * (`GitopsMetricsApi`) and the promotion API (promote, roll
- * back, approve, merge, cancel, holds). `GitopsClient` implements both.
+ * back, approve, merge, cancel, holds) and cluster observation (live
+ * status, dashboard). `GitopsLiveClient` (a `GitopsClient`) implements all.
  *
  * @public
  */
 export type GitopsFrontendApi = GitopsApi &
   GitopsPromotionApi &
+  GitopsLiveApi &
   GitopsMetricsApi;
 
 /**

@@ -14,6 +14,8 @@ export {
   GitopsPage,
 } from './plugin';
 export { gitopsApiRef } from './api';
+export { GitopsLiveClient } from './api/GitopsLiveClient';
+export type { GitopsLiveApi } from './api/GitopsLiveClient';
 export type { GitopsApi, GitopsFrontendApi, GitopsPromotionApi } from './api';
 export {
   approvalsRouteRef,

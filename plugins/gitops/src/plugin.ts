@@ -6,8 +6,8 @@ import {
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/core-plugin-api';
-import { GitopsClient } from '@gitops2/plugin-gitops-common';
 import { gitopsApiRef } from './api';
+import { GitopsLiveClient } from './api/GitopsLiveClient';
 import {
   approvalsRouteRef,
   entityContentRouteRef,
@@ -24,12 +24,13 @@ import {
 export const gitopsPlugin = createPlugin({
   id: 'gitops',
   apis: [
-    // GitopsClient implements both GitopsApi and GitopsPromotionApi.
+    // GitopsLiveClient (a GitopsClient) implements GitopsApi,
+    // GitopsPromotionApi and GitopsLiveApi.
     createApiFactory({
       api: gitopsApiRef,
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
       factory: ({ discoveryApi, fetchApi }) =>
-        new GitopsClient({ discoveryApi, fetchApi }),
+        new GitopsLiveClient({ discoveryApi, fetchApi }),
     }),
   ],
   routes: {

@@ -22,6 +22,7 @@ import {
   type MetricsResponse,
 } from '@gitops2/plugin-gitops-common';
 import type { GitopsFrontendApi } from '../api';
+import { makeDashboard, makeLive } from './liveFixtures';
 
 const HOUR = 3600 * 1000;
 
@@ -1242,6 +1243,8 @@ export function createFakeGitopsApi(): MockGitopsApi {
       void reason;
       return lifted;
     },
+    getLive: async () => makeLive(),
+    getDashboard: async (repositoryId?: string) => makeDashboard(repositoryId),
   };
   return {
     getServiceStatus: jest.fn(fake.getServiceStatus),
@@ -1263,6 +1266,8 @@ export function createFakeGitopsApi(): MockGitopsApi {
     merge: jest.fn(fake.merge),
     cancel: jest.fn(fake.cancel),
     liftHold: jest.fn(fake.liftHold),
+    getLive: jest.fn(fake.getLive),
+    getDashboard: jest.fn(fake.getDashboard),
     getMetrics: jest.fn(fake.getMetrics),
     getOrgMetrics: jest.fn(fake.getOrgMetrics),
   };

@@ -9,6 +9,7 @@ export {
   gitopsEntityContent,
   gitopsEntityCard,
   gitopsPage,
+  gitopsDashboardSubPage,
   gitopsOverviewSubPage,
   gitopsFeaturesSubPage,
   gitopsApprovalsSubPage,

@@ -16,6 +16,7 @@ import {
 } from '../__testUtils__/fixtures';
 import defaultExport, {
   gitopsApprovalsSubPage,
+  gitopsDashboardSubPage,
   gitopsEntityCard,
   gitopsEntityContent,
   gitopsFeaturesSubPage,
@@ -65,15 +66,19 @@ describe('gitops alpha plugin', () => {
     gitopsApprovalsSubPage,
   ];
 
-  it('renders the GitOps page at /gitops: the overview tab', async () => {
+  it('renders the overview tab at /gitops/overview', async () => {
     const api = createFakeGitopsApi();
     renderTestApp({
       extensions: pages,
       apis: [[gitopsApiRef, api]],
-      initialRouteEntries: ['/gitops'],
+      initialRouteEntries: ['/gitops/overview'],
     });
     expect(
-      await screen.findByTestId('gitops-repository-platform-gitops'),
+      await screen.findByTestId(
+        'gitops-repository-platform-gitops',
+        {},
+        { timeout: 10000 },
+      ),
     ).toBeInTheDocument();
     expect(api.getRepositories).toHaveBeenCalled();
     expect(
@@ -112,5 +117,34 @@ describe('gitops alpha plugin', () => {
     expect(await screen.findAllByTestId('gitops-inbox-row')).toHaveLength(2);
     expect(screen.getByRole('tab', { name: 'Approvals' })).toBeInTheDocument();
     expect(api.getRepositories).not.toHaveBeenCalled();
+  });
+
+  it('leads /gitops to the dashboard, its first tab', async () => {
+    expect(
+      gitopsPlugin.getExtension('sub-page:gitops/dashboard'),
+    ).toBeDefined();
+    const api = createFakeGitopsApi();
+    renderTestApp({
+      extensions: [gitopsPage, gitopsDashboardSubPage, ...pages.slice(1)],
+      apis: [[gitopsApiRef, api]],
+      initialRouteEntries: ['/gitops'],
+    });
+    expect(
+      await screen.findByTestId('gitops-dashboard-env-staging'),
+    ).toBeInTheDocument();
+    expect(screen.getAllByRole('tab')[0]).toHaveTextContent('Dashboard');
+  });
+
+  it('renders the dashboard at /gitops/dashboard', async () => {
+    const api = createFakeGitopsApi();
+    renderTestApp({
+      extensions: [gitopsPage, gitopsDashboardSubPage, ...pages.slice(1)],
+      apis: [[gitopsApiRef, api]],
+      initialRouteEntries: ['/gitops/dashboard'],
+    });
+    expect(
+      await screen.findByTestId('gitops-dashboard-matrix'),
+    ).toBeInTheDocument();
+    expect(api.getDashboard).toHaveBeenCalledWith('platform-gitops');
   });
 });

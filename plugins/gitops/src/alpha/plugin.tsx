@@ -16,11 +16,9 @@ import {
 } from '@backstage/plugin-catalog-react/alpha';
 import { Content } from '@backstage/core-components';
 import CallSplitIcon from '@material-ui/icons/CallSplit';
-import {
-  GITOPS_ANNOTATIONS,
-  GitopsClient,
-} from '@gitops2/plugin-gitops-common';
+import { GITOPS_ANNOTATIONS } from '@gitops2/plugin-gitops-common';
 import { gitopsApiRef } from '../api';
+import { GitopsLiveClient } from '../api/GitopsLiveClient';
 import { approvalsRouteRef, featuresRouteRef, rootRouteRef } from '../routes';
 
 /**
@@ -37,7 +35,8 @@ const approvals = convertLegacyRouteRef(approvalsRouteRef);
 
 /**
  * The gitops API: reads, and promotion, rollback, approval and holds
- * (`GitopsApi & GitopsPromotionApi`, both implemented by GitopsClient).
+ * (`GitopsApi & GitopsPromotionApi`) and cluster observation
+ * (`GitopsLiveApi`), all implemented by GitopsLiveClient.
  *
  * @alpha
  */
@@ -47,7 +46,7 @@ export const gitopsApi = ApiBlueprint.make({
       api: gitopsApiRef,
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
       factory: ({ discoveryApi, fetchApi }) =>
-        new GitopsClient({ discoveryApi, fetchApi }),
+        new GitopsLiveClient({ discoveryApi, fetchApi }),
     }),
 });
 
@@ -88,6 +87,26 @@ export const gitopsPage = PageBlueprint.make({
     path: '/gitops',
     title: 'GitOps',
     routeRef: root,
+  },
+});
+
+/**
+ * `/gitops/dashboard`: the multi-environment dashboard (the first tab, where
+ * `/gitops` leads). @alpha
+ */
+export const gitopsDashboardSubPage = SubPageBlueprint.make({
+  name: 'dashboard',
+  params: {
+    path: 'dashboard',
+    title: 'Dashboard',
+    loader: () =>
+      import('../components/Dashboard').then(m =>
+        compatWrapper(
+          <Content>
+            <m.Dashboard />
+          </Content>,
+        ),
+      ),
   },
 });
 
@@ -176,6 +195,7 @@ export const gitopsPlugin = createFrontendPlugin({
     gitopsEntityContent,
     gitopsEntityCard,
     gitopsPage,
+    gitopsDashboardSubPage,
     gitopsOverviewSubPage,
     gitopsFeaturesSubPage,
     gitopsApprovalsSubPage,

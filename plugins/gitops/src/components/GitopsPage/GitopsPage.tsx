@@ -1,5 +1,6 @@
 import { Header, Page, TabbedLayout } from '@backstage/core-components';
 import { ApprovalInbox } from '../ApprovalInbox';
+import { Dashboard } from '../Dashboard';
 import { OrgMetrics } from '../DeliveryMetrics';
 import { FeatureTracker } from '../FeatureTracker';
 import { OverviewContent } from './OverviewContent';
@@ -19,6 +20,9 @@ export const GitopsPage = () => (
       subtitle="GitOps repositories, deployments and features"
     />
     <TabbedLayout>
+      <TabbedLayout.Route path="/dashboard" title="Dashboard">
+        <Dashboard />
+      </TabbedLayout.Route>
       <TabbedLayout.Route path="/" title="Overview">
         <OverviewContent />
       </TabbedLayout.Route>

@@ -19,6 +19,7 @@ import {
   formatFileLocation,
   formatSourceError,
 } from '../shared';
+import { LiveStatusSection, type LiveView } from '../live';
 import { PendingChanges } from './PendingChanges';
 
 const useStyles = makeStyles(theme => ({
@@ -67,6 +68,8 @@ export const EnvironmentCard = (props: {
    * shows. Without it, the card offers no actions.
    */
   onChanged?(): void;
+  /** What the clusters run (the tab polls it); without it, no live section. */
+  live?: LiveView;
 }) => {
   const { environment, desired, error } = props.status;
   const classes = useStyles();
@@ -133,6 +136,15 @@ export const EnvironmentCard = (props: {
           <Alert severity="error" className={classes.alert}>
             {formatSourceError(error)}
           </Alert>
+        )}
+
+        {props.live && (
+          <LiveStatusSection
+            live={props.live.byEnvironment.get(environment.name)}
+            error={props.live.error}
+            loading={props.live.loading}
+            behind={props.live.behind.get(environment.name)}
+          />
         )}
 
         {(props.holds ?? []).map(hold => (

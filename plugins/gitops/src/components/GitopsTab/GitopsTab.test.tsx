@@ -35,7 +35,9 @@ describe('GitopsTab', () => {
     expect(api.getServiceStatus).toHaveBeenCalledWith(ref);
 
     const cards = within(pipeline)
-      .getAllByTestId(/^gitops-env-(?!version|pending|hold|promote|rollback)/)
+      .getAllByTestId(
+        /^gitops-env-(?!version|pending|hold|promote|rollback|live|health|sync|revisions|replicas|last-sync|behind|drift|connection)/,
+      )
       .map(card => card.getAttribute('data-testid'));
     expect(cards).toEqual([
       'gitops-env-dev',

@@ -23,6 +23,7 @@ import {
 } from '../promotion';
 import { entityRefPartsOf, groupByStage, useRefreshableAsync } from '../shared';
 import { DeliveryMetrics } from '../DeliveryMetrics';
+import { EnvironmentCompare, useServiceLive } from '../live';
 import { PipelineErrorBanner } from './PipelineErrorBanner';
 import { PipelineView } from './PipelineView';
 import { PromotionsSection } from './PromotionsSection';
@@ -56,6 +57,9 @@ export const GitopsTab = () => {
     `${ref.kind}/${ref.namespace}/${ref.name}/${available}`,
     [api, refreshKey],
   );
+
+  // What the clusters run: polled from our backend every 5 s while visible.
+  const live = useServiceLive(api, ref, available, status.value);
 
   if (!available) {
     return (
@@ -97,6 +101,7 @@ export const GitopsTab = () => {
             entity={ref}
             holds={promotion.holds.value?.items}
             onChanged={refresh}
+            live={live}
           />
         </InfoCard>
       </>
@@ -118,6 +123,11 @@ export const GitopsTab = () => {
     <LiveActionsContext.Provider value={promotion.actions.value?.items}>
       <Grid container spacing={3} direction="column">
         <Grid item>{pipeline}</Grid>
+        {status.value && (
+          <Grid item>
+            <EnvironmentCompare status={status.value} live={live} />
+          </Grid>
+        )}
         <Grid item>
           <PromotionsSection
             actions={promotion.actions}

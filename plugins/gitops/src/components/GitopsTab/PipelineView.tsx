@@ -8,6 +8,7 @@ import type {
   Hold,
   ServiceStatusResponse,
 } from '@gitops2/plugin-gitops-common';
+import type { LiveView } from '../live';
 import { groupByStage } from '../shared';
 import { EnvironmentCard } from './EnvironmentCard';
 
@@ -48,6 +49,8 @@ export const PipelineView = (props: {
   holds?: Hold[];
   /** Given: the cards offer promote and roll back, and call it afterwards. */
   onChanged?(): void;
+  /** What the clusters run, shown on each card. */
+  live?: LiveView;
 }) => {
   const classes = useStyles();
   const stages = groupByStage(props.status);
@@ -84,6 +87,7 @@ export const PipelineView = (props: {
                   h => h.environment === env.environment.name,
                 )}
                 onChanged={props.onChanged}
+                live={props.live}
               />
             ))}
           </div>

@@ -1,0 +1,191 @@
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { TestApiProvider, renderInTestApp } from '@backstage/test-utils';
+import { gitopsApiRef } from '../../api';
+import {
+  MockGitopsApi,
+  createFakeGitopsApi,
+  repository,
+} from '../../__testUtils__/fixtures';
+import { makeDashboard } from '../../__testUtils__/liveFixtures';
+import { GitopsPage } from '../GitopsPage';
+import { Dashboard } from './Dashboard';
+
+function render(api: MockGitopsApi) {
+  return renderInTestApp(
+    <TestApiProvider apis={[[gitopsApiRef, api]]}>
+      <Dashboard />
+    </TestApiProvider>,
+  );
+}
+
+const env = (name: string) => screen.getByTestId(`gitops-dashboard-env-${name}`);
+const status = (name: string) =>
+  within(env(name)).getByTestId('gitops-dashboard-status');
+
+describe('Dashboard', () => {
+  it('shows each environment with its status, URL, cluster, connection and counts', async () => {
+    const api = createFakeGitopsApi();
+    await render(api);
+    await screen.findByTestId('gitops-dashboard-env-dev');
+    expect(api.getDashboard).toHaveBeenCalledWith('platform-gitops');
+
+    expect(status('dev')).toHaveTextContent('DEPLOYED');
+    expect(status('qa')).toHaveTextContent('IN PROGRESS');
+    expect(status('staging')).toHaveTextContent('ERROR');
+    expect(status('prod-us')).toHaveTextContent('DEPLOYED');
+    expect(status('prod-eu')).toHaveTextContent('ERROR');
+
+    const staging = env('staging');
+    expect(
+      within(staging).getByText('https://staging.guestbook.example.com'),
+    ).toBeInTheDocument();
+    expect(staging).toHaveTextContent('cluster staging-cluster');
+    expect(
+      within(staging).getByTestId('gitops-dashboard-connection'),
+    ).toHaveTextContent('staging-cluster: connected');
+    expect(staging).toHaveTextContent('2 services');
+    expect(
+      within(staging).getByTestId('gitops-dashboard-deployments'),
+    ).toHaveTextContent('2 deployments: 1 healthy, 0 progressing, 1 degraded');
+    expect(
+      within(staging).getByTestId('gitops-dashboard-pods'),
+    ).toHaveTextContent(
+      '4 pods: 3 running, 0 pending, 0 failed, 1 crash-looping',
+    );
+
+    expect(
+      within(env('prod-eu')).getByTestId('gitops-dashboard-connection'),
+    ).toHaveTextContent('prod-eu-cluster: unreachable since 15 minutes ago');
+  });
+
+  it('lists the last 5 rollouts of an environment with their outcome', async () => {
+    const api = createFakeGitopsApi();
+    await render(api);
+    await screen.findByTestId('gitops-dashboard-env-dev');
+    const rows = within(env('dev')).getAllByTestId('gitops-dashboard-rollout');
+    expect(rows).toHaveLength(5);
+    expect(rows[0]).toHaveTextContent(
+      'guestbook-ui1.5.0-rc.1 → 1.5.0-rc.2succeeded',
+    );
+    expect(
+      within(env('staging')).getByTestId('gitops-dashboard-rollout'),
+    ).toHaveTextContent('1.4.0 → 1.4.2degraded');
+    expect(within(env('prod-us')).getByText('none')).toBeInTheDocument();
+  });
+
+  it('shows the services × environments matrix with versions, lag, health and drift', async () => {
+    const api = createFakeGitopsApi();
+    await render(api);
+    const matrix = await screen.findByTestId('gitops-dashboard-matrix');
+    const cell = (service: string, name: string) =>
+      within(matrix).getByTestId(`gitops-matrix-${service}-${name}`);
+
+    expect(
+      within(cell('guestbook-ui', 'dev')).getByTestId('gitops-matrix-version'),
+    ).toHaveTextContent('1.5.0-rc.2');
+    expect(
+      within(cell('guestbook-ui', 'qa')).getByTestId('gitops-matrix-behind'),
+    ).toHaveTextContent('2 behind');
+    expect(cell('guestbook-ui', 'staging')).toHaveAttribute(
+      'data-health',
+      'Degraded',
+    );
+    expect(
+      within(cell('guestbook-ui', 'staging')).queryByTestId(
+        'gitops-matrix-behind',
+      ),
+    ).not.toBeInTheDocument();
+    expect(
+      within(cell('guestbook-ui', 'prod-us')).getByTestId('gitops-matrix-drift'),
+    ).toBeInTheDocument();
+    expect(cell('guestbook-api', 'prod-eu')).toHaveTextContent('—');
+  });
+
+  it('offers the repositories when there are several, and shows the chosen one', async () => {
+    const api = createFakeGitopsApi();
+    await render(api);
+    await screen.findByTestId('gitops-dashboard-env-dev');
+
+    fireEvent.mouseDown(
+      within(screen.getByTestId('gitops-dashboard-repository')).getByRole(
+        'button',
+      ),
+    );
+    fireEvent.click(await screen.findByRole('option', { name: 'legacy-gitops' }));
+
+    expect(
+      await screen.findByTestId('gitops-dashboard-env-legacy'),
+    ).toBeInTheDocument();
+    expect(api.getDashboard).toHaveBeenLastCalledWith('legacy-gitops');
+    expect(status('legacy')).toHaveTextContent('UNKNOWN');
+    expect(
+      screen.queryByTestId('gitops-dashboard-env-dev'),
+    ).not.toBeInTheDocument();
+  });
+
+  it('has no repository selector with one repository', async () => {
+    const api = createFakeGitopsApi();
+    api.getRepositories.mockResolvedValue({ items: [repository] });
+    await render(api);
+    await screen.findByTestId('gitops-dashboard-env-dev');
+    expect(
+      screen.queryByTestId('gitops-dashboard-repository'),
+    ).not.toBeInTheDocument();
+  });
+
+  it('shows the error when the dashboard cannot be loaded', async () => {
+    const api = createFakeGitopsApi();
+    api.getDashboard.mockRejectedValue(new Error('store unavailable'));
+    await render(api);
+    expect(
+      (await screen.findAllByText(/store unavailable/)).length,
+    ).toBeGreaterThan(0);
+  });
+
+  it('is the first tab of the GitOps page (legacy), at /dashboard', async () => {
+    const api = createFakeGitopsApi();
+    await renderInTestApp(
+      <TestApiProvider apis={[[gitopsApiRef, api]]}>
+        <GitopsPage />
+      </TestApiProvider>,
+      { routeEntries: ['/dashboard'] },
+    );
+    expect(
+      await screen.findByTestId('gitops-dashboard-env-staging'),
+    ).toBeInTheDocument();
+    const tabs = screen.getAllByRole('tab');
+    expect(tabs[0]).toHaveTextContent('Dashboard');
+  });
+});
+
+describe('Dashboard: live updates', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('polls every 5 s and keeps the last data on screen, also when a refetch fails', async () => {
+    const api = createFakeGitopsApi();
+    await render(api);
+    await screen.findByTestId('gitops-dashboard-env-staging');
+    const calls = api.getDashboard.mock.calls.length;
+
+    const next = makeDashboard();
+    next.environments[2] = { ...next.environments[2], status: 'DEPLOYED' };
+    api.getDashboard.mockResolvedValueOnce(next);
+    await act(async () => {
+      jest.advanceTimersByTime(5000);
+    });
+    await waitFor(() => expect(status('staging')).toHaveTextContent('DEPLOYED'));
+    expect(api.getDashboard.mock.calls.length).toBe(calls + 1);
+
+    api.getDashboard.mockRejectedValueOnce(new Error('backend restarting'));
+    await act(async () => {
+      jest.advanceTimersByTime(5000);
+    });
+    await waitFor(() =>
+      expect(screen.getByTestId('gitops-dashboard-stale')).toHaveTextContent(
+        'backend restarting',
+      ),
+    );
+    expect(status('staging')).toHaveTextContent('DEPLOYED');
+  });
+});

@@ -1,0 +1,118 @@
+import { useState } from 'react';
+import {
+  EmptyState,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import FormControl from '@material-ui/core/FormControl';
+import Grid from '@material-ui/core/Grid';
+import InputLabel from '@material-ui/core/InputLabel';
+import MenuItem from '@material-ui/core/MenuItem';
+import Select from '@material-ui/core/Select';
+import Typography from '@material-ui/core/Typography';
+import Alert from '@material-ui/lab/Alert';
+import useAsync from 'react-use/esm/useAsync';
+import { gitopsApiRef } from '../../api';
+import { usePolledAsync } from '../live';
+import { backendMessage } from '../promotion';
+import { RelativeTime } from '../shared';
+import { DashboardEnvironmentCard } from './DashboardEnvironmentCard';
+import { DashboardMatrix } from './DashboardMatrix';
+
+/**
+ * The multi-environment dashboard (`/gitops/dashboard`): per environment its
+ * status, URL, cluster connection, counts and last rollouts, then the
+ * services × environments matrix. Polled from our backend every 5 s while
+ * the page is visible; the last data stays on screen during a refetch.
+ */
+export const Dashboard = () => {
+  const api = useApi(gitopsApiRef);
+  const repositories = useAsync(() => api.getRepositories(), [api]);
+  const items = repositories.value?.items ?? [];
+  const [chosen, setSelected] = useState<string>();
+  // By default the first repository whose pipeline could be read.
+  const selected = chosen ?? (items.find(r => !r.error) ?? items[0])?.id;
+
+  const repositoryId = selected;
+  const ready = !repositories.loading && (repositoryId || items.length === 0);
+  const dashboard = usePolledAsync(
+    async () => (ready ? api.getDashboard(repositoryId) : undefined),
+    `${repositoryId}/${ready}`,
+    [api],
+  );
+
+  if (repositories.error) {
+    return <ResponseErrorPanel error={repositories.error} />;
+  }
+
+  let body;
+  if (!dashboard.value && dashboard.error) {
+    body = <ResponseErrorPanel error={dashboard.error} />;
+  } else if (!dashboard.value) {
+    body = <Progress />;
+  } else if (dashboard.value.environments.length === 0) {
+    body = (
+      <EmptyState
+        missing="data"
+        title="No environments"
+        description={`The pipeline of ${dashboard.value.repositoryId} has no environments.`}
+      />
+    );
+  } else {
+    const value = dashboard.value;
+    body = (
+      <Grid container spacing={2}>
+        {dashboard.error && (
+          <Grid item xs={12}>
+            <Alert severity="warning" data-testid="gitops-dashboard-stale">
+              Could not refresh, showing what was loaded before:{' '}
+              {backendMessage(dashboard.error)}
+            </Alert>
+          </Grid>
+        )}
+        {value.environments.map(env => (
+          <Grid item xs={12} sm={6} md={4} lg key={env.name}>
+            <DashboardEnvironmentCard environment={env} />
+          </Grid>
+        ))}
+        <Grid item xs={12}>
+          <DashboardMatrix dashboard={value} />
+        </Grid>
+        <Grid item xs={12}>
+          <Typography variant="caption" color="textSecondary">
+            updated <RelativeTime value={value.generatedAt} />
+          </Typography>
+        </Grid>
+      </Grid>
+    );
+  }
+
+  return (
+    <Grid container spacing={2} direction="column" wrap="nowrap">
+      {items.length > 1 && (
+        <Grid item>
+          <FormControl variant="outlined" size="small" style={{ minWidth: 240 }}>
+            <InputLabel id="gitops-dashboard-repository-label">
+              Repository
+            </InputLabel>
+            <Select
+              labelId="gitops-dashboard-repository-label"
+              label="Repository"
+              value={selected ?? ''}
+              onChange={e => setSelected(String(e.target.value))}
+              data-testid="gitops-dashboard-repository"
+            >
+              {items.map(r => (
+                <MenuItem key={r.id} value={r.id}>
+                  {r.id}
+                </MenuItem>
+              ))}
+            </Select>
+          </FormControl>
+        </Grid>
+      )}
+      <Grid item>{body}</Grid>
+    </Grid>
+  );
+};

@@ -1,0 +1,8 @@
+export { HealthChip } from './HealthChip';
+export { LIVE_POLL_INTERVAL_MS, usePolledAsync } from './usePolledAsync';
+export { formatBehind, connectionProblem } from './format';
+export { ConnectionLine } from './ConnectionLine';
+export { LiveStatusSection, formatPods } from './LiveStatusSection';
+export { useServiceLive } from './useServiceLive';
+export type { LiveView } from './useServiceLive';
+export { EnvironmentCompare } from './EnvironmentCompare';

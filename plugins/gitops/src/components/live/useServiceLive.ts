@@ -1,0 +1,87 @@
+import type {
+  DashboardResponse,
+  EntityRefParts,
+  EnvironmentLiveStatus,
+  PipelineDefinition,
+  EnvironmentStatus,
+} from '@gitops2/plugin-gitops-common';
+import type { GitopsFrontendApi } from '../../api';
+import { groupByStage } from '../shared';
+import { usePolledAsync } from './usePolledAsync';
+
+/** What the cards of the GitOps tab show of the clusters. */
+export interface LiveView {
+  /** Live status per environment name. */
+  byEnvironment: Map<string, EnvironmentLiveStatus>;
+  /** The last request failed (the last loaded values stay in byEnvironment). */
+  error?: Error;
+  loading: boolean;
+  /** Versions behind the previous stage's first environment, per environment. */
+  behind: Map<string, { count: number; previous: string }>;
+  /** Version each environment runs, per the dashboard matrix. */
+  versions: Map<string, string | null>;
+}
+
+/**
+ * Live status of a service and the dashboard row of the service (versions
+ * and how far each environment is behind the previous stage), polled from our
+ * backend every 5 s while the page is visible.
+ */
+export function useServiceLive(
+  api: GitopsFrontendApi,
+  entity: EntityRefParts,
+  enabled: boolean,
+  status?: {
+    service: string;
+    repository: { id: string };
+    pipeline: PipelineDefinition | null;
+    environments: EnvironmentStatus[];
+  },
+): LiveView {
+  const identity = `${entity.kind}/${entity.namespace}/${entity.name}/${enabled}`;
+  const live = usePolledAsync(
+    async () => (enabled ? api.getLive(entity) : undefined),
+    identity,
+    [api],
+  );
+  const repositoryId = status?.repository.id;
+  const dashboard = usePolledAsync<DashboardResponse | undefined>(
+    async () =>
+      enabled && repositoryId ? api.getDashboard(repositoryId) : undefined,
+    `${identity}/${repositoryId}`,
+    [api],
+  );
+
+  const byEnvironment = new Map<string, EnvironmentLiveStatus>();
+  for (const env of live.value?.environments ?? []) {
+    byEnvironment.set(env.environment, env);
+  }
+
+  const behind = new Map<string, { count: number; previous: string }>();
+  const versions = new Map<string, string | null>();
+  const row = status
+    ? dashboard.value?.matrix.find(r => r.service === status.service)
+    : undefined;
+  if (status && row) {
+    const stages = groupByStage(status);
+    stages.forEach((stage, i) => {
+      const previous = stages[i - 1]?.environments[0]?.environment.name;
+      for (const env of stage.environments) {
+        const cell = row.cells[env.environment.name];
+        if (!cell) continue;
+        versions.set(env.environment.name, cell.version);
+        if (previous && cell.behind !== undefined) {
+          behind.set(env.environment.name, { count: cell.behind, previous });
+        }
+      }
+    });
+  }
+
+  return {
+    byEnvironment,
+    error: live.error,
+    loading: live.loading,
+    behind,
+    versions,
+  };
+}
