@@ -38,6 +38,7 @@ export class PromotionScheduler {
 
   async run(now = new Date()): Promise<string[]> {
     await this.options.promotions.reconcile();
+    await this.options.promotions.followOutcomes();
     const requested: string[] = [];
     for (const repositoryId of this.options.repositoryIds) {
       const row = await this.options.ledger.getRepository(repositoryId);

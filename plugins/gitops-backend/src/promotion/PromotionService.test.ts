@@ -307,3 +307,45 @@ describe.each(databases.eachSupportedId())('PromotionService on %p', databaseId 
     expect(fileAtHead('staging')).toContain('newTag: v3 # bumped by CI');
   });
 });
+
+describe('PromotionService.followOutcomes', () => {
+  it('moves merged actions to syncing, succeeded or failed as the clusters report', async () => {
+    const knex = await databases.init('SQLITE_3');
+    const repo = new GitRepoFixture();
+    try {
+      repo.write('gitops-pipeline.yaml', PIPELINE);
+      for (const env of ['dev', 'staging', 'prod-us', 'prod-eu']) repo.write(`apps/cart/${env}/kustomization.yaml`, kustomization('v1'));
+      repo.commit('bootstrap');
+      repo.write('apps/cart/dev/kustomization.yaml', kustomization('v2'));
+      repo.commit('bump cart to v2 in dev');
+      const ledger = await LedgerStore.fromKnex(knex);
+      const source = new LocalGitSource(repo.dir, 'main');
+      const locators = createDefaultLocatorRegistry();
+      const ingester = new RepositoryIngester({ repositoryId: 'demo', pipelineFile: 'gitops-pipeline.yaml', source, store: ledger, locators, logger: mockServices.logger.mock() });
+      await ingester.ingest();
+      const permissions = mockServices.permissions.mock({ authorize: async (r: any[]) => r.map(() => ({ result: AuthorizeResult.ALLOW })) as any });
+      const service = new PromotionService({
+        ledger, actions: new ActionStore(knex),
+        repositories: new Map([['demo', { id: 'demo', branch: 'main', source, writer: new LocalGitWriter(repo.dir) }]]),
+        locators, gates: createDefaultGateRegistry(permissions), permissions, logger: mockServices.logger.mock(),
+        afterMerge: async () => { await ingester.ingest(); },
+      });
+      const { action } = await service.request(await service.planPromotion('demo', 'cart', { sourceEnvironment: 'dev' }), alice, 'follow-1');
+      expect(action.state).toBe('merged');
+      expect(await service.followOutcomes()).toBe(0); // no cluster report yet: stays merged
+
+      const setOutcome = (outcome: string) =>
+        knex('gitops_rollouts').where({ environment: 'staging', to_version: 'v2' }).update({ outcome });
+      await setOutcome('progressing');
+      await service.followOutcomes();
+      expect((await (service as any).options.actions.get(action.id))!.state).toBe('syncing');
+      await setOutcome('degraded');
+      await service.followOutcomes();
+      const failed = (await (service as any).options.actions.get(action.id))!;
+      expect(failed.state).toBe('failed');
+      expect(failed.error).toBe('the cluster reports staging degraded after the change');
+    } finally {
+      repo.cleanup();
+    }
+  });
+});

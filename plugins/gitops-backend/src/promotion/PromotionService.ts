@@ -571,6 +571,34 @@ export class PromotionService {
   }
 
   /**
+   * Moves merged actions on as the clusters report (cluster observation sets
+   * the outcome of each rollout): `syncing` while any target progresses,
+   * `succeeded` when every target converged on the version, `failed` when one
+   * degraded or failed. Without cluster observation they stay `merged`.
+   */
+  async followOutcomes(): Promise<number> {
+    const { actions, ledger } = this.options;
+    let moved = 0;
+    for (const action of await actions.list({ states: ['merged', 'syncing'], limit: 200 })) {
+      const outcomes: string[] = [];
+      for (const env of action.environments) {
+        const { rows } = await ledger.listRollouts({ repositoryId: action.repositoryId, service: action.service, environment: env, limit: 5 });
+        const rollout = rows.find(r => r.to_version === action.version && Date.parse(String(new Date(r.desired_at as any).toISOString())) >= Date.parse(action.createdAt) - 60_000);
+        outcomes.push(rollout?.outcome ?? 'pending');
+      }
+      let next: GitopsAction['state'] | undefined;
+      if (outcomes.some(o => o === 'degraded' || o === 'failed')) next = 'failed';
+      else if (outcomes.every(o => o === 'succeeded')) next = 'succeeded';
+      else if (outcomes.some(o => o === 'progressing' || o === 'succeeded')) next = 'syncing';
+      if (next && next !== action.state) {
+        const error = next === 'failed' ? `the cluster reports ${action.environments.filter((_, i) => ['degraded', 'failed'].includes(outcomes[i])).join(', ')} degraded after the change` : null;
+        if (await actions.update(action.id, { state: next, error }, ['merged', 'syncing'])) moved++;
+      }
+    }
+    return moved;
+  }
+
+  /**
    * Finishes what a crash interrupted: actions still `requested` are
    * executed again (idempotent: the edit is re-planned on the current head,
    * and an existing branch or an already-written version is adopted).
