@@ -180,6 +180,38 @@ function json(body: unknown, statusCode = 200) {
   });
 }
 
+function dashboard(repository: string | null) {
+  const pods = { running: 3, pending: 0, failed: 0, crashLooping: 0, total: 3 };
+  return {
+    repositoryId: repository ?? 'platform-gitops',
+    environments: [
+      {
+        name: 'prod-eu',
+        stage: 'prod',
+        cluster: 'prod-eu-cluster',
+        status: 'ERROR',
+        counts: {
+          services: 1,
+          deployments: 1,
+          healthy: 0,
+          progressing: 0,
+          degraded: 1,
+          pods,
+        },
+        recentRollouts: [],
+        connection: { cluster: 'prod-eu-cluster', state: 'connected' },
+      },
+    ],
+    matrix: [
+      {
+        service: 'guestbook-ui',
+        cells: { 'prod-eu': { version: '1.2.0', health: 'Degraded' } },
+      },
+    ],
+    generatedAt: new Date().toISOString(),
+  };
+}
+
 const requests: string[] = [];
 const writes: Array<{ path: string; key: string | null; body: unknown }> = [];
 
@@ -243,6 +275,26 @@ async function fakeBackend(
   }
   if (path === '/api/gitops/v1/features') {
     return json(featureLookup(url.searchParams.get('q') ?? ''));
+  }
+  if (path === '/api/gitops/v1/dashboard') {
+    return json(dashboard(url.searchParams.get('repository')));
+  }
+  if (path === `${entityPath}/live`) {
+    return json({
+      service: 'guestbook-ui',
+      environments: [
+        {
+          service: 'guestbook-ui',
+          environment: 'prod-eu',
+          cluster: 'prod-eu-cluster',
+          health: 'Degraded',
+          sync: 'Synced',
+          observedVersions: ['1.2.0'],
+          replicas: { ready: 1, desired: 3 },
+        },
+      ],
+      clusters: [],
+    });
   }
   if (path === '/api/gitops/v1/repositories') {
     return json({ items: [status.repository] });
@@ -313,7 +365,7 @@ describe('GitOps in the app', () => {
     renderTestApp({
       features: [catalogPlugin, gitopsPlugin, notificationsPlugin, navModule],
       apis,
-      initialRouteEntries: ['/gitops'],
+      initialRouteEntries: ['/gitops/overview'],
     });
 
     await screen.findByTestId(
@@ -351,11 +403,50 @@ describe('GitOps in the app', () => {
     expect(screen.getByRole('tab', { name: 'Overview' })).toBeInTheDocument();
   });
 
-  it('shows the recent deployments on the GitOps page', async () => {
+  it('opens the GitOps page on the multi-environment dashboard', async () => {
     renderTestApp({
       features: [catalogPlugin, gitopsPlugin],
       apis,
       initialRouteEntries: ['/gitops'],
+    });
+    const env = await screen.findByTestId(
+      'gitops-dashboard-env-prod-eu',
+      {},
+      { timeout: 5000 },
+    );
+    expect(within(env).getByTestId('gitops-dashboard-status')).toHaveTextContent(
+      'ERROR',
+    );
+    expect(requests).toContain('/api/gitops/v1/dashboard');
+    expect(
+      within(screen.getByTestId('gitops-dashboard-matrix')).getByText('1.2.0'),
+    ).toBeInTheDocument();
+  });
+
+  it('shows the live status on the GitOps tab', async () => {
+    renderTestApp({
+      features: [catalogPlugin, gitopsPlugin],
+      apis,
+      initialRouteEntries: ['/catalog/default/component/guestbook-ui/gitops'],
+    });
+    const card = await screen.findByTestId(
+      'gitops-env-prod-eu',
+      {},
+      { timeout: 5000 },
+    );
+    expect(
+      await within(card).findByTestId('gitops-env-health'),
+    ).toHaveTextContent('Degraded');
+    expect(requests).toContain(
+      '/api/gitops/v1/entities/default/component/guestbook-ui/live',
+    );
+  });
+
+  it('shows the recent deployments on the GitOps page', async () => {
+    renderTestApp({
+      features: [catalogPlugin, gitopsPlugin],
+      apis,
+      initialRouteEntries: ['/gitops/overview'],
     });
     const row = await screen.findByTestId(
       'gitops-recent-row',

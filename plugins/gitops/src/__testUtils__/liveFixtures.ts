@@ -220,7 +220,6 @@ export function makeDashboard(
         status: 'DEPLOYED',
         counts: counts({}, { running: 6, total: 6 }),
         recentRollouts: [],
-        connection: { cluster: 'prod-us-cluster', state: 'connected' },
       },
       {
         name: 'prod-eu',

@@ -53,6 +53,10 @@ describe('Dashboard', () => {
       '4 pods: 3 running, 0 pending, 0 failed, 1 crash-looping',
     );
 
+    // The backend leaves out the connection of a connected cluster.
+    expect(
+      within(env('prod-us')).getByTestId('gitops-dashboard-connection'),
+    ).toHaveTextContent('prod-us-cluster: connected');
     expect(
       within(env('prod-eu')).getByTestId('gitops-dashboard-connection'),
     ).toHaveTextContent('prod-eu-cluster: unreachable since 15 minutes ago');

@@ -78,7 +78,14 @@ export const DashboardEnvironmentCard = (props: {
           </Typography>
         )}
         <ConnectionLine
-          connection={env.connection}
+          connection={
+            // The backend sends the connection only when it is not
+            // connected; UNKNOWN: the cluster is not configured or never seen.
+            env.connection ??
+            (env.cluster && env.status !== 'UNKNOWN'
+              ? { cluster: env.cluster, state: 'connected' }
+              : undefined)
+          }
           showConnected
           data-testid="gitops-dashboard-connection"
         />
