@@ -77,7 +77,7 @@ export const DashboardMatrix = (props: { dashboard: DashboardResponse }) => {
               key={row.service}
               data-testid={`gitops-matrix-row-${row.service}`}
             >
-              <TableCell>{row.service}</TableCell>
+              <TableCell className={classes.cell}>{row.service}</TableCell>
               {environments.map(env => {
                 const cell = row.cells[env.name];
                 return (
