@@ -52,5 +52,8 @@ test('the GitOps tab of guestbook-worker shows staging Degraded, with live statu
   await expect(staging.getByTestId('gitops-env-replicas')).toContainText('replicas ready');
   await expect(page.getByTestId('gitops-env-dev').getByTestId('gitops-env-health')).toBeVisible();
   await expect(page.getByTestId('gitops-env-compare')).toBeVisible();
+  // The ledger records the degraded rollout as such.
+  const degraded = page.getByTestId('gitops-rollout-row').filter({ hasText: 'staging' }).filter({ hasText: 'degraded' });
+  await expect(degraded.first()).toBeVisible();
   await page.screenshot({ path: screenshotPath('gitops-tab-live.png'), fullPage: true });
 });
