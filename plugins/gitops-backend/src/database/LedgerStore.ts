@@ -3,7 +3,12 @@ import {
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import { ConflictError } from '@backstage/errors';
+import type {
+  PipelineDefinition,
+  SourceError,
+} from '@gitops2/plugin-gitops-common';
 import { Knex } from 'knex';
+import type { ParsedPipeline } from '../pipeline/types';
 import { ActionStore } from '../promotion/ActionStore';
 import { CorrelationStore } from '../correlation/CorrelationStore';
 import {
@@ -17,6 +22,13 @@ const migrationsDir = resolvePackagePath(
   '@gitops2/plugin-gitops-backend',
   'migrations',
 );
+
+/** The pipeline as ingestion stores it (gitops_repositories.pipeline). */
+export interface StoredPipeline {
+  definition: PipelineDefinition | null;
+  services: ParsedPipeline['services'];
+  environmentErrors: Record<string, SourceError>;
+}
 
 /** Everything one ingestion batch writes, applied atomically. */
 export interface IngestionBatch {
@@ -67,6 +79,29 @@ export class LedgerStore {
   correlationStore(): CorrelationStore {
     return new CorrelationStore(this.db);
   }
+
+  /**
+   * The stored pipeline (definition + service entries) of a repository,
+   * parsed once per ingestion run: it is megabytes of JSON for a thousand
+   * services, too much to read and parse on every page view. Keyed by the
+   * cursor and the time of the last finished run, which change whenever the
+   * stored pipeline may have changed.
+   */
+  async getStoredPipeline(id: string): Promise<StoredPipeline | null> {
+    const head = await this.db<RepositoryRow>('gitops_repositories')
+      .where({ id })
+      .first('last_commit_sha', 'last_ingested_at');
+    if (!head) return null;
+    const key = `${head.last_commit_sha ?? ''}|${String(head.last_ingested_at ?? '')}`;
+    const cached = this.pipelineCache.get(id);
+    if (cached && cached.key === key) return cached.value;
+    const row = await this.db<RepositoryRow>('gitops_repositories').where({ id }).first('pipeline');
+    const value: StoredPipeline | null = row?.pipeline ? JSON.parse(row.pipeline) : null;
+    this.pipelineCache.set(id, { key, value });
+    return value;
+  }
+
+  private readonly pipelineCache = new Map<string, { key: string; value: StoredPipeline | null }>();
 
   async getRepository(id: string): Promise<RepositoryRow | undefined> {
     return this.db<RepositoryRow>('gitops_repositories').where({ id }).first();

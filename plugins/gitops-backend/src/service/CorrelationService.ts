@@ -215,10 +215,9 @@ export class CorrelationService {
       const source = svc.source_repository!;
       const shas = shasBySource.get(source)!;
       if (!pipelines.has(svc.repository_id)) {
-        const row = await ledger.getRepository(svc.repository_id);
         pipelines.set(
           svc.repository_id,
-          row?.pipeline ? JSON.parse(row.pipeline) : null,
+          await ledger.getStoredPipeline(svc.repository_id),
         );
       }
       const pipeline = pipelines.get(svc.repository_id) ?? null;

@@ -79,7 +79,7 @@ export class GitopsService {
   async getServiceStatus(entity: Entity): Promise<ServiceStatusResponse> {
     const { repo, service } = this.resolveEntity(entity);
     const row = await this.store.getRepository(repo.id);
-    const stored: StoredPipeline | null = row?.pipeline ? JSON.parse(row.pipeline) : null;
+    const stored: StoredPipeline | null = await this.store.getStoredPipeline(repo.id);
     const pipelineError: SourceError | null = row?.pipeline_error
       ? JSON.parse(row.pipeline_error)
       : null;
