@@ -160,6 +160,18 @@ export interface CallContext {
 const COMMIT_FILES_CAP = 3000;
 const COMPARE_FILES_CAP = 300;
 const PER_PAGE = 100;
+/** How long pull-request associations and CI results of a commit are reused. */
+const ASSOCIATIONS_TTL_MS = 10 * 60_000;
+const ASSOCIATIONS_CACHE_SIZE = 20_000;
+
+/** A bounded insertion-ordered cache: the oldest entry goes first. */
+function remember<V>(cache: Map<string, V>, key: string, value: V): void {
+  cache.delete(key);
+  cache.set(key, value);
+  if (cache.size > ASSOCIATIONS_CACHE_SIZE) {
+    cache.delete(cache.keys().next().value as string);
+  }
+}
 const SHA_RE = /^[0-9a-f]{40}$/;
 
 /** Marks a 404 that means "no such file" rather than an error. */
@@ -582,8 +594,25 @@ export class GitHubGitSource implements GitSource {
   > {
     const pullRequests = new Map<string, HostedPullRequest[]>();
     let checks: ChecksSummary | undefined;
-    const valid = [...new Set(shas)].filter(s => SHA_RE.test(s));
-    const wantChecks = checksOf && SHA_RE.test(checksOf) ? checksOf : undefined;
+    const now = Date.now();
+    const fresh = (at: number) => now - at < ASSOCIATIONS_TTL_MS;
+    // Repeat views (e.g. "pending for the next environment") are served from
+    // memory: pull requests of a commit rarely change within minutes.
+    const valid: string[] = [];
+    for (const sha of new Set(shas)) {
+      if (!SHA_RE.test(sha)) continue;
+      const hit = this.associationCache.get(sha);
+      if (hit && fresh(hit.at)) pullRequests.set(sha, hit.prs);
+      else valid.push(sha);
+    }
+    let wantChecks = checksOf && SHA_RE.test(checksOf) ? checksOf : undefined;
+    const cachedChecks = wantChecks
+      ? this.checksCache.get(wantChecks)
+      : undefined;
+    if (cachedChecks && fresh(cachedChecks.at)) {
+      checks = cachedChecks.checks;
+      wantChecks = undefined;
+    }
     const url = `${this.apiBaseUrl.replace(/\/api\/v3$/, '/api')}/graphql`;
     const chunks: string[][] = [];
     for (let i = 0; i < valid.length; i += 100)
@@ -626,30 +655,37 @@ export class GitHubGitSource implements GitSource {
       if (!data) return undefined;
       chunk.forEach((sha, j) => {
         const nodes: any[] = data[`c${j}`]?.associatedPullRequests?.nodes ?? [];
-        pullRequests.set(
-          sha,
-          nodes
-            .filter(n => typeof n?.number === 'number')
-            .map(n => ({
-              number: n.number,
-              title: typeof n.title === 'string' ? n.title : undefined,
-              body:
-                typeof n.body === 'string'
-                  ? n.body.slice(0, 20_000)
-                  : undefined,
-              branch:
-                typeof n.headRefName === 'string' ? n.headRefName : undefined,
-            })),
-        );
+        const prs: HostedPullRequest[] = nodes
+          .filter(n => typeof n?.number === 'number')
+          .map(n => ({
+            number: n.number,
+            title: typeof n.title === 'string' ? n.title : undefined,
+            body:
+              typeof n.body === 'string' ? n.body.slice(0, 20_000) : undefined,
+            branch:
+              typeof n.headRefName === 'string' ? n.headRefName : undefined,
+          }));
+        pullRequests.set(sha, prs);
+        remember(this.associationCache, sha, { prs, at: now });
       });
       if (index === 0 && wantChecks) {
         checks = summarizeChecks(
           data.checks?.statusCheckRollup?.contexts?.nodes ?? [],
         );
+        remember(this.checksCache, wantChecks, { checks, at: now });
       }
     }
     return { pullRequests, checks };
   }
+
+  private readonly associationCache = new Map<
+    string,
+    { prs: HostedPullRequest[]; at: number }
+  >();
+  private readonly checksCache = new Map<
+    string,
+    { checks: ChecksSummary; at: number }
+  >();
 
   /** Web link to a pull request. */
   pullRequestUrl(n: number): string {

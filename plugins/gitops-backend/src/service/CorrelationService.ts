@@ -210,63 +210,68 @@ export class CorrelationService {
         services: Record<string, Record<string, unknown>>;
       } | null
     >();
-    const out: FeatureServicePresence[] = [];
-    for (const svc of services) {
-      const source = svc.source_repository!;
-      const shas = shasBySource.get(source)!;
-      if (!pipelines.has(svc.repository_id)) {
-        pipelines.set(
-          svc.repository_id,
-          await ledger.getStoredPipeline(svc.repository_id),
-        );
-      }
-      const pipeline = pipelines.get(svc.repository_id) ?? null;
-      const commitRows = await store.sourceCommits(source, shas);
-      const refs = groupRefs(await store.refsOf(source, shas));
-      const repo = this.localRepository(source);
-      const commits: SourceCommit[] = commitRows
-        .sort((a, b) => epoch(b.committed_at) - epoch(a.committed_at))
-        .map(r => ({
-          sha: r.sha,
-          subject: r.subject,
-          authorName: r.author_name,
-          authorEmail: r.author_email ?? undefined,
-          committedAt: toIso(r.committed_at) ?? '',
-          url: repo?.commitUrl(r.sha),
-          pullRequests: refs.get(r.sha)?.prs ?? [],
-          issueKeys: refs.get(r.sha)?.issues ?? [],
-        }));
-      const events = await store.membershipEvents({
-        repositoryId: svc.repository_id,
-        service: svc.service,
-        sourceRepository: source,
-        shas,
-      });
-      const definition = pipeline?.definition ?? null;
-      const listed = pipeline?.services?.[svc.service];
-      const envNames = definition
-        ? definition.environments
-            .map(e => e.name)
-            .filter(e => !listed || e in listed)
-        : [...new Set(events.map(e => e.environment))].sort();
-      const presence = envNames.map(env =>
-        presenceIn(
-          env,
-          shas,
-          events.filter(e => e.environment === env),
-        ),
-      );
-      out.push({
-        repositoryId: svc.repository_id,
-        service: svc.service,
-        commits,
-        environments: presence.map(p => p.presence),
-        dwell: dwellTimes(
-          definition,
-          new Map(presence.map(p => [p.presence.environment, p.firstArrival])),
-        ),
-      });
+    for (const id of new Set(services.map(s => s.repository_id))) {
+      pipelines.set(id, await ledger.getStoredPipeline(id));
     }
+    // The services are independent: their reads run concurrently (a key
+    // shared by many services would otherwise cost 3 round trips each).
+    const out: FeatureServicePresence[] = await Promise.all(
+      services.map(async svc => {
+        const source = svc.source_repository!;
+        const shas = shasBySource.get(source)!;
+        const pipeline = pipelines.get(svc.repository_id) ?? null;
+        const [commitRows, refRows, events] = await Promise.all([
+          store.sourceCommits(source, shas),
+          store.refsOf(source, shas),
+          store.membershipEvents({
+            repositoryId: svc.repository_id,
+            service: svc.service,
+            sourceRepository: source,
+            shas,
+          }),
+        ]);
+        const refs = groupRefs(refRows);
+        const repo = this.localRepository(source);
+        const commits: SourceCommit[] = commitRows
+          .sort((a, b) => epoch(b.committed_at) - epoch(a.committed_at))
+          .map(r => ({
+            sha: r.sha,
+            subject: r.subject,
+            authorName: r.author_name,
+            authorEmail: r.author_email ?? undefined,
+            committedAt: toIso(r.committed_at) ?? '',
+            url: repo?.commitUrl(r.sha),
+            pullRequests: refs.get(r.sha)?.prs ?? [],
+            issueKeys: refs.get(r.sha)?.issues ?? [],
+          }));
+        const definition = pipeline?.definition ?? null;
+        const listed = pipeline?.services?.[svc.service];
+        const envNames = definition
+          ? definition.environments
+              .map(e => e.name)
+              .filter(e => !listed || e in listed)
+          : [...new Set(events.map(e => e.environment))].sort();
+        const presence = envNames.map(env =>
+          presenceIn(
+            env,
+            shas,
+            events.filter(e => e.environment === env),
+          ),
+        );
+        return {
+          repositoryId: svc.repository_id,
+          service: svc.service,
+          commits,
+          environments: presence.map(p => p.presence),
+          dwell: dwellTimes(
+            definition,
+            new Map(
+              presence.map(p => [p.presence.environment, p.firstArrival]),
+            ),
+          ),
+        };
+      }),
+    );
     return { query: q.trim(), kind: parsed.kind, services: out };
   }
 
