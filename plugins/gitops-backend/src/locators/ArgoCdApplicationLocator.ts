@@ -1,16 +1,11 @@
 import { Alias, Document, isMap, isSeq, Scalar, YAMLMap } from 'yaml';
-import type {
-  LocatorOptions,
-  LocatorReadResult,
-  VersionLocator,
-} from './types';
+import type { LocatorOptions } from './types';
 import {
   checkOptions,
   describeNode,
   Located,
   lineOf,
   mapGet,
-  neverThrow,
   mapKeys,
   MapEntry,
   nonEmptyDocs,
@@ -21,9 +16,9 @@ import {
   scalarText,
   sourceError,
   stringValue,
-  writeVersion,
   YamlFile,
 } from './yamlSupport';
+import { YamlVersionLocator } from './YamlVersionLocator';
 
 const OPTIONS = {
   field: {
@@ -48,7 +43,7 @@ const OPTIONS = {
  * `spec.source.helm.parameters[name=…].value` of an Argo CD Application;
  * for multi-source Applications, the first of `spec.sources[]`.
  */
-export class ArgoCdApplicationLocator implements VersionLocator {
+export class ArgoCdApplicationLocator extends YamlVersionLocator {
   readonly type = 'argocd-application';
 
   validateOptions(options: LocatorOptions): string | undefined {
@@ -64,41 +59,11 @@ export class ArgoCdApplicationLocator implements VersionLocator {
     return undefined;
   }
 
-  read(
-    content: string,
-    file: string,
-    options: LocatorOptions,
-  ): LocatorReadResult {
-    return neverThrow(file, (): LocatorReadResult => {
-      const found = this.locate(content, file, options);
-      if (!found.ok) return found;
-      const { version, line } = found.value.located;
-      return { ok: true, version, line };
-    });
-  }
-
-  write(
-    content: string,
-    file: string,
-    options: LocatorOptions,
-    version: string,
-  ) {
-    return neverThrow(file, () =>
-      writeVersion(content, file, version, c => this.locate(c, file, options)),
-    );
-  }
-
-  private locate(
+  protected locateValid(
     content: string,
     file: string,
     options: LocatorOptions,
   ): Result<{ yaml: YamlFile; located: Located }> {
-    const bad = this.validateOptions(options);
-    if (bad)
-      return {
-        ok: false,
-        error: { message: `invalid locator options: ${bad}`, file },
-      };
     const field = (options.field as string | undefined) ?? 'targetRevision';
     const parameter = options.parameter as string | undefined;
     const wantName = options.application as string | undefined;

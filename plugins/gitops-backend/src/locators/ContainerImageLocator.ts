@@ -1,15 +1,10 @@
 import { Alias, isMap, isSeq, Scalar, YAMLMap } from 'yaml';
-import type {
-  LocatorOptions,
-  LocatorReadResult,
-  VersionLocator,
-} from './types';
+import type { LocatorOptions } from './types';
 import {
   checkOptions,
   Located,
   lineOf,
   mapGet,
-  neverThrow,
   nonEmptyDocs,
   parseYamlFile,
   quoteList,
@@ -17,9 +12,9 @@ import {
   Result,
   sourceError,
   stringValue,
-  writeVersion,
   YamlFile,
 } from './yamlSupport';
+import { YamlVersionLocator } from './YamlVersionLocator';
 
 const OPTIONS = {
   container: { required: false, describe: 'the name of the container' },
@@ -87,60 +82,27 @@ export function isDigest(version: string): boolean {
  * the first container matching `container` (name) and `image` (repository)
  * wins, or the first container at all when neither is given.
  */
-export class ContainerImageLocator implements VersionLocator {
+export class ContainerImageLocator extends YamlVersionLocator {
   readonly type = 'container-image';
 
   validateOptions(options: LocatorOptions): string | undefined {
     return checkOptions(options, OPTIONS);
   }
 
-  read(
-    content: string,
-    file: string,
-    options: LocatorOptions,
-  ): LocatorReadResult {
-    return neverThrow(file, (): LocatorReadResult => {
-      const found = this.locate(content, file, options);
-      if (!found.ok) return found;
-      const { version, line } = found.value.located;
-      return { ok: true, version, line };
-    });
+  protected checkVersion(v: string): string | undefined {
+    return TAG_PATTERN.test(v) || isDigest(v)
+      ? undefined
+      : `refusing to write version ${JSON.stringify(
+          v,
+        )}: it is neither an image tag ` +
+          `(letters, digits, "_", "." or "-") nor a digest (e.g. sha256:…)`;
   }
 
-  write(
-    content: string,
-    file: string,
-    options: LocatorOptions,
-    version: string,
-  ) {
-    return neverThrow(file, () =>
-      writeVersion(
-        content,
-        file,
-        version,
-        c => this.locate(c, file, options),
-        v =>
-          TAG_PATTERN.test(v) || isDigest(v)
-            ? undefined
-            : `refusing to write version ${JSON.stringify(
-                v,
-              )}: it is neither an image tag ` +
-              `(letters, digits, "_", "." or "-") nor a digest (e.g. sha256:…)`,
-      ),
-    );
-  }
-
-  private locate(
+  protected locateValid(
     content: string,
     file: string,
     options: LocatorOptions,
   ): Result<{ yaml: YamlFile; located: Located }> {
-    const bad = this.validateOptions(options);
-    if (bad)
-      return {
-        ok: false,
-        error: { message: `invalid locator options: ${bad}`, file },
-      };
     const wantName = options.container as string | undefined;
     const wantImage = options.image as string | undefined;
 

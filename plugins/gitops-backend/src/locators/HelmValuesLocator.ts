@@ -1,16 +1,11 @@
 import { Alias, isMap, isSeq, Scalar } from 'yaml';
-import type {
-  LocatorOptions,
-  LocatorReadResult,
-  VersionLocator,
-} from './types';
+import type { LocatorOptions } from './types';
 import {
   checkOptions,
   describeNode,
   Located,
   lineOf,
   mapGet,
-  neverThrow,
   mapKeys,
   nonEmptyDocs,
   parseYamlFile,
@@ -19,9 +14,9 @@ import {
   Result,
   scalarText,
   sourceError,
-  writeVersion,
   YamlFile,
 } from './yamlSupport';
+import { YamlVersionLocator } from './YamlVersionLocator';
 
 const OPTIONS = {
   path: {
@@ -93,7 +88,7 @@ function label(segments: PathSegment[]): string {
 }
 
 /** `helm-values`: the scalar at a dot path of a Helm values file. */
-export class HelmValuesLocator implements VersionLocator {
+export class HelmValuesLocator extends YamlVersionLocator {
   readonly type = 'helm-values';
 
   validateOptions(options: LocatorOptions): string | undefined {
@@ -103,41 +98,11 @@ export class HelmValuesLocator implements VersionLocator {
     return typeof parsed === 'string' ? `option "path": ${parsed}` : undefined;
   }
 
-  read(
-    content: string,
-    file: string,
-    options: LocatorOptions,
-  ): LocatorReadResult {
-    return neverThrow(file, (): LocatorReadResult => {
-      const found = this.locate(content, file, options);
-      if (!found.ok) return found;
-      const { version, line } = found.value.located;
-      return { ok: true, version, line };
-    });
-  }
-
-  write(
-    content: string,
-    file: string,
-    options: LocatorOptions,
-    version: string,
-  ) {
-    return neverThrow(file, () =>
-      writeVersion(content, file, version, c => this.locate(c, file, options)),
-    );
-  }
-
-  private locate(
+  protected locateValid(
     content: string,
     file: string,
     options: LocatorOptions,
   ): Result<{ yaml: YamlFile; located: Located }> {
-    const bad = this.validateOptions(options);
-    if (bad)
-      return {
-        ok: false,
-        error: { message: `invalid locator options: ${bad}`, file },
-      };
     const segments = parseDotPath(options.path as string) as PathSegment[];
     const full = label(segments);
 

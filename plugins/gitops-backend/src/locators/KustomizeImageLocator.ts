@@ -1,16 +1,11 @@
 import { Alias, isMap, isSeq, Scalar, YAMLMap } from 'yaml';
-import type {
-  LocatorOptions,
-  LocatorReadResult,
-  VersionLocator,
-} from './types';
+import type { LocatorOptions } from './types';
 import {
   checkOptions,
   describeNode,
   Located,
   lineOf,
   mapGet,
-  neverThrow,
   mapKeys,
   nonEmptyDocs,
   parseYamlFile,
@@ -20,9 +15,9 @@ import {
   scalarText,
   sourceError,
   stringValue,
-  writeVersion,
   YamlFile,
 } from './yamlSupport';
+import { YamlVersionLocator } from './YamlVersionLocator';
 
 const OPTIONS = {
   image: { required: true, describe: 'the images[].name to match' },
@@ -33,48 +28,18 @@ const OPTIONS = {
  * of the `images[]` entry of a kustomization.yaml whose `name` is
  * `options.image`.
  */
-export class KustomizeImageLocator implements VersionLocator {
+export class KustomizeImageLocator extends YamlVersionLocator {
   readonly type = 'kustomize-image';
 
   validateOptions(options: LocatorOptions): string | undefined {
     return checkOptions(options, OPTIONS);
   }
 
-  read(
-    content: string,
-    file: string,
-    options: LocatorOptions,
-  ): LocatorReadResult {
-    return neverThrow(file, (): LocatorReadResult => {
-      const found = this.locate(content, file, options);
-      if (!found.ok) return found;
-      const { version, line } = found.value.located;
-      return { ok: true, version, line };
-    });
-  }
-
-  write(
-    content: string,
-    file: string,
-    options: LocatorOptions,
-    version: string,
-  ) {
-    return neverThrow(file, () =>
-      writeVersion(content, file, version, c => this.locate(c, file, options)),
-    );
-  }
-
-  private locate(
+  protected locateValid(
     content: string,
     file: string,
     options: LocatorOptions,
   ): Result<{ yaml: YamlFile; located: Located }> {
-    const bad = this.validateOptions(options);
-    if (bad)
-      return {
-        ok: false,
-        error: { message: `invalid locator options: ${bad}`, file },
-      };
     const image = options.image as string;
 
     const parsed = parseYamlFile(content, file);

@@ -7,9 +7,12 @@ import type {
 import { MiddlewareFactory } from '@backstage/backend-defaults/rootHttpRouter';
 import type { Config } from '@backstage/config';
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
-import { AuthorizeResult, BasicPermission } from '@backstage/plugin-permission-common';
+import {
+  AuthorizeResult,
+  BasicPermission,
+} from '@backstage/plugin-permission-common';
 import {
   allRolloutsQuerySchema,
   entityParamsSchema,
@@ -24,10 +27,10 @@ import {
 } from '@gitops2/plugin-gitops-common';
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
-import { z } from 'zod';
 import { IngestionManager } from '../ingestion/IngestionManager';
 import { CorrelationService } from './CorrelationService';
 import { GitopsService } from './GitopsService';
+import { parseInput } from './parseInput';
 import { addPromotionRoutes, PromotionRouterOptions } from './promotionRouter';
 import { addClusterRoutes } from '../cluster/clusterRoutes';
 import type { LiveService } from '../cluster/LiveService';
@@ -51,21 +54,21 @@ export interface RouterOptions {
   metrics?: MetricsService;
 }
 
-function parse<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
-  const r = schema.safeParse(value);
-  if (!r.success) {
-    throw new InputError(
-      `invalid ${what}: ${r.error.issues
-        .map(i => `${i.path.join('.') || '(root)'} ${i.message}`)
-        .join('; ')}`,
-    );
-  }
-  return r.data;
-}
+const parse = parseInput;
 
 /** HTTP layer: input validation, permission checks, audit. Logic is in GitopsService. */
-export async function createRouter(options: RouterOptions): Promise<express.Router> {
-  const { httpAuth, permissions, catalog, service, correlation, ingestion, auditor } = options;
+export async function createRouter(
+  options: RouterOptions,
+): Promise<express.Router> {
+  const {
+    httpAuth,
+    permissions,
+    catalog,
+    service,
+    correlation,
+    ingestion,
+    auditor,
+  } = options;
   const router = Router();
   router.use(express.json({ limit: '64kb' }));
 
@@ -75,7 +78,11 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       .authorize([{ permission }], { credentials })
       .catch(e => {
         // Deny by default when the permission backend cannot be asked.
-        throw new NotAllowedError(`denied: the permission backend could not be asked (${(e as Error).message})`);
+        throw new NotAllowedError(
+          `denied: the permission backend could not be asked (${
+            (e as Error).message
+          })`,
+        );
       });
     if (decision.result !== AuthorizeResult.ALLOW) {
       throw new NotAllowedError(`not allowed: ${permission.name}`);
@@ -85,11 +92,16 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   async function loadEntity(req: Request) {
     const credentials = await authorize(req, gitopsReadPermission);
-    const { namespace, kind, name } = parse(entityParamsSchema, req.params, 'entity reference');
+    const { namespace, kind, name } = parse(
+      entityParamsSchema,
+      req.params,
+      'entity reference',
+    );
     const ref = stringifyEntityRef({ kind, namespace, name });
     // The user's own credentials: catalog read permissions apply too.
     const entity = await catalog.getEntityByRef(ref, { credentials });
-    if (!entity) throw new NotFoundError(`entity ${ref} not found in the catalog`);
+    if (!entity)
+      throw new NotFoundError(`entity ${ref} not found in the catalog`);
     return entity;
   }
 
@@ -128,17 +140,23 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     res.json(await service.getServiceStatus(entity));
   });
 
-  router.get('/v1/entities/:namespace/:kind/:name/rollouts', async (req, res) => {
-    const entity = await loadEntity(req);
-    const query = parse(rolloutsQuerySchema, req.query, 'query');
-    res.json(await service.getRollouts(entity, query));
-  });
+  router.get(
+    '/v1/entities/:namespace/:kind/:name/rollouts',
+    async (req, res) => {
+      const entity = await loadEntity(req);
+      const query = parse(rolloutsQuerySchema, req.query, 'query');
+      res.json(await service.getRollouts(entity, query));
+    },
+  );
 
-  router.get('/v1/entities/:namespace/:kind/:name/pending', async (req, res) => {
-    const entity = await loadEntity(req);
-    const { from, to } = parse(pendingQuerySchema, req.query, 'query');
-    res.json(await correlation.getPendingChanges(entity, from, to));
-  });
+  router.get(
+    '/v1/entities/:namespace/:kind/:name/pending',
+    async (req, res) => {
+      const entity = await loadEntity(req);
+      const { from, to } = parse(pendingQuerySchema, req.query, 'query');
+      res.json(await correlation.getPendingChanges(entity, from, to));
+    },
+  );
 
   router.get('/v1/rollouts', async (req, res) => {
     await authorize(req, gitopsReadPermission);
@@ -160,11 +178,14 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   const metrics = options.metrics;
   if (metrics) {
-    router.get('/v1/entities/:namespace/:kind/:name/metrics', async (req, res) => {
-      const entity = await loadEntity(req);
-      const query = parse(metricsQuerySchema, req.query, 'query');
-      res.json(await metrics.getEntityMetrics(entity, query));
-    });
+    router.get(
+      '/v1/entities/:namespace/:kind/:name/metrics',
+      async (req, res) => {
+        const entity = await loadEntity(req);
+        const query = parse(metricsQuerySchema, req.query, 'query');
+        res.json(await metrics.getEntityMetrics(entity, query));
+      },
+    );
 
     router.get('/v1/metrics', async (req, res) => {
       await authorize(req, gitopsReadPermission);
@@ -179,7 +200,9 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       httpAuth,
       auditor,
       serviceOf: async req => {
-        const { repo, service: name } = service.resolveEntity(await loadEntity(req));
+        const { repo, service: name } = service.resolveEntity(
+          await loadEntity(req),
+        );
         return { repositoryId: repo.id, service: name };
       },
     });
@@ -192,12 +215,19 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
         await authorize(req, gitopsReadPermission);
       },
       serviceOf: async req => {
-        const { repo, service: name } = service.resolveEntity(await loadEntity(req));
+        const { repo, service: name } = service.resolveEntity(
+          await loadEntity(req),
+        );
         return { repositoryId: repo.id, service: name };
       },
     });
   }
 
-  router.use(MiddlewareFactory.create({ config: options.config, logger: options.logger }).error());
+  router.use(
+    MiddlewareFactory.create({
+      config: options.config,
+      logger: options.logger,
+    }).error(),
+  );
   return router;
 }
