@@ -27,7 +27,14 @@ export default defineConfig({
   retries: process.env.CI ? 1 : 0,
   reporter: [
     ['list'],
-    ['json', { outputFile: process.env.PLAYWRIGHT_JSON_OUTPUT_NAME ?? 'node_modules/.cache/e2e-results.json' }],
+    [
+      'json',
+      {
+        outputFile:
+          process.env.PLAYWRIGHT_JSON_OUTPUT_NAME ??
+          'node_modules/.cache/e2e-results.json',
+      },
+    ],
   ],
   webServer: {
     command: 'node .yarn/releases/yarn-4.13.0.cjs portal:start',

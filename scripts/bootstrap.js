@@ -47,7 +47,9 @@ function ensureNode() {
   const nodeBin = path.join(dir, 'bin', 'node');
   if (!fs.existsSync(nodeBin)) {
     log(
-      `Node ${process.versions.node} is not supported by Backstage 1.55 (needs ${SUPPORTED_MAJORS.join(
+      `Node ${
+        process.versions.node
+      } is not supported by Backstage 1.55 (needs ${SUPPORTED_MAJORS.join(
         ' or ',
       )}); fetching ${pkgName}@${NODE_VERSION} from the npm registry (once)`,
     );
@@ -56,7 +58,13 @@ function ensureNode() {
     try {
       const out = execFileSync(
         'npm',
-        ['pack', `${pkgName}@${NODE_VERSION}`, '--silent', '--pack-destination', tmp],
+        [
+          'pack',
+          `${pkgName}@${NODE_VERSION}`,
+          '--silent',
+          '--pack-destination',
+          tmp,
+        ],
         { cwd: tmp, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
       ).trim();
       const tgz = path.join(tmp, out.split('\n').pop());
@@ -100,7 +108,11 @@ function installHash(nodeVersion) {
 }
 
 function run(env, node, args) {
-  const r = spawnSync(node, [YARN, ...args], { cwd: ROOT, env, stdio: 'inherit' });
+  const r = spawnSync(node, [YARN, ...args], {
+    cwd: ROOT,
+    env,
+    stdio: 'inherit',
+  });
   if (r.error) fail(r.error.message);
   return r.status ?? 1;
 }

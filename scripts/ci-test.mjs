@@ -61,9 +61,13 @@ async function ensurePostgres() {
   log('PostgreSQL is down on 127.0.0.1:5432; starting it');
   try {
     const versions = fs.readdirSync('/etc/postgresql');
-    execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', versions[0], 'main', 'start'], {
-      stdio: 'inherit',
-    });
+    execFileSync(
+      'pg_ctlcluster',
+      ['--skip-systemctl-redirect', versions[0], 'main', 'start'],
+      {
+        stdio: 'inherit',
+      },
+    );
   } catch (e) {
     process.stdout.write(`could not start PostgreSQL: ${e.message}\n`);
   }
@@ -79,11 +83,19 @@ function ensureChromium() {
   log("installing Debian's chromium for the e2e tests");
   const sudo = process.getuid && process.getuid() === 0 ? [] : ['sudo'];
   const apt = (...a) =>
-    spawnSync(sudo.length ? 'sudo' : 'apt-get', [...(sudo.length ? ['apt-get'] : []), ...a], {
-      stdio: 'inherit',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    }).status === 0;
-  return apt('update', '-qq') && apt('install', '-y', '-qq', 'chromium') && fs.existsSync('/usr/bin/chromium');
+    spawnSync(
+      sudo.length ? 'sudo' : 'apt-get',
+      [...(sudo.length ? ['apt-get'] : []), ...a],
+      {
+        stdio: 'inherit',
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      },
+    ).status === 0;
+  return (
+    apt('update', '-qq') &&
+    apt('install', '-y', '-qq', 'chromium') &&
+    fs.existsSync('/usr/bin/chromium')
+  );
 }
 
 function countJest(file) {
@@ -120,12 +132,21 @@ async function main() {
 
     const pgUp = await ensurePostgres();
     if (!pgUp) {
-      process.stdout.write('PostgreSQL is not reachable: its integration tests will fail\n');
+      process.stdout.write(
+        'PostgreSQL is not reachable: its integration tests will fail\n',
+      );
     }
     const jestFile = path.join(RESULTS, 'jest.json');
     yarn(
       'unit and integration tests (SQLite and PostgreSQL 15 at 127.0.0.1:5432)',
-      ['backstage-cli', 'repo', 'test', '--verbose', '--json', `--outputFile=${jestFile}`],
+      [
+        'backstage-cli',
+        'repo',
+        'test',
+        '--verbose',
+        '--json',
+        `--outputFile=${jestFile}`,
+      ],
       {
         BACKSTAGE_TEST_DISABLE_DOCKER: '1',
         BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING: PG_URL,
@@ -133,7 +154,9 @@ async function main() {
     );
     const jest = countJest(jestFile);
     if (jest) {
-      const names = jest.testResults.flatMap(f => f.assertionResults.map(a => a.fullName));
+      const names = jest.testResults.flatMap(f =>
+        f.assertionResults.map(a => a.fullName),
+      );
       const pg = names.filter(n => /POSTGRES_15/.test(n)).length;
       const sqlite = names.filter(n => /SQLITE_3/.test(n)).length;
       process.stdout.write(
@@ -144,12 +167,21 @@ async function main() {
     log('demo generator tests (node --test)');
     const demo = spawnSync(
       process.execPath,
-      ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout',
-        '--test-reporter=tap', `--test-reporter-destination=${path.join(RESULTS, 'demo.tap')}`,
-        'scripts/demo/*.test.mjs'],
+      [
+        '--test',
+        '--test-reporter=spec',
+        '--test-reporter-destination=stdout',
+        '--test-reporter=tap',
+        `--test-reporter-destination=${path.join(RESULTS, 'demo.tap')}`,
+        'scripts/demo/*.test.mjs',
+      ],
       { cwd: ROOT, stdio: 'inherit' },
     );
-    steps.push({ name: 'demo generator tests', ok: demo.status === 0, seconds: 0 });
+    steps.push({
+      name: 'demo generator tests',
+      ok: demo.status === 0,
+      seconds: 0,
+    });
     try {
       const tap = fs.readFileSync(path.join(RESULTS, 'demo.tap'), 'utf8');
       totals.passed += Number(/^# pass (\d+)/m.exec(tap)?.[1] ?? 0);
@@ -162,19 +194,29 @@ async function main() {
   if (!args.has('--skip-e2e')) {
     if (ensureChromium()) {
       const pwFile = path.join(RESULTS, 'playwright.json');
-      yarn('e2e tests (Playwright, Debian Chromium, started portal)', ['playwright', 'test'], {
-        PLAYWRIGHT_JSON_OUTPUT_NAME: pwFile,
-      });
+      yarn(
+        'e2e tests (Playwright, Debian Chromium, started portal)',
+        ['playwright', 'test'],
+        {
+          PLAYWRIGHT_JSON_OUTPUT_NAME: pwFile,
+        },
+      );
       countPlaywright(pwFile);
     } else {
-      steps.push({ name: 'e2e tests: chromium could not be installed', ok: false, seconds: 0 });
+      steps.push({
+        name: 'e2e tests: chromium could not be installed',
+        ok: false,
+        seconds: 0,
+      });
       totals.failed += 1;
     }
   }
 
   log('summary');
   for (const s of steps) {
-    process.stdout.write(`${s.ok ? 'ok  ' : 'FAIL'} ${s.name} (${s.seconds}s)\n`);
+    process.stdout.write(
+      `${s.ok ? 'ok  ' : 'FAIL'} ${s.name} (${s.seconds}s)\n`,
+    );
   }
   const failedSteps = steps.filter(s => !s.ok).length;
   process.stdout.write(`\n${totals.passed} passed, ${totals.failed} failed\n`);

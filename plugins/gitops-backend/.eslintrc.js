@@ -1,6 +1,9 @@
 module.exports = require('@backstage/cli/config/eslint-factory')(__dirname, {
   rules: {
     // Tests share assertion helpers named expect*(…).
-    'jest/expect-expect': ['error', { assertFunctionNames: ['expect', 'expect*'] }],
+    'jest/expect-expect': [
+      'error',
+      { assertFunctionNames: ['expect', 'expect*'] },
+    ],
   },
 });

@@ -774,7 +774,8 @@ function renderPipeline(state) {
     if (state.pipelineUrls[e]) L.push(`      url: https://${i.host}`);
     // Promotion policies (docs/pipeline.md): qa and staging are written
     // directly; prod needs a pull request approved by a release manager.
-    if (e === 'qa' || e === 'staging') L.push('      promotion:', '        mode: direct');
+    if (e === 'qa' || e === 'staging')
+      L.push('      promotion:', '        mode: direct');
     if (e.startsWith('prod'))
       L.push(
         '      promotion:',

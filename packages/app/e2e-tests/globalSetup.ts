@@ -8,19 +8,29 @@ export default async function globalSetup() {
   let last = 'backend not answering';
   while (Date.now() < deadline) {
     try {
-      const auth = await fetch(`${backend}/api/auth/guest/refresh?env=development`, {
-        headers: { 'x-requested-with': 'XMLHttpRequest' },
-      });
+      const auth = await fetch(
+        `${backend}/api/auth/guest/refresh?env=development`,
+        {
+          headers: { 'x-requested-with': 'XMLHttpRequest' },
+        },
+      );
       const token = (await auth.json())?.backstageIdentity?.token;
       const headers = { authorization: `Bearer ${token}` };
-      const rollouts = await (await fetch(`${backend}/api/gitops/v1/rollouts?limit=1`, { headers })).json();
+      const rollouts = await (
+        await fetch(`${backend}/api/gitops/v1/rollouts?limit=1`, { headers })
+      ).json();
       const newest = rollouts.items?.[0];
       if (newest) {
         const changeSet = await (
-          await fetch(`${backend}/api/gitops/v1/rollouts/${newest.id}/change-set`, { headers })
+          await fetch(
+            `${backend}/api/gitops/v1/rollouts/${newest.id}/change-set`,
+            { headers },
+          )
         ).json();
         if (changeSet.status && changeSet.status !== 'pending') return;
-        last = `newest rollout #${newest.id} is ${changeSet.status ?? JSON.stringify(changeSet)}`;
+        last = `newest rollout #${newest.id} is ${
+          changeSet.status ?? JSON.stringify(changeSet)
+        }`;
       } else {
         last = 'no rollouts ingested yet';
       }
@@ -29,5 +39,7 @@ export default async function globalSetup() {
     }
     await new Promise(r => setTimeout(r, 2000));
   }
-  throw new Error(`the portal did not finish ingesting the demo in time: ${last}`);
+  throw new Error(
+    `the portal did not finish ingesting the demo in time: ${last}`,
+  );
 }

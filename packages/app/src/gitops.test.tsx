@@ -414,9 +414,9 @@ describe('GitOps in the app', () => {
       {},
       { timeout: 5000 },
     );
-    expect(within(env).getByTestId('gitops-dashboard-status')).toHaveTextContent(
-      'ERROR',
-    );
+    expect(
+      within(env).getByTestId('gitops-dashboard-status'),
+    ).toHaveTextContent('ERROR');
     expect(requests).toContain('/api/gitops/v1/dashboard');
     expect(
       within(screen.getByTestId('gitops-dashboard-matrix')).getByText('1.2.0'),

@@ -51,7 +51,10 @@ function entity(name: string) {
     metadata: {
       name,
       namespace: 'default',
-      annotations: { 'gitops2.io/gitops-repo': 'bench', 'backstage.io/kubernetes-id': name },
+      annotations: {
+        'gitops2.io/gitops-repo': 'bench',
+        'backstage.io/kubernetes-id': name,
+      },
     },
     spec: { type: 'service', owner: 'bench', lifecycle: 'production' },
   };
@@ -79,7 +82,9 @@ spec:
   stages:
 ${ENVS.map(e => `    - name: ${e}\n      environments: [${e}]`).join('\n')}
   environments:
-${ENVS.map((e, i) => `    ${e}:\n      cluster: ${CLUSTERS[i]}\n      namespace: apps`).join('\n')}
+${ENVS.map(
+  (e, i) => `    ${e}:\n      cluster: ${CLUSTERS[i]}\n      namespace: apps`,
+).join('\n')}
   services:
 ${services
   .map(
@@ -92,16 +97,31 @@ ${services
   .join('\n')}
 `,
   );
-  for (const s of services) for (const e of ENVS) repo.write(`apps/${s}/${e}/kustomization.yaml`, kustomization(s, '1.0.0'));
+  for (const s of services)
+    for (const e of ENVS)
+      repo.write(
+        `apps/${s}/${e}/kustomization.yaml`,
+        kustomization(s, '1.0.0'),
+      );
   repo.commit('bootstrap');
   return repo;
 }
 
 function clusterObjects(): any[] {
-  const objects: any[] = [fixtures.namespace('apps'), fixtures.namespace('argocd')];
+  const objects: any[] = [
+    fixtures.namespace('apps'),
+    fixtures.namespace('argocd'),
+  ];
   for (let i = 0; i < SERVICES; i++) {
     const name = `svc-${i}`;
-    objects.push(...fixtures.deploymentSet({ name, namespace: 'apps', image: `ghcr.io/acme/${name}:1.0.0`, replicas: 2 }).all);
+    objects.push(
+      ...fixtures.deploymentSet({
+        name,
+        namespace: 'apps',
+        image: `ghcr.io/acme/${name}:1.0.0`,
+        replicas: 2,
+      }).all,
+    );
     objects.push(
       fixtures.argoApplication({
         name,
@@ -123,10 +143,13 @@ async function waitFor(check: () => Promise<boolean>, what: string) {
   }
 }
 
-const total = (doubles: KubeApiDouble[]) => doubles.reduce((n, d) => n + d.count(), 0);
+const total = (doubles: KubeApiDouble[]) =>
+  doubles.reduce((n, d) => n + d.count(), 0);
 
 async function main() {
-  const doubles = await Promise.all(CLUSTERS.map(() => start({ token: TOKEN, objects: clusterObjects() })));
+  const doubles = await Promise.all(
+    CLUSTERS.map(() => start({ token: TOKEN, objects: clusterObjects() })),
+  );
   const repo = buildRepo();
   const clusterConfig = CLUSTERS.map((name, i) => ({
     name,
@@ -135,7 +158,9 @@ async function main() {
     serviceAccountToken: TOKEN,
     skipTLSVerify: true,
   }));
-  const entities = Array.from({ length: SERVICES }, (_, i) => entity(`svc-${i}`));
+  const entities = Array.from({ length: SERVICES }, (_, i) =>
+    entity(`svc-${i}`),
+  );
 
   // --- our backend ---------------------------------------------------------
   const ours = await startTestBackend({
@@ -155,22 +180,31 @@ async function main() {
       mockServices.rootLogger.factory({ level: 'error' }),
     ],
   });
-  await request(ours.server).post('/api/gitops/v1/repositories/bench/refresh').expect(200);
+  await request(ours.server)
+    .post('/api/gitops/v1/repositories/bench/refresh')
+    .expect(200);
   const liveUrl = `/api/gitops/v1/entities/default/component/${SERVICE}/live`;
   await waitFor(async () => {
     const r = await request(ours.server).get(liveUrl);
-    return r.body.environments?.length === 3 && r.body.environments.every((e: any) => e.health === 'Healthy');
+    return (
+      r.body.environments?.length === 3 &&
+      r.body.environments.every((e: any) => e.health === 'Healthy')
+    );
   }, 'live status of every environment');
   const watchSetup = total(doubles);
 
   doubles.forEach(d => d.resetCounters());
   let t0 = Date.now();
-  for (let i = 0; i < VIEWS; i++) await request(ours.server).get(liveUrl).expect(200);
+  for (let i = 0; i < VIEWS; i++)
+    await request(ours.server).get(liveUrl).expect(200);
   const oursLiveMs = Date.now() - t0;
   const oursLive = total(doubles);
   doubles.forEach(d => d.resetCounters());
   t0 = Date.now();
-  for (let i = 0; i < VIEWS; i++) await request(ours.server).get('/api/gitops/v1/dashboard?repository=bench').expect(200);
+  for (let i = 0; i < VIEWS; i++)
+    await request(ours.server)
+      .get('/api/gitops/v1/dashboard?repository=bench')
+      .expect(200);
   const oursDashMs = Date.now() - t0;
   const oursDash = total(doubles);
   await ours.stop();
@@ -186,7 +220,9 @@ async function main() {
         data: {
           kubernetes: {
             serviceLocatorMethod: { type: 'multiTenant' },
-            clusterLocatorMethods: [{ type: 'config', clusters: clusterConfig }],
+            clusterLocatorMethods: [
+              { type: 'config', clusters: clusterConfig },
+            ],
           },
         },
       }),
@@ -200,14 +236,20 @@ async function main() {
     const r = await request(theirs.server)
       .post(`/api/kubernetes/services/${SERVICE}`)
       .send({ entity: entity(SERVICE) });
-    if (r.status !== 200) throw new Error(`kubernetes backend: HTTP ${r.status} ${r.text}`);
-    if (i === 0 && (r.body.items?.length ?? 0) !== 3) throw new Error(`kubernetes backend saw ${r.body.items?.length} clusters`);
+    if (r.status !== 200)
+      throw new Error(`kubernetes backend: HTTP ${r.status} ${r.text}`);
+    if (i === 0 && (r.body.items?.length ?? 0) !== 3)
+      throw new Error(
+        `kubernetes backend saw ${r.body.items?.length} clusters`,
+      );
   }
   const theirsMs = Date.now() - t0;
   const theirsCount = total(doubles);
   for (const d of doubles) {
     for (const [res, verbs] of Object.entries(d.counters().byResource)) {
-      byResource[res] = (byResource[res] ?? 0) + Object.values(verbs).reduce((a, b) => a + (b ?? 0), 0);
+      byResource[res] =
+        (byResource[res] ?? 0) +
+        Object.values(verbs).reduce((a, b) => a + (b ?? 0), 0);
     }
   }
   await theirs.stop();
@@ -216,11 +258,20 @@ async function main() {
   const gc = (globalThis as any).gc as undefined | (() => void);
   const memDouble = await start({
     token: TOKEN,
-    objects: Array.from({ length: DEPLOYMENTS }, (_, i) =>
-      fixtures.deploymentSet({ name: `dep-${i}`, namespace: 'apps', image: `ghcr.io/acme/dep-${i}:1.0.${i}`, replicas: 3 }).deployment,
+    objects: Array.from(
+      { length: DEPLOYMENTS },
+      (_, i) =>
+        fixtures.deploymentSet({
+          name: `dep-${i}`,
+          namespace: 'apps',
+          image: `ghcr.io/acme/dep-${i}:1.0.${i}`,
+          replicas: 3,
+        }).deployment,
     ),
   });
-  const rawBytes = Buffer.byteLength(JSON.stringify(memDouble.list('Deployment')));
+  const rawBytes = Buffer.byteLength(
+    JSON.stringify(memDouble.list('Deployment')),
+  );
   const heap = () => {
     gc?.();
     gc?.();
@@ -230,13 +281,21 @@ async function main() {
   const watcher = new ClusterWatcher({
     cluster: 'mem',
     client: new ClientNodeKubeClient(
-      kubeConfigOf({ name: 'mem', url: memDouble.url, authProvider: 'serviceAccount', serviceAccountToken: TOKEN, skipTLSVerify: true }),
+      kubeConfigOf({
+        name: 'mem',
+        url: memDouble.url,
+        authProvider: 'serviceAccount',
+        serviceAccountToken: TOKEN,
+        skipTLSVerify: true,
+      }),
     ),
     logger: silentLogger,
   });
   watcher.start();
   await waitFor(async () => watcher.hasListed(), 'the watch cache');
-  const summaryBytes = Buffer.byteLength(JSON.stringify(watcher.snapshot().workloads));
+  const summaryBytes = Buffer.byteLength(
+    JSON.stringify(watcher.snapshot().workloads),
+  );
   const cached = watcher.size();
   await watcher.stop();
   // …and its cost is measured in isolation: the heap retained by 1,000
@@ -244,7 +303,10 @@ async function main() {
   const text = JSON.stringify({ items: memDouble.list('Deployment') });
   let before = heap();
   let cache: Map<string, unknown> | undefined = new Map(
-    JSON.parse(text).items.map((o: any) => [`${o.metadata.namespace}/${o.metadata.name}`, summarizeWorkload('Deployment', o)]),
+    JSON.parse(text).items.map((o: any) => [
+      `${o.metadata.namespace}/${o.metadata.name}`,
+      summarizeWorkload('Deployment', o),
+    ]),
   );
   const after = heap();
   const retained = after - before;
@@ -259,19 +321,52 @@ async function main() {
   await Promise.all(doubles.map(d => d.close()));
   repo.cleanup();
 
-  const ratio = oursLive + oursDash === 0 ? '∞ (ours: 0)' : (theirsCount / (oursLive + oursDash)).toFixed(1);
-  console.log(`cluster observation benchmark: ${CLUSTERS.length} clusters × ${SERVICES} services, ${VIEWS} views`);
-  console.log(`  watch setup (once, by the elected replica): ${watchSetup} requests (list + watch per kind per cluster, discovery none)`);
-  console.log(`  ours, ${VIEWS} × GET …/${SERVICE}/live:        ${oursLive} Kubernetes requests (${(oursLiveMs / VIEWS).toFixed(1)} ms/view)`);
-  console.log(`  ours, ${VIEWS} × GET /v1/dashboard:             ${oursDash} Kubernetes requests (${(oursDashMs / VIEWS).toFixed(1)} ms/view)`);
-  console.log(`  kubernetes-backend, ${VIEWS} × POST /services/${SERVICE}: ${theirsCount} Kubernetes requests (${(theirsCount / VIEWS).toFixed(1)} per view, ${(theirsMs / VIEWS).toFixed(1)} ms/view)`);
-  console.log(`    by resource: ${Object.entries(byResource).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  console.log(`  ratio (theirs / ours, same views): ${ratio}; counting our one-time watch setup too: ${(theirsCount / Math.max(1, watchSetup + oursLive + oursDash)).toFixed(1)}×`);
+  const ratio =
+    oursLive + oursDash === 0
+      ? '∞ (ours: 0)'
+      : (theirsCount / (oursLive + oursDash)).toFixed(1);
+  console.log(
+    `cluster observation benchmark: ${CLUSTERS.length} clusters × ${SERVICES} services, ${VIEWS} views`,
+  );
+  console.log(
+    `  watch setup (once, by the elected replica): ${watchSetup} requests (list + watch per kind per cluster, discovery none)`,
+  );
+  console.log(
+    `  ours, ${VIEWS} × GET …/${SERVICE}/live:        ${oursLive} Kubernetes requests (${(
+      oursLiveMs / VIEWS
+    ).toFixed(1)} ms/view)`,
+  );
+  console.log(
+    `  ours, ${VIEWS} × GET /v1/dashboard:             ${oursDash} Kubernetes requests (${(
+      oursDashMs / VIEWS
+    ).toFixed(1)} ms/view)`,
+  );
+  console.log(
+    `  kubernetes-backend, ${VIEWS} × POST /services/${SERVICE}: ${theirsCount} Kubernetes requests (${(
+      theirsCount / VIEWS
+    ).toFixed(1)} per view, ${(theirsMs / VIEWS).toFixed(1)} ms/view)`,
+  );
+  console.log(
+    `    by resource: ${Object.entries(byResource)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
+  console.log(
+    `  ratio (theirs / ours, same views): ${ratio}; counting our one-time watch setup too: ${(
+      theirsCount / Math.max(1, watchSetup + oursLive + oursDash)
+    ).toFixed(1)}×`,
+  );
   const mib = (n: number) => `${(n / 1024 / 1024).toFixed(2)} MiB`;
   console.log(
-    `  watch cache for ${DEPLOYMENTS} Deployments: ${cached} summaries; heap retained ${mib(retained)} ` +
-      `(whole objects: ${mib(wholeRetained)})${gc ? '' : ' (run with --expose-gc for stable figures)'}; ` +
-      `JSON ${(summaryBytes / 1024).toFixed(0)} KiB of summaries vs ${(rawBytes / 1024).toFixed(0)} KiB of whole objects`,
+    `  watch cache for ${DEPLOYMENTS} Deployments: ${cached} summaries; heap retained ${mib(
+      retained,
+    )} ` +
+      `(whole objects: ${mib(wholeRetained)})${
+        gc ? '' : ' (run with --expose-gc for stable figures)'
+      }; ` +
+      `JSON ${(summaryBytes / 1024).toFixed(0)} KiB of summaries vs ${(
+        rawBytes / 1024
+      ).toFixed(0)} KiB of whole objects`,
   );
 }
 

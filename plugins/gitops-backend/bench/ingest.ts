@@ -27,20 +27,30 @@ const opt = (name: string, def: number) => {
 const SERVICES = opt('services', 50);
 const COMMITS = opt('commits', 10_000);
 const ENVS = ['dev', 'qa', 'staging', 'prod-us', 'prod-eu'];
-const PG = process.env.GITOPS_BENCH_PG ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const PG =
+  process.env.GITOPS_BENCH_PG ??
+  'postgresql://postgres@127.0.0.1:5432/postgres';
 
 const silentLogger: any = {
-  info() {}, warn() {}, error() {}, debug() {},
-  child() { return silentLogger; },
+  info() {},
+  warn() {},
+  error() {},
+  debug() {},
+  child() {
+    return silentLogger;
+  },
 };
 
 function pipelineFile(): string {
-  const services = Array.from({ length: SERVICES }, (_, i) => `    svc-${i}:
+  const services = Array.from(
+    { length: SERVICES },
+    (_, i) => `    svc-${i}:
       path: apps/svc-${i}/{environment}/kustomization.yaml
       locator:
         type: kustomize-image
         image: ghcr.io/acme/svc-${i}
-`).join('');
+`,
+  ).join('');
   return `apiVersion: gitops2.io/v1alpha1
 kind: Pipeline
 metadata:
@@ -56,7 +66,9 @@ spec:
     - name: prod
       environments: [prod-us, prod-eu]
   environments:
-${ENVS.map(e => `    ${e}:\n      cluster: ${e}-cluster\n      namespace: bench\n`).join('')}  services:
+${ENVS.map(
+  e => `    ${e}:\n      cluster: ${e}-cluster\n      namespace: bench\n`,
+).join('')}  services:
 ${services}`;
 }
 
@@ -74,14 +86,24 @@ function generateRepo(dir: string, commits: number): void {
     mark++;
     t += 600;
     const from = mark > 1 ? `from :${mark - 1}\n` : '';
-    const changes = files.map(([p, c]) => `M 100644 inline ${p}\n${data(c)}`).join('\n');
+    const changes = files
+      .map(([p, c]) => `M 100644 inline ${p}\n${data(c)}`)
+      .join('\n');
     lines.push(
-      `commit refs/heads/main\nmark :${mark}\ncommitter Bench Bot <bench@example.com> ${t} +0000\n${data(msg)}\n${from}${changes}\n`,
+      `commit refs/heads/main\nmark :${mark}\ncommitter Bench Bot <bench@example.com> ${t} +0000\n${data(
+        msg,
+      )}\n${from}${changes}\n`,
     );
   };
-  const initial: Array<[string, string]> = [['gitops-pipeline.yaml', pipelineFile()]];
+  const initial: Array<[string, string]> = [
+    ['gitops-pipeline.yaml', pipelineFile()],
+  ];
   for (let s = 0; s < SERVICES; s++) {
-    for (const e of ENVS) initial.push([`apps/svc-${s}/${e}/kustomization.yaml`, kustomization(s, 'v0')]);
+    for (const e of ENVS)
+      initial.push([
+        `apps/svc-${s}/${e}/kustomization.yaml`,
+        kustomization(s, 'v0'),
+      ]);
   }
   commit('bootstrap', initial);
   // Deterministic pseudo-random walk: each commit bumps one service in one environment.
@@ -97,31 +119,81 @@ function generateRepo(dir: string, commits: number): void {
     const k = `${s}/${e}`;
     const v = (version.get(k) ?? 0) + 1;
     version.set(k, v);
-    commit(`bump svc-${s} to v${v} in ${e}`, [[`apps/svc-${s}/${e}/kustomization.yaml`, kustomization(s, `v${v}`)]]);
+    commit(`bump svc-${s} to v${v} in ${e}`, [
+      [`apps/svc-${s}/${e}/kustomization.yaml`, kustomization(s, `v${v}`)],
+    ]);
   }
-  const r = spawnSync('git', ['fast-import', '--quiet'], { cwd: dir, input: lines.join('') });
+  const r = spawnSync('git', ['fast-import', '--quiet'], {
+    cwd: dir,
+    input: lines.join(''),
+  });
   if (r.status !== 0) throw new Error(`fast-import failed: ${r.stderr}`);
 }
 
 function addCommit(dir: string): void {
   execFileSync('git', ['-C', dir, 'read-tree', 'main']);
   const p = 'apps/svc-0/dev/kustomization.yaml';
-  const blob = execFileSync('git', ['-C', dir, 'hash-object', '-w', '--stdin'], { input: kustomization(0, 'v-new') }).toString().trim();
-  execFileSync('git', ['-C', dir, 'update-index', '--add', '--cacheinfo', `100644,${blob},${p}`]);
+  const blob = execFileSync(
+    'git',
+    ['-C', dir, 'hash-object', '-w', '--stdin'],
+    { input: kustomization(0, 'v-new') },
+  )
+    .toString()
+    .trim();
+  execFileSync('git', [
+    '-C',
+    dir,
+    'update-index',
+    '--add',
+    '--cacheinfo',
+    `100644,${blob},${p}`,
+  ]);
   const tree = execFileSync('git', ['-C', dir, 'write-tree']).toString().trim();
-  const sha = execFileSync('git', ['-C', dir, '-c', 'user.name=b', '-c', 'user.email=b@x', 'commit-tree', tree, '-p', 'main', '-m', 'bump svc-0 to v-new in dev']).toString().trim();
+  const sha = execFileSync('git', [
+    '-C',
+    dir,
+    '-c',
+    'user.name=b',
+    '-c',
+    'user.email=b@x',
+    'commit-tree',
+    tree,
+    '-p',
+    'main',
+    '-m',
+    'bump svc-0 to v-new in dev',
+  ])
+    .toString()
+    .trim();
   execFileSync('git', ['-C', dir, 'update-ref', 'refs/heads/main', sha]);
 }
 
 function baseline(dir: string): number {
   const start = process.hrtime.bigint();
-  const log = execFileSync('git', ['-C', dir, 'log', '--first-parent', '--reverse', '--root', '--name-only', '--format=%x1e%H', 'main'], { maxBuffer: 1 << 30 }).toString();
+  const log = execFileSync(
+    'git',
+    [
+      '-C',
+      dir,
+      'log',
+      '--first-parent',
+      '--reverse',
+      '--root',
+      '--name-only',
+      '--format=%x1e%H',
+      'main',
+    ],
+    { maxBuffer: 1 << 30 },
+  ).toString();
   const specs: string[] = [];
   for (const rec of log.split('\x1e')) {
     const [sha, ...files] = rec.trim().split('\n').filter(Boolean);
     for (const f of files) if (sha) specs.push(`${sha}:${f}`);
   }
-  execFileSync('git', ['-C', dir, 'cat-file', '--batch'], { input: `${specs.join('\n')}\n`, maxBuffer: 1 << 30 });
+  execFileSync('git', ['-C', dir, 'cat-file', '--batch'], {
+    input: `${specs.join('\n')}\n`,
+    maxBuffer: 1 << 30,
+  });
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
@@ -154,13 +226,23 @@ async function run(label: string, knex: Knex, dir: string, base: number) {
   const afterInc = await countRows(knex);
   execFileSync('git', ['-C', dir, 'update-ref', 'refs/heads/main', 'main~1']);
   console.log(
-    `${label.padEnd(10)} from scratch: ${full.commits} commits in ${(fullMs / 1000).toFixed(2)} s ` +
-      `(${Math.round(full.commits / (fullMs / 1000))} commits/s, ${(fullMs / base).toFixed(1)}× the bare git walk), ` +
+    `${label.padEnd(10)} from scratch: ${full.commits} commits in ${(
+      fullMs / 1000
+    ).toFixed(2)} s ` +
+      `(${Math.round(full.commits / (fullMs / 1000))} commits/s, ${(
+        fullMs / base
+      ).toFixed(1)}× the bare git walk), ` +
       `rows: ${afterFull.rollouts} rollouts + ${afterFull.desired} desired states`,
   );
-  console.log(`${''.padEnd(10)} re-run over the same history: ${repeat.commits} commits, ${repeat.rolloutsInserted} rows added`);
   console.log(
-    `${''.padEnd(10)} incremental (1 new commit): ${inc.commits} commit in ${incMs.toFixed(0)} ms, ` +
+    `${''.padEnd(10)} re-run over the same history: ${
+      repeat.commits
+    } commits, ${repeat.rolloutsInserted} rows added`,
+  );
+  console.log(
+    `${''.padEnd(10)} incremental (1 new commit): ${
+      inc.commits
+    } commit in ${incMs.toFixed(0)} ms, ` +
       `rows added: ${afterInc.rollouts - afterFull.rollouts} rollout(s)`,
   );
 }
@@ -170,12 +252,31 @@ async function main() {
   try {
     const t = Date.now();
     generateRepo(dir, COMMITS);
-    console.log(`generated ${SERVICES} services × ${ENVS.length} environments × ${COMMITS} commits in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    console.log(
+      `generated ${SERVICES} services × ${
+        ENVS.length
+      } environments × ${COMMITS} commits in ${(
+        (Date.now() - t) /
+        1000
+      ).toFixed(1)} s`,
+    );
     const base = Math.min(baseline(dir), baseline(dir));
-    console.log(`baseline: bare git walk of the history (log + cat-file of changed manifests): ${base.toFixed(0)} ms`);
-    console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}`);
+    console.log(
+      `baseline: bare git walk of the history (log + cat-file of changed manifests): ${base.toFixed(
+        0,
+      )} ms`,
+    );
+    console.log(
+      `machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, ${Math.round(
+        os.totalmem() / 2 ** 30,
+      )} GiB, Node ${process.versions.node}`,
+    );
 
-    const sqlite = knexFactory({ client: 'better-sqlite3', connection: { filename: path.join(dir, 'bench.sqlite') }, useNullAsDefault: true });
+    const sqlite = knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename: path.join(dir, 'bench.sqlite') },
+      useNullAsDefault: true,
+    });
     await run('SQLite', sqlite, dir, base);
     await sqlite.destroy();
 

@@ -7,15 +7,22 @@
 /** @param {import('knex').Knex} knex */
 exports.up = async function up(knex) {
   await knex.schema.createTable('gitops_cluster_leases', table => {
-    table.comment('Leader election: the replica holding the lease watches the clusters');
+    table.comment(
+      'Leader election: the replica holding the lease watches the clusters',
+    );
     table.string('name', 63).primary().notNullable();
     table.string('holder', 255).notNullable();
-    table.bigInteger('expires_at_ms').notNullable().comment('Epoch milliseconds; expired leases can be taken');
+    table
+      .bigInteger('expires_at_ms')
+      .notNullable()
+      .comment('Epoch milliseconds; expired leases can be taken');
     table.bigInteger('renewed_at_ms').notNullable();
   });
 
   await knex.schema.createTable('gitops_live_status', table => {
-    table.comment('What the cluster runs for one service in one environment (written only on change)');
+    table.comment(
+      'What the cluster runs for one service in one environment (written only on change)',
+    );
     table.string('repository_id', 63).notNullable();
     table.string('service', 63).notNullable();
     table.string('environment', 63).notNullable();
@@ -30,13 +37,18 @@ exports.up = async function up(knex) {
     table.text('pods').nullable().comment('JSON PodCounts');
     table.text('observed_versions').notNullable().comment('JSON string[]');
     table.string('last_sync_at', 40).nullable();
-    table.string('fingerprint', 64).notNullable().comment('Hash of the status: unchanged status is not rewritten');
+    table
+      .string('fingerprint', 64)
+      .notNullable()
+      .comment('Hash of the status: unchanged status is not rewritten');
     table.bigInteger('updated_at_ms').notNullable();
     table.primary(['repository_id', 'service', 'environment']);
   });
 
   await knex.schema.createTable('gitops_cluster_connections', table => {
-    table.comment('State of the connection to each cluster, as the watching replica sees it');
+    table.comment(
+      'State of the connection to each cluster, as the watching replica sees it',
+    );
     table.string('cluster', 255).primary().notNullable();
     table.string('state', 16).notNullable();
     table.bigInteger('since_ms').nullable();
@@ -45,7 +57,9 @@ exports.up = async function up(knex) {
   });
 
   await knex.schema.createTable('gitops_drift_observations', table => {
-    table.comment('Out-of-band drift: a version running in a cluster that Git never asked for');
+    table.comment(
+      'Out-of-band drift: a version running in a cluster that Git never asked for',
+    );
     table.bigIncrements('id').primary();
     table.string('repository_id', 63).notNullable();
     table.string('service', 63).notNullable();
@@ -55,9 +69,12 @@ exports.up = async function up(knex) {
     table.string('desired_version', 255).nullable();
     table.bigInteger('first_seen_ms').notNullable();
     table.bigInteger('last_seen_ms').notNullable();
-    table.unique(['repository_id', 'service', 'environment', 'observed_version'], {
-      indexName: 'gitops_drift_observations_uniq',
-    });
+    table.unique(
+      ['repository_id', 'service', 'environment', 'observed_version'],
+      {
+        indexName: 'gitops_drift_observations_uniq',
+      },
+    );
   });
 };
 

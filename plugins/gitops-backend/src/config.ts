@@ -14,16 +14,24 @@ const durationSchema = z
 
 const repositorySchema = z
   .object({
-    id: z.string().regex(NAME_PATTERN, 'must be 1-63 letters, digits, ".", "_" or "-"'),
+    id: z
+      .string()
+      .regex(NAME_PATTERN, 'must be 1-63 letters, digits, ".", "_" or "-"'),
     provider: z.enum(['local', 'github']),
     url: z.string().min(1),
     branch: z
       .string()
-      .regex(/^(?!-)(?!.*\.\.)[A-Za-z0-9._/-]{1,255}$/, 'is not a valid branch name')
+      .regex(
+        /^(?!-)(?!.*\.\.)[A-Za-z0-9._/-]{1,255}$/,
+        'is not a valid branch name',
+      )
       .default('main'),
     pipelineFile: z
       .string()
-      .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[^\\\0]+\.ya?ml$/, 'must be a relative path to a .yaml file inside the repository')
+      .regex(
+        /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[^\\\0]+\.ya?ml$/,
+        'must be a relative path to a .yaml file inside the repository',
+      )
       .default('gitops-pipeline.yaml'),
     commitUrlTemplate: z
       .string()
@@ -32,18 +40,24 @@ const repositorySchema = z
   })
   .strict()
   .superRefine((repo, ctx) => {
-    if (repo.provider === 'github' && !/^https:\/\/[^/]+\/[^/]+\/[^/]+?(\.git)?\/?$/.test(repo.url)) {
+    if (
+      repo.provider === 'github' &&
+      !/^https:\/\/[^/]+\/[^/]+\/[^/]+?(\.git)?\/?$/.test(repo.url)
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['url'],
-        message: 'must be https://<host>/<owner>/<repo> for the github provider',
+        message:
+          'must be https://<host>/<owner>/<repo> for the github provider',
       });
     }
   });
 
 const sourceRootSchema = z
   .object({
-    id: z.string().regex(NAME_PATTERN, 'must be 1-63 letters, digits, ".", "_" or "-"'),
+    id: z
+      .string()
+      .regex(NAME_PATTERN, 'must be 1-63 letters, digits, ".", "_" or "-"'),
     provider: z.literal('local'),
     path: z.string().min(1),
     commitUrlTemplate: z
@@ -52,7 +66,10 @@ const sourceRootSchema = z
       .optional(),
     pullRequestUrlTemplate: z
       .string()
-      .regex(/^https?:\/\/.*\{number\}/, 'must be an http(s) URL containing {number}')
+      .regex(
+        /^https?:\/\/.*\{number\}/,
+        'must be an http(s) URL containing {number}',
+      )
       .optional(),
   })
   .strict();
@@ -72,10 +89,18 @@ const correlationSchema = z
     timeout: durationSchema.default({ minutes: 10 }),
     tagPattern: z
       .string()
-      .refine(p => isRegex(p, true), 'must be a regular expression with a named group (?<sha>…)')
+      .refine(
+        p => isRegex(p, true),
+        'must be a regular expression with a named group (?<sha>…)',
+      )
       .optional(),
     issueKeyPatterns: z
-      .array(z.string().min(1).refine(p => isRegex(p, false), 'must be a regular expression'))
+      .array(
+        z
+          .string()
+          .min(1)
+          .refine(p => isRegex(p, false), 'must be a regular expression'),
+      )
       .min(1)
       .default(['[A-Z][A-Z0-9]+-[0-9]+']),
     issueUrlTemplate: z
@@ -127,14 +152,18 @@ export function readGitopsConfig(config: Config): GitopsConfig {
   const ids = new Set<string>();
   for (const r of result.data.repositories) {
     if (ids.has(r.id)) {
-      throw new InputError(`Invalid gitops configuration: gitops.repositories: duplicate id "${r.id}"`);
+      throw new InputError(
+        `Invalid gitops configuration: gitops.repositories: duplicate id "${r.id}"`,
+      );
     }
     ids.add(r.id);
   }
   const roots = new Set<string>();
   for (const r of result.data.sourceRoots) {
     if (roots.has(r.id)) {
-      throw new InputError(`Invalid gitops configuration: gitops.sourceRoots: duplicate id "${r.id}"`);
+      throw new InputError(
+        `Invalid gitops configuration: gitops.sourceRoots: duplicate id "${r.id}"`,
+      );
     }
     roots.add(r.id);
   }

@@ -197,11 +197,17 @@ export const gitopsPlugin = createBackendPlugin({
           actions,
           repositories: writable,
           locators,
-          gates: createDefaultGateRegistry(deps.permissions, async (repositoryId, name, environment) => {
-            // Cluster observation's store: only when a cluster reports this environment.
-            const statuses = await liveStore.listStatuses({ repositoryId, service: name });
-            return statuses.find(s => s.environment === environment);
-          }),
+          gates: createDefaultGateRegistry(
+            deps.permissions,
+            async (repositoryId, name, environment) => {
+              // Cluster observation's store: only when a cluster reports this environment.
+              const statuses = await liveStore.listStatuses({
+                repositoryId,
+                service: name,
+              });
+              return statuses.find(s => s.environment === environment);
+            },
+          ),
           permissions: deps.permissions,
           userInfo: deps.userInfo,
           logger: deps.logger.child({ task: 'gitops-promotions' }),

@@ -85,10 +85,14 @@ export const rolloutParamsSchema = z.object({
 });
 
 /** Query of GET …/pending. @public */
-export const pendingQuerySchema = z.object({ from: nameSchema, to: nameSchema }).strict();
+export const pendingQuerySchema = z
+  .object({ from: nameSchema, to: nameSchema })
+  .strict();
 
 /** Query of GET /v1/features. @public */
-export const featureQuerySchema = z.object({ q: z.string().trim().min(1).max(100) }).strict();
+export const featureQuerySchema = z
+  .object({ q: z.string().trim().min(1).max(100) })
+  .strict();
 
 /**
  * Reads what a feature-tracker search means: an issue key (`SAAS-1543`), a
@@ -104,9 +108,13 @@ export function parseFeatureQuery(
   }
   const pr = /^(?:#|pr\s*#?|pull\s+request\s+#?)([0-9]{1,9})$/i.exec(t);
   if (pr) return { kind: 'pull-request', value: String(Number(pr[1])) };
-  if (/^[0-9a-f]{7,40}$/i.test(t)) return { kind: 'commit', value: t.toLowerCase() };
+  if (/^[0-9a-f]{7,40}$/i.test(t))
+    return { kind: 'commit', value: t.toLowerCase() };
   return {
-    error: `"${t.slice(0, 100)}" is neither an issue key (SAAS-1543), a pull request (#142) nor a commit sha (7-40 hex digits)`,
+    error: `"${t.slice(
+      0,
+      100,
+    )}" is neither an issue key (SAAS-1543), a pull request (#142) nor a commit sha (7-40 hex digits)`,
   };
 }
 
@@ -189,7 +197,10 @@ export class GitopsClient
     from: string,
     to: string,
   ): Promise<PendingChangesResponse> {
-    return this.request('GET', `${entityPath(entity)}/pending${qs({ from, to })}`);
+    return this.request(
+      'GET',
+      `${entityPath(entity)}/pending${qs({ from, to })}`,
+    );
   }
 
   getMetrics(
@@ -214,20 +225,52 @@ export class GitopsClient
     );
   }
 
-  previewPromotion(entity: ActionEntityRef, request: PromotionRequest): Promise<ActionPreview> {
-    return this.request('POST', `${entityPath(entity)}/promotions/preview`, request);
+  previewPromotion(
+    entity: ActionEntityRef,
+    request: PromotionRequest,
+  ): Promise<ActionPreview> {
+    return this.request(
+      'POST',
+      `${entityPath(entity)}/promotions/preview`,
+      request,
+    );
   }
 
-  promote(entity: ActionEntityRef, request: PromotionRequest, idempotencyKey: string): Promise<GitopsAction> {
-    return this.request('POST', `${entityPath(entity)}/promotions`, request, idempotencyKey);
+  promote(
+    entity: ActionEntityRef,
+    request: PromotionRequest,
+    idempotencyKey: string,
+  ): Promise<GitopsAction> {
+    return this.request(
+      'POST',
+      `${entityPath(entity)}/promotions`,
+      request,
+      idempotencyKey,
+    );
   }
 
-  previewRollback(entity: ActionEntityRef, request: RollbackRequest): Promise<ActionPreview> {
-    return this.request('POST', `${entityPath(entity)}/rollbacks/preview`, request);
+  previewRollback(
+    entity: ActionEntityRef,
+    request: RollbackRequest,
+  ): Promise<ActionPreview> {
+    return this.request(
+      'POST',
+      `${entityPath(entity)}/rollbacks/preview`,
+      request,
+    );
   }
 
-  rollback(entity: ActionEntityRef, request: RollbackRequest, idempotencyKey: string): Promise<GitopsAction> {
-    return this.request('POST', `${entityPath(entity)}/rollbacks`, request, idempotencyKey);
+  rollback(
+    entity: ActionEntityRef,
+    request: RollbackRequest,
+    idempotencyKey: string,
+  ): Promise<GitopsAction> {
+    return this.request(
+      'POST',
+      `${entityPath(entity)}/rollbacks`,
+      request,
+      idempotencyKey,
+    );
   }
 
   getActions(entity: ActionEntityRef): Promise<ActionsResponse> {
@@ -243,19 +286,35 @@ export class GitopsClient
   }
 
   approve(actionId: string, comment?: string): Promise<GitopsAction> {
-    return this.request('POST', `/v1/actions/${encodeURIComponent(actionId)}/approve`, { comment });
+    return this.request(
+      'POST',
+      `/v1/actions/${encodeURIComponent(actionId)}/approve`,
+      { comment },
+    );
   }
 
   merge(actionId: string): Promise<GitopsAction> {
-    return this.request('POST', `/v1/actions/${encodeURIComponent(actionId)}/merge`, {});
+    return this.request(
+      'POST',
+      `/v1/actions/${encodeURIComponent(actionId)}/merge`,
+      {},
+    );
   }
 
   cancel(actionId: string): Promise<GitopsAction> {
-    return this.request('POST', `/v1/actions/${encodeURIComponent(actionId)}/cancel`, {});
+    return this.request(
+      'POST',
+      `/v1/actions/${encodeURIComponent(actionId)}/cancel`,
+      {},
+    );
   }
 
   liftHold(holdId: string, reason: string): Promise<Hold> {
-    return this.request('POST', `/v1/holds/${encodeURIComponent(holdId)}/lift`, { reason });
+    return this.request(
+      'POST',
+      `/v1/holds/${encodeURIComponent(holdId)}/lift`,
+      { reason },
+    );
   }
 
   private async request<T>(

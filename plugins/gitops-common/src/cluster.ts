@@ -5,7 +5,12 @@
  */
 
 /** @public */
-export type HealthStatus = 'Healthy' | 'Progressing' | 'Degraded' | 'Missing' | 'Unknown';
+export type HealthStatus =
+  | 'Healthy'
+  | 'Progressing'
+  | 'Degraded'
+  | 'Missing'
+  | 'Unknown';
 
 /** @public */
 export type SyncStatus = 'Synced' | 'OutOfSync' | 'Unknown';
@@ -100,7 +105,12 @@ export interface DashboardResponse {
     service: string;
     cells: Record<
       string,
-      { version: string | null; behind?: number; health?: HealthStatus; drift?: boolean }
+      {
+        version: string | null;
+        behind?: number;
+        health?: HealthStatus;
+        drift?: boolean;
+      }
     >;
   }>;
   generatedAt: string;

@@ -53,7 +53,11 @@ export interface ChecksSummary {
   failed: number;
   pending: number;
   /** Individual check runs / statuses, e.g. "unit-tests", "trivy-scan". */
-  items: Array<{ name: string; conclusion: 'success' | 'failure' | 'pending' | 'neutral' | 'skipped'; url?: string }>;
+  items: Array<{
+    name: string;
+    conclusion: 'success' | 'failure' | 'pending' | 'neutral' | 'skipped';
+    url?: string;
+  }>;
 }
 
 /** What a rollout added and removed. @public */

@@ -150,7 +150,10 @@ export const approvalRequestSchema = z
 /** Idempotency keys: header `Idempotency-Key`. @public */
 export const idempotencyKeySchema = z
   .string()
-  .regex(/^[A-Za-z0-9._:-]{8,128}$/, 'must be 8-128 letters, digits, ".", "_", ":" or "-"');
+  .regex(
+    /^[A-Za-z0-9._:-]{8,128}$/,
+    'must be 8-128 letters, digits, ".", "_", ":" or "-"',
+  );
 
 /** Preview of a promotion or rollback: what it would write and which gates hold. @public */
 export interface ActionPreview {
@@ -188,11 +191,25 @@ export interface ActionEntityRef {
  * @public
  */
 export interface GitopsPromotionApi {
-  previewPromotion(entity: ActionEntityRef, request: PromotionRequest): Promise<ActionPreview>;
+  previewPromotion(
+    entity: ActionEntityRef,
+    request: PromotionRequest,
+  ): Promise<ActionPreview>;
   /** `idempotencyKey`: the same key and body return the same action. */
-  promote(entity: ActionEntityRef, request: PromotionRequest, idempotencyKey: string): Promise<GitopsAction>;
-  previewRollback(entity: ActionEntityRef, request: RollbackRequest): Promise<ActionPreview>;
-  rollback(entity: ActionEntityRef, request: RollbackRequest, idempotencyKey: string): Promise<GitopsAction>;
+  promote(
+    entity: ActionEntityRef,
+    request: PromotionRequest,
+    idempotencyKey: string,
+  ): Promise<GitopsAction>;
+  previewRollback(
+    entity: ActionEntityRef,
+    request: RollbackRequest,
+  ): Promise<ActionPreview>;
+  rollback(
+    entity: ActionEntityRef,
+    request: RollbackRequest,
+    idempotencyKey: string,
+  ): Promise<GitopsAction>;
   getActions(entity: ActionEntityRef): Promise<ActionsResponse>;
   getHolds(entity: ActionEntityRef): Promise<HoldsResponse>;
   /** Actions awaiting the caller's approval, across services. */
@@ -219,7 +236,12 @@ export interface PromotionPolicy {
   /** The version must have run this long in the source environment. */
   soakTimeSeconds?: number;
   /** No promotion during these windows (UTC). */
-  freezeWindows?: Array<{ days?: string[]; from?: string; to?: string; reason?: string }>;
+  freezeWindows?: Array<{
+    days?: string[];
+    from?: string;
+    to?: string;
+    reason?: string;
+  }>;
   /** Promote automatically from the previous stage once it has soaked this long. */
   autoPromoteAfterSeconds?: number;
 }

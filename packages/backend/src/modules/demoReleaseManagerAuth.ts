@@ -15,7 +15,10 @@ import {
  */
 const releaseManagerAuthenticator = createProxyAuthenticator({
   defaultProfileTransform: async () => ({
-    profile: { displayName: 'Rita (release manager)', email: 'rita@example.com' },
+    profile: {
+      displayName: 'Rita (release manager)',
+      email: 'rita@example.com',
+    },
   }),
   initialize({ config }) {
     return (
@@ -25,7 +28,9 @@ const releaseManagerAuthenticator = createProxyAuthenticator({
   },
   async authenticate(_, disabled) {
     if (disabled) {
-      throw new NotAllowedError('the demo release-manager sign-in only works in development');
+      throw new NotAllowedError(
+        'the demo release-manager sign-in only works in development',
+      );
     }
     return { result: {} };
   },
@@ -43,7 +48,9 @@ export default createBackendModule({
           factory: createProxyAuthProviderFactory({
             authenticator: releaseManagerAuthenticator,
             signInResolver: async (_info, ctx) =>
-              ctx.signInWithCatalogUser({ entityRef: 'user:default/release-manager' }),
+              ctx.signInWithCatalogUser({
+                entityRef: 'user:default/release-manager',
+              }),
           }),
         });
       },

@@ -34,14 +34,32 @@ export class DemoPermissionPolicy implements PermissionPolicy {
     user?: PolicyQueryUser,
   ): Promise<PolicyDecision> {
     const p = request.permission;
-    const groups = new Set(user?.info.ownershipEntityRefs.map(r => r.toLocaleLowerCase('en-US')) ?? []);
-    if (isPermission(p, gitopsPromotePermission) || isPermission(p, gitopsRollbackPermission)) {
-      return { result: groups.has(TEAM) || groups.has(RELEASE_MANAGERS) ? AuthorizeResult.ALLOW : AuthorizeResult.DENY };
+    const groups = new Set(
+      user?.info.ownershipEntityRefs.map(r => r.toLocaleLowerCase('en-US')) ??
+        [],
+    );
+    if (
+      isPermission(p, gitopsPromotePermission) ||
+      isPermission(p, gitopsRollbackPermission)
+    ) {
+      return {
+        result:
+          groups.has(TEAM) || groups.has(RELEASE_MANAGERS)
+            ? AuthorizeResult.ALLOW
+            : AuthorizeResult.DENY,
+      };
     }
     if (isPermission(p, gitopsApprovePermission)) {
-      return { result: groups.has(RELEASE_MANAGERS) ? AuthorizeResult.ALLOW : AuthorizeResult.DENY };
+      return {
+        result: groups.has(RELEASE_MANAGERS)
+          ? AuthorizeResult.ALLOW
+          : AuthorizeResult.DENY,
+      };
     }
-    if (isPermission(p, gitopsReadPermission) || isPermission(p, gitopsRefreshPermission)) {
+    if (
+      isPermission(p, gitopsReadPermission) ||
+      isPermission(p, gitopsRefreshPermission)
+    ) {
       return { result: user ? AuthorizeResult.ALLOW : AuthorizeResult.DENY };
     }
     return { result: AuthorizeResult.ALLOW };

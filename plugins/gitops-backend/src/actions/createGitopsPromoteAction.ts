@@ -1,4 +1,7 @@
-import type { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
+import type {
+  AuthService,
+  DiscoveryService,
+} from '@backstage/backend-plugin-api';
 import { parseEntityRef } from '@backstage/catalog-model';
 import { ResponseError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
@@ -26,13 +29,34 @@ export function createGitopsPromoteAction(options: {
     ],
     schema: {
       input: {
-        entityRef: z => z.string().describe('The catalog entity of the service, e.g. component:default/guestbook-ui'),
-        sourceEnvironment: z => z.string().optional().describe('Promote the version that runs here'),
-        environments: z => z.array(z.string()).optional().describe('Target environments (default: the next stage)'),
-        version: z => z.string().optional().describe('An explicit version instead of the source environment\'s'),
+        entityRef: z =>
+          z
+            .string()
+            .describe(
+              'The catalog entity of the service, e.g. component:default/guestbook-ui',
+            ),
+        sourceEnvironment: z =>
+          z.string().optional().describe('Promote the version that runs here'),
+        environments: z =>
+          z
+            .array(z.string())
+            .optional()
+            .describe('Target environments (default: the next stage)'),
+        version: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              "An explicit version instead of the source environment's",
+            ),
         reason: z => z.string().optional(),
         idempotencyKey: z =>
-          z.string().optional().describe('Defaults to the task id, so a retried task promotes once'),
+          z
+            .string()
+            .optional()
+            .describe(
+              'Defaults to the task id, so a retried task promotes once',
+            ),
       },
       output: {
         actionId: z => z.string(),
@@ -40,15 +64,24 @@ export function createGitopsPromoteAction(options: {
       },
     },
     async handler(ctx) {
-      const ref = parseEntityRef(ctx.input.entityRef, { defaultKind: 'component', defaultNamespace: 'default' });
+      const ref = parseEntityRef(ctx.input.entityRef, {
+        defaultKind: 'component',
+        defaultNamespace: 'default',
+      });
       const { token } = await options.auth.getPluginRequestToken({
         onBehalfOf: await ctx.getInitiatorCredentials(),
         targetPluginId: 'gitops',
       });
       const base = await options.discovery.getBaseUrl('gitops');
-      const key = ctx.input.idempotencyKey ?? `scaffolder-${ctx.task.id}-${ctx.step?.id ?? 'promote'}`.slice(0, 128);
+      const key =
+        ctx.input.idempotencyKey ??
+        `scaffolder-${ctx.task.id}-${ctx.step?.id ?? 'promote'}`.slice(0, 128);
       const response = await doFetch(
-        `${base}/v1/entities/${encodeURIComponent(ref.namespace)}/${encodeURIComponent(ref.kind.toLocaleLowerCase('en-US'))}/${encodeURIComponent(ref.name)}/promotions`,
+        `${base}/v1/entities/${encodeURIComponent(
+          ref.namespace,
+        )}/${encodeURIComponent(
+          ref.kind.toLocaleLowerCase('en-US'),
+        )}/${encodeURIComponent(ref.name)}/promotions`,
         {
           method: 'POST',
           headers: {
@@ -67,7 +100,11 @@ export function createGitopsPromoteAction(options: {
       if (!response.ok) {
         const error = await ResponseError.fromResponse(response);
         // Show the backend's reason (e.g. "gitops.promote denied for prod-us"), not just the status.
-        throw new Error(`promotion refused (${response.status}): ${error.body?.error?.message ?? error.message}`);
+        throw new Error(
+          `promotion refused (${response.status}): ${
+            error.body?.error?.message ?? error.message
+          }`,
+        );
       }
       const action = (await response.json()) as { id: string; state: string };
       ctx.logger.info(`gitops action #${action.id} is ${action.state}`);

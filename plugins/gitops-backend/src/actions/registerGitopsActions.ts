@@ -30,19 +30,45 @@ export function registerGitopsActions(options: {
     schema: {
       input: z =>
         z.object({
-          entityRef: z.string().describe('Catalog entity of the service, e.g. component:default/guestbook-ui'),
-          sourceEnvironment: z.string().optional().describe('Promote the version running here'),
-          environments: z.array(z.string()).optional().describe('Targets (default: the next stage)'),
+          entityRef: z
+            .string()
+            .describe(
+              'Catalog entity of the service, e.g. component:default/guestbook-ui',
+            ),
+          sourceEnvironment: z
+            .string()
+            .optional()
+            .describe('Promote the version running here'),
+          environments: z
+            .array(z.string())
+            .optional()
+            .describe('Targets (default: the next stage)'),
           version: z.string().optional(),
           reason: z.string().optional(),
-          idempotencyKey: z.string().optional().describe('Repeat the same key to retry safely'),
+          idempotencyKey: z
+            .string()
+            .optional()
+            .describe('Repeat the same key to retry safely'),
         }),
-      output: z => z.object({ actionId: z.string(), state: z.string(), environments: z.array(z.string()) }),
+      output: z =>
+        z.object({
+          actionId: z.string(),
+          state: z.string(),
+          environments: z.array(z.string()),
+        }),
     },
     action: async ({ input, credentials }) => {
-      const ref = parseEntityRef(input.entityRef, { defaultKind: 'component', defaultNamespace: 'default' });
-      const entity = await catalog.getEntityByRef(stringifyEntityRef(ref), { credentials });
-      if (!entity) throw new NotFoundError(`entity ${input.entityRef} not found in the catalog`);
+      const ref = parseEntityRef(input.entityRef, {
+        defaultKind: 'component',
+        defaultNamespace: 'default',
+      });
+      const entity = await catalog.getEntityByRef(stringifyEntityRef(ref), {
+        credentials,
+      });
+      if (!entity)
+        throw new NotFoundError(
+          `entity ${input.entityRef} not found in the catalog`,
+        );
       const { repo, service: name } = service.resolveEntity(entity);
       const plan = await promotions.planPromotion(repo.id, name, {
         sourceEnvironment: input.sourceEnvironment,
@@ -56,7 +82,13 @@ export function registerGitopsActions(options: {
         input.idempotencyKey ?? `mcp-${randomUUID()}`,
         input.reason,
       );
-      return { output: { actionId: action.id, state: action.state, environments: action.environments } };
+      return {
+        output: {
+          actionId: action.id,
+          state: action.state,
+          environments: action.environments,
+        },
+      };
     },
   });
 }

@@ -34,7 +34,10 @@ export interface ClusterObserverOptions {
   /** Identity of this replica in the lease (default: random). */
   holder?: string;
   lease?: { ttlMs?: number; renewMs?: number };
-  watcher?: Pick<ClusterWatcherOptions, 'backoff' | 'silenceTimeoutMs' | 'watchTimeoutSeconds'>;
+  watcher?: Pick<
+    ClusterWatcherOptions,
+    'backoff' | 'silenceTimeoutMs' | 'watchTimeoutSeconds'
+  >;
   /** Changes are batched for this long before statuses are recomputed (default 250 ms). */
   debounceMs?: number;
   /** Statuses are also recomputed this often, for ledger changes (default 10 s). */
@@ -53,7 +56,10 @@ export class ClusterObserver {
   private refresh?: ReturnType<typeof setInterval>;
   private chain: Promise<void> = Promise.resolve();
   private active = false;
-  private gitVersionsCache?: { maxId: string; versions: Map<string, Set<string>> };
+  private gitVersionsCache?: {
+    maxId: string;
+    versions: Map<string, Set<string>>;
+  };
   /** Number of recomputations done (tests wait on it). */
   recomputations = 0;
 
@@ -106,9 +112,13 @@ export class ClusterObserver {
         logger: this.options.logger.child({ cluster: c.name }),
         onChange: () => this.schedule(),
         onConnection: connection => {
-          this.store.setConnection(connection).catch(e =>
-            this.options.logger.warn(`cluster ${c.name}: could not store the connection state: ${e}`),
-          );
+          this.store
+            .setConnection(connection)
+            .catch(e =>
+              this.options.logger.warn(
+                `cluster ${c.name}: could not store the connection state: ${e}`,
+              ),
+            );
           this.schedule();
         },
       });
@@ -116,7 +126,10 @@ export class ClusterObserver {
       await this.store.setConnection(watcher.connectionState());
       watcher.start();
     }
-    this.refresh = setInterval(() => this.schedule(), this.options.refreshMs ?? 10_000);
+    this.refresh = setInterval(
+      () => this.schedule(),
+      this.options.refreshMs ?? 10_000,
+    );
   }
 
   private async stopWatching(): Promise<void> {
@@ -145,7 +158,9 @@ export class ClusterObserver {
     if (!this.active || this.debounce) return;
     this.debounce = setTimeout(() => {
       this.debounce = undefined;
-      this.flush().catch(e => this.options.logger.warn(`cluster status update failed: ${e}`));
+      this.flush().catch(e =>
+        this.options.logger.warn(`cluster status update failed: ${e}`),
+      );
     }, this.options.debounceMs ?? 250);
   }
 
@@ -160,7 +175,10 @@ export class ClusterObserver {
     const now = this.now();
     const repositories = await this.store.repositories();
     const desired = new Map(
-      (await this.store.desiredStates()).map(d => [keyOf(d.repository_id, d.service, d.environment), d.version]),
+      (await this.store.desiredStates()).map(d => [
+        keyOf(d.repository_id, d.service, d.environment),
+        d.version,
+      ]),
     );
     const open = new Map<string, any>();
     for (const r of await this.store.openRollouts()) {
@@ -172,7 +190,10 @@ export class ClusterObserver {
       // Every version Git ever had: reloaded only when the ledger gained rollouts.
       const maxId = await this.store.maxRolloutId();
       if (this.gitVersionsCache?.maxId !== maxId) {
-        this.gitVersionsCache = { maxId, versions: await this.store.gitVersions() };
+        this.gitVersionsCache = {
+          maxId,
+          versions: await this.store.gitVersions(),
+        };
       }
       return this.gitVersionsCache.versions;
     };
@@ -182,22 +203,38 @@ export class ClusterObserver {
       if (!definition) continue;
       const services = Object.keys(repo.pipeline?.services ?? {});
       for (const env of definition.environments ?? []) {
-        const watcher = env.cluster ? this.watchers.get(env.cluster) : undefined;
+        const watcher = env.cluster
+          ? this.watchers.get(env.cluster)
+          : undefined;
         // Before the first list of every kind, nothing is known: the stored
         // (last known) status stays.
         if (!watcher || !watcher.hasListed()) continue;
         const snapshot = watcher.snapshot();
         for (const service of services) {
           const k = keyOf(repo.id, service, env.name);
-          const names = pipelineNames(repo.pipeline?.services?.[service]?.[env.name]);
+          const names = pipelineNames(
+            repo.pipeline?.services?.[service]?.[env.name],
+          );
           const observed = observeService(
-            matchObjects(snapshot, { service, environment: env.name, namespace: env.namespace, names }),
+            matchObjects(snapshot, {
+              service,
+              environment: env.name,
+              namespace: env.namespace,
+              names,
+            }),
             service,
             names,
           );
           const sync = computeSync(observed, repo.head ?? undefined);
           const fingerprint = createHash('sha256')
-            .update(JSON.stringify([observed, sync, env.cluster, env.namespace ?? null]))
+            .update(
+              JSON.stringify([
+                observed,
+                sync,
+                env.cluster,
+                env.namespace ?? null,
+              ]),
+            )
             .digest('hex');
           if (this.fingerprints.get(k) !== fingerprint) {
             await this.store.upsertStatus({
@@ -216,7 +253,11 @@ export class ClusterObserver {
 
           const rollout = open.get(k);
           if (rollout) {
-            const outcome = rolloutOutcome(rollout.outcome, rollout.to_version, observed);
+            const outcome = rolloutOutcome(
+              rollout.outcome,
+              rollout.to_version,
+              observed,
+            );
             if (outcome) {
               await this.store.setRolloutOutcome(
                 rollout.id,
@@ -230,11 +271,18 @@ export class ClusterObserver {
             }
           }
 
-          if (observed.observedVersions.length && observed.health !== 'Progressing') {
+          if (
+            observed.observedVersions.length &&
+            observed.health !== 'Progressing'
+          ) {
             gitVersions ??= await loadGitVersions();
-            const known = gitVersions.get(keyOf(repo.id, service)) ?? new Set<string>();
+            const known =
+              gitVersions.get(keyOf(repo.id, service)) ?? new Set<string>();
             if (known.size === 0) continue;
-            for (const version of outOfBandVersions(observed.observedVersions, known)) {
+            for (const version of outOfBandVersions(
+              observed.observedVersions,
+              known,
+            )) {
               const recorded = await this.store.recordDrift({
                 repositoryId: repo.id,
                 service,

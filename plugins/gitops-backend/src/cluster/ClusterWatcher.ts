@@ -26,7 +26,10 @@ export const WATCHED_KINDS = [
   { kind: 'ReplicaSet', path: '/apis/apps/v1/replicasets' },
   { kind: 'Pod', path: '/api/v1/pods' },
   { kind: 'Application', path: '/apis/argoproj.io/v1alpha1/applications' },
-  { kind: 'Kustomization', path: '/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations' },
+  {
+    kind: 'Kustomization',
+    path: '/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations',
+  },
   { kind: 'HelmRelease', path: '/apis/helm.toolkit.fluxcd.io/v2/helmreleases' },
 ] as const;
 
@@ -46,7 +49,8 @@ function summarize(kind: KindName, o: any): unknown {
   }
 }
 
-const keyOf = (o: any) => `${o?.metadata?.namespace ?? ''}/${o?.metadata?.name ?? ''}`;
+const keyOf = (o: any) =>
+  `${o?.metadata?.namespace ?? ''}/${o?.metadata?.name ?? ''}`;
 
 interface KindState {
   kind: KindName;
@@ -128,7 +132,9 @@ export class ClusterWatcher {
     this.stopped = false;
     this.running = this.kinds.map(k =>
       this.run(k).catch(e =>
-        this.options.logger.error(`cluster ${this.cluster}: ${k.kind} watcher crashed: ${e}`),
+        this.options.logger.error(
+          `cluster ${this.cluster}: ${k.kind} watcher crashed: ${e}`,
+        ),
       ),
     );
   }
@@ -144,12 +150,18 @@ export class ClusterWatcher {
   /** The cached summaries, as the status computation reads them. */
   snapshot(): ClusterSnapshot {
     const values = (kind: KindName) =>
-      [...(this.kinds.find(k => k.kind === kind)?.cache.values() ?? [])] as any[];
+      [
+        ...(this.kinds.find(k => k.kind === kind)?.cache.values() ?? []),
+      ] as any[];
     return {
       workloads: [...values('Deployment'), ...values('StatefulSet')],
       replicaSets: values('ReplicaSet'),
       pods: values('Pod'),
-      deliveries: [...values('Application'), ...values('Kustomization'), ...values('HelmRelease')],
+      deliveries: [
+        ...values('Application'),
+        ...values('Kustomization'),
+        ...values('HelmRelease'),
+      ],
     };
   }
 
@@ -214,7 +226,9 @@ export class ClusterWatcher {
         } else if (outcome === 'silent') {
           this.stats.silenceRestarts++;
           this.options.logger.warn(
-            `cluster ${this.cluster}: ${k.kind} watch silent for ${this.silenceMs()} ms, restarting`,
+            `cluster ${this.cluster}: ${
+              k.kind
+            } watch silent for ${this.silenceMs()} ms, restarting`,
           );
         } else if (this.now() - started < 1000 && !this.stopped) {
           // A stream that ends at once, again and again, must not spin.
@@ -243,7 +257,9 @@ export class ClusterWatcher {
         this.markFailure(k, status, error);
         const delay = this.backoffMs(k.attempt++);
         this.options.logger.warn(
-          `cluster ${this.cluster}: ${k.kind} ${status ? `HTTP ${status}` : (error as Error)?.message ?? 'error'}; retrying in ${delay} ms`,
+          `cluster ${this.cluster}: ${k.kind} ${
+            status ? `HTTP ${status}` : (error as Error)?.message ?? 'error'
+          }; retrying in ${delay} ms`,
         );
         await this.sleep(delay);
       }
@@ -314,7 +330,11 @@ export class ClusterWatcher {
                 outcome = 'expired';
                 finish();
               } else {
-                finish(Object.assign(new Error(object?.message ?? 'watch error'), { statusCode: object?.code ?? 0 }));
+                finish(
+                  Object.assign(new Error(object?.message ?? 'watch error'), {
+                    statusCode: object?.code ?? 0,
+                  }),
+                );
               }
               return;
             }
@@ -353,18 +373,24 @@ export class ClusterWatcher {
   }
 
   private markFailure(k: KindState, status: number, error: unknown) {
-    const state = status === 401 || status === 403 ? 'unauthorized' : 'unreachable';
+    const state =
+      status === 401 || status === 403 ? 'unauthorized' : 'unreachable';
     if (k.state !== state) k.since = this.now();
     k.state = state;
     // The API server's Status message or the socket error; never a header.
     k.message = status
-      ? `HTTP ${status}: ${String((error as Error)?.message ?? '').slice(0, 200)}`
+      ? `HTTP ${status}: ${String((error as Error)?.message ?? '').slice(
+          0,
+          200,
+        )}`
       : String((error as Error)?.message ?? 'unreachable').slice(0, 200);
     this.updateConnection();
   }
 
   private updateConnection() {
-    const failing = this.kinds.filter(k => k.state === 'unauthorized' || k.state === 'unreachable');
+    const failing = this.kinds.filter(
+      k => k.state === 'unauthorized' || k.state === 'unreachable',
+    );
     const unauthorized = failing.filter(k => k.state === 'unauthorized');
     const worst = unauthorized.length ? unauthorized : failing;
     let next: ClusterConnection;
@@ -381,10 +407,15 @@ export class ClusterWatcher {
     } else {
       next = { cluster: this.cluster, state: 'connecting' };
     }
-    if (this.lastEventAt) next.lastEventAt = new Date(this.lastEventAt).toISOString();
+    if (this.lastEventAt)
+      next.lastEventAt = new Date(this.lastEventAt).toISOString();
     const prev = this.connection;
     this.connection = next;
-    if (prev.state !== next.state || prev.since !== next.since || prev.message !== next.message) {
+    if (
+      prev.state !== next.state ||
+      prev.since !== next.since ||
+      prev.message !== next.message
+    ) {
       this.options.onConnection?.({ ...next });
     }
   }

@@ -51,7 +51,12 @@ export class LeaderElection {
     const { db, name, holder } = this.options;
     const now = this.now();
     await db('gitops_cluster_leases')
-      .insert({ name, holder, expires_at_ms: now + this.ttl, renewed_at_ms: now })
+      .insert({
+        name,
+        holder,
+        expires_at_ms: now + this.ttl,
+        renewed_at_ms: now,
+      })
       .onConflict('name')
       .ignore();
     const updated = await db('gitops_cluster_leases')
@@ -77,17 +82,23 @@ export class LeaderElection {
     try {
       holds = await this.tryAcquire();
     } catch (e) {
-      this.options.logger.warn(`cluster watcher lease: ${(e as Error).message}`);
+      this.options.logger.warn(
+        `cluster watcher lease: ${(e as Error).message}`,
+      );
       holds = false;
     }
     if (this.stopped) return;
     if (holds && !this.leader) {
       this.leader = true;
-      this.options.logger.info(`cluster watcher lease acquired by ${this.options.holder}`);
+      this.options.logger.info(
+        `cluster watcher lease acquired by ${this.options.holder}`,
+      );
       await this.options.onElected();
     } else if (!holds && this.leader) {
       this.leader = false;
-      this.options.logger.info(`cluster watcher lease lost by ${this.options.holder}`);
+      this.options.logger.info(
+        `cluster watcher lease lost by ${this.options.holder}`,
+      );
       await this.options.onDemoted();
     }
   }
@@ -102,7 +113,8 @@ export class LeaderElection {
       await this.options.onDemoted();
       // Best effort and bounded: at shutdown the database may be going away;
       // the lease then simply expires after ttlMs.
-      const release = this.options.db('gitops_cluster_leases')
+      const release = this.options
+        .db('gitops_cluster_leases')
         .where({ name: this.options.name, holder: this.options.holder })
         .update({ expires_at_ms: 0 })
         .then(() => undefined)

@@ -44,13 +44,16 @@ export class LiveService {
     return {
       id,
       head: repo?.head ?? undefined,
-      environments: (repo?.pipeline?.definition?.environments ?? []) as EnvironmentDefinition[],
+      environments: (repo?.pipeline?.definition?.environments ??
+        []) as EnvironmentDefinition[],
       services: Object.keys(repo?.pipeline?.services ?? {}),
     };
   }
 
   private async connections(): Promise<Map<string, ClusterConnection>> {
-    const stored = new Map((await this.store.listConnections()).map(c => [c.cluster, c]));
+    const stored = new Map(
+      (await this.store.listConnections()).map(c => [c.cluster, c]),
+    );
     const out = new Map<string, ClusterConnection>();
     for (const name of this.clusters) {
       const c = stored.get(name);
@@ -78,17 +81,27 @@ export class LiveService {
       ...(head ? { desiredRevision: head } : {}),
       observedVersions: [],
     };
-    if (connection && connection.state !== 'connected') base.connection = connection;
+    if (connection && connection.state !== 'connected')
+      base.connection = connection;
     if (!stored || !connection) return base;
     const sync: SyncStatus = stored.appliedRevision
-      ? computeSync({ appliedRevision: stored.appliedRevision, deliverySync: stored.sync === 'OutOfSync' && !head ? 'OutOfSync' : undefined }, head)
+      ? computeSync(
+          {
+            appliedRevision: stored.appliedRevision,
+            deliverySync:
+              stored.sync === 'OutOfSync' && !head ? 'OutOfSync' : undefined,
+          },
+          head,
+        )
       : (stored.sync as SyncStatus);
     const drift = computeDrift(desired, stored.observedVersions);
     return {
       ...base,
       health: stored.health,
       sync,
-      ...(stored.appliedRevision ? { appliedRevision: stored.appliedRevision } : {}),
+      ...(stored.appliedRevision
+        ? { appliedRevision: stored.appliedRevision }
+        : {}),
       ...(stored.replicas ? { replicas: stored.replicas } : {}),
       ...(stored.pods ? { pods: stored.pods } : {}),
       observedVersions: stored.observedVersions,
@@ -98,7 +111,10 @@ export class LiveService {
     };
   }
 
-  async getServiceLive(repositoryId: string, service: string): Promise<ServiceLiveResponse> {
+  async getServiceLive(
+    repositoryId: string,
+    service: string,
+  ): Promise<ServiceLiveResponse> {
     const repo = await this.repository(repositoryId);
     const [statuses, desired, connections] = await Promise.all([
       this.store.listStatuses({ repositoryId, service }),
@@ -111,17 +127,28 @@ export class LiveService {
     return {
       service,
       environments: repo.environments.map(env =>
-        this.liveStatus(service, env, byEnv.get(env.name), desiredByEnv.get(env.name), repo.head, connections),
+        this.liveStatus(
+          service,
+          env,
+          byEnv.get(env.name),
+          desiredByEnv.get(env.name),
+          repo.head,
+          connections,
+        ),
       ),
       clusters: [...connections.values()].filter(c => used.has(c.cluster)),
     };
   }
 
-  async getDashboard(repositoryId: string | undefined): Promise<DashboardResponse> {
+  async getDashboard(
+    repositoryId: string | undefined,
+  ): Promise<DashboardResponse> {
     let id = repositoryId;
     if (!id) {
       if (this.repositoryIds.length !== 1) {
-        throw new InputError('query parameter "repository" is required (more than one GitOps repository is configured)');
+        throw new InputError(
+          'query parameter "repository" is required (more than one GitOps repository is configured)',
+        );
       }
       id = this.repositoryIds[0];
     }
@@ -131,13 +158,27 @@ export class LiveService {
       this.store.desiredStates(id),
       this.connections(),
     ]);
-    const status = new Map(statuses.map(s => [keyOf(s.service, s.environment), s]));
-    const desiredOf = new Map(desired.map(d => [keyOf(d.service, d.environment), d.version]));
+    const status = new Map(
+      statuses.map(s => [keyOf(s.service, s.environment), s]),
+    );
+    const desiredOf = new Map(
+      desired.map(d => [keyOf(d.service, d.environment), d.version]),
+    );
     const live = new Map<string, EnvironmentLiveStatus>();
     for (const env of repo.environments) {
       for (const service of repo.services) {
         const k = keyOf(service, env.name);
-        live.set(k, this.liveStatus(service, env, status.get(k), desiredOf.get(k), repo.head, connections));
+        live.set(
+          k,
+          this.liveStatus(
+            service,
+            env,
+            status.get(k),
+            desiredOf.get(k),
+            repo.head,
+            connections,
+          ),
+        );
       }
     }
 
@@ -145,19 +186,36 @@ export class LiveService {
     for (const env of repo.environments) {
       const cells = repo.services.map(s => live.get(keyOf(s, env.name))!);
       const connection = env.cluster ? connections.get(env.cluster) : undefined;
-      const pods: PodCounts = { running: 0, pending: 0, failed: 0, crashLooping: 0, total: 0 };
+      const pods: PodCounts = {
+        running: 0,
+        pending: 0,
+        failed: 0,
+        crashLooping: 0,
+        total: 0,
+      };
       let deployments = 0;
-      const count = (h: HealthStatus) => cells.filter(c => c.health === h).length;
+      const count = (h: HealthStatus) =>
+        cells.filter(c => c.health === h).length;
       for (const c of cells) {
         if (c.replicas) deployments++;
-        for (const f of Object.keys(pods) as Array<keyof PodCounts>) pods[f] += c.pods?.[f] ?? 0;
+        for (const f of Object.keys(pods) as Array<keyof PodCounts>)
+          pods[f] += c.pods?.[f] ?? 0;
       }
       const rollouts = await this.store.rolloutsOf(id, env.name, 5);
       let state: DashboardEnvironment['status'] = 'UNKNOWN';
-      if (connection && connection.state !== 'connected' && connection.state !== 'connecting') state = 'ERROR';
+      if (
+        connection &&
+        connection.state !== 'connected' &&
+        connection.state !== 'connecting'
+      )
+        state = 'ERROR';
       else if (count('Degraded') > 0) state = 'ERROR';
       else if (count('Progressing') > 0) state = 'IN PROGRESS';
-      else if (cells.length > 0 && cells.every(c => c.health === 'Healthy' || c.health === 'Missing') && count('Healthy') > 0)
+      else if (
+        cells.length > 0 &&
+        cells.every(c => c.health === 'Healthy' || c.health === 'Missing') &&
+        count('Healthy') > 0
+      )
         state = 'DEPLOYED';
       environments.push({
         name: env.name,
@@ -182,23 +240,33 @@ export class LiveService {
           outcome: r.outcome,
           desiredAt: toIso(r.desired_at) ?? '',
         })),
-        ...(connection && connection.state !== 'connected' ? { connection } : {}),
+        ...(connection && connection.state !== 'connected'
+          ? { connection }
+          : {}),
       });
     }
 
     // Versions behind: counted on the history of the previous stage's first environment.
     const previousOf = new Map<string, EnvironmentDefinition>();
     for (const env of repo.environments) {
-      const prev = repo.environments.find(e => e.stageIndex === env.stageIndex - 1);
+      const prev = repo.environments.find(
+        e => e.stageIndex === env.stageIndex - 1,
+      );
       if (prev) previousOf.set(env.name, prev);
     }
-    const histories = new Map<string, Array<{ service: string; version: string }>>();
+    const histories = new Map<
+      string,
+      Array<{ service: string; version: string }>
+    >();
     for (const prev of new Set(previousOf.values())) {
       histories.set(prev.name, await this.store.versionHistory(id, prev.name));
     }
     const versionOf = (service: string, env: string) => {
       const c = live.get(keyOf(service, env))!;
-      return displayVersion(desiredOf.get(keyOf(service, env)), c.observedVersions);
+      return displayVersion(
+        desiredOf.get(keyOf(service, env)),
+        c.observedVersions,
+      );
     };
     const matrix = repo.services.map(service => {
       const cells: DashboardResponse['matrix'][number]['cells'] = {};
@@ -210,7 +278,9 @@ export class LiveService {
           ? versionsBehind(
               version,
               versionOf(service, prev.name),
-              (histories.get(prev.name) ?? []).filter(h => h.service === service).map(h => h.version),
+              (histories.get(prev.name) ?? [])
+                .filter(h => h.service === service)
+                .map(h => h.version),
             )
           : undefined;
         cells[env.name] = {
@@ -222,7 +292,12 @@ export class LiveService {
       }
       return { service, cells };
     });
-    return { repositoryId: id, environments, matrix, generatedAt: new Date().toISOString() };
+    return {
+      repositoryId: id,
+      environments,
+      matrix,
+      generatedAt: new Date().toISOString(),
+    };
   }
 }
 

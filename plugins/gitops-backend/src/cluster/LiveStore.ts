@@ -5,7 +5,10 @@
  * observer needs.
  */
 import type { Knex } from 'knex';
-import type { ClusterConnection, PodCounts } from '@gitops2/plugin-gitops-common';
+import type {
+  ClusterConnection,
+  PodCounts,
+} from '@gitops2/plugin-gitops-common';
 import type { DesiredStateRow, RolloutRow } from '../database/tables';
 import type { ObservedStatus } from './computeStatus';
 
@@ -49,7 +52,9 @@ interface ConnectionRow {
 }
 
 const iso = (ms: number | string | null | undefined) =>
-  ms === null || ms === undefined ? undefined : new Date(Number(ms)).toISOString();
+  ms === null || ms === undefined
+    ? undefined
+    : new Date(Number(ms)).toISOString();
 
 export function decodeLiveStatus(row: LiveStatusRow): StoredLiveStatus {
   return {
@@ -67,7 +72,10 @@ export function decodeLiveStatus(row: LiveStatusRow): StoredLiveStatus {
         : {
             ready: Number(row.replicas_ready ?? 0),
             desired: Number(row.replicas_desired),
-            updated: row.replicas_updated === null ? undefined : Number(row.replicas_updated),
+            updated:
+              row.replicas_updated === null
+                ? undefined
+                : Number(row.replicas_updated),
           },
     pods: row.pods ? (JSON.parse(row.pods) as PodCounts) : undefined,
     observedVersions: JSON.parse(row.observed_versions),
@@ -81,7 +89,9 @@ export class LiveStore {
 
   // --- live status -------------------------------------------------------
 
-  async listStatuses(filter: { repositoryId?: string; service?: string } = {}): Promise<StoredLiveStatus[]> {
+  async listStatuses(
+    filter: { repositoryId?: string; service?: string } = {},
+  ): Promise<StoredLiveStatus[]> {
     const q = this.db<LiveStatusRow>('gitops_live_status');
     if (filter.repositoryId) q.where({ repository_id: filter.repositoryId });
     if (filter.service) q.where({ service: filter.service });
@@ -96,7 +106,12 @@ export class LiveStore {
       'environment',
       'fingerprint',
     );
-    return new Map(rows.map(r => [`${r.repository_id}\u0000${r.service}\u0000${r.environment}`, r.fingerprint]));
+    return new Map(
+      rows.map(r => [
+        `${r.repository_id}\u0000${r.service}\u0000${r.environment}`,
+        r.fingerprint,
+      ]),
+    );
   }
 
   /** Writes one status (the caller only calls this when its fingerprint changed). */
@@ -146,17 +161,24 @@ export class LiveStore {
       message: c.message?.slice(0, 1024) ?? null,
       last_event_at_ms: c.lastEventAt ? Date.parse(c.lastEventAt) : null,
     };
-    await this.db('gitops_cluster_connections').insert(row).onConflict('cluster').merge();
+    await this.db('gitops_cluster_connections')
+      .insert(row)
+      .onConflict('cluster')
+      .merge();
   }
 
   async listConnections(): Promise<ClusterConnection[]> {
-    const rows = await this.db<ConnectionRow>('gitops_cluster_connections').orderBy('cluster');
+    const rows = await this.db<ConnectionRow>(
+      'gitops_cluster_connections',
+    ).orderBy('cluster');
     return rows.map(r => ({
       cluster: r.cluster,
       state: r.state as ClusterConnection['state'],
       ...(r.since_ms !== null ? { since: iso(r.since_ms) } : {}),
       ...(r.message ? { message: r.message } : {}),
-      ...(r.last_event_at_ms !== null ? { lastEventAt: iso(r.last_event_at_ms) } : {}),
+      ...(r.last_event_at_ms !== null
+        ? { lastEventAt: iso(r.last_event_at_ms) }
+        : {}),
     }));
   }
 
@@ -189,21 +211,34 @@ export class LiveStore {
         first_seen_ms: d.now,
         last_seen_ms: d.now,
       })
-      .onConflict(['repository_id', 'service', 'environment', 'observed_version'])
+      .onConflict([
+        'repository_id',
+        'service',
+        'environment',
+        'observed_version',
+      ])
       .ignore();
     return true;
   }
 
   async listDrift(repositoryId: string, service?: string) {
-    const q = this.db('gitops_drift_observations').where({ repository_id: repositoryId });
+    const q = this.db('gitops_drift_observations').where({
+      repository_id: repositoryId,
+    });
     if (service) q.andWhere({ service });
     return q.orderBy('id');
   }
 
   // --- ledger ------------------------------------------------------------
 
-  async repositories(): Promise<Array<{ id: string; head: string | null; pipeline: any }>> {
-    const rows = await this.db('gitops_repositories').select('id', 'last_commit_sha', 'pipeline');
+  async repositories(): Promise<
+    Array<{ id: string; head: string | null; pipeline: any }>
+  > {
+    const rows = await this.db('gitops_repositories').select(
+      'id',
+      'last_commit_sha',
+      'pipeline',
+    );
     return rows.map((r: any) => ({
       id: r.id,
       head: r.last_commit_sha,
@@ -211,7 +246,10 @@ export class LiveStore {
     }));
   }
 
-  async desiredStates(repositoryId?: string, service?: string): Promise<DesiredStateRow[]> {
+  async desiredStates(
+    repositoryId?: string,
+    service?: string,
+  ): Promise<DesiredStateRow[]> {
     const q = this.db<DesiredStateRow>('gitops_desired_states');
     if (repositoryId) q.where({ repository_id: repositoryId });
     if (service) q.andWhere({ service });
@@ -247,23 +285,37 @@ export class LiveStore {
       if (!out.has(k)) out.set(k, new Set());
       out.get(k)!.add(v);
     };
-    const rows = await this.db('gitops_rollouts').select('repository_id', 'service', 'from_version', 'to_version');
+    const rows = await this.db('gitops_rollouts').select(
+      'repository_id',
+      'service',
+      'from_version',
+      'to_version',
+    );
     for (const r of rows) {
       const k = `${r.repository_id}\u0000${r.service}`;
       add(k, r.from_version);
       add(k, r.to_version);
     }
-    for (const d of await this.desiredStates()) add(`${d.repository_id}\u0000${d.service}`, d.version);
+    for (const d of await this.desiredStates())
+      add(`${d.repository_id}\u0000${d.service}`, d.version);
     return out;
   }
 
-  async setRolloutOutcome(id: string | number, outcome: string, observedAt: Date | null): Promise<void> {
+  async setRolloutOutcome(
+    id: string | number,
+    outcome: string,
+    observedAt: Date | null,
+  ): Promise<void> {
     const patch: Record<string, unknown> = { outcome };
     if (observedAt) patch.observed_at = observedAt;
     await this.db('gitops_rollouts').where({ id }).update(patch);
   }
 
-  async rolloutsOf(repositoryId: string, environment: string, limit: number): Promise<RolloutRow[]> {
+  async rolloutsOf(
+    repositoryId: string,
+    environment: string,
+    limit: number,
+  ): Promise<RolloutRow[]> {
     return this.db<RolloutRow>('gitops_rollouts')
       .where({ repository_id: repositoryId, environment })
       .orderBy('id', 'desc')
@@ -271,7 +323,10 @@ export class LiveStore {
   }
 
   /** The latest rollouts of a repository (all environments). */
-  async latestRollouts(repositoryId: string, limit: number): Promise<RolloutRow[]> {
+  async latestRollouts(
+    repositoryId: string,
+    limit: number,
+  ): Promise<RolloutRow[]> {
     return this.db<RolloutRow>('gitops_rollouts')
       .where({ repository_id: repositoryId })
       .orderBy('id', 'desc')
@@ -279,11 +334,17 @@ export class LiveStore {
   }
 
   /** to_version of every rollout of an environment, oldest first (for "versions behind"). */
-  async versionHistory(repositoryId: string, environment: string): Promise<Array<{ service: string; version: string }>> {
+  async versionHistory(
+    repositoryId: string,
+    environment: string,
+  ): Promise<Array<{ service: string; version: string }>> {
     const rows = await this.db('gitops_rollouts')
       .where({ repository_id: repositoryId, environment })
       .orderBy('id', 'asc')
       .select('service', 'to_version');
-    return rows.map((r: any) => ({ service: r.service, version: r.to_version }));
+    return rows.map((r: any) => ({
+      service: r.service,
+      version: r.to_version,
+    }));
   }
 }

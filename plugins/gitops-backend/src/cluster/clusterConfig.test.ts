@@ -1,8 +1,14 @@
 import { ConfigReader } from '@backstage/config';
 import { demoClusterEnabled, readClusterConfigs } from './clusterConfig';
 
-const read = (clusters: any[]) => readClusterConfigs(new ConfigReader({ gitops: { clusters } }));
-const ok = { name: 'prod-us-cluster', url: 'https://k8s.example.com:6443/', authProvider: 'serviceAccount', serviceAccountToken: 't' };
+const read = (clusters: any[]) =>
+  readClusterConfigs(new ConfigReader({ gitops: { clusters } }));
+const ok = {
+  name: 'prod-us-cluster',
+  url: 'https://k8s.example.com:6443/',
+  authProvider: 'serviceAccount',
+  serviceAccountToken: 't',
+};
 
 describe('readClusterConfigs', () => {
   it('reads clusters (none by default)', () => {
@@ -20,23 +26,44 @@ describe('readClusterConfigs', () => {
   });
 
   it('names the key at fault', () => {
-    expect(() => read([{ ...ok, name: 'bad name' }])).toThrow('gitops.clusters[0].name');
+    expect(() => read([{ ...ok, name: 'bad name' }])).toThrow(
+      'gitops.clusters[0].name',
+    );
     expect(() => read([ok, ok])).toThrow('duplicate cluster "prod-us-cluster"');
-    expect(() => read([{ ...ok, url: 'k8s.example.com' }])).toThrow('gitops.clusters[0].url');
-    expect(() => read([{ ...ok, url: 'http://127.0.0.1:6443' }])).toThrow('skipTLSVerify');
-    expect(read([{ ...ok, url: 'http://127.0.0.1:6443', skipTLSVerify: true }])[0].skipTLSVerify).toBe(true);
-    expect(() => read([{ ...ok, authProvider: 'oidc' }])).toThrow('only "serviceAccount"');
-    expect(() => read([{ ...ok, serviceAccountToken: undefined }])).toThrow('serviceAccountToken: required');
+    expect(() => read([{ ...ok, url: 'k8s.example.com' }])).toThrow(
+      'gitops.clusters[0].url',
+    );
+    expect(() => read([{ ...ok, url: 'http://127.0.0.1:6443' }])).toThrow(
+      'skipTLSVerify',
+    );
+    expect(
+      read([{ ...ok, url: 'http://127.0.0.1:6443', skipTLSVerify: true }])[0]
+        .skipTLSVerify,
+    ).toBe(true);
+    expect(() => read([{ ...ok, authProvider: 'oidc' }])).toThrow(
+      'only "serviceAccount"',
+    );
+    expect(() => read([{ ...ok, serviceAccountToken: undefined }])).toThrow(
+      'serviceAccountToken: required',
+    );
   });
 
   it('never puts the token in an error', () => {
-    expect(() => read([{ ...ok, serviceAccountToken: 'sekret-123', url: 'nope' }])).toThrow(
-      expect.objectContaining({ message: expect.not.stringContaining('sekret-123') }),
+    expect(() =>
+      read([{ ...ok, serviceAccountToken: 'sekret-123', url: 'nope' }]),
+    ).toThrow(
+      expect.objectContaining({
+        message: expect.not.stringContaining('sekret-123'),
+      }),
     );
   });
 
   it('reads the demo switch', () => {
     expect(demoClusterEnabled(new ConfigReader({}))).toBe(false);
-    expect(demoClusterEnabled(new ConfigReader({ gitops: { demoCluster: { enabled: true } } }))).toBe(true);
+    expect(
+      demoClusterEnabled(
+        new ConfigReader({ gitops: { demoCluster: { enabled: true } } }),
+      ),
+    ).toBe(true);
   });
 });

@@ -37,15 +37,20 @@ export function readClusterConfigs(config: Config): ClusterConfig[] {
     if (!url || !/^https?:\/\/[^\s/]+/.test(url)) {
       fail(`${key}.url: must be an http(s) URL of the API server`);
     }
-    const authProvider = c.getOptionalString('authProvider') ?? 'serviceAccount';
+    const authProvider =
+      c.getOptionalString('authProvider') ?? 'serviceAccount';
     if (authProvider !== 'serviceAccount') {
-      fail(`${key}.authProvider: only "serviceAccount" is supported, got "${authProvider}"`);
+      fail(
+        `${key}.authProvider: only "serviceAccount" is supported, got "${authProvider}"`,
+      );
     }
     const serviceAccountToken = c.getOptionalString('serviceAccountToken');
     if (!serviceAccountToken) fail(`${key}.serviceAccountToken: required`);
     const skipTLSVerify = c.getOptionalBoolean('skipTLSVerify');
     if (url.startsWith('http:') && !skipTLSVerify) {
-      fail(`${key}.url: plain http needs skipTLSVerify: true (development only)`);
+      fail(
+        `${key}.url: plain http needs skipTLSVerify: true (development only)`,
+      );
     }
     return {
       name,

@@ -4,7 +4,11 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { fixtures, KubeApiDouble, start } from '@gitops2/kube-api-double';
 import request from 'supertest';
 import { gitopsPlugin } from '../plugin';
-import { GitRepoFixture, kustomization, TWO_STAGE_PIPELINE } from '../testing/GitRepoFixture';
+import {
+  GitRepoFixture,
+  kustomization,
+  TWO_STAGE_PIPELINE,
+} from '../testing/GitRepoFixture';
 import { TOKEN } from './__testUtils__/doubles';
 import { waitFor } from './__testUtils__/waitFor';
 
@@ -16,7 +20,11 @@ const STAGING_TOKEN = 'staging-sa-token-0a1b2c3d4e5f-never-in-a-response';
 const cartEntity = {
   apiVersion: 'backstage.io/v1alpha1',
   kind: 'Component',
-  metadata: { name: 'cart', namespace: 'default', annotations: { 'gitops2.io/gitops-repo': 'demo' } },
+  metadata: {
+    name: 'cart',
+    namespace: 'default',
+    annotations: { 'gitops2.io/gitops-repo': 'demo' },
+  },
   spec: { type: 'service', owner: 'guests', lifecycle: 'production' },
 };
 
@@ -38,12 +46,20 @@ describe('cluster observation HTTP API', () => {
 
     const secret = fixtures.secret({ name: 'cart-db', namespace: 'shop-dev' });
     secret.stringData = undefined;
-    secret.data = { password: Buffer.from(SECRET_VALUE).toString('base64'), plain: Buffer.from(fixtures.SECRET_PLAINTEXT).toString('base64') };
+    secret.data = {
+      password: Buffer.from(SECRET_VALUE).toString('base64'),
+      plain: Buffer.from(fixtures.SECRET_PLAINTEXT).toString('base64'),
+    };
     dev = await start({
       token: TOKEN,
       objects: [
         fixtures.namespace('shop-dev'),
-        ...fixtures.deploymentSet({ name: 'cart', namespace: 'shop-dev', image: 'ghcr.io/acme/cart:v2', replicas: 2 }).all,
+        ...fixtures.deploymentSet({
+          name: 'cart',
+          namespace: 'shop-dev',
+          image: 'ghcr.io/acme/cart:v2',
+          replicas: 2,
+        }).all,
         secret,
         fixtures.secret({ name: 'other', namespace: 'shop-dev' }),
       ],
@@ -52,10 +68,18 @@ describe('cluster observation HTTP API', () => {
       token: STAGING_TOKEN,
       objects: [
         fixtures.namespace('shop'),
-        ...fixtures.deploymentSet({ name: 'cart', namespace: 'shop', image: 'ghcr.io/acme/cart:v1', replicas: 3 }).all,
+        ...fixtures.deploymentSet({
+          name: 'cart',
+          namespace: 'shop',
+          image: 'ghcr.io/acme/cart:v1',
+          replicas: 3,
+        }).all,
       ],
     });
-    prodUs = await start({ token: 'the-real-prod-us-token', objects: [fixtures.namespace('shop')] });
+    prodUs = await start({
+      token: 'the-real-prod-us-token',
+      objects: [fixtures.namespace('shop')],
+    });
   });
 
   afterAll(async () => {
@@ -65,7 +89,11 @@ describe('cluster observation HTTP API', () => {
     await staging.close();
   });
 
-  async function startBackend(result: AuthorizeResult.ALLOW | AuthorizeResult.DENY = AuthorizeResult.ALLOW) {
+  async function startBackend(
+    result:
+      | AuthorizeResult.ALLOW
+      | AuthorizeResult.DENY = AuthorizeResult.ALLOW,
+  ) {
     const { server } = await startTestBackend({
       features: [
         gitopsPlugin,
@@ -77,10 +105,28 @@ describe('cluster observation HTTP API', () => {
               repositories: [{ id: 'demo', provider: 'local', url: repo.dir }],
               ingestion: { frequency: { minutes: 60 } },
               clusters: [
-                { name: 'dev-cluster', url: dev.url, authProvider: 'serviceAccount', serviceAccountToken: TOKEN, skipTLSVerify: true },
-                { name: 'staging-cluster', url: staging.url, authProvider: 'serviceAccount', serviceAccountToken: STAGING_TOKEN, skipTLSVerify: true },
+                {
+                  name: 'dev-cluster',
+                  url: dev.url,
+                  authProvider: 'serviceAccount',
+                  serviceAccountToken: TOKEN,
+                  skipTLSVerify: true,
+                },
+                {
+                  name: 'staging-cluster',
+                  url: staging.url,
+                  authProvider: 'serviceAccount',
+                  serviceAccountToken: STAGING_TOKEN,
+                  skipTLSVerify: true,
+                },
                 // Configured with the wrong token: only its cells degrade.
-                { name: 'prod-us-cluster', url: prodUs.url, authProvider: 'serviceAccount', serviceAccountToken: 'wrong-token-for-prod-us', skipTLSVerify: true },
+                {
+                  name: 'prod-us-cluster',
+                  url: prodUs.url,
+                  authProvider: 'serviceAccount',
+                  serviceAccountToken: 'wrong-token-for-prod-us',
+                  skipTLSVerify: true,
+                },
                 // prod-eu-cluster is not configured at all.
               ],
             },
@@ -93,20 +139,51 @@ describe('cluster observation HTTP API', () => {
 
   it('serves live status and the dashboard from the store: 0 Kubernetes requests per view, no credential, no Secret', async () => {
     const server = await startBackend();
-    expect((await request(server).post('/api/gitops/v1/repositories/demo/refresh')).status).toBe(200);
+    expect(
+      (await request(server).post('/api/gitops/v1/repositories/demo/refresh'))
+        .status,
+    ).toBe(200);
 
-    const live = await waitFor(async () => {
-      const r = await request(server).get('/api/gitops/v1/entities/default/component/cart/live');
-      const envs = r.body.environments ?? [];
-      return envs[0]?.health === 'Healthy' && envs[1]?.health === 'Healthy' && envs[2]?.connection?.state === 'unauthorized' ? r : undefined;
-    }, 'live statuses', 60_000);
+    const live = await waitFor(
+      async () => {
+        const r = await request(server).get(
+          '/api/gitops/v1/entities/default/component/cart/live',
+        );
+        const envs = r.body.environments ?? [];
+        return envs[0]?.health === 'Healthy' &&
+          envs[1]?.health === 'Healthy' &&
+          envs[2]?.connection?.state === 'unauthorized'
+          ? r
+          : undefined;
+      },
+      'live statuses',
+      60_000,
+    );
     expect(live.status).toBe(200);
     const [d, s, us, eu] = live.body.environments;
-    expect(d).toMatchObject({ environment: 'dev', cluster: 'dev-cluster', namespace: 'shop-dev', replicas: { ready: 2, desired: 2 }, observedVersions: ['v2'] });
+    expect(d).toMatchObject({
+      environment: 'dev',
+      cluster: 'dev-cluster',
+      namespace: 'shop-dev',
+      replicas: { ready: 2, desired: 2 },
+      observedVersions: ['v2'],
+    });
     expect(d.drift).toBeUndefined();
-    expect(s).toMatchObject({ environment: 'staging', health: 'Healthy', observedVersions: ['v1'] });
-    expect(us).toMatchObject({ environment: 'prod-us', health: 'Unknown', connection: { cluster: 'prod-us-cluster', state: 'unauthorized' } });
-    expect(eu).toMatchObject({ environment: 'prod-eu', health: 'Unknown', observedVersions: [] });
+    expect(s).toMatchObject({
+      environment: 'staging',
+      health: 'Healthy',
+      observedVersions: ['v1'],
+    });
+    expect(us).toMatchObject({
+      environment: 'prod-us',
+      health: 'Unknown',
+      connection: { cluster: 'prod-us-cluster', state: 'unauthorized' },
+    });
+    expect(eu).toMatchObject({
+      environment: 'prod-eu',
+      health: 'Unknown',
+      observedVersions: [],
+    });
     expect(live.body.clusters.map((c: any) => [c.cluster, c.state])).toEqual([
       ['dev-cluster', 'connected'],
       ['staging-cluster', 'connected'],
@@ -117,8 +194,12 @@ describe('cluster observation HTTP API', () => {
     const before = dev.count() + staging.count();
     const bodies: string[] = [];
     for (let i = 0; i < 100; i++) {
-      const a = await request(server).get('/api/gitops/v1/entities/default/component/cart/live');
-      const b = await request(server).get('/api/gitops/v1/dashboard?repository=demo');
+      const a = await request(server).get(
+        '/api/gitops/v1/entities/default/component/cart/live',
+      );
+      const b = await request(server).get(
+        '/api/gitops/v1/dashboard?repository=demo',
+      );
       expect([a.status, b.status]).toEqual([200, 200]);
       if (i === 0) bodies.push(a.text, b.text);
     }
@@ -132,16 +213,42 @@ describe('cluster observation HTTP API', () => {
       ['prod-us', 'ERROR'],
       ['prod-eu', 'UNKNOWN'],
     ]);
-    expect(dash.environments[0]).toMatchObject({ url: 'https://dev.shop.example.com', counts: { services: 1, deployments: 1, healthy: 1, pods: { running: 2, total: 2 } } });
-    expect(dash.environments[0].recentRollouts[0]).toMatchObject({ service: 'cart', toVersion: 'v2' });
+    expect(dash.environments[0]).toMatchObject({
+      url: 'https://dev.shop.example.com',
+      counts: {
+        services: 1,
+        deployments: 1,
+        healthy: 1,
+        pods: { running: 2, total: 2 },
+      },
+    });
+    expect(dash.environments[0].recentRollouts[0]).toMatchObject({
+      service: 'cart',
+      toVersion: 'v2',
+    });
     expect(dash.matrix).toEqual([
       {
         service: 'cart',
         cells: {
           dev: { version: 'v2', health: 'Healthy', drift: false },
-          staging: { version: 'v1', behind: 1, health: 'Healthy', drift: false },
-          'prod-us': { version: 'v1', behind: 0, health: 'Unknown', drift: false },
-          'prod-eu': { version: 'v1', behind: 0, health: 'Unknown', drift: false },
+          staging: {
+            version: 'v1',
+            behind: 1,
+            health: 'Healthy',
+            drift: false,
+          },
+          'prod-us': {
+            version: 'v1',
+            behind: 0,
+            health: 'Unknown',
+            drift: false,
+          },
+          'prod-eu': {
+            version: 'v1',
+            behind: 0,
+            health: 'Unknown',
+            drift: false,
+          },
         },
       },
     ]);
@@ -158,7 +265,15 @@ describe('cluster observation HTTP API', () => {
     bodies.push(JSON.stringify(dash));
     const secretB64 = Buffer.from(SECRET_VALUE).toString('base64');
     for (const body of bodies) {
-      for (const needle of [TOKEN, STAGING_TOKEN, 'wrong-token-for-prod-us', SECRET_VALUE, secretB64, fixtures.SECRET_PLAINTEXT, 'cart-db']) {
+      for (const needle of [
+        TOKEN,
+        STAGING_TOKEN,
+        'wrong-token-for-prod-us',
+        SECRET_VALUE,
+        secretB64,
+        fixtures.SECRET_PLAINTEXT,
+        'cart-db',
+      ]) {
         expect(body).not.toContain(needle);
       }
     }
@@ -168,7 +283,16 @@ describe('cluster observation HTTP API', () => {
 
   it('needs gitops.read', async () => {
     const server = await startBackend(AuthorizeResult.DENY);
-    expect((await request(server).get('/api/gitops/v1/entities/default/component/cart/live')).status).toBe(403);
-    expect((await request(server).get('/api/gitops/v1/dashboard?repository=demo')).status).toBe(403);
+    expect(
+      (
+        await request(server).get(
+          '/api/gitops/v1/entities/default/component/cart/live',
+        )
+      ).status,
+    ).toBe(403);
+    expect(
+      (await request(server).get('/api/gitops/v1/dashboard?repository=demo'))
+        .status,
+    ).toBe(403);
   });
 });

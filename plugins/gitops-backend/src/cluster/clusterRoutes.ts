@@ -13,7 +13,10 @@ export interface ClusterRoutesOptions {
   serviceOf(req: Request): Promise<{ repositoryId: string; service: string }>;
 }
 
-export function addClusterRoutes(router: Router, options: ClusterRoutesOptions): void {
+export function addClusterRoutes(
+  router: Router,
+  options: ClusterRoutesOptions,
+): void {
   const { live } = options;
   router.get('/v1/entities/:namespace/:kind/:name/live', async (req, res) => {
     const { repositoryId, service } = await options.serviceOf(req);
@@ -22,7 +25,10 @@ export function addClusterRoutes(router: Router, options: ClusterRoutesOptions):
 
   router.get('/v1/dashboard', async (req, res) => {
     await options.authorizeRead(req);
-    const repository = typeof req.query.repository === 'string' ? req.query.repository : undefined;
+    const repository =
+      typeof req.query.repository === 'string'
+        ? req.query.repository
+        : undefined;
     res.json(await live.getDashboard(repository));
   });
 }

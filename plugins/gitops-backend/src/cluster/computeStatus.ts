@@ -36,11 +36,14 @@ export interface PipelineNames {
 
 /** The names in a stored pipeline entry (`{ locator: { type, options } }`). */
 export function pipelineNames(entry: unknown): PipelineNames {
-  const locator = (entry as { locator?: { type?: string; options?: Record<string, unknown> } })?.locator;
+  const locator = (
+    entry as { locator?: { type?: string; options?: Record<string, unknown> } }
+  )?.locator;
   const o = locator?.options ?? {};
   const str = (v: unknown) => (typeof v === 'string' && v ? [v] : []);
   return {
-    applications: locator?.type === 'argocd-application' ? str(o.application) : [],
+    applications:
+      locator?.type === 'argocd-application' ? str(o.application) : [],
     containers: str(o.container),
     images: str(o.image),
   };
@@ -75,7 +78,10 @@ const inNamespace = (ns: string, want?: string) => !want || ns === want;
  * namespace; pods owned by the workloads (through their ReplicaSets) or
  * labelled with the service.
  */
-export function matchObjects(snapshot: ClusterSnapshot, placement: Placement): MatchedObjects {
+export function matchObjects(
+  snapshot: ClusterSnapshot,
+  placement: Placement,
+): MatchedObjects {
   const { service, environment, namespace } = placement;
   const images = new Set(placement.names?.images ?? []);
   const workloads = snapshot.workloads.filter(
@@ -83,7 +89,8 @@ export function matchObjects(snapshot: ClusterSnapshot, placement: Placement): M
       inNamespace(w.namespace, namespace) &&
       (w.kubernetesId === service ||
         (!w.kubernetesId &&
-          (w.name === service || w.images.some(i => images.has(repositoryOfImage(i.image)))))),
+          (w.name === service ||
+            w.images.some(i => images.has(repositoryOfImage(i.image)))))),
   );
   const owners = new Set(workloads.map(w => w.uid));
   for (const rs of snapshot.replicaSets) {
@@ -95,7 +102,11 @@ export function matchObjects(snapshot: ClusterSnapshot, placement: Placement): M
       ((p.ownerUid && owners.has(p.ownerUid)) ||
         (!p.ownerUid && p.kubernetesId === service)),
   );
-  const names = new Set([service, `${service}-${environment}`, ...(placement.names?.applications ?? [])]);
+  const names = new Set([
+    service,
+    `${service}-${environment}`,
+    ...(placement.names?.applications ?? []),
+  ]);
   const deliveries = snapshot.deliveries.filter(d => {
     const named = d.kubernetesId === service || names.has(d.name);
     if (!named) return false;
@@ -149,7 +160,13 @@ function mainImages(
 }
 
 export function countPods(pods: PodSummary[]): PodCounts {
-  const c: PodCounts = { running: 0, pending: 0, failed: 0, crashLooping: 0, total: 0 };
+  const c: PodCounts = {
+    running: 0,
+    pending: 0,
+    failed: 0,
+    crashLooping: 0,
+    total: 0,
+  };
   for (const p of pods) {
     c.total++;
     if (p.crashLooping) c.crashLooping++;
@@ -164,18 +181,31 @@ const condition = (list: ConditionSummary[], type: string) =>
   list.find(c => c.type === type);
 
 /** Health of a Deployment / StatefulSet from its conditions, replicas and pods. */
-export function workloadHealth(w: WorkloadSummary, pods: PodSummary[]): HealthStatus {
+export function workloadHealth(
+  w: WorkloadSummary,
+  pods: PodSummary[],
+): HealthStatus {
   const progressing = condition(w.conditions, 'Progressing');
-  if (progressing?.status === 'False' || progressing?.reason === 'ProgressDeadlineExceeded') {
+  if (
+    progressing?.status === 'False' ||
+    progressing?.reason === 'ProgressDeadlineExceeded'
+  ) {
     return 'Degraded';
   }
-  if (condition(w.conditions, 'ReplicaFailure')?.status === 'True') return 'Degraded';
-  if (w.observedGeneration !== undefined && w.generation !== undefined && w.observedGeneration < w.generation) {
+  if (condition(w.conditions, 'ReplicaFailure')?.status === 'True')
+    return 'Degraded';
+  if (
+    w.observedGeneration !== undefined &&
+    w.generation !== undefined &&
+    w.observedGeneration < w.generation
+  ) {
     return 'Progressing';
   }
   if (w.desired === 0) return 'Healthy';
   if (w.updated < w.desired || w.ready < w.desired) {
-    return pods.some(p => p.crashLooping) && w.ready === 0 ? 'Degraded' : 'Progressing';
+    return pods.some(p => p.crashLooping) && w.ready === 0
+      ? 'Degraded'
+      : 'Progressing';
   }
   const available = condition(w.conditions, 'Available');
   if (available && available.status !== 'True') return 'Progressing';
@@ -189,7 +219,8 @@ export function fluxHealth(d: DeliverySummary): HealthStatus {
   if (ready.status === 'True') return 'Healthy';
   if (ready.status === 'Unknown') return 'Progressing';
   const reason = ready.reason ?? '';
-  if (/Progressing|DependencyNotReady|Reconciling/.test(reason)) return 'Progressing';
+  if (/Progressing|DependencyNotReady|Reconciling/.test(reason))
+    return 'Progressing';
   return 'Degraded';
 }
 
@@ -218,7 +249,10 @@ const RANK: Record<HealthStatus, number> = {
 
 /** The worst of several health verdicts. */
 export function worstHealth(list: HealthStatus[]): HealthStatus {
-  return list.reduce<HealthStatus>((a, b) => (RANK[b] > RANK[a] ? b : a), 'Healthy');
+  return list.reduce<HealthStatus>(
+    (a, b) => (RANK[b] > RANK[a] ? b : a),
+    'Healthy',
+  );
 }
 
 /**
@@ -234,12 +268,18 @@ export function observeService(
   const { workloads, pods, deliveries } = matched;
   const argo = deliveries.find(d => d.kind === 'Application');
   const flux = deliveries.filter(d => d.kind !== 'Application');
-  const live = pods.filter(p => p.phase !== 'Succeeded' && p.phase !== 'Failed');
+  const live = pods.filter(
+    p => p.phase !== 'Succeeded' && p.phase !== 'Failed',
+  );
   const workloadNames = workloads.map(w => w.name);
   const images = live.length
     ? live.flatMap(p => mainImages(p.images, service, workloadNames, names))
-    : workloads.flatMap(w => mainImages(w.images, service, workloadNames, names));
-  const observedVersions = [...new Set(images.map(versionOfImage).filter((v): v is string => !!v))].sort();
+    : workloads.flatMap(w =>
+        mainImages(w.images, service, workloadNames, names),
+      );
+  const observedVersions = [
+    ...new Set(images.map(versionOfImage).filter((v): v is string => !!v)),
+  ].sort();
 
   let health: HealthStatus;
   if (argo) health = argoHealth(argo.health);
@@ -250,7 +290,10 @@ export function observeService(
   // Argo CD / Flux may lag behind the workloads: a service with no workload
   // is Missing, and a degraded workload makes the service Degraded.
   if (health === 'Healthy' && workloads.length === 0) health = 'Missing';
-  if (health === 'Healthy' && workloads.some(w => workloadHealth(w, pods) === 'Degraded')) {
+  if (
+    health === 'Healthy' &&
+    workloads.some(w => workloadHealth(w, pods) === 'Degraded')
+  ) {
     health = 'Degraded';
   }
 
@@ -278,7 +321,9 @@ export function sameRevision(a: string, b: string): boolean {
   const x = a.toLowerCase();
   const y = b.toLowerCase();
   if (x === y) return true;
-  return Math.min(x.length, y.length) >= 7 && (x.startsWith(y) || y.startsWith(x));
+  return (
+    Math.min(x.length, y.length) >= 7 && (x.startsWith(y) || y.startsWith(x))
+  );
 }
 
 /**
@@ -293,7 +338,9 @@ export function computeSync(
   if (!observed.appliedRevision || !gitHead) {
     return observed.deliverySync === 'Synced' ? 'Synced' : 'Unknown';
   }
-  return sameRevision(observed.appliedRevision, gitHead) ? 'Synced' : 'OutOfSync';
+  return sameRevision(observed.appliedRevision, gitHead)
+    ? 'Synced'
+    : 'OutOfSync';
 }
 
 /** Drift: the version Git wants is not among the versions running. */
@@ -309,7 +356,9 @@ export function computeDrift(
   return {
     desired,
     observed: observedVersions,
-    message: `Git wants ${desired}, the cluster runs ${observedVersions.join(', ')}`,
+    message: `Git wants ${desired}, the cluster runs ${observedVersions.join(
+      ', ',
+    )}`,
   };
 }
 
@@ -329,19 +378,37 @@ export function rolloutOutcome(
   toVersion: string,
   observed: Pick<ObservedStatus, 'health' | 'observedVersions'>,
 ): 'succeeded' | 'degraded' | 'progressing' | undefined {
-  if (current === 'succeeded' || current === 'failed' || current === 'rolled-back') return undefined;
-  const present = !computeDrift(toVersion, observed.observedVersions) && observed.observedVersions.length > 0;
+  if (
+    current === 'succeeded' ||
+    current === 'failed' ||
+    current === 'rolled-back'
+  )
+    return undefined;
+  const present =
+    !computeDrift(toVersion, observed.observedVersions) &&
+    observed.observedVersions.length > 0;
   if (!present) return undefined;
-  const only = observed.observedVersions.every(v => !computeDrift(toVersion, [v]));
-  if (observed.health === 'Healthy' && only) return current === 'succeeded' ? undefined : 'succeeded';
-  if (observed.health === 'Degraded') return current === 'degraded' ? undefined : 'degraded';
-  return current === 'progressing' || current === 'degraded' ? undefined : 'progressing';
+  const only = observed.observedVersions.every(
+    v => !computeDrift(toVersion, [v]),
+  );
+  if (observed.health === 'Healthy' && only)
+    return current === 'succeeded' ? undefined : 'succeeded';
+  if (observed.health === 'Degraded')
+    return current === 'degraded' ? undefined : 'degraded';
+  return current === 'progressing' || current === 'degraded'
+    ? undefined
+    : 'progressing';
 }
 
 /** Versions running that Git never had for the service (out-of-band changes). */
-export function outOfBandVersions(observedVersions: string[], gitVersions: Iterable<string>): string[] {
+export function outOfBandVersions(
+  observedVersions: string[],
+  gitVersions: Iterable<string>,
+): string[] {
   const known = [...gitVersions];
-  return observedVersions.filter(v => known.every(k => computeDrift(k, [v]) !== undefined));
+  return observedVersions.filter(v =>
+    known.every(k => computeDrift(k, [v]) !== undefined),
+  );
 }
 
 /**
@@ -357,7 +424,8 @@ export function versionsBehind(
   if (!version || !ahead) return undefined;
   if (version === ahead) return 0;
   const distinct: string[] = [];
-  for (const v of history) if (distinct[distinct.length - 1] !== v) distinct.push(v);
+  for (const v of history)
+    if (distinct[distinct.length - 1] !== v) distinct.push(v);
   const a = distinct.lastIndexOf(ahead);
   const b = distinct.lastIndexOf(version);
   if (a < 0 || b < 0) return undefined;

@@ -10,10 +10,7 @@ import type { ClusterConfig } from './clusterConfig';
 
 /** An HTTP error from the API server (statusCode 0: no response). */
 export class KubeHttpError extends Error {
-  constructor(
-    readonly statusCode: number,
-    message: string,
-  ) {
+  constructor(readonly statusCode: number, message: string) {
     super(message);
     this.name = 'KubeHttpError';
   }
@@ -39,7 +36,9 @@ export function kubeConfigOf(cluster: ClusterConfig): KubeConfig {
       },
     ],
     users: [{ name: cluster.name, token: cluster.serviceAccountToken }],
-    contexts: [{ name: cluster.name, cluster: cluster.name, user: cluster.name }],
+    contexts: [
+      { name: cluster.name, cluster: cluster.name, user: cluster.name },
+    ],
     currentContext: cluster.name,
   });
   return kc;
@@ -94,7 +93,9 @@ export class ClientNodeKubeClient implements KubeClient {
             if (res.statusCode !== 200) {
               // The Status message of the API server (never the request's headers).
               const message =
-                typeof body?.message === 'string' ? body.message.slice(0, 300) : `HTTP ${res.statusCode}`;
+                typeof body?.message === 'string'
+                  ? body.message.slice(0, 300)
+                  : `HTTP ${res.statusCode}`;
               reject(new KubeHttpError(res.statusCode ?? 0, message));
               return;
             }
@@ -102,9 +103,15 @@ export class ClientNodeKubeClient implements KubeClient {
           });
         },
       );
-      req.on('timeout', () => req.destroy(new KubeHttpError(0, 'list timed out')));
+      req.on('timeout', () =>
+        req.destroy(new KubeHttpError(0, 'list timed out')),
+      );
       req.on('error', e =>
-        reject(e instanceof KubeHttpError ? e : new KubeHttpError(0, (e as Error).message)),
+        reject(
+          e instanceof KubeHttpError
+            ? e
+            : new KubeHttpError(0, (e as Error).message),
+        ),
       );
       req.end();
     });
@@ -116,6 +123,11 @@ export class ClientNodeKubeClient implements KubeClient {
     onEvent: (type: string, object: any) => void,
     done: (error: unknown) => void,
   ): Promise<{ abort(): void }> {
-    return this.watcher.watch(path, query, (type, object) => onEvent(type, object), done);
+    return this.watcher.watch(
+      path,
+      query,
+      (type, object) => onEvent(type, object),
+      done,
+    );
   }
 }

@@ -10,7 +10,11 @@ import type {
 } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
 import { ClusterObserver } from './ClusterObserver';
-import { ClusterConfig, demoClusterEnabled, readClusterConfigs } from './clusterConfig';
+import {
+  ClusterConfig,
+  demoClusterEnabled,
+  readClusterConfigs,
+} from './clusterConfig';
 import { ClientNodeKubeClient, kubeConfigOf } from './kubeClient';
 import { LiveService } from './LiveService';
 import { LiveStore } from './LiveStore';
@@ -29,9 +33,14 @@ export async function setupClusterObservation(options: {
   if (demoClusterEnabled(options.config)) {
     try {
       // Demo only, required lazily so that production never loads the double.
-      const { startDemoClusters }: typeof import('./demo/startDemoClusters') = require('./demo/startDemoClusters');
+      const {
+        startDemoClusters,
+      }: typeof import('./demo/startDemoClusters') = require('./demo/startDemoClusters');
       const demo = await startDemoClusters({ store, logger });
-      clusters = [...clusters.filter(c => !demo.clusters.some(d => d.name === c.name)), ...demo.clusters];
+      clusters = [
+        ...clusters.filter(c => !demo.clusters.some(d => d.name === c.name)),
+        ...demo.clusters,
+      ];
       demo.start();
       options.lifecycle.addShutdownHook(() => demo.stop());
     } catch (e) {
@@ -44,7 +53,10 @@ export async function setupClusterObservation(options: {
   }
   const observer = new ClusterObserver({
     db,
-    clusters: clusters.map(c => ({ name: c.name, client: new ClientNodeKubeClient(kubeConfigOf(c)) })),
+    clusters: clusters.map(c => ({
+      name: c.name,
+      client: new ClientNodeKubeClient(kubeConfigOf(c)),
+    })),
     logger,
   });
   observer.start();
@@ -53,7 +65,11 @@ export async function setupClusterObservation(options: {
     logger.info(`cluster observation: ${clusters.map(c => c.name).join(', ')}`);
   }
   return {
-    live: new LiveService(store, clusters.map(c => c.name), options.repositoryIds),
+    live: new LiveService(
+      store,
+      clusters.map(c => c.name),
+      options.repositoryIds,
+    ),
     observer,
   };
 }

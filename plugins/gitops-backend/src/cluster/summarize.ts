@@ -27,8 +27,12 @@ function conditions(list: unknown): ConditionSummary[] {
     }));
 }
 
-function containerImages(spec: any): Array<{ container: string; image: string }> {
-  const containers: any[] = Array.isArray(spec?.containers) ? spec.containers : [];
+function containerImages(
+  spec: any,
+): Array<{ container: string; image: string }> {
+  const containers: any[] = Array.isArray(spec?.containers)
+    ? spec.containers
+    : [];
   return containers
     .filter(c => typeof c?.image === 'string')
     .map(c => ({ container: String(c.name ?? ''), image: c.image }));
@@ -49,7 +53,10 @@ export function revisionSha(revision: unknown): string | undefined {
   return (m ? m[1] : s).slice(0, 64);
 }
 
-export function summarizeWorkload(kind: 'Deployment' | 'StatefulSet', o: any): WorkloadSummary {
+export function summarizeWorkload(
+  kind: 'Deployment' | 'StatefulSet',
+  o: any,
+): WorkloadSummary {
   const status = o.status ?? {};
   return {
     kind,
@@ -122,13 +129,12 @@ export function summarizeDelivery(
       operationPhase: str(status.operationState?.phase),
       revision: revisionSha(status.sync?.revision),
       lastSyncAt:
-        str(status.operationState?.finishedAt) ??
-        str(status.reconciledAt),
+        str(status.operationState?.finishedAt) ?? str(status.reconciledAt),
     };
   }
-  const readyTransition = (Array.isArray(status.conditions) ? status.conditions : []).find(
-    (c: any) => c?.type === 'Ready',
-  )?.lastTransitionTime;
+  const readyTransition = (
+    Array.isArray(status.conditions) ? status.conditions : []
+  ).find((c: any) => c?.type === 'Ready')?.lastTransitionTime;
   return {
     ...base,
     targetNamespace: str(o.spec?.targetNamespace),

@@ -15,13 +15,25 @@ describe.each(databases.eachSupportedId())('LedgerStore on %p', databaseId => {
       services: {},
       environmentErrors: {},
     });
-    await store.finishRun({ repositoryId: 'demo', at: new Date('2026-11-26T10:00:00Z'), pipeline: pipeline('first'), pipelineError: null });
+    await store.finishRun({
+      repositoryId: 'demo',
+      at: new Date('2026-11-26T10:00:00Z'),
+      pipeline: pipeline('first'),
+      pipelineError: null,
+    });
     const first = await store.getStoredPipeline('demo');
     expect(first?.definition?.name).toBe('first');
     // Same run: the very same parsed object (no re-read, no re-parse).
     expect(await store.getStoredPipeline('demo')).toBe(first);
 
-    await store.finishRun({ repositoryId: 'demo', at: new Date('2026-11-26T10:00:30Z'), pipeline: pipeline('second'), pipelineError: null });
-    expect((await store.getStoredPipeline('demo'))?.definition?.name).toBe('second');
+    await store.finishRun({
+      repositoryId: 'demo',
+      at: new Date('2026-11-26T10:00:30Z'),
+      pipeline: pipeline('second'),
+      pipelineError: null,
+    });
+    expect((await store.getStoredPipeline('demo'))?.definition?.name).toBe(
+      'second',
+    );
   });
 });

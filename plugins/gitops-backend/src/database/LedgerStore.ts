@@ -92,16 +92,25 @@ export class LedgerStore {
       .where({ id })
       .first('last_commit_sha', 'last_ingested_at');
     if (!head) return null;
-    const key = `${head.last_commit_sha ?? ''}|${String(head.last_ingested_at ?? '')}`;
+    const key = `${head.last_commit_sha ?? ''}|${String(
+      head.last_ingested_at ?? '',
+    )}`;
     const cached = this.pipelineCache.get(id);
     if (cached && cached.key === key) return cached.value;
-    const row = await this.db<RepositoryRow>('gitops_repositories').where({ id }).first('pipeline');
-    const value: StoredPipeline | null = row?.pipeline ? JSON.parse(row.pipeline) : null;
+    const row = await this.db<RepositoryRow>('gitops_repositories')
+      .where({ id })
+      .first('pipeline');
+    const value: StoredPipeline | null = row?.pipeline
+      ? JSON.parse(row.pipeline)
+      : null;
     this.pipelineCache.set(id, { key, value });
     return value;
   }
 
-  private readonly pipelineCache = new Map<string, { key: string; value: StoredPipeline | null }>();
+  private readonly pipelineCache = new Map<
+    string,
+    { key: string; value: StoredPipeline | null }
+  >();
 
   async getRepository(id: string): Promise<RepositoryRow | undefined> {
     return this.db<RepositoryRow>('gitops_repositories').where({ id }).first();
@@ -178,7 +187,9 @@ export class LedgerStore {
     repositoryId: string,
     keep: Array<{ service: string; environment: string }>,
   ): Promise<void> {
-    const keepKeys = new Set(keep.map(k => `${k.service}\u0000${k.environment}`));
+    const keepKeys = new Set(
+      keep.map(k => `${k.service}\u0000${k.environment}`),
+    );
     const rows = await this.getDesiredStates(repositoryId);
     const gone = rows.filter(
       r => !keepKeys.has(`${r.service}\u0000${r.environment}`),
@@ -236,10 +247,12 @@ export class LedgerStore {
   }): Promise<{ rows: RolloutRow[]; total: number }> {
     const base = () => {
       const q = this.db<RolloutRow>('gitops_rollouts');
-      if (options.repositoryId) q.where({ repository_id: options.repositoryId });
+      if (options.repositoryId)
+        q.where({ repository_id: options.repositoryId });
       if (options.service) q.where({ service: options.service });
       if (options.environment) q.andWhere({ environment: options.environment });
-      if (options.since) q.andWhere('desired_at', '>=', new Date(options.since));
+      if (options.since)
+        q.andWhere('desired_at', '>=', new Date(options.since));
       if (options.until) q.andWhere('desired_at', '<', new Date(options.until));
       return q;
     };

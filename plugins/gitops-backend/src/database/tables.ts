@@ -47,10 +47,15 @@ export interface RolloutRow {
   recorded_at?: Date | string | number;
 }
 
-export type NewRolloutRow = Omit<RolloutRow, 'id' | 'outcome' | 'observed_at' | 'recorded_at'>;
+export type NewRolloutRow = Omit<
+  RolloutRow,
+  'id' | 'outcome' | 'observed_at' | 'recorded_at'
+>;
 
 /** Database timestamps come back as Date (pg) or string/number (SQLite). */
-export function toIso(value: Date | string | number | null | undefined): string | undefined {
+export function toIso(
+  value: Date | string | number | null | undefined,
+): string | undefined {
   if (value === null || value === undefined) return undefined;
   const d = value instanceof Date ? value : new Date(value);
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();

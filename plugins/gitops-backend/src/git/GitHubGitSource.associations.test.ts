@@ -1,4 +1,7 @@
-import { mockServices, registerMswTestHooks } from '@backstage/backend-test-utils';
+import {
+  mockServices,
+  registerMswTestHooks,
+} from '@backstage/backend-test-utils';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { GitHubGitSource } from './GitHubGitSource';
@@ -18,10 +21,34 @@ describe('GitHubGitSource.commitAssociations', () => {
         queries.push(body.query);
         const repository: Record<string, unknown> = {};
         if (body.query.includes(`"${SHA_A}"`)) {
-          repository.c0 = { associatedPullRequests: { nodes: [{ number: 150, title: 'Dark mode', body: 'SAAS-1543', headRefName: 'acme/SAAS-1543-dark-mode' }] } };
+          repository.c0 = {
+            associatedPullRequests: {
+              nodes: [
+                {
+                  number: 150,
+                  title: 'Dark mode',
+                  body: 'SAAS-1543',
+                  headRefName: 'acme/SAAS-1543-dark-mode',
+                },
+              ],
+            },
+          };
         }
         if (body.query.includes('checks:')) {
-          repository.checks = { statusCheckRollup: { contexts: { nodes: [{ __typename: 'CheckRun', name: 'unit-tests', status: 'COMPLETED', conclusion: 'SUCCESS' }] } } };
+          repository.checks = {
+            statusCheckRollup: {
+              contexts: {
+                nodes: [
+                  {
+                    __typename: 'CheckRun',
+                    name: 'unit-tests',
+                    status: 'COMPLETED',
+                    conclusion: 'SUCCESS',
+                  },
+                ],
+              },
+            },
+          };
         }
         return HttpResponse.json({ data: { repository } });
       }),
@@ -30,13 +57,18 @@ describe('GitHubGitSource.commitAssociations', () => {
       url: 'https://github.com/acme/guestbook-ui',
       branch: 'main',
       apiBaseUrl: 'https://api.github.com',
-      credentialsProvider: { getCredentials: async () => ({ type: 'token', token: 'ghp_x' }) } as any,
+      credentialsProvider: {
+        getCredentials: async () => ({ type: 'token', token: 'ghp_x' }),
+      } as any,
       logger: mockServices.logger.mock(),
       retryAfterBaseMs: 1,
     } as any);
 
     const first = await source.commitAssociations([SHA_A], SHA_A);
-    expect(first?.pullRequests.get(SHA_A)?.[0]).toMatchObject({ number: 150, branch: 'acme/SAAS-1543-dark-mode' });
+    expect(first?.pullRequests.get(SHA_A)?.[0]).toMatchObject({
+      number: 150,
+      branch: 'acme/SAAS-1543-dark-mode',
+    });
     expect(first?.checks).toMatchObject({ total: 1, passed: 1 });
     expect(queries).toHaveLength(1);
 

@@ -1,4 +1,7 @@
-import { mockServices, registerMswTestHooks } from '@backstage/backend-test-utils';
+import {
+  mockServices,
+  registerMswTestHooks,
+} from '@backstage/backend-test-utils';
 import { createHash } from 'node:crypto';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
@@ -20,15 +23,24 @@ const REPO = `${API}/repos/acme/gitops`;
 /** Octokit sends `heads/main` URL-encoded (`heads%2Fmain`); GitHub takes both. */
 const branchOf = (params: Record<string, unknown>) => {
   const raw = params.ref;
-  const ref = decodeURIComponent(Array.isArray(raw) ? raw.join('/') : String(raw));
+  const ref = decodeURIComponent(
+    Array.isArray(raw) ? raw.join('/') : String(raw),
+  );
   return ref.replace(/^heads\//, '');
 };
 
 class GitHubRepoDouble {
-  trees = new Map<string, Map<string, { content: string; type: 'file' | 'symlink' }>>();
-  commits = new Map<string, { tree: string; parents: string[]; message: string }>();
+  trees = new Map<
+    string,
+    Map<string, { content: string; type: 'file' | 'symlink' }>
+  >();
+  commits = new Map<
+    string,
+    { tree: string; parents: string[]; message: string }
+  >();
   refs = new Map<string, string>();
-  pulls: Array<{ number: number; head: string; base: string; state: string }> = [];
+  pulls: Array<{ number: number; head: string; base: string; state: string }> =
+    [];
   counts = new Map<string, number>();
 
   private hash(v: unknown) {
@@ -40,9 +52,14 @@ class GitHubRepoDouble {
   }
 
   seed(files: Record<string, string>, symlinks: Record<string, string> = {}) {
-    const tree = new Map<string, { content: string; type: 'file' | 'symlink' }>();
-    for (const [p, c] of Object.entries(files)) tree.set(p, { content: c, type: 'file' });
-    for (const [p, c] of Object.entries(symlinks)) tree.set(p, { content: c, type: 'symlink' });
+    const tree = new Map<
+      string,
+      { content: string; type: 'file' | 'symlink' }
+    >();
+    for (const [p, c] of Object.entries(files))
+      tree.set(p, { content: c, type: 'file' });
+    for (const [p, c] of Object.entries(symlinks))
+      tree.set(p, { content: c, type: 'symlink' });
     const treeSha = this.hash([...tree]);
     this.trees.set(treeSha, tree);
     const sha = this.hash({ treeSha, root: true });
@@ -53,11 +70,15 @@ class GitHubRepoDouble {
 
   isAncestor(a: string, b: string): boolean {
     if (a === b) return true;
-    return (this.commits.get(b)?.parents ?? []).some(p => this.isAncestor(a, p));
+    return (this.commits.get(b)?.parents ?? []).some(p =>
+      this.isAncestor(a, p),
+    );
   }
 
   fileAt(branch: string, path: string) {
-    return this.trees.get(this.commits.get(this.refs.get(branch)!)!.tree)!.get(path)?.content;
+    return this.trees
+      .get(this.commits.get(this.refs.get(branch)!)!.tree)!
+      .get(path)?.content;
   }
 
   handlers() {
@@ -65,13 +86,20 @@ class GitHubRepoDouble {
       http.get(`${REPO}/git/commits/:sha`, ({ params }) => {
         this.count('GET commit');
         const c = this.commits.get(String(params.sha));
-        return c ? HttpResponse.json({ sha: params.sha, tree: { sha: c.tree }, parents: c.parents.map(sha => ({ sha })) }) : HttpResponse.json({ message: 'Not Found' }, { status: 404 });
+        return c
+          ? HttpResponse.json({
+              sha: params.sha,
+              tree: { sha: c.tree },
+              parents: c.parents.map(sha => ({ sha })),
+            })
+          : HttpResponse.json({ message: 'Not Found' }, { status: 404 });
       }),
       http.post(`${REPO}/git/trees`, async ({ request }) => {
         this.count('POST tree');
         const body = (await request.json()) as any;
         const tree = new Map(this.trees.get(body.base_tree));
-        for (const e of body.tree) tree.set(e.path, { content: e.content, type: 'file' });
+        for (const e of body.tree)
+          tree.set(e.path, { content: e.content, type: 'file' });
         const sha = this.hash([...tree]);
         this.trees.set(sha, tree);
         return HttpResponse.json({ sha }, { status: 201 });
@@ -80,24 +108,42 @@ class GitHubRepoDouble {
         this.count('POST commit');
         const body = (await request.json()) as any;
         const sha = this.hash(body);
-        this.commits.set(sha, { tree: body.tree, parents: body.parents, message: body.message });
+        this.commits.set(sha, {
+          tree: body.tree,
+          parents: body.parents,
+          message: body.message,
+        });
         return HttpResponse.json({ sha }, { status: 201 });
       }),
       http.post(`${REPO}/git/refs`, async ({ request }) => {
         this.count('POST ref');
         const body = (await request.json()) as any;
         const name = String(body.ref).replace('refs/heads/', '');
-        if (this.refs.has(name)) return HttpResponse.json({ message: 'Reference already exists' }, { status: 422 });
+        if (this.refs.has(name))
+          return HttpResponse.json(
+            { message: 'Reference already exists' },
+            { status: 422 },
+          );
         this.refs.set(name, body.sha);
-        return HttpResponse.json({ ref: body.ref, object: { sha: body.sha } }, { status: 201 });
+        return HttpResponse.json(
+          { ref: body.ref, object: { sha: body.sha } },
+          { status: 201 },
+        );
       }),
       http.patch(`${REPO}/git/refs/:ref+`, async ({ params, request }) => {
         this.count('PATCH ref');
         const body = (await request.json()) as any;
         const current = this.refs.get(branchOf(params));
-        if (!current) return HttpResponse.json({ message: 'Reference does not exist' }, { status: 422 });
+        if (!current)
+          return HttpResponse.json(
+            { message: 'Reference does not exist' },
+            { status: 422 },
+          );
         if (!body.force && !this.isAncestor(current, body.sha)) {
-          return HttpResponse.json({ message: 'Update is not a fast forward' }, { status: 422 });
+          return HttpResponse.json(
+            { message: 'Update is not a fast forward' },
+            { status: 422 },
+          );
         }
         this.refs.set(branchOf(params), body.sha);
         return HttpResponse.json({ object: { sha: body.sha } });
@@ -105,7 +151,9 @@ class GitHubRepoDouble {
       http.get(`${REPO}/git/ref/:ref+`, ({ params }) => {
         this.count('GET ref');
         const sha = this.refs.get(branchOf(params));
-        return sha ? HttpResponse.json({ object: { sha } }) : HttpResponse.json({ message: 'Not Found' }, { status: 404 });
+        return sha
+          ? HttpResponse.json({ object: { sha } })
+          : HttpResponse.json({ message: 'Not Found' }, { status: 404 });
       }),
       http.delete(`${REPO}/git/refs/:ref+`, ({ params }) => {
         this.count('DELETE ref');
@@ -115,22 +163,43 @@ class GitHubRepoDouble {
       http.get(`${REPO}/contents/*`, ({ request, params }) => {
         this.count('GET contents');
         const ref = new URL(request.url).searchParams.get('ref')!;
-        const entry = this.trees.get(this.commits.get(ref)?.tree ?? '')?.get(String((params as any)[0]));
-        if (!entry) return HttpResponse.json({ message: 'Not Found' }, { status: 404 });
-        return HttpResponse.json({ type: entry.type, path: (params as any)[0] });
+        const entry = this.trees
+          .get(this.commits.get(ref)?.tree ?? '')
+          ?.get(String((params as any)[0]));
+        if (!entry)
+          return HttpResponse.json({ message: 'Not Found' }, { status: 404 });
+        return HttpResponse.json({
+          type: entry.type,
+          path: (params as any)[0],
+        });
       }),
       http.post(`${REPO}/pulls`, async ({ request }) => {
         this.count('POST pull');
         const body = (await request.json()) as any;
         const number = this.pulls.length + 1;
-        this.pulls.push({ number, head: body.head, base: body.base, state: 'open' });
-        return HttpResponse.json({ number, html_url: `https://github.com/acme/gitops/pull/${number}` }, { status: 201 });
+        this.pulls.push({
+          number,
+          head: body.head,
+          base: body.base,
+          state: 'open',
+        });
+        return HttpResponse.json(
+          { number, html_url: `https://github.com/acme/gitops/pull/${number}` },
+          { status: 201 },
+        );
       }),
       http.get(`${REPO}/pulls`, ({ request }) => {
         this.count('GET pulls');
-        const head = new URL(request.url).searchParams.get('head')!.split(':')[1];
+        const head = new URL(request.url).searchParams
+          .get('head')!
+          .split(':')[1];
         return HttpResponse.json(
-          this.pulls.filter(p => p.head === head && p.state === 'open').map(p => ({ number: p.number, html_url: `https://github.com/acme/gitops/pull/${p.number}` })),
+          this.pulls
+            .filter(p => p.head === head && p.state === 'open')
+            .map(p => ({
+              number: p.number,
+              html_url: `https://github.com/acme/gitops/pull/${p.number}`,
+            })),
         );
       }),
       http.put(`${REPO}/pulls/:number/merge`, async ({ params, request }) => {
@@ -138,10 +207,18 @@ class GitHubRepoDouble {
         const body = (await request.json()) as any;
         const pr = this.pulls.find(p => p.number === Number(params.number))!;
         const head = this.refs.get(pr.head)!;
-        if (body.sha && body.sha !== head) return HttpResponse.json({ message: 'Head branch was modified' }, { status: 409 });
+        if (body.sha && body.sha !== head)
+          return HttpResponse.json(
+            { message: 'Head branch was modified' },
+            { status: 409 },
+          );
         const base = this.refs.get(pr.base)!;
         const sha = this.hash({ merge: [base, head] });
-        this.commits.set(sha, { tree: this.commits.get(head)!.tree, parents: [base, head], message: body.commit_title });
+        this.commits.set(sha, {
+          tree: this.commits.get(head)!.tree,
+          parents: [base, head],
+          message: body.commit_title,
+        });
         this.refs.set(pr.base, sha);
         pr.state = 'closed';
         return HttpResponse.json({ sha, merged: true });
@@ -164,7 +241,9 @@ describe('GitHubGitWriter', () => {
       url: 'https://github.com/acme/gitops',
       branch: 'main',
       apiBaseUrl: API,
-      credentialsProvider: { getCredentials: async () => ({ type: 'token', token: 'ghp_secret' }) } as any,
+      credentialsProvider: {
+        getCredentials: async () => ({ type: 'token', token: 'ghp_secret' }),
+      } as any,
       logger: mockServices.logger.mock(),
       retryAfterBaseMs: 1,
     } as any);
@@ -172,26 +251,49 @@ describe('GitHubGitWriter', () => {
   });
 
   it('commits directly with one tree, one commit and a fast-forward ref update (4 requests)', async () => {
-    const base = gh.seed({ 'apps/cart/prod/values.yaml': 'image:\n  tag: v1 # pinned\n' });
+    const base = gh.seed({
+      'apps/cart/prod/values.yaml': 'image:\n  tag: v1 # pinned\n',
+    });
     const sha = await writer.commit({
       baseSha: base,
       branch: 'main',
       expectedOld: base,
-      files: [{ path: 'apps/cart/prod/values.yaml', content: 'image:\n  tag: v2 # pinned\n' }],
+      files: [
+        {
+          path: 'apps/cart/prod/values.yaml',
+          content: 'image:\n  tag: v2 # pinned\n',
+        },
+      ],
       message: 'promote cart v2 to prod',
       author,
     });
     expect(gh.refs.get('main')).toBe(sha);
-    expect(gh.fileAt('main', 'apps/cart/prod/values.yaml')).toBe('image:\n  tag: v2 # pinned\n');
+    expect(gh.fileAt('main', 'apps/cart/prod/values.yaml')).toBe(
+      'image:\n  tag: v2 # pinned\n',
+    );
     expect([...gh.counts.values()].reduce((a, b) => a + b, 0)).toBe(4);
   });
 
   it('reports a branch that moved since it was read as BranchMovedError and leaves it alone', async () => {
     const base = gh.seed({ 'a.yaml': 'tag: v1\n' });
     // Someone else pushes first.
-    const other = await writer.commit({ baseSha: base, branch: 'main', expectedOld: base, files: [{ path: 'b.yaml', content: 'x\n' }], message: 'other', author });
+    const other = await writer.commit({
+      baseSha: base,
+      branch: 'main',
+      expectedOld: base,
+      files: [{ path: 'b.yaml', content: 'x\n' }],
+      message: 'other',
+      author,
+    });
     await expect(
-      writer.commit({ baseSha: base, branch: 'main', expectedOld: base, files: [{ path: 'a.yaml', content: 'tag: v2\n' }], message: 'late', author }),
+      writer.commit({
+        baseSha: base,
+        branch: 'main',
+        expectedOld: base,
+        files: [{ path: 'a.yaml', content: 'tag: v2\n' }],
+        message: 'late',
+        author,
+      }),
     ).rejects.toBeInstanceOf(BranchMovedError);
     expect(gh.refs.get('main')).toBe(other);
     expect(gh.fileAt('main', 'a.yaml')).toBe('tag: v1\n');
@@ -199,15 +301,40 @@ describe('GitHubGitWriter', () => {
 
   it('opens a real pull request from a new branch and merges it, refusing a moved head', async () => {
     const base = gh.seed({ 'a.yaml': 'tag: v1\n' });
-    await writer.commit({ baseSha: base, branch: 'gitops/promotion-7', expectedOld: null, files: [{ path: 'a.yaml', content: 'tag: v2\n' }], message: 'promote', author });
-    const url = await writer.openPullRequest({ branch: 'gitops/promotion-7', base: 'main', title: 'promote', body: 'release notes' });
+    await writer.commit({
+      baseSha: base,
+      branch: 'gitops/promotion-7',
+      expectedOld: null,
+      files: [{ path: 'a.yaml', content: 'tag: v2\n' }],
+      message: 'promote',
+      author,
+    });
+    const url = await writer.openPullRequest({
+      branch: 'gitops/promotion-7',
+      base: 'main',
+      title: 'promote',
+      body: 'release notes',
+    });
     expect(url).toBe('https://github.com/acme/gitops/pull/1');
     expect(writer.pullRequestUrl('gitops/promotion-7')).toBe(url);
     await expect(
-      writer.commit({ baseSha: base, branch: 'gitops/promotion-7', expectedOld: null, files: [], message: 'again', author }),
+      writer.commit({
+        baseSha: base,
+        branch: 'gitops/promotion-7',
+        expectedOld: null,
+        files: [],
+        message: 'again',
+        author,
+      }),
     ).rejects.toBeInstanceOf(BranchMovedError);
 
-    const merged = await writer.merge({ branch: 'gitops/promotion-7', into: 'main', expectedOld: base, message: 'Merge promotion #7\n\nGitops-Kind: promotion', author });
+    const merged = await writer.merge({
+      branch: 'gitops/promotion-7',
+      into: 'main',
+      expectedOld: base,
+      message: 'Merge promotion #7\n\nGitops-Kind: promotion',
+      author,
+    });
     expect(gh.refs.get('main')).toBe(merged);
     expect(gh.fileAt('main', 'a.yaml')).toBe('tag: v2\n');
     await writer.deleteBranch('gitops/promotion-7');
@@ -215,7 +342,10 @@ describe('GitHubGitWriter', () => {
   });
 
   it('tells a symlink from a regular file, so promotions never write through one', async () => {
-    const base = gh.seed({ 'a.yaml': 'tag: v1\n' }, { 'link.yaml': '../../etc/passwd' });
+    const base = gh.seed(
+      { 'a.yaml': 'tag: v1\n' },
+      { 'link.yaml': '../../etc/passwd' },
+    );
     expect(await writer.fileMode(base, 'a.yaml')).toBe('100644');
     expect(await writer.fileMode(base, 'link.yaml')).toBe('120000');
     expect(await writer.fileMode(base, 'missing.yaml')).toBeUndefined();

@@ -10,7 +10,10 @@ import { BranchMovedError, FileWrite, GitAuthor, GitWriter } from './GitWriter';
  * `BranchMovedError`. Pull requests are real GitHub pull requests.
  */
 export class GitHubGitWriter implements GitWriter {
-  private readonly pullRequests = new Map<string, { number: number; url: string }>();
+  private readonly pullRequests = new Map<
+    string,
+    { number: number; url: string }
+  >();
 
   constructor(private readonly source: GitHubGitSource) {}
 
@@ -22,13 +25,22 @@ export class GitHubGitWriter implements GitWriter {
     message: string;
     author: GitAuthor;
   }): Promise<string> {
-    const base = await this.source.api('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', { commit_sha: options.baseSha }, { what: `commit ${options.baseSha.slice(0, 12)}` });
+    const base = await this.source.api(
+      'GET /repos/{owner}/{repo}/git/commits/{commit_sha}',
+      { commit_sha: options.baseSha },
+      { what: `commit ${options.baseSha.slice(0, 12)}` },
+    );
     const baseTree = (base.data as any).tree.sha as string;
     const tree = await this.source.api(
       'POST /repos/{owner}/{repo}/git/trees',
       {
         base_tree: baseTree,
-        tree: options.files.map(f => ({ path: f.path, mode: '100644', type: 'blob', content: f.content })),
+        tree: options.files.map(f => ({
+          path: f.path,
+          mode: '100644',
+          type: 'blob',
+          content: f.content,
+        })),
       },
       { what: 'a new tree' },
     );
@@ -61,14 +73,27 @@ export class GitHubGitWriter implements GitWriter {
   }
 
   /** Opens the pull request of a promotion branch; returns its web URL. */
-  async openPullRequest(options: { branch: string; base: string; title: string; body: string }): Promise<string> {
+  async openPullRequest(options: {
+    branch: string;
+    base: string;
+    title: string;
+    body: string;
+  }): Promise<string> {
     const res = await this.source.api(
       'POST /repos/{owner}/{repo}/pulls',
-      { head: options.branch, base: options.base, title: options.title, body: options.body },
+      {
+        head: options.branch,
+        base: options.base,
+        title: options.title,
+        body: options.body,
+      },
       { what: `a pull request from ${options.branch}` },
     );
     const pr = res.data as any;
-    this.pullRequests.set(options.branch, { number: pr.number, url: pr.html_url });
+    this.pullRequests.set(options.branch, {
+      number: pr.number,
+      url: pr.html_url,
+    });
     return pr.html_url;
   }
 
@@ -92,7 +117,8 @@ export class GitHubGitWriter implements GitWriter {
       },
       {
         what: `pull request #${pr.number}`,
-        unprocessable: m => new Error(`GitHub cannot merge pull request #${pr.number}: ${m}`),
+        unprocessable: m =>
+          new Error(`GitHub cannot merge pull request #${pr.number}: ${m}`),
       },
     );
     return (res.data as any).sha as string;
@@ -115,7 +141,11 @@ export class GitHubGitWriter implements GitWriter {
 
   async deleteBranch(branch: string): Promise<void> {
     await this.source
-      .api('DELETE /repos/{owner}/{repo}/git/refs/{ref}', { ref: `heads/${branch}` }, { what: `branch ${branch}`, notFound: () => new Error('gone') })
+      .api(
+        'DELETE /repos/{owner}/{repo}/git/refs/{ref}',
+        { ref: `heads/${branch}` },
+        { what: `branch ${branch}`, notFound: () => new Error('gone') },
+      )
       .catch(() => undefined);
   }
 
@@ -142,7 +172,10 @@ export class GitHubGitWriter implements GitWriter {
     return this.pullRequests.get(branch)?.url;
   }
 
-  private async findPullRequest(branch: string, base: string): Promise<{ number: number; url: string }> {
+  private async findPullRequest(
+    branch: string,
+    base: string,
+  ): Promise<{ number: number; url: string }> {
     const known = this.pullRequests.get(branch);
     if (known) return known;
     const owner = this.source.repositorySlug.split('/')[0];
@@ -152,7 +185,8 @@ export class GitHubGitWriter implements GitWriter {
       { what: `the pull request of ${branch}` },
     );
     const pr = (res.data as any[])[0];
-    if (!pr) throw new Error(`no open pull request from ${branch} into ${base}`);
+    if (!pr)
+      throw new Error(`no open pull request from ${branch} into ${base}`);
     const found = { number: pr.number, url: pr.html_url };
     this.pullRequests.set(branch, found);
     return found;

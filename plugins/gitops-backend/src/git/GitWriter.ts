@@ -52,13 +52,20 @@ export interface GitWriter {
    * repositories have none: their "pull request" is the branch itself,
    * merged from the portal.
    */
-  openPullRequest?(options: { branch: string; base: string; title: string; body: string }): Promise<string>;
+  openPullRequest?(options: {
+    branch: string;
+    base: string;
+    title: string;
+    body: string;
+  }): Promise<string>;
 }
 
 /** The branch moved since it was read: re-plan on the new head. */
 export class BranchMovedError extends Error {
   constructor(readonly branch: string) {
-    super(`branch "${branch}" moved while writing (someone else pushed); retry on the new head`);
+    super(
+      `branch "${branch}" moved while writing (someone else pushed); retry on the new head`,
+    );
     this.name = 'BranchMovedError';
   }
 }

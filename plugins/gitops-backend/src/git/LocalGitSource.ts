@@ -47,7 +47,12 @@ export class LocalGitSource implements GitSource {
     }
     try {
       return (
-        await runGit(this.dir, ['rev-parse', '--verify', '--quiet', `${this.branch}^{commit}`])
+        await runGit(this.dir, [
+          'rev-parse',
+          '--verify',
+          '--quiet',
+          `${this.branch}^{commit}`,
+        ])
       ).trim();
     } catch (e) {
       if (e instanceof GitCommandError) {
@@ -59,7 +64,10 @@ export class LocalGitSource implements GitSource {
     }
   }
 
-  async listCommits(options: { since?: string; until: string }): Promise<GitCommit[]> {
+  async listCommits(options: {
+    since?: string;
+    until: string;
+  }): Promise<GitCommit[]> {
     const { since, until } = options;
     if (since) {
       try {
@@ -82,7 +90,8 @@ export class LocalGitSource implements GitSource {
     for (const record of out.split(RS)) {
       if (!record.trim()) continue;
       const fields = record.split(US);
-      const [sha, parents, authorName, authorEmail, committedAt, message] = fields;
+      const [sha, parents, authorName, authorEmail, committedAt, message] =
+        fields;
       const files = (fields[6] ?? '')
         .split('\n')
         .map(s => s.trim())
@@ -100,7 +109,9 @@ export class LocalGitSource implements GitSource {
     return commits;
   }
 
-  readFiles(requests: Array<{ sha: string; path: string }>): Promise<Array<string | undefined>> {
+  readFiles(
+    requests: Array<{ sha: string; path: string }>,
+  ): Promise<Array<string | undefined>> {
     return catFiles(
       this.dir,
       requests.map(r => `${r.sha}:${r.path}`),

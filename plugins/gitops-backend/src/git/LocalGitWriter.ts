@@ -24,10 +24,14 @@ export class LocalGitWriter implements GitWriter {
   }): Promise<string> {
     const tree = await this.treeWith(options.baseSha, options.files);
     const sha = (
-      await runGit(this.dir, ['commit-tree', tree, '-p', options.baseSha, '-F', '-'], {
-        input: options.message,
-        env: authorEnv(options.author),
-      })
+      await runGit(
+        this.dir,
+        ['commit-tree', tree, '-p', options.baseSha, '-F', '-'],
+        {
+          input: options.message,
+          env: authorEnv(options.author),
+        },
+      )
     ).trim();
     await this.updateRef(options.branch, sha, options.expectedOld);
     return sha;
@@ -43,16 +47,28 @@ export class LocalGitWriter implements GitWriter {
     const head = await this.branchHead(options.branch);
     if (!head) throw new Error(`branch "${options.branch}" does not exist`);
     let target: string;
-    const isAncestor = await runGit(this.dir, ['merge-base', '--is-ancestor', options.expectedOld, head])
+    const isAncestor = await runGit(this.dir, [
+      'merge-base',
+      '--is-ancestor',
+      options.expectedOld,
+      head,
+    ])
       .then(() => true)
       .catch(() => false);
     if (isAncestor) {
       target = head; // fast-forward
     } else {
       const tree = (
-        await runGit(this.dir, ['merge-tree', '--write-tree', options.expectedOld, head]).catch(e => {
+        await runGit(this.dir, [
+          'merge-tree',
+          '--write-tree',
+          options.expectedOld,
+          head,
+        ]).catch(e => {
           throw new Error(
-            `branch "${options.branch}" conflicts with "${options.into}": ${e instanceof Error ? e.message : e}`,
+            `branch "${options.branch}" conflicts with "${options.into}": ${
+              e instanceof Error ? e.message : e
+            }`,
           );
         })
       )
@@ -61,7 +77,16 @@ export class LocalGitWriter implements GitWriter {
       target = (
         await runGit(
           this.dir,
-          ['commit-tree', tree, '-p', options.expectedOld, '-p', head, '-F', '-'],
+          [
+            'commit-tree',
+            tree,
+            '-p',
+            options.expectedOld,
+            '-p',
+            head,
+            '-F',
+            '-',
+          ],
           { input: options.message, env: authorEnv(options.author) },
         )
       ).trim();
@@ -72,14 +97,23 @@ export class LocalGitWriter implements GitWriter {
 
   async branchHead(branch: string): Promise<string | undefined> {
     try {
-      return (await runGit(this.dir, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`])).trim();
+      return (
+        await runGit(this.dir, [
+          'rev-parse',
+          '--verify',
+          '--quiet',
+          `refs/heads/${branch}`,
+        ])
+      ).trim();
     } catch {
       return undefined;
     }
   }
 
   async deleteBranch(branch: string): Promise<void> {
-    await runGit(this.dir, ['update-ref', '-d', `refs/heads/${branch}`]).catch(() => undefined);
+    await runGit(this.dir, ['update-ref', '-d', `refs/heads/${branch}`]).catch(
+      () => undefined,
+    );
   }
 
   async fileMode(sha: string, file: string): Promise<string | undefined> {
@@ -98,8 +132,16 @@ export class LocalGitWriter implements GitWriter {
     try {
       await runGit(this.dir, ['read-tree', baseSha], { env });
       for (const f of files) {
-        const blob = (await runGit(this.dir, ['hash-object', '-w', '--stdin'], { input: f.content })).trim();
-        await runGit(this.dir, ['update-index', '--add', '--cacheinfo', `100644,${blob},${f.path}`], { env });
+        const blob = (
+          await runGit(this.dir, ['hash-object', '-w', '--stdin'], {
+            input: f.content,
+          })
+        ).trim();
+        await runGit(
+          this.dir,
+          ['update-index', '--add', '--cacheinfo', `100644,${blob},${f.path}`],
+          { env },
+        );
       }
       return (await runGit(this.dir, ['write-tree'], { env })).trim();
     } finally {
@@ -107,7 +149,11 @@ export class LocalGitWriter implements GitWriter {
     }
   }
 
-  private async updateRef(branch: string, sha: string, expectedOld: string | null): Promise<void> {
+  private async updateRef(
+    branch: string,
+    sha: string,
+    expectedOld: string | null,
+  ): Promise<void> {
     const ref = `refs/heads/${branch}`;
     const checkedOut = await this.checkedOutCleanly(branch);
     try {
@@ -119,17 +165,28 @@ export class LocalGitWriter implements GitWriter {
     }
     if (checkedOut && expectedOld) {
       // Keep a clean demo work tree in step with its branch.
-      await runGit(this.dir, ['read-tree', '-m', '-u', expectedOld, sha]).catch(() => undefined);
+      await runGit(this.dir, ['read-tree', '-m', '-u', expectedOld, sha]).catch(
+        () => undefined,
+      );
     }
   }
 
   private async checkedOutCleanly(branch: string): Promise<boolean> {
     try {
-      const bare = (await runGit(this.dir, ['rev-parse', '--is-bare-repository'])).trim() === 'true';
+      const bare =
+        (
+          await runGit(this.dir, ['rev-parse', '--is-bare-repository'])
+        ).trim() === 'true';
       if (bare) return false;
-      const current = (await runGit(this.dir, ['symbolic-ref', '--quiet', 'HEAD'])).trim();
+      const current = (
+        await runGit(this.dir, ['symbolic-ref', '--quiet', 'HEAD'])
+      ).trim();
       if (current !== `refs/heads/${branch}`) return false;
-      const status = await runGit(this.dir, ['status', '--porcelain', '--untracked-files=no']);
+      const status = await runGit(this.dir, [
+        'status',
+        '--porcelain',
+        '--untracked-files=no',
+      ]);
       return status.trim() === '';
     } catch {
       return false;

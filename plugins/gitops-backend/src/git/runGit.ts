@@ -4,8 +4,18 @@ import { execFile, spawn } from 'node:child_process';
 const BASE_ARGS = ['-c', 'core.quotepath=off', '-c', 'safe.directory=*'];
 
 export class GitCommandError extends Error {
-  constructor(readonly args: string[], readonly stderr: string, readonly code: number | null) {
-    super(`git ${args.join(' ')} failed (${code}): ${stderr.trim().split('\n').slice(-3).join(' ')}`);
+  constructor(
+    readonly args: string[],
+    readonly stderr: string,
+    readonly code: number | null,
+  ) {
+    super(
+      `git ${args.join(' ')} failed (${code}): ${stderr
+        .trim()
+        .split('\n')
+        .slice(-3)
+        .join(' ')}`,
+    );
     this.name = 'GitCommandError';
   }
 }
@@ -17,7 +27,11 @@ export interface RunGitOptions {
 }
 
 /** Runs git in `cwd` and returns stdout. */
-export function runGit(cwd: string, args: string[], options: RunGitOptions = {}): Promise<string> {
+export function runGit(
+  cwd: string,
+  args: string[],
+  options: RunGitOptions = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       'git',
@@ -30,7 +44,8 @@ export function runGit(cwd: string, args: string[], options: RunGitOptions = {})
       },
       (err, stdout, stderr) => {
         if (err) {
-          const code = typeof (err as any).code === 'number' ? (err as any).code : null;
+          const code =
+            typeof (err as any).code === 'number' ? (err as any).code : null;
           reject(new GitCommandError(args, stderr || err.message, code));
         } else {
           resolve(stdout);
@@ -45,10 +60,16 @@ export function runGit(cwd: string, args: string[], options: RunGitOptions = {})
  * `git cat-file --batch` for many `<rev>:<path>` objects in one process.
  * Returns undefined for objects that do not exist.
  */
-export function catFiles(cwd: string, specs: string[]): Promise<Array<string | undefined>> {
+export function catFiles(
+  cwd: string,
+  specs: string[],
+): Promise<Array<string | undefined>> {
   if (specs.length === 0) return Promise.resolve([]);
   return new Promise((resolve, reject) => {
-    const child = spawn('git', [...BASE_ARGS, 'cat-file', '--batch'], { cwd, env: gitEnv() });
+    const child = spawn('git', [...BASE_ARGS, 'cat-file', '--batch'], {
+      cwd,
+      env: gitEnv(),
+    });
     const chunks: Buffer[] = [];
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => chunks.push(c));

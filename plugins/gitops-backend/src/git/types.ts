@@ -47,7 +47,10 @@ export interface GitSource {
 /** The remembered commit is no longer in the branch's history. */
 export class StaleRefError extends Error {
   constructor(readonly sha: string, message?: string) {
-    super(message ?? `commit ${sha} is no longer in the branch history (force-push?)`);
+    super(
+      message ??
+        `commit ${sha} is no longer in the branch history (force-push?)`,
+    );
     this.name = 'StaleRefError';
   }
 }

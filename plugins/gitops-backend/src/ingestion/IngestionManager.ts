@@ -69,7 +69,9 @@ export class IngestionManager {
   ingest(repositoryId: string): Promise<IngestionResult> {
     const ingester = this.ingesters.get(repositoryId);
     if (!ingester) {
-      return Promise.reject(new NotFoundError(`unknown GitOps repository "${repositoryId}"`));
+      return Promise.reject(
+        new NotFoundError(`unknown GitOps repository "${repositoryId}"`),
+      );
     }
     const existing = this.running.get(repositoryId);
     if (existing) return existing;
@@ -80,14 +82,18 @@ export class IngestionManager {
           await this.options.afterIngest?.(result);
         } catch (e) {
           this.options.logger.warn(
-            `after ingestion of ${repositoryId}: ${e instanceof Error ? e.message : String(e)}`,
+            `after ingestion of ${repositoryId}: ${
+              e instanceof Error ? e.message : String(e)
+            }`,
           );
         }
         return result;
       })
       .catch(async e => {
         const message = e instanceof Error ? e.message : String(e);
-        this.options.logger.warn(`ingestion of ${repositoryId} failed: ${message}`);
+        this.options.logger.warn(
+          `ingestion of ${repositoryId} failed: ${message}`,
+        );
         await this.options.store
           .recordFailure(repositoryId, { message })
           .catch(() => undefined);

@@ -18,7 +18,10 @@ export interface RepositoryIngesterOptions {
   /** Commits written per transaction. */
   batchSize?: number;
   /** Test hook: called after each committed batch. */
-  afterBatch?: (info: { batch: number; cursor: string }) => Promise<void> | void;
+  afterBatch?: (info: {
+    batch: number;
+    cursor: string;
+  }) => Promise<void> | void;
 }
 
 export interface IngestionResult {
@@ -33,7 +36,13 @@ interface EnvState {
   file: string;
   line: number | null;
   error: SourceError | null;
-  change?: { sha: string; at: string; author: string; email: string; subject: string };
+  change?: {
+    sha: string;
+    at: string;
+    author: string;
+    email: string;
+    subject: string;
+  };
 }
 
 const key = (service: string, env: string) => `${service}\u0000${env}`;
@@ -63,28 +72,38 @@ export class RepositoryIngester {
     let commits: GitCommit[];
     let rewalk = false;
     try {
-      commits = head === cursor ? [] : await source.listCommits({ since: cursor ?? undefined, until: head });
+      commits =
+        head === cursor
+          ? []
+          : await source.listCommits({
+              since: cursor ?? undefined,
+              until: head,
+            });
     } catch (e) {
       if (!(e instanceof StaleRefError)) throw e;
       // History was rewritten: walk it again from the root. Rollouts already
       // recorded stay (the ledger keeps history); unchanged ones are not
       // duplicated thanks to the unique key.
-      logger.warn(`${repositoryId}: ${e.message}; re-reading the whole history`);
+      logger.warn(
+        `${repositoryId}: ${e.message}; re-reading the whole history`,
+      );
       commits = await source.listCommits({ until: head });
       rewalk = true;
     }
 
     // The pipeline and states as of the cursor.
     // (After a rewrite the walk restarts from nothing.)
-    let goodContent = rewalk ? undefined : repo?.pipeline_good_content ?? undefined;
-    let pipeline = goodContent
-      ? this.parse(goodContent)
-      : emptyPipeline();
+    let goodContent = rewalk
+      ? undefined
+      : repo?.pipeline_good_content ?? undefined;
+    let pipeline = goodContent ? this.parse(goodContent) : emptyPipeline();
     let pipelineError: SourceError | null = repo?.pipeline_error
       ? JSON.parse(repo.pipeline_error)
       : null;
     const states = new Map<string, EnvState>();
-    for (const row of rewalk ? [] : await store.getDesiredStates(repositoryId)) {
+    for (const row of rewalk
+      ? []
+      : await store.getDesiredStates(repositoryId)) {
       states.set(key(row.service, row.environment), {
         version: row.version,
         file: row.file,
@@ -112,16 +131,27 @@ export class RepositoryIngester {
 
       // Phase 1: decide, per commit, which manifests to read. The pipeline
       // file itself is read inline (rare) because it changes what is read.
-      const plans: Array<{ commit: GitCommit; specs: ServiceEnvironmentSpec[]; pipeline: ParsedPipeline }> = [];
+      const plans: Array<{
+        commit: GitCommit;
+        specs: ServiceEnvironmentSpec[];
+        pipeline: ParsedPipeline;
+      }> = [];
       for (const commit of batch) {
-        const changed = commit.changedFiles ? new Set(commit.changedFiles) : undefined;
+        const changed = commit.changedFiles
+          ? new Set(commit.changedFiles)
+          : undefined;
         let pipelineChanged = false;
         if (!changed || changed.has(this.options.pipelineFile)) {
-          const [content] = await source.readFiles([{ sha: commit.sha, path: this.options.pipelineFile }]);
+          const [content] = await source.readFiles([
+            { sha: commit.sha, path: this.options.pipelineFile },
+          ]);
           if (content === undefined) {
             if (goodContent !== undefined || changed) {
               pipelineError = {
-                message: `pipeline file not found at commit ${commit.sha.slice(0, 12)}`,
+                message: `pipeline file not found at commit ${commit.sha.slice(
+                  0,
+                  12,
+                )}`,
                 file: this.options.pipelineFile,
               };
             }
@@ -143,14 +173,17 @@ export class RepositoryIngester {
         for (const envs of Object.values(pipeline.services)) {
           for (const spec of Object.values(envs)) {
             if ('error' in spec) continue;
-            if (pipelineChanged || !changed || changed.has(spec.path)) specs.push(spec);
+            if (pipelineChanged || !changed || changed.has(spec.path))
+              specs.push(spec);
           }
         }
         plans.push({ commit, specs, pipeline });
       }
 
       // Phase 2: one batched read for every manifest of the batch.
-      const reads = plans.flatMap(p => p.specs.map(s => ({ sha: p.commit.sha, path: s.path })));
+      const reads = plans.flatMap(p =>
+        p.specs.map(s => ({ sha: p.commit.sha, path: s.path })),
+      );
       const contents = await source.readFiles(reads);
 
       // Phase 3: replay in order.
@@ -159,36 +192,72 @@ export class RepositoryIngester {
         const { commit } = plan;
         const subject = commit.message.split('\n')[0];
         const trailers = parseTrailers(commit.message);
-        const updates: Array<{ spec: ServiceEnvironmentSpec; content: string | undefined }> = [];
-        for (const spec of plan.specs) updates.push({ spec, content: contents[i++] });
+        const updates: Array<{
+          spec: ServiceEnvironmentSpec;
+          content: string | undefined;
+        }> = [];
+        for (const spec of plan.specs)
+          updates.push({ spec, content: contents[i++] });
 
         // Versions of the previous stage as of this commit (including its own
         // changes, so a commit that bumps staging and prod together still
         // reads as a promotion).
-        const pending = new Map<string, { version: string | null; line: number | null; error: SourceError | null; file: string }>();
+        const pending = new Map<
+          string,
+          {
+            version: string | null;
+            line: number | null;
+            error: SourceError | null;
+            file: string;
+          }
+        >();
         for (const { spec, content } of updates) {
           if (content === undefined) {
             pending.set(key(spec.service, spec.environment), {
               version: null,
               line: null,
               file: spec.path,
-              error: { message: `manifest not found at commit ${commit.sha.slice(0, 12)}`, file: spec.path },
+              error: {
+                message: `manifest not found at commit ${commit.sha.slice(
+                  0,
+                  12,
+                )}`,
+                file: spec.path,
+              },
             });
             continue;
           }
           const locator = this.options.locators.get(spec.locator.type);
           const result = locator
             ? locator.read(content, spec.path, spec.locator.options)
-            : { ok: false as const, error: { message: `unknown locator type "${spec.locator.type}"`, file: spec.path } };
+            : {
+                ok: false as const,
+                error: {
+                  message: `unknown locator type "${spec.locator.type}"`,
+                  file: spec.path,
+                },
+              };
           pending.set(
             key(spec.service, spec.environment),
             result.ok
-              ? { version: result.version, line: result.line ?? null, error: null, file: spec.path }
-              : { version: null, line: result.error.line ?? null, error: result.error, file: spec.path },
+              ? {
+                  version: result.version,
+                  line: result.line ?? null,
+                  error: null,
+                  file: spec.path,
+                }
+              : {
+                  version: null,
+                  line: result.error.line ?? null,
+                  error: result.error,
+                  file: spec.path,
+                },
           );
         }
         const versionAt = (service: string, env: string) =>
-          pending.get(key(service, env))?.version ?? states.get(key(service, env))?.version ?? null;
+          pending.get(key(service, env))?.version ??
+          states.get(key(service, env))?.version ??
+          null;
 
         for (const { spec } of updates) {
           const k = key(spec.service, spec.environment);
@@ -203,13 +272,20 @@ export class RepositoryIngester {
             state.line = next.line;
             if (next.version !== prev?.version) {
               const def = plan.pipeline.definition;
-              const envDef = def?.environments.find(e => e.name === spec.environment);
-              const prevStage = envDef && envDef.stageIndex > 0 ? def!.stages[envDef.stageIndex - 1] : undefined;
+              const envDef = def?.environments.find(
+                e => e.name === spec.environment,
+              );
+              const prevStage =
+                envDef && envDef.stageIndex > 0
+                  ? def!.stages[envDef.stageIndex - 1]
+                  : undefined;
               const kind = classifyRollout({
                 trailers,
                 subject,
                 toVersion: next.version,
-                previousStageVersions: (prevStage?.environments ?? []).map(e => versionAt(spec.service, e)),
+                previousStageVersions: (prevStage?.environments ?? []).map(e =>
+                  versionAt(spec.service, e),
+                ),
               });
               rollouts.push({
                 repository_id: repositoryId,
@@ -222,9 +298,14 @@ export class RepositoryIngester {
                 author_name: commit.authorName.slice(0, 255),
                 author_email: commit.authorEmail.slice(0, 255) || null,
                 subject: subject.slice(0, 1024),
-                initiator: (trailers['gitops-initiator'] ?? `${commit.authorName} <${commit.authorEmail}>`).slice(0, 255),
+                initiator: (
+                  trailers['gitops-initiator'] ??
+                  `${commit.authorName} <${commit.authorEmail}>`
+                ).slice(0, 255),
                 file: spec.path,
-                source_commit_sha: /^[0-9a-f]{7,64}$/i.test(trailers['gitops-source-commit'] ?? '')
+                source_commit_sha: /^[0-9a-f]{7,64}$/i.test(
+                  trailers['gitops-source-commit'] ?? '',
+                )
                   ? trailers['gitops-source-commit'].toLowerCase()
                   : null,
                 desired_at: new Date(commit.committedAt) as any,
@@ -270,7 +351,8 @@ export class RepositoryIngester {
         commitCount: batch.length,
         rollouts,
         desiredStates,
-        pipelineGoodContent: goodContent !== contentBefore ? goodContent : undefined,
+        pipelineGoodContent:
+          goodContent !== contentBefore ? goodContent : undefined,
       });
       inserted += res.inserted;
       cursor = last;
@@ -281,30 +363,48 @@ export class RepositoryIngester {
     // Drop states of services/environments the pipeline no longer lists.
     const live: Array<{ service: string; environment: string }> = [];
     for (const [service, envs] of Object.entries(pipeline.services)) {
-      for (const env of Object.keys(envs)) live.push({ service, environment: env });
+      for (const env of Object.keys(envs))
+        live.push({ service, environment: env });
     }
-    if (goodContent !== undefined) await store.deleteDesiredStatesExcept(repositoryId, live);
+    if (goodContent !== undefined)
+      await store.deleteDesiredStatesExcept(repositoryId, live);
 
     await store.finishRun({
       repositoryId,
       at: new Date(),
-      pipeline: { definition: pipeline.definition, services: pipeline.services, environmentErrors: pipeline.environmentErrors },
+      pipeline: {
+        definition: pipeline.definition,
+        services: pipeline.services,
+        environmentErrors: pipeline.environmentErrors,
+      },
       pipelineError,
       pipelineGoodContent: goodContent,
     });
     if (commits.length > 0) {
       logger.info(
-        `${repositoryId}: ingested ${commits.length} commits up to ${head.slice(0, 12)}, ${inserted} new rollouts`,
+        `${repositoryId}: ingested ${commits.length} commits up to ${head.slice(
+          0,
+          12,
+        )}, ${inserted} new rollouts`,
       );
     }
     return { head, commits: commits.length, rolloutsInserted: inserted };
   }
 
   private parse(content: string): ParsedPipeline {
-    return parsePipeline(content, this.options.pipelineFile, this.options.locators);
+    return parsePipeline(
+      content,
+      this.options.pipelineFile,
+      this.options.locators,
+    );
   }
 }
 
 function emptyPipeline(): ParsedPipeline {
-  return { definition: null, services: {}, environmentErrors: {}, fileError: null };
+  return {
+    definition: null,
+    services: {},
+    environmentErrors: {},
+    fileError: null,
+  };
 }

@@ -27,7 +27,11 @@ export function classifyRollout(options: {
   previousStageVersions: Array<string | null | undefined>;
 }): RolloutKind {
   const explicit = options.trailers['gitops-kind']?.toLowerCase();
-  if (explicit === 'promotion' || explicit === 'rollback' || explicit === 'direct') {
+  if (
+    explicit === 'promotion' ||
+    explicit === 'rollback' ||
+    explicit === 'direct'
+  ) {
     return explicit;
   }
   if (ROLLBACK_SUBJECT.test(options.subject)) return 'rollback';

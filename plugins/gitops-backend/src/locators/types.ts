@@ -21,7 +21,11 @@ export interface VersionLocator {
    */
   validateOptions(options: LocatorOptions): string | undefined;
   /** Reads the version. Never throws: a broken file is an error result. */
-  read(content: string, file: string, options: LocatorOptions): LocatorReadResult;
+  read(
+    content: string,
+    file: string,
+    options: LocatorOptions,
+  ): LocatorReadResult;
   /**
    * Returns the file with the version replaced, changing nothing else
    * (comments, key order, quoting style and formatting survive).

@@ -501,7 +501,10 @@ class PipelineParser {
         isNode(promotion.value) ? promotion.value.toJSON() : promotion.value,
       );
       if (typeof parsed === 'string') {
-        return bad(`promotion of environment "${env}": ${parsed}`, promotion.value ?? this.at(promotion));
+        return bad(
+          `promotion of environment "${env}": ${parsed}`,
+          promotion.value ?? this.at(promotion),
+        );
       }
       out.promotion = parsed;
     }

@@ -13,7 +13,10 @@ describe('promotion policy of an environment', () => {
   });
 
   it('defaults to a pull request without approvals', () => {
-    expect(parsePromotionPolicy({})).toEqual({ mode: 'pull-request', approvals: 0 });
+    expect(parsePromotionPolicy({})).toEqual({
+      mode: 'pull-request',
+      approvals: 0,
+    });
   });
 
   it('reads a full policy', () => {
@@ -38,11 +41,15 @@ describe('promotion policy of an environment', () => {
 
   it('names the bad key', () => {
     expect(parsePromotionPolicy({ approvals: -1 })).toMatch(/^approvals /);
-    expect(parsePromotionPolicy({ soakTime: 'a while' })).toMatch(/soakTime must be a duration/);
-    expect(parsePromotionPolicy({ approver: 'x' })).toMatch(/approver/);
-    expect(parsePromotionPolicy({ freezeWindows: [{ from: '2026-12-24T00:00:00Z' }] })).toMatch(
-      /give days, or from and to/,
+    expect(parsePromotionPolicy({ soakTime: 'a while' })).toMatch(
+      /soakTime must be a duration/,
     );
+    expect(parsePromotionPolicy({ approver: 'x' })).toMatch(/approver/);
+    expect(
+      parsePromotionPolicy({
+        freezeWindows: [{ from: '2026-12-24T00:00:00Z' }],
+      }),
+    ).toMatch(/give days, or from and to/);
   });
 
   it('is part of the pipeline file, with file:line errors on the one environment', () => {
@@ -53,12 +60,24 @@ describe('promotion policy of an environment', () => {
       '    prod-eu:\n      cluster: prod-eu-cluster\n',
       '    prod-eu:\n      cluster: prod-eu-cluster\n      promotion:\n        approvals: many\n',
     );
-    const parsed = parsePipeline(withPolicy, 'gitops-pipeline.yaml', createDefaultLocatorRegistry());
-    const prodUs = parsed.definition!.environments.find(e => e.name === 'prod-us')!;
-    expect(prodUs.promotion).toEqual({ mode: 'pull-request', approvals: 1, soakTimeSeconds: 3600 });
+    const parsed = parsePipeline(
+      withPolicy,
+      'gitops-pipeline.yaml',
+      createDefaultLocatorRegistry(),
+    );
+    const prodUs = parsed.definition!.environments.find(
+      e => e.name === 'prod-us',
+    )!;
+    expect(prodUs.promotion).toEqual({
+      mode: 'pull-request',
+      approvals: 1,
+      soakTimeSeconds: 3600,
+    });
     expect(parsed.environmentErrors['prod-eu']).toMatchObject({
       file: 'gitops-pipeline.yaml',
-      message: expect.stringMatching(/^promotion of environment "prod-eu": approvals /),
+      message: expect.stringMatching(
+        /^promotion of environment "prod-eu": approvals /,
+      ),
     });
     expect(parsed.environmentErrors['prod-eu'].line).toBeGreaterThan(20);
     expect(parsed.environmentErrors['prod-us']).toBeUndefined();

@@ -12,7 +12,10 @@ export function parseDurationSeconds(text: string): number | undefined {
 
 const duration = z
   .string()
-  .refine(v => parseDurationSeconds(v) !== undefined, 'must be a duration like 90s, 10m, 2h or 1d');
+  .refine(
+    v => parseDurationSeconds(v) !== undefined,
+    'must be a duration like 90s, 10m, 2h or 1d',
+  );
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
@@ -22,7 +25,10 @@ const policySchema = z
     approvals: z.number().int().min(0).max(10).default(0),
     approverGroup: z
       .string()
-      .regex(/^group:[a-z0-9._-]+\/[a-z0-9._-]+$/i, 'must be a group entity ref like group:default/release-managers')
+      .regex(
+        /^group:[a-z0-9._-]+\/[a-z0-9._-]+$/i,
+        'must be a group entity ref like group:default/release-managers',
+      )
       .optional(),
     soakTime: duration.optional(),
     autoPromoteAfter: duration.optional(),
@@ -37,7 +43,10 @@ const policySchema = z
           })
           .strict()
           .refine(w => w.days || (w.from && w.to), 'give days, or from and to')
-          .refine(w => !(w.from && w.to) || Date.parse(w.from) < Date.parse(w.to), 'from must be before to'),
+          .refine(
+            w => !(w.from && w.to) || Date.parse(w.from) < Date.parse(w.to),
+            'from must be before to',
+          ),
       )
       .max(50)
       .optional(),
@@ -61,7 +70,9 @@ export function parsePromotionPolicy(raw: unknown): PromotionPolicy | string {
     approvals: p.approvals,
     approverGroup: p.approverGroup,
     soakTimeSeconds: p.soakTime ? parseDurationSeconds(p.soakTime) : undefined,
-    autoPromoteAfterSeconds: p.autoPromoteAfter ? parseDurationSeconds(p.autoPromoteAfter) : undefined,
+    autoPromoteAfterSeconds: p.autoPromoteAfter
+      ? parseDurationSeconds(p.autoPromoteAfter)
+      : undefined,
     freezeWindows: p.freezeWindows,
   };
 }

@@ -20,7 +20,10 @@ export interface ParsedPipeline {
    * service -> environment -> spec, or the error of that entry (bad path,
    * unknown locator type, bad locator options …).
    */
-  services: Record<string, Record<string, ServiceEnvironmentSpec | { error: SourceError }>>;
+  services: Record<
+    string,
+    Record<string, ServiceEnvironmentSpec | { error: SourceError }>
+  >;
   /** Errors that make one environment unusable (e.g. missing definition). */
   environmentErrors: Record<string, SourceError>;
   /** Error of the whole file: YAML syntax, wrong apiVersion/kind, no stages. */

@@ -66,7 +66,9 @@ export class ActionStore {
    * Inserts an action, or returns the existing one with the same idempotency
    * key (`created: false`). Safe under concurrency: the unique key decides.
    */
-  async createOrGet(action: NewAction): Promise<{ action: GitopsAction; requestHash: string; created: boolean }> {
+  async createOrGet(
+    action: NewAction,
+  ): Promise<{ action: GitopsAction; requestHash: string; created: boolean }> {
     const existing = await this.byKey(action.idempotencyKey);
     if (existing) return { ...existing, created: false };
     try {
@@ -104,26 +106,41 @@ export class ActionStore {
   }
 
   private async byKey(key: string) {
-    const row = await this.db<ActionRow>('gitops_actions').where({ idempotency_key: key }).first();
-    return row ? { action: await this.toAction(row), requestHash: row.request_hash } : undefined;
+    const row = await this.db<ActionRow>('gitops_actions')
+      .where({ idempotency_key: key })
+      .first();
+    return row
+      ? { action: await this.toAction(row), requestHash: row.request_hash }
+      : undefined;
   }
 
   async get(id: string): Promise<GitopsAction | undefined> {
-    const row = await this.db<ActionRow>('gitops_actions').where({ id }).first();
+    const row = await this.db<ActionRow>('gitops_actions')
+      .where({ id })
+      .first();
     return row ? this.toAction(row) : undefined;
   }
 
   async approverGroupOf(id: string): Promise<string | undefined> {
-    const row = await this.db<ActionRow>('gitops_actions').where({ id }).first();
+    const row = await this.db<ActionRow>('gitops_actions')
+      .where({ id })
+      .first();
     return row?.approver_group ?? undefined;
   }
 
   async baseShaOf(id: string): Promise<string | undefined> {
-    const row = await this.db<ActionRow>('gitops_actions').where({ id }).first();
+    const row = await this.db<ActionRow>('gitops_actions')
+      .where({ id })
+      .first();
     return row?.base_sha ?? undefined;
   }
 
-  async list(filter: { repositoryId?: string; service?: string; states?: ActionState[]; limit?: number }): Promise<GitopsAction[]> {
+  async list(filter: {
+    repositoryId?: string;
+    service?: string;
+    states?: ActionState[];
+    limit?: number;
+  }): Promise<GitopsAction[]> {
     const q = this.db<ActionRow>('gitops_actions');
     if (filter.repositoryId) q.where({ repository_id: filter.repositoryId });
     if (filter.service) q.where({ service: filter.service });
@@ -134,13 +151,23 @@ export class ActionStore {
 
   async update(
     id: string,
-    patch: Partial<{ state: ActionState; branch: string; pullRequestUrl: string; commitSha: string; error: string | null; gates: GateResult[]; changes: ManifestChange[]; baseSha: string }>,
+    patch: Partial<{
+      state: ActionState;
+      branch: string;
+      pullRequestUrl: string;
+      commitSha: string;
+      error: string | null;
+      gates: GateResult[];
+      changes: ManifestChange[];
+      baseSha: string;
+    }>,
     expectedStates?: ActionState[],
   ): Promise<boolean> {
     const values: Record<string, unknown> = { updated_at: new Date() };
     if (patch.state) values.state = patch.state;
     if (patch.branch !== undefined) values.branch = patch.branch;
-    if (patch.pullRequestUrl !== undefined) values.pull_request_url = patch.pullRequestUrl;
+    if (patch.pullRequestUrl !== undefined)
+      values.pull_request_url = patch.pullRequestUrl;
     if (patch.commitSha !== undefined) values.commit_sha = patch.commitSha;
     if (patch.error !== undefined) values.error = patch.error;
     if (patch.gates) values.gates = JSON.stringify(patch.gates);
@@ -151,7 +178,11 @@ export class ActionStore {
     return (await q.update(values)) === 1;
   }
 
-  async addApproval(actionId: string, approver: string, comment?: string): Promise<void> {
+  async addApproval(
+    actionId: string,
+    approver: string,
+    comment?: string,
+  ): Promise<void> {
     await this.db('gitops_approvals')
       .insert({ action_id: actionId, approver, comment: comment ?? null })
       .onConflict(['action_id', 'approver'])
@@ -159,10 +190,16 @@ export class ActionStore {
   }
 
   /** Takes the write lock of every environment, or none (ConflictError naming the holder). */
-  async lockEnvironments(repositoryId: string, environments: string[], actionId: string): Promise<void> {
+  async lockEnvironments(
+    repositoryId: string,
+    environments: string[],
+    actionId: string,
+  ): Promise<void> {
     await this.db.transaction(async tx => {
       for (const env of environments) {
-        const holder = await tx('gitops_environment_locks').where({ repository_id: repositoryId, environment: env }).first();
+        const holder = await tx('gitops_environment_locks')
+          .where({ repository_id: repositoryId, environment: env })
+          .first();
         if (holder && String(holder.action_id) !== String(actionId)) {
           throw new ConflictError(
             `environment ${env} is busy with action #${holder.action_id}; wait until it is merged or cancelled`,
@@ -170,17 +207,28 @@ export class ActionStore {
         }
         if (!holder) {
           try {
-            await tx('gitops_environment_locks').insert({ repository_id: repositoryId, environment: env, action_id: actionId });
+            await tx('gitops_environment_locks').insert({
+              repository_id: repositoryId,
+              environment: env,
+              action_id: actionId,
+            });
           } catch {
-            throw new ConflictError(`environment ${env} is busy with another promotion`);
+            throw new ConflictError(
+              `environment ${env} is busy with another promotion`,
+            );
           }
         }
       }
     });
   }
 
-  async unlockEnvironments(repositoryId: string, actionId: string): Promise<void> {
-    await this.db('gitops_environment_locks').where({ repository_id: repositoryId, action_id: actionId }).delete();
+  async unlockEnvironments(
+    repositoryId: string,
+    actionId: string,
+  ): Promise<void> {
+    await this.db('gitops_environment_locks')
+      .where({ repository_id: repositoryId, action_id: actionId })
+      .delete();
   }
 
   async activeHolds(repositoryId: string, service: string): Promise<Hold[]> {
@@ -191,7 +239,15 @@ export class ActionStore {
     return rows.map(toHold);
   }
 
-  async createHold(hold: { repositoryId: string; service: string; environment: string; version: string; reason: string; createdBy: string; actionId: string }): Promise<void> {
+  async createHold(hold: {
+    repositoryId: string;
+    service: string;
+    environment: string;
+    version: string;
+    reason: string;
+    createdBy: string;
+    actionId: string;
+  }): Promise<void> {
     await this.db('gitops_holds').insert({
       repository_id: hold.repositoryId,
       service: hold.service,
@@ -213,7 +269,11 @@ export class ActionStore {
       (await this.db('gitops_holds')
         .where({ id })
         .whereNull('lifted_at')
-        .update({ lifted_by: by, lifted_at: new Date(), lift_reason: reason })) === 1
+        .update({
+          lifted_by: by,
+          lifted_at: new Date(),
+          lift_reason: reason,
+        })) === 1
     );
   }
 
@@ -234,7 +294,9 @@ export class ActionStore {
       action: entry.action,
       repository_id: entry.repositoryId ?? null,
       service: entry.service ?? null,
-      environments: entry.environments ? JSON.stringify(entry.environments) : null,
+      environments: entry.environments
+        ? JSON.stringify(entry.environments)
+        : null,
       from_version: entry.fromVersion ?? null,
       to_version: entry.toVersion ?? null,
       result: entry.result,
@@ -249,8 +311,14 @@ export class ActionStore {
 
   private async toAction(row: ActionRow): Promise<GitopsAction> {
     const approvals: Approval[] = (
-      await this.db('gitops_approvals').where({ action_id: row.id }).orderBy('created_at')
-    ).map((a: any) => ({ approver: a.approver, comment: a.comment ?? undefined, at: toIso(a.created_at) ?? '' }));
+      await this.db('gitops_approvals')
+        .where({ action_id: row.id })
+        .orderBy('created_at')
+    ).map((a: any) => ({
+      approver: a.approver,
+      comment: a.comment ?? undefined,
+      at: toIso(a.created_at) ?? '',
+    }));
     return {
       id: String(row.id),
       kind: row.kind as ActionKind,

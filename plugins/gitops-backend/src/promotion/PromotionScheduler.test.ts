@@ -5,10 +5,17 @@ import { LocalGitSource } from '../git/LocalGitSource';
 import { LocalGitWriter } from '../git/LocalGitWriter';
 import { RepositoryIngester } from '../ingestion/RepositoryIngester';
 import { createDefaultLocatorRegistry } from '../locators/VersionLocatorRegistry';
-import { GitRepoFixture, kustomization, TWO_STAGE_PIPELINE } from '../testing/GitRepoFixture';
+import {
+  GitRepoFixture,
+  kustomization,
+  TWO_STAGE_PIPELINE,
+} from '../testing/GitRepoFixture';
 import { ActionStore } from './ActionStore';
 import { createDefaultGateRegistry } from './gates/GateRegistry';
-import { AUTO_PROMOTE_INITIATOR, PromotionScheduler } from './PromotionScheduler';
+import {
+  AUTO_PROMOTE_INITIATOR,
+  PromotionScheduler,
+} from './PromotionScheduler';
 import { PromotionService } from './PromotionService';
 
 jest.setTimeout(60_000);
@@ -38,41 +45,96 @@ describe('PromotionScheduler (automatic promotion)', () => {
     const ledger = await LedgerStore.fromKnex(knex);
     const source = new LocalGitSource(repo.dir, 'main');
     const locators = createDefaultLocatorRegistry();
-    const ingester = new RepositoryIngester({ repositoryId: 'demo', pipelineFile: 'gitops-pipeline.yaml', source, store: ledger, locators, logger: mockServices.logger.mock() });
+    const ingester = new RepositoryIngester({
+      repositoryId: 'demo',
+      pipelineFile: 'gitops-pipeline.yaml',
+      source,
+      store: ledger,
+      locators,
+      logger: mockServices.logger.mock(),
+    });
     await ingester.ingest();
     const permissions = mockServices.permissions.mock({
       // Nobody is allowed anything: the policy's automatic promotion needs no user permission.
-      authorize: async (r: any[]) => r.map(() => ({ result: AuthorizeResult.DENY })) as any,
+      authorize: async (r: any[]) =>
+        r.map(() => ({ result: AuthorizeResult.DENY })) as any,
     });
     const actions = new ActionStore(knex);
     const promotions = new PromotionService({
-      ledger, actions,
-      repositories: new Map([['demo', { id: 'demo', branch: 'main', source, writer: new LocalGitWriter(repo.dir) }]]),
-      locators, gates: createDefaultGateRegistry(permissions), permissions, logger: mockServices.logger.mock(),
-      afterMerge: async () => { await ingester.ingest(); },
+      ledger,
+      actions,
+      repositories: new Map([
+        [
+          'demo',
+          {
+            id: 'demo',
+            branch: 'main',
+            source,
+            writer: new LocalGitWriter(repo.dir),
+          },
+        ],
+      ]),
+      locators,
+      gates: createDefaultGateRegistry(permissions),
+      permissions,
+      logger: mockServices.logger.mock(),
+      afterMerge: async () => {
+        await ingester.ingest();
+      },
     });
-    const scheduler = new PromotionScheduler({ promotions, ledger, repositoryIds: ['demo'], logger: mockServices.logger.mock() });
+    const scheduler = new PromotionScheduler({
+      promotions,
+      ledger,
+      repositoryIds: ['demo'],
+      logger: mockServices.logger.mock(),
+    });
     return { scheduler, actions, ledger };
   }
 
   it('waits for the soak time, then promotes with the policy as initiator, through the same ledger', async () => {
     const { scheduler, ledger } = await setup();
     expect(await scheduler.run(new Date('2026-10-01T11:05:00Z'))).toEqual([]); // dev ran v2 for 5 minutes only
-    expect(await scheduler.run(new Date('2026-10-01T11:20:00Z'))).toEqual(['auto:demo:cart:staging:v2']);
-    expect(repo.git('show', 'main:apps/cart/staging/kustomization.yaml')).toContain('newTag: v2 # bumped by CI');
-    const { rows } = await ledger.listRollouts({ repositoryId: 'demo', service: 'cart', environment: 'staging', limit: 1 });
-    expect(rows[0]).toMatchObject({ to_version: 'v2', kind: 'promotion', initiator: AUTO_PROMOTE_INITIATOR });
+    expect(await scheduler.run(new Date('2026-10-01T11:20:00Z'))).toEqual([
+      'auto:demo:cart:staging:v2',
+    ]);
+    expect(
+      repo.git('show', 'main:apps/cart/staging/kustomization.yaml'),
+    ).toContain('newTag: v2 # bumped by CI');
+    const { rows } = await ledger.listRollouts({
+      repositoryId: 'demo',
+      service: 'cart',
+      environment: 'staging',
+      limit: 1,
+    });
+    expect(rows[0]).toMatchObject({
+      to_version: 'v2',
+      kind: 'promotion',
+      initiator: AUTO_PROMOTE_INITIATOR,
+    });
     // Nothing left to do: a second run changes nothing.
     expect(await scheduler.run(new Date('2026-10-01T11:30:00Z'))).toEqual([]);
   });
 
   it('respects holds: a rolled-back version is not re-promoted automatically', async () => {
     const { scheduler, actions } = await setup();
-    await actions.createHold({ repositoryId: 'demo', service: 'cart', environment: 'staging', version: 'v2', reason: 'broke checkout', createdBy: 'user:default/alice', actionId: '0' });
+    await actions.createHold({
+      repositoryId: 'demo',
+      service: 'cart',
+      environment: 'staging',
+      version: 'v2',
+      reason: 'broke checkout',
+      createdBy: 'user:default/alice',
+      actionId: '0',
+    });
     expect(await scheduler.run(new Date('2026-10-01T12:00:00Z'))).toEqual([]);
-    expect(repo.git('show', 'main:apps/cart/staging/kustomization.yaml')).toContain('newTag: v1 # bumped by CI');
+    expect(
+      repo.git('show', 'main:apps/cart/staging/kustomization.yaml'),
+    ).toContain('newTag: v1 # bumped by CI');
     const audit = await actions.auditEntries();
-    expect(audit[0]).toMatchObject({ actor: AUTO_PROMOTE_INITIATOR, result: 'refused' });
+    expect(audit[0]).toMatchObject({
+      actor: AUTO_PROMOTE_INITIATOR,
+      result: 'refused',
+    });
     expect(String(audit[0].message)).toMatch(/v2 was rolled back from staging/);
   });
 });

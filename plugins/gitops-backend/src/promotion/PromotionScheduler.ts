@@ -1,4 +1,7 @@
-import type { LoggerService, SchedulerService } from '@backstage/backend-plugin-api';
+import type {
+  LoggerService,
+  SchedulerService,
+} from '@backstage/backend-plugin-api';
 import { LedgerStore } from '../database/LedgerStore';
 import { PromotionService } from './PromotionService';
 
@@ -31,7 +34,11 @@ export class PromotionScheduler {
       initialDelay: { seconds: 10 },
       scope: 'global',
       fn: async () => {
-        await this.run().catch(e => this.options.logger.warn(`promotion task failed: ${(e as Error).message}`));
+        await this.run().catch(e =>
+          this.options.logger.warn(
+            `promotion task failed: ${(e as Error).message}`,
+          ),
+        );
       },
     });
   }
@@ -46,28 +53,51 @@ export class PromotionScheduler {
       const def = stored?.definition;
       if (!def) continue;
       const states = await this.options.ledger.getDesiredStates(repositoryId);
-      const stateOf = (service: string, env: string) => states.find(s => s.service === service && s.environment === env);
+      const stateOf = (service: string, env: string) =>
+        states.find(s => s.service === service && s.environment === env);
       for (const env of def.environments) {
         const after = env.promotion?.autoPromoteAfterSeconds;
         if (!after || env.stageIndex === 0) continue;
-        const sourceEnv: string = def.stages[env.stageIndex - 1].environments[0];
+        const sourceEnv: string =
+          def.stages[env.stageIndex - 1].environments[0];
         for (const service of Object.keys(stored.services ?? {})) {
           const source = stateOf(service, sourceEnv);
           const target = stateOf(service, env.name);
-          if (!source?.version || !target || source.version === target.version || !source.change_at) continue;
-          if (now.getTime() - new Date(source.change_at as any).getTime() < after * 1000) continue;
+          if (
+            !source?.version ||
+            !target ||
+            source.version === target.version ||
+            !source.change_at
+          )
+            continue;
+          if (
+            now.getTime() - new Date(source.change_at as any).getTime() <
+            after * 1000
+          )
+            continue;
           const key = `auto:${repositoryId}:${service}:${env.name}:${source.version}`;
           if (this.refused.has(key)) continue;
           try {
-            const plan = await this.options.promotions.planPromotion(repositoryId, service, {
-              sourceEnvironment: sourceEnv,
-              environments: [env.name],
-            });
-            await this.options.promotions.request(plan, { credentials: null, initiator: AUTO_PROMOTE_INITIATOR }, key.slice(0, 128), `automatic promotion: ${sourceEnv} ran ${source.version} for ${after}s`);
+            const plan = await this.options.promotions.planPromotion(
+              repositoryId,
+              service,
+              {
+                sourceEnvironment: sourceEnv,
+                environments: [env.name],
+              },
+            );
+            await this.options.promotions.request(
+              plan,
+              { credentials: null, initiator: AUTO_PROMOTE_INITIATOR },
+              key.slice(0, 128),
+              `automatic promotion: ${sourceEnv} ran ${source.version} for ${after}s`,
+            );
             requested.push(key);
           } catch (e) {
             this.refused.add(key);
-            this.options.logger.info(`automatic promotion ${key} not done: ${(e as Error).message}`);
+            this.options.logger.info(
+              `automatic promotion ${key} not done: ${(e as Error).message}`,
+            );
           }
         }
       }

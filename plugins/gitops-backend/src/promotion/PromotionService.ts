@@ -111,9 +111,7 @@ export class PromotionService {
     return r;
   }
 
-  private async pipeline(
-    repositoryId: string,
-  ): Promise<{
+  private async pipeline(repositoryId: string): Promise<{
     definition: PipelineDefinition;
     services: ParsedPipeline['services'];
   }> {

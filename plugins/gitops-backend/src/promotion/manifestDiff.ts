@@ -2,14 +2,18 @@
  * A unified diff of a manifest whose edit only replaced text inside lines
  * (what version locators do): changed lines with two lines of context.
  */
-export function manifestDiff(file: string, before: string, after: string): string {
+export function manifestDiff(
+  file: string,
+  before: string,
+  after: string,
+): string {
   const a = before.split('\n');
   const b = after.split('\n');
   const header = `--- a/${file}\n+++ b/${file}\n`;
   if (a.length !== b.length) {
-    return `${header}@@ -1,${a.length} +1,${b.length} @@\n${a.map(l => `-${l}`).join('\n')}\n${b
-      .map(l => `+${l}`)
-      .join('\n')}\n`;
+    return `${header}@@ -1,${a.length} +1,${b.length} @@\n${a
+      .map(l => `-${l}`)
+      .join('\n')}\n${b.map(l => `+${l}`).join('\n')}\n`;
   }
   const changed = a.map((l, i) => l !== b[i]);
   const hunks: string[] = [];
@@ -21,7 +25,11 @@ export function manifestDiff(file: string, before: string, after: string): strin
     }
     const start = Math.max(0, i - 2);
     let end = i;
-    while (end + 1 < a.length && (changed[end + 1] || changed.slice(end + 1, end + 4).some(Boolean))) end++;
+    while (
+      end + 1 < a.length &&
+      (changed[end + 1] || changed.slice(end + 1, end + 4).some(Boolean))
+    )
+      end++;
     end = Math.min(a.length - 1, end + 2);
     const lines: string[] = [];
     for (let j = start; j <= end; j++) {
@@ -29,7 +37,9 @@ export function manifestDiff(file: string, before: string, after: string): strin
       else lines.push(` ${a[j]}`);
     }
     const n = end - start + 1;
-    hunks.push(`@@ -${start + 1},${n} +${start + 1},${n} @@\n${lines.join('\n')}\n`);
+    hunks.push(
+      `@@ -${start + 1},${n} +${start + 1},${n} @@\n${lines.join('\n')}\n`,
+    );
     i = end + 1;
   }
   return hunks.length ? header + hunks.join('') : '';

@@ -66,8 +66,12 @@ export class GitopsService {
   }
 
   async listRepositories(): Promise<RepositoryState[]> {
-    const rows = new Map((await this.store.listRepositories()).map(r => [r.id, r]));
-    return [...this.repos.values()].map(r => this.repositoryState(r, rows.get(r.id)));
+    const rows = new Map(
+      (await this.store.listRepositories()).map(r => [r.id, r]),
+    );
+    return [...this.repos.values()].map(r =>
+      this.repositoryState(r, rows.get(r.id)),
+    );
   }
 
   async getRepositoryState(id: string): Promise<RepositoryState> {
@@ -79,21 +83,29 @@ export class GitopsService {
   async getServiceStatus(entity: Entity): Promise<ServiceStatusResponse> {
     const { repo, service } = this.resolveEntity(entity);
     const row = await this.store.getRepository(repo.id);
-    const stored: StoredPipeline | null = await this.store.getStoredPipeline(repo.id);
+    const stored: StoredPipeline | null = await this.store.getStoredPipeline(
+      repo.id,
+    );
     const pipelineError: SourceError | null = row?.pipeline_error
       ? JSON.parse(row.pipeline_error)
       : null;
     const definition = stored?.definition ?? null;
     const source = this.sources.get(repo.id);
     const states = new Map(
-      (await this.store.getDesiredStates(repo.id, service)).map(s => [s.environment, s]),
+      (await this.store.getDesiredStates(repo.id, service)).map(s => [
+        s.environment,
+        s,
+      ]),
     );
     const entries = stored?.services[service];
 
-    const environments: EnvironmentStatus[] = (definition?.environments ?? []).map(env => {
+    const environments: EnvironmentStatus[] = (
+      definition?.environments ?? []
+    ).map(env => {
       const entry = entries?.[env.name];
       const state = states.get(env.name);
-      let error: SourceError | null = stored?.environmentErrors[env.name] ?? null;
+      let error: SourceError | null =
+        stored?.environmentErrors[env.name] ?? null;
       if (!error && !entries) {
         error = {
           message: `service "${service}" is not listed under spec.services`,
@@ -147,8 +159,14 @@ export class GitopsService {
   }
 
   /** Rollouts across services, newest first: "what was deployed to prod-eu yesterday". */
-  async listRollouts(query: RolloutFilter & { repository?: string; service?: string }): Promise<RolloutPage> {
-    if (query.since && query.until && Date.parse(query.since) >= Date.parse(query.until)) {
+  async listRollouts(
+    query: RolloutFilter & { repository?: string; service?: string },
+  ): Promise<RolloutPage> {
+    if (
+      query.since &&
+      query.until &&
+      Date.parse(query.since) >= Date.parse(query.until)
+    ) {
       throw new InputError('invalid query: since must be before until');
     }
     const { rows, total } = await this.store.listRollouts({
@@ -160,16 +178,23 @@ export class GitopsService {
       limit: query.limit,
       before: query.before,
     });
-    const items = rows.map(r => toRollout(r, this.sources.get(r.repository_id)));
+    const items = rows.map(r =>
+      toRollout(r, this.sources.get(r.repository_id)),
+    );
     return {
       items,
       totalCount: total,
       nextCursor:
-        rows.length === query.limit ? String(rows[rows.length - 1].id) : undefined,
+        rows.length === query.limit
+          ? String(rows[rows.length - 1].id)
+          : undefined,
     };
   }
 
-  private repositoryState(repo: RepositoryConfig, row?: RepositoryRow): RepositoryState {
+  private repositoryState(
+    repo: RepositoryConfig,
+    row?: RepositoryRow,
+  ): RepositoryState {
     return {
       id: repo.id,
       provider: repo.provider,

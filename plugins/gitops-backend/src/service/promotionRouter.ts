@@ -88,12 +88,10 @@ export function addPromotionRoutes(
     } catch (e) {
       await event.fail({ error: e as Error });
       if (e instanceof IdempotencyKeyReusedError) {
-        res
-          .status(422)
-          .json({
-            error: { name: 'IdempotencyKeyReusedError', message: e.message },
-            response: { statusCode: 422 },
-          });
+        res.status(422).json({
+          error: { name: 'IdempotencyKeyReusedError', message: e.message },
+          response: { statusCode: 422 },
+        });
         return;
       }
       throw e;

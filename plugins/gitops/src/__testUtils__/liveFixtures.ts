@@ -174,7 +174,14 @@ export function makeDashboard(
         status: 'DEPLOYED',
         counts: counts({}),
         recentRollouts: [
-          recent('32', 'guestbook-ui', '1.5.0-rc.1', '1.5.0-rc.2', 'succeeded', 2),
+          recent(
+            '32',
+            'guestbook-ui',
+            '1.5.0-rc.1',
+            '1.5.0-rc.2',
+            'succeeded',
+            2,
+          ),
           recent('31', 'guestbook-api', '2.0.0', '2.1.0', 'succeeded', 3),
           recent('30', 'guestbook-ui', '1.4.2', '1.5.0-rc.1', 'succeeded', 10),
           recent('29', 'guestbook-api', '1.9.0', '2.0.0', 'succeeded', 20),
@@ -241,10 +248,30 @@ export function makeDashboard(
         service: 'guestbook-ui',
         cells: {
           dev: { version: '1.5.0-rc.2', health: 'Healthy', drift: false },
-          qa: { version: '1.4.2', behind: 2, health: 'Progressing', drift: false },
-          staging: { version: '1.4.2', behind: 0, health: 'Degraded', drift: false },
-          'prod-us': { version: '1.4.1', behind: 1, health: 'Healthy', drift: true },
-          'prod-eu': { version: '1.4.1', behind: 1, health: 'Healthy', drift: false },
+          qa: {
+            version: '1.4.2',
+            behind: 2,
+            health: 'Progressing',
+            drift: false,
+          },
+          staging: {
+            version: '1.4.2',
+            behind: 0,
+            health: 'Degraded',
+            drift: false,
+          },
+          'prod-us': {
+            version: '1.4.1',
+            behind: 1,
+            health: 'Healthy',
+            drift: true,
+          },
+          'prod-eu': {
+            version: '1.4.1',
+            behind: 1,
+            health: 'Healthy',
+            drift: false,
+          },
         },
       },
       {
@@ -252,8 +279,18 @@ export function makeDashboard(
         cells: {
           dev: { version: '2.1.0', health: 'Healthy', drift: false },
           qa: { version: '2.1.0', behind: 0, health: 'Healthy', drift: false },
-          staging: { version: '2.0.0', behind: 1, health: 'Healthy', drift: false },
-          'prod-us': { version: '2.0.0', behind: 0, health: 'Healthy', drift: false },
+          staging: {
+            version: '2.0.0',
+            behind: 1,
+            health: 'Healthy',
+            drift: false,
+          },
+          'prod-us': {
+            version: '2.0.0',
+            behind: 0,
+            health: 'Healthy',
+            drift: false,
+          },
           'prod-eu': { version: null, health: 'Missing', drift: false },
         },
       },

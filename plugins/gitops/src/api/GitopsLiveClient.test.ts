@@ -34,9 +34,7 @@ describe('GitopsLiveClient', () => {
   });
 
   it('reads the dashboard, of one repository when given', async () => {
-    const { api, fetch } = client(() =>
-      json({ environments: [], matrix: [] }),
-    );
+    const { api, fetch } = client(() => json({ environments: [], matrix: [] }));
     await api.getDashboard('platform-gitops');
     await api.getDashboard();
     expect(fetch.mock.calls[0][0]).toBe(

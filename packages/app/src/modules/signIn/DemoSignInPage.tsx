@@ -24,7 +24,8 @@ const IDENTITIES = [
   {
     provider: 'release-manager',
     title: 'Rita, release manager',
-    description: 'Member of release-managers: approves promotions to production (never her own).',
+    description:
+      'Member of release-managers: approves promotions to production (never her own).',
     button: 'Enter as release manager',
   },
 ];

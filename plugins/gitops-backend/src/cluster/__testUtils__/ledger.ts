@@ -12,8 +12,21 @@ export const PIPELINE = {
       { name: 'prod', environments: ['prod'] },
     ],
     environments: [
-      { name: 'dev', stage: 'dev', stageIndex: 0, cluster: 'c1', namespace: 'shop', url: 'https://dev.shop.example.com' },
-      { name: 'prod', stage: 'prod', stageIndex: 1, cluster: 'c2', namespace: 'shop' },
+      {
+        name: 'dev',
+        stage: 'dev',
+        stageIndex: 0,
+        cluster: 'c1',
+        namespace: 'shop',
+        url: 'https://dev.shop.example.com',
+      },
+      {
+        name: 'prod',
+        stage: 'prod',
+        stageIndex: 1,
+        cluster: 'c2',
+        namespace: 'shop',
+      },
     ],
   },
   services: {
@@ -41,7 +54,12 @@ export async function seedLedger(knex: Knex) {
   await addRollout(knex, 'checkout', 'prod', '1.4.1', '1.4.2');
 }
 
-export async function setDesired(knex: Knex, service: string, environment: string, version: string) {
+export async function setDesired(
+  knex: Knex,
+  service: string,
+  environment: string,
+  version: string,
+) {
   await knex('gitops_desired_states')
     .insert({
       repository_id: 'demo',
@@ -54,7 +72,13 @@ export async function setDesired(knex: Knex, service: string, environment: strin
     .merge();
 }
 
-export async function addRollout(knex: Knex, service: string, environment: string, from: string | null, to: string) {
+export async function addRollout(
+  knex: Knex,
+  service: string,
+  environment: string,
+  from: string | null,
+  to: string,
+) {
   seq++;
   await knex('gitops_rollouts').insert({
     repository_id: 'demo',

@@ -51,7 +51,9 @@ export interface DemoReconcilerOptions {
 }
 
 const imageOf = (service: string, version: string) =>
-  version.startsWith('sha256:') ? `ghcr.io/acme/${service}@${version}` : `ghcr.io/acme/${service}:${version}`;
+  version.startsWith('sha256:')
+    ? `ghcr.io/acme/${service}@${version}`
+    : `ghcr.io/acme/${service}:${version}`;
 
 const versionOfImage = (image: string) => {
   const at = image.indexOf('@');
@@ -73,7 +75,8 @@ export class DemoReconciler {
       this.reconcile()
         .catch(e => this.options.logger.warn(`demo reconciler: ${e}`))
         .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(loop, this.options.intervalMs ?? 3000);
+          if (!this.stopped)
+            this.timer = setTimeout(loop, this.options.intervalMs ?? 3000);
         });
     };
     loop();
@@ -89,7 +92,8 @@ export class DemoReconciler {
 
   /** Waits, or fails at once when stopped (so that a rollout in progress ends). */
   private sleep(ms: number): Promise<void> {
-    if (this.stopped) return Promise.reject(new Error('demo reconciler stopped'));
+    if (this.stopped)
+      return Promise.reject(new Error('demo reconciler stopped'));
     if (this.options.sleep) return this.options.sleep(ms);
     return new Promise<void>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined = undefined;
@@ -110,19 +114,27 @@ export class DemoReconciler {
   async reconcile(): Promise<void> {
     const { store, doubles, double } = this.options;
     const desired = new Map(
-      (await store.desiredStates()).map(d => [`${d.repository_id}/${d.service}/${d.environment}`, d.version]),
+      (await store.desiredStates()).map(d => [
+        `${d.repository_id}/${d.service}/${d.environment}`,
+        d.version,
+      ]),
     );
     for (const repo of await store.repositories()) {
       const environments: any[] = repo.pipeline?.definition?.environments ?? [];
       const head = repo.head ?? '0'.repeat(40);
       // The latest rollout of each (service, environment), and the few most recent ones.
       const latest = await store.latestRollouts(repo.id, 200);
-      const recent = new Set(latest.slice(0, this.options.liveRollouts ?? 3).map(r => `${r.service}/${r.environment}`));
+      const recent = new Set(
+        latest
+          .slice(0, this.options.liveRollouts ?? 3)
+          .map(r => `${r.service}/${r.environment}`),
+      );
       for (const env of environments) {
         const target = env.cluster ? doubles.get(env.cluster) : undefined;
         if (!target) continue;
         const ns = env.namespace ?? 'default';
-        if (!target.get('Namespace', undefined, ns)) target.upsert(double.fixtures.namespace(ns));
+        if (!target.get('Namespace', undefined, ns))
+          target.upsert(double.fixtures.namespace(ns));
         for (const service of Object.keys(repo.pipeline?.services ?? {})) {
           const version = desired.get(`${repo.id}/${service}/${env.name}`);
           if (!version) continue;
@@ -134,11 +146,14 @@ export class DemoReconciler {
             // Deployed before the demo started: healthy at the desired version,
             // except the most recent rollouts (and the one that degrades), which
             // start from their previous version and are rolled out live.
-            const last = latest.find(r => r.service === service && r.environment === env.name);
+            const last = latest.find(
+              r => r.service === service && r.environment === env.name,
+            );
             const live =
               last?.from_version &&
               last.to_version === version &&
-              (recent.has(`${service}/${env.name}`) || this.options.degrade?.(service, env.name));
+              (recent.has(`${service}/${env.name}`) ||
+                this.options.degrade?.(service, env.name));
             const initial = live ? last!.from_version! : version;
             for (const o of double.fixtures.deploymentSet({
               name: service,
@@ -160,25 +175,39 @@ export class DemoReconciler {
               }),
             );
             const app = target.get('Application', 'argocd', appName);
-            app.status.operationState.finishedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+            app.status.operationState.finishedAt = new Date()
+              .toISOString()
+              .replace(/\.\d+Z$/, 'Z');
             target.upsert(app);
             continue;
           }
-          const running = versionOfImage(current.spec?.template?.spec?.containers?.[0]?.image ?? '');
+          const running = versionOfImage(
+            current.spec?.template?.spec?.containers?.[0]?.image ?? '',
+          );
           if (running !== version) {
             this.rollOut(target, key, {
               namespace: ns,
               name: service,
               image: imageOf(service, version),
               revision: head,
-              outcome: this.options.degrade?.(service, env.name) ? 'degraded' : 'succeeded',
+              outcome: this.options.degrade?.(service, env.name)
+                ? 'degraded'
+                : 'succeeded',
               argoApplication: { name: appName, namespace: 'argocd' },
             });
           } else {
             // Git moved elsewhere: Argo CD re-syncs the Application to the new head.
             const app = target.get('Application', 'argocd', appName);
-            if (app && app.status?.sync?.revision !== head && app.status?.health?.status !== 'Degraded') {
-              app.status.sync = { ...app.status.sync, status: 'Synced', revision: head };
+            if (
+              app &&
+              app.status?.sync?.revision !== head &&
+              app.status?.health?.status !== 'Degraded'
+            ) {
+              app.status.sync = {
+                ...app.status.sync,
+                status: 'Synced',
+                revision: head,
+              };
               target.upsert(app);
             }
           }
@@ -189,7 +218,9 @@ export class DemoReconciler {
 
   private rollOut(target: any, key: string, options: Record<string, unknown>) {
     this.inFlight.add(key);
-    this.options.logger.info(`demo reconciler: syncing ${key} to ${options.image} (${options.outcome})`);
+    this.options.logger.info(
+      `demo reconciler: syncing ${key} to ${options.image} (${options.outcome})`,
+    );
     const p = this.sleep(this.options.syncDelayMs ?? 3000)
       .then(() =>
         this.stopped
@@ -201,7 +232,10 @@ export class DemoReconciler {
             }),
       )
       .catch(e => {
-        if (!this.stopped) this.options.logger.warn(`demo reconciler: rollout of ${key} failed: ${e}`);
+        if (!this.stopped)
+          this.options.logger.warn(
+            `demo reconciler: rollout of ${key} failed: ${e}`,
+          );
       })
       .finally(() => {
         this.inFlight.delete(key);

@@ -9,7 +9,11 @@ import { randomBytes } from 'node:crypto';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { ClusterConfig } from '../clusterConfig';
 import type { LiveStore } from '../LiveStore';
-import { DemoReconciler, DemoDoubleModule, DemoReconcilerOptions } from './DemoReconciler';
+import {
+  DemoReconciler,
+  DemoDoubleModule,
+  DemoReconcilerOptions,
+} from './DemoReconciler';
 
 /** The demo pipeline's clusters, also when the ledger is still empty. */
 export const DEMO_CLUSTERS = [
@@ -30,7 +34,12 @@ export async function startDemoClusters(options: {
   store: LiveStore;
   logger: LoggerService;
   /** Overrides of the reconciler's timing and degrading rollout (tests). */
-  reconciler?: Partial<Pick<DemoReconcilerOptions, 'intervalMs' | 'syncDelayMs' | 'stepDelayMs' | 'degrade'>>;
+  reconciler?: Partial<
+    Pick<
+      DemoReconcilerOptions,
+      'intervalMs' | 'syncDelayMs' | 'stepDelayMs' | 'degrade'
+    >
+  >;
 }): Promise<DemoClusters> {
   // Loaded on demand (a lazy require: Jest and the backend's transform both
   // handle it, unlike import() of TypeScript sources).
@@ -46,18 +55,24 @@ export async function startDemoClusters(options: {
   const token = randomBytes(24).toString('hex');
   const doubles = new Map<string, Awaited<ReturnType<typeof mod.start>>>();
   for (const name of names) {
-    doubles.set(name, await mod.start({ token, objects: [mod.fixtures.namespace('argocd')] }));
+    doubles.set(
+      name,
+      await mod.start({ token, objects: [mod.fixtures.namespace('argocd')] }),
+    );
   }
   const reconciler = new DemoReconciler({
     store: options.store,
     doubles,
     double: mod as unknown as DemoDoubleModule,
     logger: options.logger.child({ task: 'gitops-demo-reconciler' }),
-    degrade: (service, environment) => service === 'guestbook-worker' && environment === 'staging',
+    degrade: (service, environment) =>
+      service === 'guestbook-worker' && environment === 'staging',
     ...options.reconciler,
   });
   options.logger.info(
-    `demo clusters: ${[...doubles].map(([n, d]) => `${n} at ${d.url}`).join(', ')}`,
+    `demo clusters: ${[...doubles]
+      .map(([n, d]) => `${n} at ${d.url}`)
+      .join(', ')}`,
   );
   return {
     clusters: [...doubles].map(([name, d]) => ({

@@ -13,7 +13,8 @@ export class FreezeWindowGate implements Gate {
     const t = ctx.now.getTime();
     return ctx.targets.map(env => {
       const active = (env.promotion?.freezeWindows ?? []).find(w => {
-        if (w.from && w.to && (t < Date.parse(w.from) || t >= Date.parse(w.to))) return false;
+        if (w.from && w.to && (t < Date.parse(w.from) || t >= Date.parse(w.to)))
+          return false;
         if (w.days && !w.days.includes(day)) return false;
         return true;
       });
@@ -22,9 +23,16 @@ export class FreezeWindowGate implements Gate {
             gate: this.name,
             environment: env.name,
             status: 'failed',
-            message: `${env.name} is frozen${active.reason ? ` (${active.reason})` : ''}`,
+            message: `${env.name} is frozen${
+              active.reason ? ` (${active.reason})` : ''
+            }`,
           }
-        : { gate: this.name, environment: env.name, status: 'passed', message: 'not in a freeze window' };
+        : {
+            gate: this.name,
+            environment: env.name,
+            status: 'passed',
+            message: 'not in a freeze window',
+          };
     });
   }
 }

@@ -8,7 +8,9 @@ export class HoldGate implements Gate {
 
   async evaluate(ctx: GateContext): Promise<GateResult[]> {
     return ctx.targets.map(t => {
-      const hold = ctx.holds.find(h => h.environment === t.name && h.version === ctx.version);
+      const hold = ctx.holds.find(
+        h => h.environment === t.name && h.version === ctx.version,
+      );
       return hold
         ? {
             gate: this.name,
@@ -16,7 +18,12 @@ export class HoldGate implements Gate {
             status: 'failed',
             message: `${ctx.version} was rolled back from ${t.name} by ${hold.createdBy} (${hold.reason}); lift hold #${hold.id} first`,
           }
-        : { gate: this.name, environment: t.name, status: 'passed', message: 'no hold on this version' };
+        : {
+            gate: this.name,
+            environment: t.name,
+            status: 'passed',
+            message: 'no hold on this version',
+          };
     });
   }
 }

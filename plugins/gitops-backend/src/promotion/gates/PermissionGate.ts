@@ -8,8 +8,11 @@ import {
 import { Gate, GateContext } from './types';
 
 /** The resource ref policies see: `<repository>:<service>:<environment>`. */
-export const environmentResourceRef = (repo: string, service: string, env: string) =>
-  `${repo}:${service}:${env}`;
+export const environmentResourceRef = (
+  repo: string,
+  service: string,
+  env: string,
+) => `${repo}:${service}:${env}`;
 
 /**
  * Asks the permission framework, per target environment. Deny by default:
@@ -19,7 +22,9 @@ export const environmentResourceRef = (repo: string, service: string, env: strin
  */
 export class PermissionGate implements Gate {
   readonly name = 'permission';
-  readonly appliesTo = ['promotion', 'rollback'] as const as Array<'promotion' | 'rollback'>;
+  readonly appliesTo = ['promotion', 'rollback'] as const as Array<
+    'promotion' | 'rollback'
+  >;
 
   constructor(private readonly permissions: PermissionsService) {}
 
@@ -32,13 +37,20 @@ export class PermissionGate implements Gate {
         message: `automatic promotion by ${ctx.initiator}`,
       }));
     }
-    const permission = ctx.kind === 'rollback' ? gitopsRollbackPermission : gitopsPromotePermission;
+    const permission =
+      ctx.kind === 'rollback'
+        ? gitopsRollbackPermission
+        : gitopsPromotePermission;
     let decisions;
     try {
       decisions = await this.permissions.authorize(
         ctx.targets.map(t => ({
           permission,
-          resourceRef: environmentResourceRef(ctx.repositoryId, ctx.service, t.name),
+          resourceRef: environmentResourceRef(
+            ctx.repositoryId,
+            ctx.service,
+            t.name,
+          ),
         })),
         { credentials: ctx.credentials },
       );
@@ -47,13 +59,16 @@ export class PermissionGate implements Gate {
         gate: this.name,
         environment: t.name,
         status: 'failed',
-        message: `denied: the permission backend could not be asked (${(e as Error).message})`,
+        message: `denied: the permission backend could not be asked (${
+          (e as Error).message
+        })`,
       }));
     }
     return ctx.targets.map((t, i) => ({
       gate: this.name,
       environment: t.name,
-      status: decisions[i].result === AuthorizeResult.ALLOW ? 'passed' : 'failed',
+      status:
+        decisions[i].result === AuthorizeResult.ALLOW ? 'passed' : 'failed',
       message:
         decisions[i].result === AuthorizeResult.ALLOW
           ? `${permission.name} allowed`

@@ -11,23 +11,31 @@ export class SoakTimeGate implements Gate {
       const need = env.promotion?.soakTimeSeconds;
       if (!need) return [];
       if (!ctx.sourceEnvironment || !ctx.sourceSince) {
-        return [{
-          gate: this.name,
-          environment: env.name,
-          status: 'failed' as const,
-          message: `needs ${need}s in the source environment, which is unknown for an explicit version`,
-        }];
+        return [
+          {
+            gate: this.name,
+            environment: env.name,
+            status: 'failed' as const,
+            message: `needs ${need}s in the source environment, which is unknown for an explicit version`,
+          },
+        ];
       }
       const soaked = (ctx.now.getTime() - Date.parse(ctx.sourceSince)) / 1000;
-      return [{
-        gate: this.name,
-        environment: env.name,
-        status: soaked >= need ? ('passed' as const) : ('failed' as const),
-        message:
-          soaked >= need
-            ? `${Math.floor(soaked)}s in ${ctx.sourceEnvironment} (needs ${need}s)`
-            : `only ${Math.floor(soaked)}s in ${ctx.sourceEnvironment}; ${env.name} needs ${need}s`,
-      }];
+      return [
+        {
+          gate: this.name,
+          environment: env.name,
+          status: soaked >= need ? ('passed' as const) : ('failed' as const),
+          message:
+            soaked >= need
+              ? `${Math.floor(soaked)}s in ${
+                  ctx.sourceEnvironment
+                } (needs ${need}s)`
+              : `only ${Math.floor(soaked)}s in ${ctx.sourceEnvironment}; ${
+                  env.name
+                } needs ${need}s`,
+        },
+      ];
     });
   }
 }

@@ -17,14 +17,22 @@ const ctx = (over: Partial<GateContext> = {}): GateContext => ({
 
 describe('SourceHealthGate', () => {
   it('passes when the source runs the version, healthy and synced', async () => {
-    const gate = new SourceHealthGate(async () => ({ health: 'Healthy', sync: 'Synced', observedVersions: ['v2'] }));
+    const gate = new SourceHealthGate(async () => ({
+      health: 'Healthy',
+      sync: 'Synced',
+      observedVersions: ['v2'],
+    }));
     expect(await gate.evaluate(ctx())).toEqual([
       expect.objectContaining({ status: 'passed', environment: 'staging' }),
     ]);
   });
 
   it('fails, saying why, when the source is degraded, out of sync or not on the version', async () => {
-    const gate = new SourceHealthGate(async () => ({ health: 'Degraded', sync: 'OutOfSync', observedVersions: ['v1'] }));
+    const gate = new SourceHealthGate(async () => ({
+      health: 'Degraded',
+      sync: 'OutOfSync',
+      observedVersions: ['v1'],
+    }));
     const [result] = await gate.evaluate(ctx());
     expect(result.status).toBe('failed');
     expect(result.message).toBe(
@@ -34,7 +42,12 @@ describe('SourceHealthGate', () => {
 
   it('is skipped without cluster observation or without a source environment', async () => {
     const gate = new SourceHealthGate(async () => undefined);
-    expect((await gate.evaluate(ctx()))[0]).toMatchObject({ status: 'skipped', message: 'no cluster observation for staging' });
-    expect((await gate.evaluate(ctx({ sourceEnvironment: undefined })))[0].status).toBe('skipped');
+    expect((await gate.evaluate(ctx()))[0]).toMatchObject({
+      status: 'skipped',
+      message: 'no cluster observation for staging',
+    });
+    expect(
+      (await gate.evaluate(ctx({ sourceEnvironment: undefined })))[0].status,
+    ).toBe('skipped');
   });
 });

@@ -1,4 +1,10 @@
-import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import {
+  act,
+  fireEvent,
+  screen,
+  waitFor,
+  within,
+} from '@testing-library/react';
 import { TestApiProvider, renderInTestApp } from '@backstage/test-utils';
 import { gitopsApiRef } from '../../api';
 import {
@@ -18,7 +24,8 @@ function render(api: MockGitopsApi) {
   );
 }
 
-const env = (name: string) => screen.getByTestId(`gitops-dashboard-env-${name}`);
+const env = (name: string) =>
+  screen.getByTestId(`gitops-dashboard-env-${name}`);
 const status = (name: string) =>
   within(env(name)).getByTestId('gitops-dashboard-status');
 
@@ -100,7 +107,9 @@ describe('Dashboard', () => {
       ),
     ).not.toBeInTheDocument();
     expect(
-      within(cell('guestbook-ui', 'prod-us')).getByTestId('gitops-matrix-drift'),
+      within(cell('guestbook-ui', 'prod-us')).getByTestId(
+        'gitops-matrix-drift',
+      ),
     ).toBeInTheDocument();
     expect(cell('guestbook-api', 'prod-eu')).toHaveTextContent('—');
   });
@@ -115,7 +124,9 @@ describe('Dashboard', () => {
         'button',
       ),
     );
-    fireEvent.click(await screen.findByRole('option', { name: 'legacy-gitops' }));
+    fireEvent.click(
+      await screen.findByRole('option', { name: 'legacy-gitops' }),
+    );
 
     expect(
       await screen.findByTestId('gitops-dashboard-env-legacy'),
@@ -178,7 +189,9 @@ describe('Dashboard: live updates', () => {
     await act(async () => {
       jest.advanceTimersByTime(5000);
     });
-    await waitFor(() => expect(status('staging')).toHaveTextContent('DEPLOYED'));
+    await waitFor(() =>
+      expect(status('staging')).toHaveTextContent('DEPLOYED'),
+    );
     expect(api.getDashboard.mock.calls.length).toBe(calls + 1);
 
     api.getDashboard.mockRejectedValueOnce(new Error('backend restarting'));

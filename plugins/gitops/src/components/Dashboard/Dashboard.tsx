@@ -92,7 +92,11 @@ export const Dashboard = () => {
     <Grid container spacing={2} direction="column" wrap="nowrap">
       {items.length > 1 && (
         <Grid item>
-          <FormControl variant="outlined" size="small" style={{ minWidth: 240 }}>
+          <FormControl
+            variant="outlined"
+            size="small"
+            style={{ minWidth: 240 }}
+          >
             <InputLabel id="gitops-dashboard-repository-label">
               Repository
             </InputLabel>

@@ -94,7 +94,10 @@ export const DashboardEnvironmentCard = (props: {
           <Typography variant="body2">
             {counts.services} service{counts.services === 1 ? '' : 's'}
           </Typography>
-          <Typography variant="body2" data-testid="gitops-dashboard-deployments">
+          <Typography
+            variant="body2"
+            data-testid="gitops-dashboard-deployments"
+          >
             {counts.deployments} deployment
             {counts.deployments === 1 ? '' : 's'}: {counts.healthy} healthy,{' '}
             {counts.progressing} progressing, {counts.degraded} degraded
@@ -122,9 +125,7 @@ export const DashboardEnvironmentCard = (props: {
                     {r.fromVersion ? `${r.fromVersion} → ` : ''}
                     {r.toVersion}
                   </span>
-                  <RolloutOutcomeStatus
-                    outcome={r.outcome as RolloutOutcome}
-                  />
+                  <RolloutOutcomeStatus outcome={r.outcome as RolloutOutcome} />
                   <span className={classes.muted}>
                     <RelativeTime value={r.desiredAt} />
                   </span>
@@ -137,4 +138,3 @@ export const DashboardEnvironmentCard = (props: {
     </Card>
   );
 };
-

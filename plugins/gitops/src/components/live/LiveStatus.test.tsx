@@ -21,8 +21,7 @@ function render(api: MockGitopsApi) {
 }
 
 const card = (env: string) => screen.getByTestId(`gitops-env-${env}`);
-const inCard = (env: string, id: string) =>
-  within(card(env)).getByTestId(id);
+const inCard = (env: string, id: string) => within(card(env)).getByTestId(id);
 
 async function renderLive(api: MockGitopsApi) {
   await render(api);
@@ -62,7 +61,10 @@ describe('GitopsTab: live status', () => {
     expect(inCard('qa', 'gitops-env-health')).toHaveTextContent('Progressing');
     expect(inCard('qa', 'gitops-env-sync')).toHaveTextContent('OutOfSync');
     expect(inCard('qa', 'gitops-env-revisions')).toHaveTextContent(
-      `applied ${liveShas.previous.slice(0, 7)}, Git wants ${liveShas.desired.slice(0, 7)}`,
+      `applied ${liveShas.previous.slice(
+        0,
+        7,
+      )}, Git wants ${liveShas.desired.slice(0, 7)}`,
     );
     expect(inCard('qa', 'gitops-env-replicas')).toHaveTextContent(
       '1/2 replicas ready · pods: 1 running, 1 pending',
@@ -94,9 +96,7 @@ describe('GitopsTab: live status', () => {
     expect(inCard('prod-eu', 'gitops-env-connection')).toHaveTextContent(
       'prod-eu-cluster: unreachable since 15 minutes ago',
     );
-    expect(inCard('prod-eu', 'gitops-env-health')).toHaveTextContent(
-      'Healthy',
-    );
+    expect(inCard('prod-eu', 'gitops-env-health')).toHaveTextContent('Healthy');
     expect(inCard('prod-eu', 'gitops-env-replicas')).toHaveTextContent(
       '3/3 replicas ready',
     );
@@ -145,13 +145,9 @@ describe('GitopsTab: live status', () => {
         'Live status unavailable: live store unavailable',
       ),
     );
-    expect(inCard('dev', 'gitops-env-version')).toHaveTextContent(
-      '1.5.0-rc.2',
-    );
+    expect(inCard('dev', 'gitops-env-version')).toHaveTextContent('1.5.0-rc.2');
     expect(screen.getByTestId('gitops-pipeline')).toBeInTheDocument();
-    expect(
-      screen.queryByTestId('gitops-env-health'),
-    ).not.toBeInTheDocument();
+    expect(screen.queryByTestId('gitops-env-health')).not.toBeInTheDocument();
   });
 
   it('shows an environment the live status does not know without failing', async () => {
