@@ -132,6 +132,24 @@ export interface Config {
        */
       timeout?: HumanDuration;
     };
+    /** The write path: promotions and rollbacks (docs/promotion.md). */
+    promotion?: {
+      /**
+       * Seconds a replica's lease on an action lasts without renewal (it is
+       * renewed every third of that while the replica works). A crashed
+       * replica's action is taken over by reconciliation after this long.
+       * Default 30, between 2 and 3600.
+       * @visibility backend
+       */
+      leaseSeconds?: number;
+      /**
+       * How often each replica reconciles actions: crashed writes, pull
+       * requests merged or closed on the Git host, finished locks. Default
+       * 30 seconds.
+       * @visibility backend
+       */
+      reconcileFrequency?: HumanDuration;
+    };
     /**
      * Kubernetes clusters watched for live status (docs/clusters.md). `name`
      * matches `cluster:` of the environments in the pipeline file.

@@ -124,6 +124,13 @@ const gitopsConfigSchema = z
       })
       .strict()
       .default({ frequency: { seconds: 30 }, timeout: { minutes: 10 } }),
+    promotion: z
+      .object({
+        leaseSeconds: z.number().int().min(2).max(3600).default(30),
+        reconcileFrequency: durationSchema.default({ seconds: 30 }),
+      })
+      .strict()
+      .default({ leaseSeconds: 30, reconcileFrequency: { seconds: 30 } }),
     // Validated by src/cluster/clusterConfig.ts (this schema is strict, so the
     // keys must be allowed here).
     clusters: z.array(z.any()).optional(),

@@ -31,12 +31,13 @@ import { CorrelationService } from './service/CorrelationService';
 import { GitopsService } from './service/GitopsService';
 import { createRouter } from './service/router';
 import { setupClusterObservation } from './cluster/setupClusterObservation';
-import { LiveStore } from './cluster/LiveStore';
 import { LocalGitWriter } from './git/LocalGitWriter';
 import { GitHubGitWriter } from './git/GitHubGitWriter';
 import { LocalGitSource } from './git/LocalGitSource';
-import { ActionStore } from './promotion/ActionStore';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { createPromotionStores } from './promotion/store';
 import { createDefaultGateRegistry } from './promotion/gates/GateRegistry';
+import { NotificationsNotifier } from './promotion/notify/NotificationsNotifier';
 import { PromotionScheduler } from './promotion/PromotionScheduler';
 import {
   PromotionRepository,
@@ -66,6 +67,7 @@ export const gitopsPlugin = createBackendPlugin({
         actionsRegistry: actionsRegistryServiceRef,
         catalog: catalogServiceRef,
         lifecycle: coreServices.lifecycle,
+        notifications: notificationService,
       },
       async init(deps) {
         const gitopsConfig = readGitopsConfig(deps.config);
@@ -171,22 +173,30 @@ export const gitopsPlugin = createBackendPlugin({
 
         // Promotion and rollback: local repositories are written with the git
         // CLI, GitHub repositories through Octokit (commits and pull requests).
-        const actions: ActionStore = store.actionStore();
-        const liveStore = new LiveStore(await deps.database.getClient());
+        // Cluster observation (docs/clusters.md): leader-elected watching, store-only reads.
+        const { live } = await setupClusterObservation({
+          ...deps,
+          repositoryIds: gitopsConfig.repositories.map(r => r.id),
+        });
+        const db = await deps.database.getClient();
+        const stores = createPromotionStores(db);
         const writable = new Map<string, PromotionRepository>();
         for (const r of gitopsConfig.repositories) {
           const source = sources.get(r.id);
+          const base = {
+            id: r.id,
+            branch: r.branch,
+            pipelineFile: r.pipelineFile,
+          };
           if (source instanceof LocalGitSource) {
             writable.set(r.id, {
-              id: r.id,
-              branch: r.branch,
+              ...base,
               source,
               writer: new LocalGitWriter(source.directory),
             });
           } else if (source instanceof GitHubGitSource) {
             writable.set(r.id, {
-              id: r.id,
-              branch: r.branch,
+              ...base,
               source,
               writer: new GitHubGitWriter(source),
             });
@@ -194,26 +204,25 @@ export const gitopsPlugin = createBackendPlugin({
         }
         const promotions = new PromotionService({
           ledger: store,
-          actions,
+          stores,
           repositories: writable,
           locators,
-          gates: createDefaultGateRegistry(
-            deps.permissions,
-            async (repositoryId, name, environment) => {
-              // Cluster observation's store: only when a cluster reports this environment.
-              const statuses = await liveStore.listStatuses({
-                repositoryId,
-                service: name,
-              });
-              return statuses.find(s => s.environment === environment);
-            },
+          gates: createDefaultGateRegistry(deps.permissions, (r, svc, env) =>
+            live.observedSource(r, svc, env),
           ),
           permissions: deps.permissions,
           userInfo: deps.userInfo,
+          auditor: deps.auditor,
           logger: deps.logger.child({ task: 'gitops-promotions' }),
+          leaseTtlMs: gitopsConfig.promotion.leaseSeconds * 1000,
           afterMerge: async repositoryId => {
             await ingestion.ingest(repositoryId);
           },
+          notifier: new NotificationsNotifier(
+            deps.notifications,
+            deps.logger.child({ task: 'gitops-notifications' }),
+            deps.config.getOptionalString('app.baseUrl'),
+          ),
         });
         registerGitopsActions({
           actionsRegistry: deps.actionsRegistry,
@@ -226,29 +235,22 @@ export const gitopsPlugin = createBackendPlugin({
           ledger: store,
           repositoryIds: [...writable.keys()],
           logger: deps.logger.child({ task: 'gitops-promotions' }),
+          reconcileEvery: gitopsConfig.promotion.reconcileFrequency,
         }).schedule(deps.scheduler);
         if (gitopsConfig.repositories.length === 0) {
           deps.logger.info(
             'no gitops.repositories configured; the GitOps tab will show nothing',
           );
         }
-        // Cluster observation (docs/clusters.md): leader-elected watching, store-only reads.
-        const { live } = await setupClusterObservation({
-          ...deps,
-          repositoryIds: gitopsConfig.repositories.map(r => r.id),
-        });
         deps.httpRouter.use(
           await createRouter({
             ...deps,
             service,
             correlation,
             ingestion,
-            promotions: { promotions, actions },
+            promotions: { promotions, stores },
             live,
-            metrics: new MetricsService(
-              new MetricsStore(await deps.database.getClient()),
-              service,
-            ),
+            metrics: new MetricsService(new MetricsStore(db), service),
           }),
         );
         deps.httpRouter.addAuthPolicy({

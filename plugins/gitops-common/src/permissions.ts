@@ -42,6 +42,19 @@ export const gitopsRollbackPermission: ResourcePermission<
   resourceType: GITOPS_ENVIRONMENT_RESOURCE_TYPE,
 });
 
+/**
+ * Roll back with a direct commit to the branch clusters follow (no pull
+ * request, no approvals): its own permission, meant to be denied by default,
+ * granted to the few who answer incidents. @public
+ */
+export const gitopsRollbackEmergencyPermission: ResourcePermission<
+  typeof GITOPS_ENVIRONMENT_RESOURCE_TYPE
+> = createPermission({
+  name: 'gitops.rollback.emergency',
+  attributes: { action: 'update' },
+  resourceType: GITOPS_ENVIRONMENT_RESOURCE_TYPE,
+});
+
 /** Approve someone else's promotion. @public */
 export const gitopsApprovePermission: ResourcePermission<
   typeof GITOPS_ENVIRONMENT_RESOURCE_TYPE
@@ -57,5 +70,6 @@ export const gitopsPermissions = [
   gitopsRefreshPermission,
   gitopsPromotePermission,
   gitopsRollbackPermission,
+  gitopsRollbackEmergencyPermission,
   gitopsApprovePermission,
 ];

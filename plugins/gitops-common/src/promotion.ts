@@ -49,11 +49,21 @@ export interface ManifestChange {
   diff: string;
 }
 
+/** What one target environment asks of approvers. @public */
+export interface ApprovalRequirement {
+  environment: string;
+  approvals: number;
+  /** Approvers must belong to this group (entity ref). */
+  group?: string;
+}
+
 /** @public */
 export interface Approval {
   approver: string;
   comment?: string;
   at: string;
+  /** The approver groups the approver was found to belong to. */
+  groups?: string[];
 }
 
 /** A hold: an environment must not receive a version again until lifted. @public */
@@ -89,7 +99,17 @@ export interface GitopsAction {
   changes: ManifestChange[];
   gates: GateResult[];
   approvals: Approval[];
+  /** The most approvals any target environment asks for. */
   requiredApprovals: number;
+  /**
+   * What each target environment asks of approvers (the pipeline file at
+   * request time; checked again when the change is written).
+   */
+  approvalRequirements?: ApprovalRequirement[];
+  /** A rollback written straight to the branch (`gitops.rollback.emergency`). */
+  emergency?: boolean;
+  /** Catalog entity of the service. */
+  entityRef?: string;
   /** Branch of the pull request (local demo: a branch merged from the portal). */
   branch?: string;
   pullRequestUrl?: string;
@@ -235,12 +255,17 @@ export interface PromotionPolicy {
   approverGroup?: string;
   /** The version must have run this long in the source environment. */
   soakTimeSeconds?: number;
-  /** No promotion during these windows (UTC). */
+  /**
+   * No write during these windows (UTC): promotions never; rollbacks only
+   * where `allowRollback`, emergency rollbacks only where `allowEmergency`.
+   */
   freezeWindows?: Array<{
     days?: string[];
     from?: string;
     to?: string;
     reason?: string;
+    allowRollback?: boolean;
+    allowEmergency?: boolean;
   }>;
   /** Promote automatically from the previous stage once it has soaked this long. */
   autoPromoteAfterSeconds?: number;

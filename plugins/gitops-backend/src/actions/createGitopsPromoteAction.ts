@@ -88,6 +88,8 @@ export function createGitopsPromoteAction(options: {
             authorization: `Bearer ${token}`,
             'content-type': 'application/json',
             'idempotency-key': key,
+            // Labels the audit trail; permissions are the user's either way.
+            'x-gitops-door': 'scaffolder',
           },
           body: JSON.stringify({
             sourceEnvironment: ctx.input.sourceEnvironment,

@@ -1,16 +1,33 @@
+import type { BackstageCredentials } from '@backstage/backend-plugin-api';
 import type { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { NotFoundError } from '@backstage/errors';
 import { stringifyEntityRef, parseEntityRef } from '@backstage/catalog-model';
+import {
+  GitopsAction,
+  promotionRequestSchema,
+  rollbackRequestSchema,
+} from '@gitops2/plugin-gitops-common';
+import { parseInput } from '../service/parseInput';
 import { randomUUID } from 'node:crypto';
 import { callerOf } from '../service/promotionRouter';
 import { GitopsService } from '../service/GitopsService';
 import { PromotionService } from '../promotion/PromotionService';
 
+const summary = (a: GitopsAction) => ({
+  actionId: a.id,
+  state: a.state,
+  environments: a.environments,
+  version: a.version,
+  ...(a.pullRequestUrl ? { pullRequestUrl: a.pullRequestUrl } : {}),
+  ...(a.error ? { error: a.error } : {}),
+});
+
 /**
- * Registers `promote` in Backstage's actions registry (exposed to AI agents
- * through the MCP actions backend), under the caller's own permissions,
- * gates and approvals, like a click in the portal.
+ * Registers the write actions in Backstage's actions registry (exposed to
+ * AI agents and scripts through the MCP actions backend). They run with the
+ * caller's own credentials and go through the same planning, permissions,
+ * gates, approvals, idempotency and audit as the HTTP API (door `actions`).
  */
 export function registerGitopsActions(options: {
   actionsRegistry: ActionsRegistryService;
@@ -19,14 +36,45 @@ export function registerGitopsActions(options: {
   promotions: PromotionService;
 }): void {
   const { actionsRegistry, catalog, service, promotions } = options;
+
+  async function target(entityRef: string, credentials: BackstageCredentials) {
+    const ref = parseEntityRef(entityRef, {
+      defaultKind: 'component',
+      defaultNamespace: 'default',
+    });
+    const entity = await catalog.getEntityByRef(stringifyEntityRef(ref), {
+      credentials,
+    });
+    if (!entity)
+      throw new NotFoundError(`entity ${entityRef} not found in the catalog`);
+    const { repo, service: name } = service.resolveEntity(entity);
+    return {
+      repositoryId: repo.id,
+      service: name,
+      entityRef: stringifyEntityRef(entity),
+    };
+  }
+  const caller = (credentials: BackstageCredentials) =>
+    callerOf(credentials, 'actions');
+  const actionOutput = (z: any) =>
+    z.object({
+      actionId: z.string(),
+      state: z.string(),
+      environments: z.array(z.string()),
+      version: z.string(),
+      pullRequestUrl: z.string().optional(),
+      error: z.string().optional(),
+    });
+
   actionsRegistry.register({
     name: 'promote',
     title: 'Promote a service through its GitOps pipeline',
     description:
       'Requests the promotion of a service to the next stage of its GitOps pipeline (or a given version to given environments). ' +
       'Writes a commit or pull request on the GitOps repository; permission checks, gates (holds, freeze windows, soak time) and approvals apply. ' +
+      'Pass the same idempotencyKey when retrying; without one every call is a new request. ' +
       'Returns the action id and its state (awaiting-approval, pull-request-open, merged).',
-    attributes: { destructive: false, idempotent: true, readOnly: false },
+    attributes: { destructive: true, idempotent: false, readOnly: false },
     schema: {
       input: z =>
         z.object({
@@ -50,43 +98,155 @@ export function registerGitopsActions(options: {
             .optional()
             .describe('Repeat the same key to retry safely'),
         }),
+      output: actionOutput,
+    },
+    action: async ({ input, credentials }) => {
+      const { action } = await promotions.request(
+        {
+          kind: 'promotion',
+          ...(await target(input.entityRef, credentials)),
+          body: parseInput(
+            promotionRequestSchema,
+            {
+              sourceEnvironment: input.sourceEnvironment,
+              environments: input.environments,
+              version: input.version,
+              reason: input.reason,
+            },
+            'promotion request',
+            '(input)',
+          ),
+        },
+        caller(credentials),
+        input.idempotencyKey ?? `mcp-${randomUUID()}`,
+      );
+      return { output: summary(action) };
+    },
+  });
+
+  actionsRegistry.register({
+    name: 'rollback',
+    title: 'Roll a service back in one environment',
+    description:
+      'Restores a version the environment ran before (default: the one before the current), through a pull request or, ' +
+      'with emergency: true and the gitops.rollback.emergency permission, a direct commit. A version the environment never ran is treated as a promotion ' +
+      '(needs gitops.promote and passes the promotion gates). Leaves a hold on the rolled-back version. Pass the same idempotencyKey when retrying.',
+    attributes: { destructive: true, idempotent: false, readOnly: false },
+    schema: {
+      input: z =>
+        z.object({
+          entityRef: z.string().describe('Catalog entity of the service'),
+          environment: z.string().describe('The environment to roll back'),
+          version: z
+            .string()
+            .optional()
+            .describe('Default: the version before the current one'),
+          reason: z.string().min(1).describe('Why (kept in the audit trail)'),
+          emergency: z.boolean().optional(),
+          idempotencyKey: z.string().optional(),
+        }),
+      output: actionOutput,
+    },
+    action: async ({ input, credentials }) => {
+      const { action } = await promotions.request(
+        {
+          kind: 'rollback',
+          ...(await target(input.entityRef, credentials)),
+          body: parseInput(
+            rollbackRequestSchema,
+            {
+              environment: input.environment,
+              version: input.version,
+              reason: input.reason,
+              emergency: input.emergency,
+            },
+            'rollback request',
+            '(input)',
+          ),
+        },
+        caller(credentials),
+        input.idempotencyKey ?? `mcp-${randomUUID()}`,
+      );
+      return { output: summary(action) };
+    },
+  });
+
+  actionsRegistry.register({
+    name: 'approve',
+    title: 'Approve a promotion or rollback waiting for approval',
+    description:
+      'Approves an action someone else requested (never your own). Needs gitops.approve on every target environment and membership of its approver group. ' +
+      'The last approval moves the action on (writes its pull request branch, or its direct commit). Approving twice counts once.',
+    attributes: { destructive: true, idempotent: true, readOnly: false },
+    schema: {
+      input: z =>
+        z.object({
+          actionId: z.string().regex(/^[0-9]{1,18}$/),
+          comment: z.string().max(1000).optional(),
+        }),
+      output: actionOutput,
+    },
+    action: async ({ input, credentials }) => ({
+      output: summary(
+        await promotions.approve(
+          input.actionId,
+          caller(credentials),
+          input.comment,
+        ),
+      ),
+    }),
+  });
+
+  actionsRegistry.register({
+    name: 'cancel',
+    title: 'Cancel a promotion or rollback',
+    description:
+      'Cancels an action that is awaiting approval or has an open pull request (closes the pull request, deletes its branch, frees the environments). ' +
+      'Refused while the action is being written, and once merged.',
+    attributes: { destructive: true, idempotent: false, readOnly: false },
+    schema: {
+      input: z => z.object({ actionId: z.string().regex(/^[0-9]{1,18}$/) }),
+      output: actionOutput,
+    },
+    action: async ({ input, credentials }) => ({
+      output: summary(
+        await promotions.cancel(input.actionId, caller(credentials)),
+      ),
+    }),
+  });
+
+  actionsRegistry.register({
+    name: 'lift-hold',
+    title: 'Lift the hold a rollback left on a version',
+    description:
+      'Allows a rolled-back version to be promoted into its environment again. Needs gitops.rollback on that environment and a reason.',
+    attributes: { destructive: false, idempotent: false, readOnly: false },
+    schema: {
+      input: z =>
+        z.object({
+          holdId: z.string().regex(/^[0-9]{1,18}$/),
+          reason: z.string().min(1).max(1000),
+        }),
       output: z =>
         z.object({
-          actionId: z.string(),
-          state: z.string(),
-          environments: z.array(z.string()),
+          holdId: z.string(),
+          environment: z.string(),
+          version: z.string(),
+          liftedBy: z.string().optional(),
         }),
     },
     action: async ({ input, credentials }) => {
-      const ref = parseEntityRef(input.entityRef, {
-        defaultKind: 'component',
-        defaultNamespace: 'default',
-      });
-      const entity = await catalog.getEntityByRef(stringifyEntityRef(ref), {
-        credentials,
-      });
-      if (!entity)
-        throw new NotFoundError(
-          `entity ${input.entityRef} not found in the catalog`,
-        );
-      const { repo, service: name } = service.resolveEntity(entity);
-      const plan = await promotions.planPromotion(repo.id, name, {
-        sourceEnvironment: input.sourceEnvironment,
-        environments: input.environments,
-        version: input.version,
-        reason: input.reason,
-      });
-      const { action } = await promotions.request(
-        plan,
-        callerOf(credentials),
-        input.idempotencyKey ?? `mcp-${randomUUID()}`,
+      const hold = await promotions.liftHold(
+        input.holdId,
+        caller(credentials),
         input.reason,
       );
       return {
         output: {
-          actionId: action.id,
-          state: action.state,
-          environments: action.environments,
+          holdId: hold.id,
+          environment: hold.environment,
+          version: hold.version,
+          liftedBy: hold.liftedBy,
         },
       };
     },

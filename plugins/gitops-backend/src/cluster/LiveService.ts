@@ -4,6 +4,7 @@
  * Responses are built field by field from the compact tables (which hold no
  * credential and nothing read from Secrets).
  */
+import type { ObservedSource } from '../promotion/gates/SourceHealthGate';
 import { NotFoundError, InputError } from '@backstage/errors';
 import type {
   ClusterConnection,
@@ -108,6 +109,41 @@ export class LiveService {
       ...(drift ? { drift } : {}),
       ...(stored.lastSyncAt ? { lastSyncAt: stored.lastSyncAt } : {}),
       updatedAt: stored.updatedAt,
+    };
+  }
+
+  /**
+   * What the source-healthy gate needs: the watch connection of the
+   * environment's cluster and the last status of the service there.
+   * Undefined when no configured cluster covers the environment.
+   */
+  async observedSource(
+    repositoryId: string,
+    service: string,
+    environment: string,
+  ): Promise<ObservedSource | undefined> {
+    const repo = await this.repository(repositoryId);
+    const env = repo.environments.find(e => e.name === environment);
+    if (!env?.cluster || !this.clusters.includes(env.cluster)) return undefined;
+    const connection = (await this.connections()).get(env.cluster)!;
+    const stored = (
+      await this.store.listStatuses({ repositoryId, service })
+    ).find(st => st.environment === environment);
+    return {
+      connection: {
+        cluster: env.cluster,
+        state: connection.state,
+        ...(connection.message ? { message: connection.message } : {}),
+      },
+      ...(stored
+        ? {
+            status: {
+              health: stored.health,
+              sync: stored.sync,
+              observedVersions: stored.observedVersions,
+            },
+          }
+        : {}),
     };
   }
 

@@ -9,7 +9,6 @@ import type {
 } from '@gitops2/plugin-gitops-common';
 import { Knex } from 'knex';
 import type { ParsedPipeline } from '../pipeline/types';
-import { ActionStore } from '../promotion/ActionStore';
 import { CorrelationStore } from '../correlation/CorrelationStore';
 import {
   DesiredStateRow,
@@ -71,11 +70,6 @@ export class LedgerStore {
   constructor(private readonly db: Knex) {}
 
   /** The correlation tables live in the same database (same migrations). */
-  /** Promotions, approvals, holds, locks and audit, on the same database. */
-  actionStore(): ActionStore {
-    return new ActionStore(this.db);
-  }
-
   correlationStore(): CorrelationStore {
     return new CorrelationStore(this.db);
   }
@@ -244,9 +238,30 @@ export class LedgerStore {
     until?: string;
     limit: number;
     before?: string;
+    /** Only these services (catalog visibility); none visible: no rows. */
+    services?: Array<{ repositoryId: string; service: string }>;
   }): Promise<{ rows: RolloutRow[]; total: number }> {
+    if (options.services && options.services.length === 0)
+      return { rows: [], total: 0 };
     const base = () => {
       const q = this.db<RolloutRow>('gitops_rollouts');
+      if (options.services) {
+        const byRepo = new Map<string, string[]>();
+        for (const s of options.services)
+          byRepo.set(s.repositoryId, [
+            ...(byRepo.get(s.repositoryId) ?? []),
+            s.service,
+          ]);
+        q.where(outer => {
+          for (const [repositoryId, names] of byRepo) {
+            outer.orWhere(inner =>
+              inner
+                .where({ repository_id: repositoryId })
+                .whereIn('service', names),
+            );
+          }
+        });
+      }
       if (options.repositoryId)
         q.where({ repository_id: options.repositoryId });
       if (options.service) q.where({ service: options.service });
@@ -272,5 +287,25 @@ export class LedgerStore {
     if (repositoryId) q.where({ repository_id: repositoryId });
     const [{ count }] = await q.count({ count: '*' });
     return Number(count);
+  }
+
+  /**
+   * The versions a service ran in an environment according to the ledger,
+   * each with the last time it was set there (what a rollback may restore).
+   */
+  async versionsRanIn(
+    repositoryId: string,
+    service: string,
+    environment: string,
+  ): Promise<Array<{ version: string; lastSetAt: string }>> {
+    const rows = await this.db('gitops_rollouts')
+      .where({ repository_id: repositoryId, service, environment })
+      .groupBy('to_version')
+      .select('to_version')
+      .max({ last: 'desired_at' });
+    return rows.map((r: any) => ({
+      version: r.to_version,
+      lastSetAt: new Date(r.last).toISOString(),
+    }));
   }
 }

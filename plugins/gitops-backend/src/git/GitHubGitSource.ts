@@ -151,6 +151,10 @@ export interface CallContext {
   what: string;
   notFound?: () => Error;
   unprocessable?: (message: string) => Error;
+  /** 409 (e.g. a merge whose head moved), instead of "repository is empty". */
+  conflict?: (message: string) => Error;
+  /** 405 (e.g. a pull request that cannot be merged, or is merged already). */
+  notAllowed?: (message: string) => Error;
 }
 
 /**
@@ -1035,7 +1039,13 @@ export class GitHubGitSource implements GitSource {
             ? `GitHub repository ${this.slug} not found or not accessible without a token (404); configure integrations.github for ${this.host}`
             : `GitHub repository ${this.slug} not found or not accessible with the configured token (404)`,
         );
+      case 405:
+        if (ctx.notAllowed) return ctx.notAllowed(apiMessage);
+        return new Error(
+          `GitHub refused ${ctx.what} of ${this.slug} (405): ${apiMessage}`,
+        );
       case 409:
+        if (ctx.conflict) return ctx.conflict(apiMessage);
         return new Error(`GitHub repository ${this.slug} is empty (409)`);
       case 422:
         if (ctx.unprocessable) return ctx.unprocessable(apiMessage);

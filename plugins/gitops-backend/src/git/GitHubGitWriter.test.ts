@@ -39,8 +39,14 @@ class GitHubRepoDouble {
     { tree: string; parents: string[]; message: string }
   >();
   refs = new Map<string, string>();
-  pulls: Array<{ number: number; head: string; base: string; state: string }> =
-    [];
+  pulls: Array<{
+    number: number;
+    head: string;
+    base: string;
+    state: string;
+    mergedSha?: string;
+    mergedHead?: string;
+  }> = [];
   counts = new Map<string, number>();
 
   private hash(v: unknown) {
@@ -190,15 +196,22 @@ class GitHubRepoDouble {
       }),
       http.get(`${REPO}/pulls`, ({ request }) => {
         this.count('GET pulls');
-        const head = new URL(request.url).searchParams
-          .get('head')!
-          .split(':')[1];
+        const params = new URL(request.url).searchParams;
+        const head = params.get('head')!.split(':')[1];
+        const state = params.get('state') ?? 'open';
         return HttpResponse.json(
           this.pulls
-            .filter(p => p.head === head && p.state === 'open')
+            .filter(
+              p => p.head === head && (state === 'all' || p.state === state),
+            )
+            .reverse()
             .map(p => ({
               number: p.number,
+              state: p.state,
               html_url: `https://github.com/acme/gitops/pull/${p.number}`,
+              merged_at: p.mergedSha ? '2026-11-30T00:00:00Z' : null,
+              merge_commit_sha: p.mergedSha ?? null,
+              head: { ref: p.head, sha: p.mergedHead ?? this.refs.get(p.head) },
             })),
         );
       }),
@@ -221,6 +234,8 @@ class GitHubRepoDouble {
         });
         this.refs.set(pr.base, sha);
         pr.state = 'closed';
+        pr.mergedSha = sha;
+        pr.mergedHead = head;
         return HttpResponse.json({ sha, merged: true });
       }),
     ];
@@ -316,7 +331,15 @@ describe('GitHubGitWriter', () => {
       body: 'release notes',
     });
     expect(url).toBe('https://github.com/acme/gitops/pull/1');
-    expect(writer.pullRequestUrl('gitops/promotion-7')).toBe(url);
+    // Asking again (a retry, another replica) finds the open one.
+    expect(
+      await writer.openPullRequest({
+        branch: 'gitops/promotion-7',
+        base: 'main',
+        title: 'promote',
+        body: 'release notes',
+      }),
+    ).toBe(url);
     await expect(
       writer.commit({
         baseSha: base,
@@ -328,8 +351,10 @@ describe('GitHubGitWriter', () => {
       }),
     ).rejects.toBeInstanceOf(BranchMovedError);
 
+    const reviewed = gh.refs.get('gitops/promotion-7')!;
     const merged = await writer.merge({
       branch: 'gitops/promotion-7',
+      expectedHead: reviewed,
       into: 'main',
       expectedOld: base,
       message: 'Merge promotion #7\n\nGitops-Kind: promotion',

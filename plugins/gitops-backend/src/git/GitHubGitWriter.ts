@@ -1,5 +1,22 @@
 import { GitHubGitSource } from './GitHubGitSource';
-import { BranchMovedError, FileWrite, GitAuthor, GitWriter } from './GitWriter';
+import {
+  BranchMovedError,
+  CommitInfo,
+  FileWrite,
+  GitAuthor,
+  GitWriter,
+  ReviewedHeadMovedError,
+  ReviewState,
+} from './GitWriter';
+
+interface PullRequest {
+  number: number;
+  html_url: string;
+  state: 'open' | 'closed';
+  merged_at: string | null;
+  merge_commit_sha: string | null;
+  head: { sha: string; ref: string };
+}
 
 /**
  * Writes to a GitHub repository through the source's Octokit client (same
@@ -7,14 +24,12 @@ import { BranchMovedError, FileWrite, GitAuthor, GitWriter } from './GitWriter';
  * inline, one commit, then a ref update that GitHub only accepts as a
  * fast-forward — since the new commit's parent is the head that was read,
  * a branch that moved meanwhile is refused (422) and reported as
- * `BranchMovedError`. Pull requests are real GitHub pull requests.
+ * `BranchMovedError`. Pull requests are real GitHub pull requests, found
+ * again by their branch on every call (nothing is remembered in memory, so
+ * any replica can continue what another began), and merged with the sha
+ * that was reviewed.
  */
 export class GitHubGitWriter implements GitWriter {
-  private readonly pullRequests = new Map<
-    string,
-    { number: number; url: string }
-  >();
-
   constructor(private readonly source: GitHubGitSource) {}
 
   async commit(options: {
@@ -24,6 +39,7 @@ export class GitHubGitWriter implements GitWriter {
     files: FileWrite[];
     message: string;
     author: GitAuthor;
+    onCreated?: (sha: string) => Promise<void>;
   }): Promise<string> {
     const base = await this.source.api(
       'GET /repos/{owner}/{repo}/git/commits/{commit_sha}',
@@ -55,6 +71,7 @@ export class GitHubGitWriter implements GitWriter {
       { what: 'a new commit' },
     );
     const sha = (commit.data as any).sha as string;
+    await options.onCreated?.(sha);
     const moved = () => new BranchMovedError(options.branch);
     if (options.expectedOld === null) {
       await this.source.api(
@@ -72,40 +89,97 @@ export class GitHubGitWriter implements GitWriter {
     return sha;
   }
 
-  /** Opens the pull request of a promotion branch; returns its web URL. */
+  /** Opens the pull request of a promotion branch, or returns the open one. */
   async openPullRequest(options: {
     branch: string;
     base: string;
     title: string;
     body: string;
   }): Promise<string> {
-    const res = await this.source.api(
-      'POST /repos/{owner}/{repo}/pulls',
-      {
-        head: options.branch,
-        base: options.base,
-        title: options.title,
-        body: options.body,
-      },
-      { what: `a pull request from ${options.branch}` },
+    const existing = await this.findPullRequest(
+      options.branch,
+      options.base,
+      'open',
     );
-    const pr = res.data as any;
-    this.pullRequests.set(options.branch, {
-      number: pr.number,
-      url: pr.html_url,
-    });
-    return pr.html_url;
+    if (existing) return existing.html_url;
+    const alreadyThere = new Error('exists');
+    try {
+      const res = await this.source.api(
+        'POST /repos/{owner}/{repo}/pulls',
+        {
+          head: options.branch,
+          base: options.base,
+          title: options.title,
+          body: options.body,
+        },
+        {
+          what: `a pull request from ${options.branch}`,
+          // A retried POST whose first attempt went through: adopt that one.
+          unprocessable: m =>
+            /already exists/i.test(m)
+              ? alreadyThere
+              : new Error(
+                  `GitHub cannot open a pull request from ${options.branch}: ${m}`,
+                ),
+        },
+      );
+      return (res.data as any).html_url;
+    } catch (e) {
+      if (e !== alreadyThere) throw e;
+      const pr = await this.findPullRequest(
+        options.branch,
+        options.base,
+        'open',
+      );
+      if (!pr)
+        throw new Error(
+          `GitHub says a pull request from ${options.branch} exists but lists none`,
+        );
+      return pr.html_url;
+    }
+  }
+
+  async closePullRequest(branch: string, base: string): Promise<void> {
+    const pr = await this.findPullRequest(branch, base, 'open');
+    if (!pr) return;
+    await this.source.api(
+      'PATCH /repos/{owner}/{repo}/pulls/{pull_number}',
+      { pull_number: pr.number, state: 'closed' },
+      { what: `pull request #${pr.number}` },
+    );
   }
 
   async merge(options: {
     branch: string;
+    expectedHead: string;
     into: string;
     expectedOld: string;
     message: string;
     author: GitAuthor;
+    onCreated?: (sha: string) => Promise<void>;
   }): Promise<string> {
-    const pr = await this.findPullRequest(options.branch, options.into);
-    const head = await this.branchHead(options.branch);
+    const pr = await this.findPullRequest(options.branch, options.into, 'all');
+    if (!pr)
+      throw new Error(
+        `no pull request from ${options.branch} into ${options.into}`,
+      );
+    if (pr.merged_at && pr.merge_commit_sha) {
+      // Merged already (a retry after a crash, or by hand): only adopt it
+      // when what was merged is what was reviewed.
+      if (pr.head.sha !== options.expectedHead)
+        throw new ReviewedHeadMovedError(
+          options.branch,
+          options.expectedHead,
+          pr.head.sha,
+        );
+      return pr.merge_commit_sha;
+    }
+    if (pr.head.sha !== options.expectedHead)
+      throw new ReviewedHeadMovedError(
+        options.branch,
+        options.expectedHead,
+        pr.head.sha,
+      );
     const res = await this.source.api(
       'PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge',
       {
@@ -113,15 +187,49 @@ export class GitHubGitWriter implements GitWriter {
         commit_title: options.message.split('\n')[0],
         commit_message: options.message.split('\n').slice(2).join('\n'),
         merge_method: 'merge',
-        sha: head, // GitHub refuses (409) when the branch moved since it was read
+        // GitHub refuses (409) when the head is no longer the reviewed commit.
+        sha: options.expectedHead,
       },
       {
         what: `pull request #${pr.number}`,
+        conflict: () =>
+          new ReviewedHeadMovedError(
+            options.branch,
+            options.expectedHead,
+            undefined,
+          ),
+        notAllowed: m =>
+          new Error(
+            `GitHub cannot merge pull request #${pr.number} (405): ${m}`,
+          ),
         unprocessable: m =>
           new Error(`GitHub cannot merge pull request #${pr.number}: ${m}`),
       },
     );
-    return (res.data as any).sha as string;
+    const sha = (res.data as any).sha as string;
+    await options.onCreated?.(sha);
+    return sha;
+  }
+
+  async reviewState(options: {
+    branch: string;
+    into: string;
+    commitSha: string;
+  }): Promise<ReviewState> {
+    const pr = await this.findPullRequest(options.branch, options.into, 'all');
+    if (!pr) {
+      const head = await this.branchHead(options.branch);
+      return head ? { state: 'open', headSha: head } : { state: 'closed' };
+    }
+    if (pr.merged_at)
+      return {
+        state: 'merged',
+        mergeSha: pr.merge_commit_sha ?? undefined,
+        headSha: pr.head.sha,
+        url: pr.html_url,
+      };
+    if (pr.state === 'closed') return { state: 'closed', url: pr.html_url };
+    return { state: 'open', headSha: pr.head.sha, url: pr.html_url };
   }
 
   async branchHead(branch: string): Promise<string | undefined> {
@@ -168,27 +276,33 @@ export class GitHubGitWriter implements GitWriter {
     }
   }
 
-  pullRequestUrl(branch: string): string | undefined {
-    return this.pullRequests.get(branch)?.url;
+  async describeCommit(sha: string): Promise<CommitInfo> {
+    const res = await this.source.api(
+      'GET /repos/{owner}/{repo}/commits/{ref}',
+      { ref: sha },
+      { what: `commit ${sha.slice(0, 12)}` },
+    );
+    const data = res.data as any;
+    return {
+      sha,
+      parents: (data.parents ?? []).map((p: any) => p.sha),
+      message: String(data.commit?.message ?? ''),
+      changedFiles: (data.files ?? []).map((f: any) => f.filename),
+    };
   }
 
+  /** The most recent pull request of a branch (GitHub lists newest first). */
   private async findPullRequest(
     branch: string,
     base: string,
-  ): Promise<{ number: number; url: string }> {
-    const known = this.pullRequests.get(branch);
-    if (known) return known;
+    state: 'open' | 'all',
+  ): Promise<PullRequest | undefined> {
     const owner = this.source.repositorySlug.split('/')[0];
     const res = await this.source.api(
       'GET /repos/{owner}/{repo}/pulls',
-      { head: `${owner}:${branch}`, base, state: 'open' },
+      { head: `${owner}:${branch}`, base, state, per_page: 10 },
       { what: `the pull request of ${branch}` },
     );
-    const pr = (res.data as any[])[0];
-    if (!pr)
-      throw new Error(`no open pull request from ${branch} into ${base}`);
-    const found = { number: pr.number, url: pr.html_url };
-    this.pullRequests.set(branch, found);
-    return found;
+    return (res.data as PullRequest[])[0];
   }
 }

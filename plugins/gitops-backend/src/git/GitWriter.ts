@@ -9,6 +9,25 @@ export interface GitAuthor {
   email: string;
 }
 
+/** A commit as the writer sees it (to check a branch before adopting it). */
+export interface CommitInfo {
+  sha: string;
+  parents: string[];
+  message: string;
+  /** Paths changed against the first parent. */
+  changedFiles: string[];
+}
+
+/** Where a change's branch stands, as the Git host tells (pull request or branch). */
+export interface ReviewState {
+  state: 'open' | 'merged' | 'closed';
+  /** Current head of the branch (open). */
+  headSha?: string;
+  /** The commit that merged it, when known. */
+  mergeSha?: string;
+  url?: string;
+}
+
 /**
  * Write access to a GitOps repository: one commit per promotion or rollback,
  * on a branch (the pull request) or directly on the target branch. Every ref
@@ -19,7 +38,8 @@ export interface GitWriter {
   /**
    * Creates a commit with `files` on top of `baseSha` and points `branch` at
    * it, if `branch` is still at `expectedOld` (null: the branch must not
-   * exist). Returns the new commit sha.
+   * exist). `onCreated` runs once the commit exists and before the branch
+   * moves (to record it as written by the portal). Returns the new sha.
    */
   commit(options: {
     baseSha: string;
@@ -28,29 +48,34 @@ export interface GitWriter {
     files: FileWrite[];
     message: string;
     author: GitAuthor;
+    onCreated?: (sha: string) => Promise<void>;
   }): Promise<string>;
   /**
-   * Merges `branch` into `into` (fast-forward when possible, else a merge
-   * commit), if `into` is still at `expectedOld`.
+   * Merges exactly `expectedHead` of `branch` into `into` (fast-forward when
+   * possible, else a merge commit), if `into` is still at `expectedOld`.
+   * Refused with `ReviewedHeadMovedError` when the branch is no longer at
+   * `expectedHead`: only what was reviewed is merged.
    */
   merge(options: {
     branch: string;
+    expectedHead: string;
     into: string;
     expectedOld: string;
     message: string;
     author: GitAuthor;
+    onCreated?: (sha: string) => Promise<void>;
   }): Promise<string>;
   /** Current sha of a branch, or undefined. */
   branchHead(branch: string): Promise<string | undefined>;
   deleteBranch(branch: string): Promise<void>;
   /** Git file mode at a commit (`100644`, `120000` for a symlink …), or undefined. */
   fileMode(sha: string, path: string): Promise<string | undefined>;
-  /** Web link of the pull request of a branch, when there is one. */
-  pullRequestUrl(branch: string): string | undefined;
+  /** Parents, message and changed paths of a commit. */
+  describeCommit(sha: string): Promise<CommitInfo>;
   /**
-   * Opens a pull request for a promotion branch (GitHub). Local
-   * repositories have none: their "pull request" is the branch itself,
-   * merged from the portal.
+   * Opens the pull request of a promotion branch (GitHub), or returns the
+   * open one that already exists for it: never two. Local repositories have
+   * none: their "pull request" is the branch itself, merged from the portal.
    */
   openPullRequest?(options: {
     branch: string;
@@ -58,6 +83,14 @@ export interface GitWriter {
     title: string;
     body: string;
   }): Promise<string>;
+  /** Closes the pull request of a branch, if one is open (GitHub). */
+  closePullRequest?(branch: string, base: string): Promise<void>;
+  /** What happened to a change's branch, possibly outside the portal. */
+  reviewState(options: {
+    branch: string;
+    into: string;
+    commitSha: string;
+  }): Promise<ReviewState>;
 }
 
 /** The branch moved since it was read: re-plan on the new head. */
@@ -67,5 +100,24 @@ export class BranchMovedError extends Error {
       `branch "${branch}" moved while writing (someone else pushed); retry on the new head`,
     );
     this.name = 'BranchMovedError';
+  }
+}
+
+/** A pull request branch is no longer at the commit that was reviewed. */
+export class ReviewedHeadMovedError extends Error {
+  constructor(
+    readonly branch: string,
+    readonly expected: string,
+    readonly actual: string | undefined,
+  ) {
+    super(
+      `branch "${branch}" is no longer at the reviewed commit ${expected.slice(
+        0,
+        12,
+      )} (now ${
+        actual ? actual.slice(0, 12) : 'deleted'
+      }); refusing to merge what was not reviewed: cancel the action and request it again`,
+    );
+    this.name = 'ReviewedHeadMovedError';
   }
 }

@@ -1,7 +1,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BranchMovedError, FileWrite, GitAuthor, GitWriter } from './GitWriter';
+import {
+  BranchMovedError,
+  CommitInfo,
+  FileWrite,
+  GitAuthor,
+  GitWriter,
+  ReviewedHeadMovedError,
+  ReviewState,
+} from './GitWriter';
 import { GitCommandError, runGit } from './runGit';
 
 /**
@@ -21,6 +29,7 @@ export class LocalGitWriter implements GitWriter {
     files: FileWrite[];
     message: string;
     author: GitAuthor;
+    onCreated?: (sha: string) => Promise<void>;
   }): Promise<string> {
     const tree = await this.treeWith(options.baseSha, options.files);
     const sha = (
@@ -33,37 +42,41 @@ export class LocalGitWriter implements GitWriter {
         },
       )
     ).trim();
+    await options.onCreated?.(sha);
     await this.updateRef(options.branch, sha, options.expectedOld);
     return sha;
   }
 
   async merge(options: {
     branch: string;
+    expectedHead: string;
     into: string;
     expectedOld: string;
     message: string;
     author: GitAuthor;
+    onCreated?: (sha: string) => Promise<void>;
   }): Promise<string> {
     const head = await this.branchHead(options.branch);
-    if (!head) throw new Error(`branch "${options.branch}" does not exist`);
+    if (head !== options.expectedHead) {
+      throw new ReviewedHeadMovedError(
+        options.branch,
+        options.expectedHead,
+        head,
+      );
+    }
+    // From here on only the reviewed commit is used, whatever the branch does.
+    const reviewed = options.expectedHead;
     let target: string;
-    const isAncestor = await runGit(this.dir, [
-      'merge-base',
-      '--is-ancestor',
-      options.expectedOld,
-      head,
-    ])
-      .then(() => true)
-      .catch(() => false);
+    const isAncestor = await this.isAncestor(options.expectedOld, reviewed);
     if (isAncestor) {
-      target = head; // fast-forward
+      target = reviewed; // fast-forward
     } else {
       const tree = (
         await runGit(this.dir, [
           'merge-tree',
           '--write-tree',
           options.expectedOld,
-          head,
+          reviewed,
         ]).catch(e => {
           throw new Error(
             `branch "${options.branch}" conflicts with "${options.into}": ${
@@ -83,16 +96,67 @@ export class LocalGitWriter implements GitWriter {
             '-p',
             options.expectedOld,
             '-p',
-            head,
+            reviewed,
             '-F',
             '-',
           ],
           { input: options.message, env: authorEnv(options.author) },
         )
       ).trim();
+      await options.onCreated?.(target);
     }
     await this.updateRef(options.into, target, options.expectedOld);
     return target;
+  }
+
+  async describeCommit(sha: string): Promise<CommitInfo> {
+    const out = await runGit(this.dir, [
+      'show',
+      '-s',
+      '--format=%P%x00%B',
+      sha,
+    ]);
+    const [parents, message] = out.split('\0');
+    const parentList = parents.trim() ? parents.trim().split(' ') : [];
+    const files = parentList.length
+      ? await runGit(this.dir, [
+          'diff-tree',
+          '--no-commit-id',
+          '--name-only',
+          '-r',
+          parentList[0],
+          sha,
+        ])
+      : await runGit(this.dir, ['ls-tree', '-r', '--name-only', sha]);
+    return {
+      sha,
+      parents: parentList,
+      message: (message ?? '').replace(/\n+$/, ''),
+      changedFiles: files.split('\n').filter(Boolean),
+    };
+  }
+
+  /**
+   * Local repositories have no pull requests: the branch is merged when its
+   * commit is in the target branch, closed when it is gone unmerged.
+   */
+  async reviewState(options: {
+    branch: string;
+    into: string;
+    commitSha: string;
+  }): Promise<ReviewState> {
+    const into = await this.branchHead(options.into);
+    if (into && (await this.isAncestor(options.commitSha, into))) {
+      return { state: 'merged' };
+    }
+    const head = await this.branchHead(options.branch);
+    return head ? { state: 'open', headSha: head } : { state: 'closed' };
+  }
+
+  private isAncestor(a: string, b: string): Promise<boolean> {
+    return runGit(this.dir, ['merge-base', '--is-ancestor', a, b])
+      .then(() => true)
+      .catch(() => false);
   }
 
   async branchHead(branch: string): Promise<string | undefined> {
@@ -120,10 +184,6 @@ export class LocalGitWriter implements GitWriter {
     const out = await runGit(this.dir, ['ls-tree', sha, '--', file]);
     const line = out.split('\n').find(Boolean);
     return line ? line.split(/\s/)[0] : undefined;
-  }
-
-  pullRequestUrl(): string | undefined {
-    return undefined;
   }
 
   private async treeWith(baseSha: string, files: FileWrite[]): Promise<string> {

@@ -40,6 +40,8 @@ const policySchema = z
             from: z.iso.datetime({ offset: true }).optional(),
             to: z.iso.datetime({ offset: true }).optional(),
             reason: z.string().max(200).optional(),
+            allowRollback: z.boolean().optional(),
+            allowEmergency: z.boolean().optional(),
           })
           .strict()
           .refine(w => w.days || (w.from && w.to), 'give days, or from and to')

@@ -10,13 +10,13 @@ import {
   kustomization,
   TWO_STAGE_PIPELINE,
 } from '../testing/GitRepoFixture';
-import { ActionStore } from './ActionStore';
 import { createDefaultGateRegistry } from './gates/GateRegistry';
 import {
   AUTO_PROMOTE_INITIATOR,
   PromotionScheduler,
 } from './PromotionScheduler';
 import { PromotionService } from './PromotionService';
+import { createPromotionStores } from './store';
 
 jest.setTimeout(60_000);
 
@@ -59,16 +59,17 @@ describe('PromotionScheduler (automatic promotion)', () => {
       authorize: async (r: any[]) =>
         r.map(() => ({ result: AuthorizeResult.DENY })) as any,
     });
-    const actions = new ActionStore(knex);
+    const stores = createPromotionStores(knex);
     const promotions = new PromotionService({
       ledger,
-      actions,
+      stores,
       repositories: new Map([
         [
           'demo',
           {
             id: 'demo',
             branch: 'main',
+            pipelineFile: 'gitops-pipeline.yaml',
             source,
             writer: new LocalGitWriter(repo.dir),
           },
@@ -88,7 +89,7 @@ describe('PromotionScheduler (automatic promotion)', () => {
       repositoryIds: ['demo'],
       logger: mockServices.logger.mock(),
     });
-    return { scheduler, actions, ledger };
+    return { scheduler, stores, ledger, promotions };
   }
 
   it('waits for the soak time, then promotes with the policy as initiator, through the same ledger', async () => {
@@ -115,9 +116,9 @@ describe('PromotionScheduler (automatic promotion)', () => {
     expect(await scheduler.run(new Date('2026-10-01T11:30:00Z'))).toEqual([]);
   });
 
-  it('respects holds: a rolled-back version is not re-promoted automatically', async () => {
-    const { scheduler, actions } = await setup();
-    await actions.createHold({
+  it('respects holds, and promotes once the hold is lifted (refused candidates are evaluated again on every run)', async () => {
+    const { scheduler, stores } = await setup();
+    await stores.holds.create({
       repositoryId: 'demo',
       service: 'cart',
       environment: 'staging',
@@ -130,11 +131,44 @@ describe('PromotionScheduler (automatic promotion)', () => {
     expect(
       repo.git('show', 'main:apps/cart/staging/kustomization.yaml'),
     ).toContain('newTag: v1 # bumped by CI');
-    const audit = await actions.auditEntries();
+    const audit = await stores.auditLog.entries();
     expect(audit[0]).toMatchObject({
       actor: AUTO_PROMOTE_INITIATOR,
+      door: 'scheduler',
       result: 'refused',
     });
     expect(String(audit[0].message)).toMatch(/v2 was rolled back from staging/);
+    // The same refusal is not logged again on the next run …
+    expect(await scheduler.run(new Date('2026-10-01T12:01:00Z'))).toEqual([]);
+
+    // … and once someone lifts the hold, the next run promotes.
+    const [hold] = await stores.holds.active('demo', 'cart');
+    await stores.holds.lift(hold.id, 'user:default/bob', 'fixed upstream');
+    expect(await scheduler.run(new Date('2026-10-01T12:02:00Z'))).toEqual([
+      'auto:demo:cart:staging:v2',
+    ]);
+    expect(
+      repo.git('show', 'main:apps/cart/staging/kustomization.yaml'),
+    ).toContain('newTag: v2 # bumped by CI');
+  });
+
+  it('never rolls back on its own: the policy initiator has no rollback authority', async () => {
+    const { promotions } = await setup();
+    await expect(
+      promotions.request(
+        {
+          kind: 'rollback',
+          repositoryId: 'demo',
+          service: 'cart',
+          body: { environment: 'dev', reason: 'policy' },
+        },
+        {
+          credentials: null,
+          initiator: AUTO_PROMOTE_INITIATOR,
+          door: 'scheduler',
+        },
+        'auto-rollback-1',
+      ),
+    ).rejects.toThrow(/no credentials/);
   });
 });

@@ -2,20 +2,27 @@ import type {
   LoggerService,
   SchedulerService,
 } from '@backstage/backend-plugin-api';
+import type { HumanDuration } from '@backstage/types';
 import { LedgerStore } from '../database/LedgerStore';
 import { PromotionService } from './PromotionService';
+import { autoPromoteCaller } from './types';
 
-export const AUTO_PROMOTE_INITIATOR = 'policy:auto-promote';
+export { AUTO_PROMOTE_INITIATOR } from './types';
 
 /**
- * One global task (one replica at a time): finishes actions a crash
- * interrupted, then runs automatic promotions where an environment's policy
- * asks for them (`promotion.autoPromoteAfter` in the pipeline file), through
- * the same gates and holds as a person's request.
+ * The write path's scheduled work:
+ * - reconciliation and outcomes, on every replica (`scope: 'local'`): leases
+ *   keep two replicas from working on one action, and a replica that dies
+ *   while holding the global scheduler lock cannot delay it;
+ * - automatic promotions, one replica at a time (`scope: 'global'`), where
+ *   an environment's policy asks for them (`promotion.autoPromoteAfter`),
+ *   through the same gates, holds and audit as a person's request. Refused
+ *   candidates are evaluated again on every run, so lifting a hold or the
+ *   end of a freeze window lets them through.
  */
 export class PromotionScheduler {
-  /** Keys already refused, so a standing hold is logged once, not every run. */
-  private readonly refused = new Set<string>();
+  /** Last refusal per candidate, to log a reason once, not every run. */
+  private readonly lastRefusal = new Map<string, string>();
 
   constructor(
     private readonly options: {
@@ -23,33 +30,57 @@ export class PromotionScheduler {
       ledger: LedgerStore;
       repositoryIds: string[];
       logger: LoggerService;
+      reconcileEvery?: HumanDuration;
+      autoPromoteEvery?: HumanDuration;
     },
   ) {}
 
   async schedule(scheduler: SchedulerService): Promise<void> {
     await scheduler.scheduleTask({
-      id: 'gitops-promotions',
-      frequency: { seconds: 30 },
+      id: 'gitops-reconcile',
+      frequency: this.options.reconcileEvery ?? { seconds: 30 },
+      timeout: { minutes: 5 },
+      initialDelay: { seconds: 5 },
+      scope: 'local',
+      fn: async () => {
+        await this.reconcile().catch(e =>
+          this.options.logger.warn(
+            `reconciliation failed: ${(e as Error).message}`,
+          ),
+        );
+      },
+    });
+    await scheduler.scheduleTask({
+      id: 'gitops-auto-promote',
+      frequency: this.options.autoPromoteEvery ?? { seconds: 30 },
       timeout: { minutes: 5 },
       initialDelay: { seconds: 10 },
       scope: 'global',
       fn: async () => {
-        await this.run().catch(e =>
+        await this.autoPromote().catch(e =>
           this.options.logger.warn(
-            `promotion task failed: ${(e as Error).message}`,
+            `automatic promotion failed: ${(e as Error).message}`,
           ),
         );
       },
     });
   }
 
-  async run(now = new Date()): Promise<string[]> {
+  async reconcile(): Promise<void> {
     await this.options.promotions.reconcile();
     await this.options.promotions.followOutcomes();
+  }
+
+  /** Reconciles, then requests what the policies ask for; returns the keys requested. */
+  async run(now = new Date()): Promise<string[]> {
+    await this.reconcile();
+    return this.autoPromote(now);
+  }
+
+  async autoPromote(now = new Date()): Promise<string[]> {
     const requested: string[] = [];
     for (const repositoryId of this.options.repositoryIds) {
-      const row = await this.options.ledger.getRepository(repositoryId);
-      const stored = row?.pipeline ? JSON.parse(row.pipeline) : null;
+      const stored = await this.options.ledger.getStoredPipeline(repositoryId);
       const def = stored?.definition;
       if (!def) continue;
       const states = await this.options.ledger.getDesiredStates(repositoryId);
@@ -76,28 +107,31 @@ export class PromotionScheduler {
           )
             continue;
           const key = `auto:${repositoryId}:${service}:${env.name}:${source.version}`;
-          if (this.refused.has(key)) continue;
           try {
-            const plan = await this.options.promotions.planPromotion(
-              repositoryId,
-              service,
+            const { created } = await this.options.promotions.request(
               {
-                sourceEnvironment: sourceEnv,
-                environments: [env.name],
+                kind: 'promotion',
+                repositoryId,
+                service,
+                body: {
+                  sourceEnvironment: sourceEnv,
+                  environments: [env.name],
+                  reason: `automatic promotion: ${sourceEnv} ran ${source.version} for ${after}s`,
+                },
               },
-            );
-            await this.options.promotions.request(
-              plan,
-              { credentials: null, initiator: AUTO_PROMOTE_INITIATOR },
+              autoPromoteCaller,
               key.slice(0, 128),
-              `automatic promotion: ${sourceEnv} ran ${source.version} for ${after}s`,
             );
-            requested.push(key);
+            this.lastRefusal.delete(key);
+            if (created) requested.push(key);
           } catch (e) {
-            this.refused.add(key);
-            this.options.logger.info(
-              `automatic promotion ${key} not done: ${(e as Error).message}`,
-            );
+            const reason = (e as Error).message;
+            if (this.lastRefusal.get(key) !== reason) {
+              this.lastRefusal.set(key, reason);
+              this.options.logger.info(
+                `automatic promotion ${key} not done: ${reason}`,
+              );
+            }
           }
         }
       }

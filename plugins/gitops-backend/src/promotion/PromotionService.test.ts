@@ -17,13 +17,30 @@ import {
   kustomization,
   TWO_STAGE_PIPELINE,
 } from '../testing/GitRepoFixture';
-import { ActionStore } from './ActionStore';
 import { createDefaultGateRegistry } from './gates/GateRegistry';
 import {
   Caller,
   IdempotencyKeyReusedError,
   PromotionService,
 } from './PromotionService';
+import { createPromotionStores } from './store';
+import type {
+  PromotionRequest,
+  RollbackRequest,
+} from '@gitops2/plugin-gitops-common';
+
+const promo = (body: PromotionRequest) => ({
+  kind: 'promotion' as const,
+  repositoryId: 'demo',
+  service: 'cart',
+  body,
+});
+const back = (body: RollbackRequest) => ({
+  kind: 'rollback' as const,
+  repositoryId: 'demo',
+  service: 'cart',
+  body,
+});
 
 jest.setTimeout(90_000);
 
@@ -46,14 +63,17 @@ const PIPELINE = TWO_STAGE_PIPELINE.replace(
 const alice: Caller = {
   credentials: mockCredentials.user('user:default/alice'),
   initiator: 'user:default/alice',
+  door: 'http',
 };
 const bob: Caller = {
   credentials: mockCredentials.user('user:default/bob'),
   initiator: 'user:default/bob',
+  door: 'http',
 };
 const mallory: Caller = {
   credentials: mockCredentials.user('user:default/mallory'),
   initiator: 'user:default/mallory',
+  door: 'http',
 };
 
 describe.each(databases.eachSupportedId())(
@@ -110,17 +130,19 @@ describe.each(databases.eachSupportedId())(
           })) as any;
         },
       });
-      const actions = new ActionStore(knex);
+      const stores = createPromotionStores(knex);
+      const actions = stores.actions;
       const make = () =>
         new PromotionService({
           ledger,
-          actions,
+          stores,
           repositories: new Map([
             [
               'demo',
               {
                 id: 'demo',
                 branch: 'main',
+                pipelineFile: 'gitops-pipeline.yaml',
                 source,
                 writer: options.writer ?? new LocalGitWriter(repo.dir),
               },
@@ -134,18 +156,18 @@ describe.each(databases.eachSupportedId())(
             await ingester.ingest();
           },
         });
-      return { knex, ledger, actions, service: make(), make };
+      return { knex, ledger, actions, stores, service: make(), make };
     }
 
     const fileAtHead = (env: string) =>
       repo.git('show', `main:apps/cart/${env}/kustomization.yaml`);
 
     it('promotes staging to prod-us + prod-eu: preview, approval by someone else, pull request, merge, ledger', async () => {
-      const { service, ledger, actions } = await setup();
-      const plan = await service.planPromotion('demo', 'cart', {
-        sourceEnvironment: 'staging',
-      });
-      const preview = await service.preview(plan, alice);
+      const { service, ledger, stores } = await setup();
+      const preview = await service.preview(
+        promo({ sourceEnvironment: 'staging' }),
+        alice,
+      );
       expect(preview.environments).toEqual(['prod-us', 'prod-eu']);
       expect(preview.version).toBe('v2');
       expect(
@@ -163,10 +185,9 @@ describe.each(databases.eachSupportedId())(
       expect(preview.allowed).toBe(true);
 
       const { action } = await service.request(
-        plan,
+        promo({ sourceEnvironment: 'staging', reason: 'release 2' }),
         alice,
         'key-promote-1',
-        'release 2',
       );
       expect(action.state).toBe('awaiting-approval');
       const headBefore = repo.head();
@@ -204,7 +225,7 @@ describe.each(databases.eachSupportedId())(
         kind: 'promotion',
         initiator: 'user:default/alice',
       });
-      const audit = await actions.auditEntries();
+      const audit = await stores.auditLog.entries();
       expect(audit.map(a => `${a.action}:${a.result}:${a.actor}`)).toEqual(
         expect.arrayContaining([
           'promotion:succeeded:user:default/alice',
@@ -219,21 +240,23 @@ describe.each(databases.eachSupportedId())(
       const { service } = await setup();
       repo.write('apps/cart/dev/kustomization.yaml', kustomization('v3'));
       repo.commit('bump cart to v3 in dev');
-      const plan = await service.planPromotion('demo', 'cart', {
-        sourceEnvironment: 'dev',
-      });
-      const { action } = await service.request(plan, alice, 'key-direct-1');
+      const { action } = await service.request(
+        promo({ sourceEnvironment: 'dev' }),
+        alice,
+        'key-direct-1',
+      );
       expect(action.state).toBe('merged');
       expect(fileAtHead('staging')).toContain('newTag: v3 # bumped by CI');
     });
 
     it('rolls back with a hold that refuses the bad version until lifted', async () => {
-      const { service } = await setup();
+      const { service, stores } = await setup();
       // prod-eu gets v2 first.
-      const plan = await service.planPromotion('demo', 'cart', {
-        sourceEnvironment: 'staging',
-      });
-      const { action } = await service.request(plan, alice, 'key-p');
+      const { action } = await service.request(
+        promo({ sourceEnvironment: 'staging' }),
+        alice,
+        'key-p',
+      );
       await service.approve(action.id, bob);
       await service.merge(action.id, bob);
 
@@ -244,10 +267,13 @@ describe.each(databases.eachSupportedId())(
       });
       expect(rb.version).toBe('v1');
       const { action: rollback } = await service.request(
-        rb,
+        back({
+          environment: 'prod-eu',
+          reason: 'checkout errors',
+          emergency: true,
+        }),
         alice,
         'key-rb',
-        'checkout errors',
       );
       expect(rollback.state).toBe('merged');
       expect(fileAtHead('prod-eu')).toContain('newTag: v1 # bumped by CI');
@@ -256,7 +282,7 @@ describe.each(databases.eachSupportedId())(
         'Gitops-Kind: rollback',
       );
 
-      const again = await service.planPromotion('demo', 'cart', {
+      const again = promo({
         sourceEnvironment: 'staging',
         environments: ['prod-eu'],
       });
@@ -269,16 +295,13 @@ describe.each(databases.eachSupportedId())(
         /refused by gates: hold \(prod-eu\)/,
       );
 
-      const [hold] = await (service as any).options.actions.activeHolds(
-        'demo',
-        'cart',
-      );
+      const [hold] = await stores.holds.active('demo', 'cart');
       await expect(service.liftHold(hold.id, mallory, 'x')).rejects.toThrow(
         /denied/,
       );
       await service.liftHold(hold.id, bob, 'fixed in v2.1');
       const { action: retried } = await service.request(
-        await service.planPromotion('demo', 'cart', {
+        promo({
           sourceEnvironment: 'staging',
           environments: ['prod-eu'],
         }),
@@ -290,9 +313,7 @@ describe.each(databases.eachSupportedId())(
 
     it('gives 10 concurrent identical requests one action and one pull request', async () => {
       const { service, knex } = await setup();
-      const plan = await service.planPromotion('demo', 'cart', {
-        sourceEnvironment: 'staging',
-      });
+      const plan = promo({ sourceEnvironment: 'staging' });
       const results = await Promise.all(
         Array.from({ length: 10 }, () =>
           service.request(plan, alice, 'same-key-123'),
@@ -304,7 +325,7 @@ describe.each(databases.eachSupportedId())(
       expect(Number(count)).toBe(1);
       await expect(
         service.request(
-          await service.planPromotion('demo', 'cart', {
+          promo({
             sourceEnvironment: 'dev',
             environments: ['prod-us'],
           }),
@@ -320,11 +341,7 @@ describe.each(databases.eachSupportedId())(
       const b = make();
       repo.write('apps/cart/dev/kustomization.yaml', kustomization('v3'));
       repo.commit('bump cart to v3 in dev');
-      const plans = await Promise.all(
-        [a, b].map(s =>
-          s.planPromotion('demo', 'cart', { sourceEnvironment: 'dev' }),
-        ),
-      );
+      const plans = [a, b].map(() => promo({ sourceEnvironment: 'dev' }));
       const results = await Promise.allSettled([
         a.request(plans[0], alice, 'two-replicas-1'),
         b.request(plans[1], alice, 'two-replicas-1'),
@@ -346,7 +363,7 @@ describe.each(databases.eachSupportedId())(
     it('serializes writes per environment: a second promotion into a busy environment is refused', async () => {
       const { service } = await setup();
       const first = await service.request(
-        await service.planPromotion('demo', 'cart', {
+        promo({
           sourceEnvironment: 'staging',
         }),
         alice,
@@ -356,7 +373,7 @@ describe.each(databases.eachSupportedId())(
       repo.write('apps/cart/dev/kustomization.yaml', kustomization('v3'));
       repo.commit('bump cart to v3 in dev');
       const second = await service.request(
-        await service.planPromotion('demo', 'cart', {
+        promo({
           sourceEnvironment: 'dev',
           environments: ['prod-eu'],
         }),
@@ -426,16 +443,17 @@ describe.each(databases.eachSupportedId())(
 
     it('checks permissions per environment, denies when the permission backend is down, and audits each case', async () => {
       const denyProd = await setup({ denyProdFor: 'user:default/alice' });
-      const plan = await denyProd.service.planPromotion('demo', 'cart', {
-        sourceEnvironment: 'staging',
-      });
       await expect(
-        denyProd.service.request(plan, alice, 'perm-1'),
+        denyProd.service.request(
+          promo({ sourceEnvironment: 'staging' }),
+          alice,
+          'perm-1',
+        ),
       ).rejects.toThrow(/gitops.promote denied for prod-us/);
       repo.write('apps/cart/dev/kustomization.yaml', kustomization('v3'));
       repo.commit('bump cart to v3 in dev');
       const allowed = await denyProd.service.request(
-        await denyProd.service.planPromotion('demo', 'cart', {
+        promo({
           sourceEnvironment: 'dev',
         }),
         alice,
@@ -444,14 +462,14 @@ describe.each(databases.eachSupportedId())(
       expect(allowed.action.state).toBe('merged');
       await expect(
         denyProd.service.request(
-          await denyProd.service.planPromotion('demo', 'cart', {
+          promo({
             sourceEnvironment: 'staging',
           }),
           mallory,
           'perm-3',
         ),
       ).rejects.toThrow(/denied/);
-      const audit = await denyProd.actions.auditEntries();
+      const audit = await denyProd.stores.auditLog.entries();
       expect(
         audit.filter(a => a.result === 'denied').map(a => a.actor),
       ).toEqual(['user:default/mallory', 'user:default/alice']);
@@ -459,7 +477,7 @@ describe.each(databases.eachSupportedId())(
       const down = await setup({ permissionsDown: true });
       await expect(
         down.service.request(
-          await down.service.planPromotion('demo', 'cart', {
+          promo({
             sourceEnvironment: 'staging',
           }),
           alice,
@@ -486,7 +504,7 @@ describe.each(databases.eachSupportedId())(
       repo.write('apps/cart/dev/kustomization.yaml', kustomization('v3'));
       repo.commit('bump cart to v3 in dev');
       const { action } = await service.request(
-        await service.planPromotion('demo', 'cart', {
+        promo({
           sourceEnvironment: 'dev',
         }),
         alice,
@@ -502,7 +520,7 @@ describe.each(databases.eachSupportedId())(
       repo.commit('bump cart to v4 in dev');
       await expect(
         service.request(
-          await service.planPromotion('demo', 'cart', {
+          promo({
             sourceEnvironment: 'dev',
           }),
           alice,
@@ -541,15 +559,17 @@ describe('PromotionService.followOutcomes', () => {
         authorize: async (r: any[]) =>
           r.map(() => ({ result: AuthorizeResult.ALLOW })) as any,
       });
+      const stores = createPromotionStores(knex);
       const service = new PromotionService({
         ledger,
-        actions: new ActionStore(knex),
+        stores,
         repositories: new Map([
           [
             'demo',
             {
               id: 'demo',
               branch: 'main',
+              pipelineFile: 'gitops-pipeline.yaml',
               source,
               writer: new LocalGitWriter(repo.dir),
             },
@@ -564,7 +584,7 @@ describe('PromotionService.followOutcomes', () => {
         },
       });
       const { action } = await service.request(
-        await service.planPromotion('demo', 'cart', {
+        promo({
           sourceEnvironment: 'dev',
         }),
         alice,
@@ -579,12 +599,10 @@ describe('PromotionService.followOutcomes', () => {
           .update({ outcome });
       await setOutcome('progressing');
       await service.followOutcomes();
-      expect(
-        (await (service as any).options.actions.get(action.id))!.state,
-      ).toBe('syncing');
+      expect((await stores.actions.get(action.id))!.state).toBe('syncing');
       await setOutcome('degraded');
       await service.followOutcomes();
-      const failed = (await (service as any).options.actions.get(action.id))!;
+      const failed = (await stores.actions.get(action.id))!;
       expect(failed.state).toBe('failed');
       expect(failed.error).toBe(
         'the cluster reports staging degraded after the change',

@@ -159,8 +159,18 @@ export class GitopsService {
   }
 
   /** Rollouts across services, newest first: "what was deployed to prod-eu yesterday". */
+  /** A raw rollout row (for visibility checks before answering about it). */
+  getRolloutRow(id: string) {
+    return this.store.getRollout(id);
+  }
+
+  /**
+   * Rollouts across services; `visible` limits them to the services the
+   * caller may see (catalog visibility).
+   */
   async listRollouts(
     query: RolloutFilter & { repository?: string; service?: string },
+    visible?: Array<{ repositoryId: string; service: string }>,
   ): Promise<RolloutPage> {
     if (
       query.since &&
@@ -177,6 +187,7 @@ export class GitopsService {
       until: query.until,
       limit: query.limit,
       before: query.before,
+      services: visible,
     });
     const items = rows.map(r =>
       toRollout(r, this.sources.get(r.repository_id)),

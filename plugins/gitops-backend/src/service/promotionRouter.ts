@@ -4,8 +4,8 @@ import type {
   HttpAuthService,
 } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
-import type { JsonObject } from '@backstage/types';
 import {
+  GitopsAction,
   approvalRequestSchema,
   idempotencyKeySchema,
   promotionRequestSchema,
@@ -13,21 +13,29 @@ import {
 } from '@gitops2/plugin-gitops-common';
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import { ActionStore } from '../promotion/ActionStore';
+import type { PromotionStores } from '../promotion/store';
 import { parseInput } from './parseInput';
 import {
   Caller,
   IdempotencyKeyReusedError,
   PromotionService,
 } from '../promotion/PromotionService';
+import type { Door } from '../promotion/types';
 
 export interface PromotionRouterOptions {
   httpAuth: HttpAuthService;
   auditor: AuditorService;
   promotions: PromotionService;
-  actions: ActionStore;
+  stores: PromotionStores;
   /** Loads the entity of the request (read permission + catalog) → its service. */
-  serviceOf(req: Request): Promise<{ repositoryId: string; service: string }>;
+  serviceOf(
+    req: Request,
+  ): Promise<{ repositoryId: string; service: string; entityRef: string }>;
+  /** Keeps the actions whose entity the caller may see (catalog visibility). */
+  visibleActions(
+    req: Request,
+    actions: GitopsAction[],
+  ): Promise<GitopsAction[]>;
 }
 
 /** Request bodies name a missing whole value `(body)`. */
@@ -41,52 +49,76 @@ const liftSchema = z
   .object({ reason: z.string().trim().min(1).max(1000) })
   .strict();
 
-export function callerOf(credentials: BackstageCredentials): Caller {
+/**
+ * The door a request claims to come through: the scaffolder's action sets
+ * `x-gitops-door: scaffolder` (it calls this API on behalf of the user);
+ * anything else is the HTTP API. It only labels the audit trail.
+ */
+function doorOf(req?: Request): Door {
+  return req?.header('x-gitops-door') === 'scaffolder' ? 'scaffolder' : 'http';
+}
+
+export function callerOf(
+  credentials: BackstageCredentials,
+  door: Door = 'http',
+  request?: Request,
+): Caller {
   const p = credentials.principal as any;
   return {
     credentials,
     initiator:
       p.type === 'user' ? p.userEntityRef : `service:${p.subject ?? 'unknown'}`,
+    door,
+    request,
   };
 }
 
 /**
  * Write endpoints: promote, roll back, approve, merge, cancel, lift a hold.
- * Every attempt goes through Backstage's auditor (allowed, denied or failed)
- * and the service's own audit table.
+ * The engine audits every attempt that reaches it (Backstage's auditor and
+ * the ledger's audit table, PromotionService); attempts refused before it
+ * (no credentials, malformed input) are audited here.
  */
 export function addPromotionRoutes(
   router: Router,
   options: PromotionRouterOptions,
 ): void {
-  const { httpAuth, auditor, promotions, actions } = options;
+  const { httpAuth, auditor, promotions, stores } = options;
 
   async function caller(req: Request): Promise<Caller> {
     return callerOf(
       await httpAuth.credentials(req, { allow: ['user', 'service'] }),
+      doorOf(req),
+      req,
     );
   }
 
-  /** Runs a write with an audit event around it; 422 for a reused key. */
-  async function audited(
+  /**
+   * Runs a write: 422 for a reused key; an attempt that fails before it
+   * reaches the engine (which audits everything it sees) is audited here.
+   */
+  async function write(
     req: Request,
     res: Response,
     eventId: string,
-    meta: JsonObject,
-    fn: () => Promise<{ status: number; body: unknown }>,
+    fn: (reached: () => void) => Promise<{ status: number; body: unknown }>,
   ) {
-    const event = await auditor.createEvent({
-      eventId,
-      severityLevel: 'high',
-      request: req,
-      meta,
-    });
+    let reachedEngine = false;
     try {
-      const { status, body } = await fn();
-      await event.success({ meta: { status } });
+      const { status, body } = await fn(() => {
+        reachedEngine = true;
+      });
       res.status(status).json(body);
     } catch (e) {
-      await event.fail({ error: e as Error });
+      if (!reachedEngine) {
+        const event = await auditor.createEvent({
+          eventId,
+          severityLevel: 'medium',
+          request: req,
+          meta: { door: doorOf(req), stage: 'input' },
+        });
+        await event.fail({ error: e as Error });
+      }
       if (e instanceof IdempotencyKeyReusedError) {
         res.status(422).json({
           error: { name: 'IdempotencyKeyReusedError', message: e.message },
@@ -112,43 +144,33 @@ export function addPromotionRoutes(
     async (req, res) => {
       const who = await caller(req);
       const body = parse(promotionRequestSchema, req.body, 'promotion request');
-      const { repositoryId, service } = await options.serviceOf(req);
-      const plan = await promotions.planPromotion(repositoryId, service, body);
-      res.json(await promotions.preview(plan, who));
+      const target = await options.serviceOf(req);
+      res.json(
+        await promotions.preview({ kind: 'promotion', ...target, body }, who),
+      );
     },
   );
 
   router.post(
     '/v1/entities/:namespace/:kind/:name/promotions',
     async (req, res) => {
-      await audited(
-        req,
-        res,
-        'gitops-promote',
-        { entity: req.params.name },
-        async () => {
-          const who = await caller(req);
-          const key = idempotencyKey(req);
-          const body = parse(
-            promotionRequestSchema,
-            req.body,
-            'promotion request',
-          );
-          const { repositoryId, service } = await options.serviceOf(req);
-          const plan = await promotions.planPromotion(
-            repositoryId,
-            service,
-            body,
-          );
-          const { action, created } = await promotions.request(
-            plan,
-            who,
-            key,
-            body.reason,
-          );
-          return { status: created ? 201 : 200, body: action };
-        },
-      );
+      await write(req, res, 'promotion', async reached => {
+        const who = await caller(req);
+        const key = idempotencyKey(req);
+        const body = parse(
+          promotionRequestSchema,
+          req.body,
+          'promotion request',
+        );
+        const target = await options.serviceOf(req);
+        reached();
+        const { action, created } = await promotions.request(
+          { kind: 'promotion', ...target, body },
+          who,
+          key,
+        );
+        return { status: created ? 201 : 200, body: action };
+      });
     },
   );
 
@@ -157,43 +179,29 @@ export function addPromotionRoutes(
     async (req, res) => {
       const who = await caller(req);
       const body = parse(rollbackRequestSchema, req.body, 'rollback request');
-      const { repositoryId, service } = await options.serviceOf(req);
-      const plan = await promotions.planRollback(repositoryId, service, body);
-      res.json(await promotions.preview(plan, who));
+      const target = await options.serviceOf(req);
+      res.json(
+        await promotions.preview({ kind: 'rollback', ...target, body }, who),
+      );
     },
   );
 
   router.post(
     '/v1/entities/:namespace/:kind/:name/rollbacks',
     async (req, res) => {
-      await audited(
-        req,
-        res,
-        'gitops-rollback',
-        { entity: req.params.name },
-        async () => {
-          const who = await caller(req);
-          const key = idempotencyKey(req);
-          const body = parse(
-            rollbackRequestSchema,
-            req.body,
-            'rollback request',
-          );
-          const { repositoryId, service } = await options.serviceOf(req);
-          const plan = await promotions.planRollback(
-            repositoryId,
-            service,
-            body,
-          );
-          const { action, created } = await promotions.request(
-            plan,
-            who,
-            key,
-            body.reason,
-          );
-          return { status: created ? 201 : 200, body: action };
-        },
-      );
+      await write(req, res, 'rollback', async reached => {
+        const who = await caller(req);
+        const key = idempotencyKey(req);
+        const body = parse(rollbackRequestSchema, req.body, 'rollback request');
+        const target = await options.serviceOf(req);
+        reached();
+        const { action, created } = await promotions.request(
+          { kind: 'rollback', ...target, body },
+          who,
+          key,
+        );
+        return { status: created ? 201 : 200, body: action };
+      });
     },
   );
 
@@ -202,65 +210,67 @@ export function addPromotionRoutes(
     async (req, res) => {
       const { repositoryId, service } = await options.serviceOf(req);
       res.json({
-        items: await actions.list({ repositoryId, service, limit: 50 }),
+        items: await stores.actions.list({ repositoryId, service, limit: 50 }),
       });
     },
   );
 
   router.get('/v1/entities/:namespace/:kind/:name/holds', async (req, res) => {
     const { repositoryId, service } = await options.serviceOf(req);
-    res.json({ items: await actions.activeHolds(repositoryId, service) });
+    res.json({ items: await stores.holds.active(repositoryId, service) });
   });
 
   router.get('/v1/actions', async (req, res) => {
     const who = await caller(req);
-    const waiting = await actions.list({
+    const waiting = await stores.actions.list({
       states: ['awaiting-approval', 'pull-request-open'],
       limit: 100,
     });
-    // The inbox: what others asked for and still needs an approval or a merge.
+    // The inbox: what others asked for and still needs an approval or a
+    // merge, on services the caller may see.
     res.json({
-      items: waiting.filter(
-        a => a.requestedBy !== who.initiator || a.state === 'pull-request-open',
+      items: await options.visibleActions(
+        req,
+        waiting.filter(
+          a =>
+            a.requestedBy !== who.initiator || a.state === 'pull-request-open',
+        ),
       ),
     });
   });
 
-  router.post('/v1/actions/:id/approve', async (req, res) => {
-    const { id } = parse(idParams, req.params, 'action id');
-    await audited(req, res, 'gitops-approve', { actionId: id }, async () => {
-      const body = parse(approvalRequestSchema, req.body ?? {}, 'approval');
-      return {
-        status: 200,
-        body: await promotions.approve(id, await caller(req), body.comment),
-      };
+  const byId = (
+    path: string,
+    eventId: string,
+    fn: (id: string, req: Request, reached: () => void) => Promise<unknown>,
+  ) =>
+    router.post(path, async (req, res) => {
+      await write(req, res, eventId, async reached => {
+        const { id } = parse(idParams, req.params, 'id');
+        return { status: 200, body: await fn(id, req, reached) };
+      });
     });
-  });
 
-  router.post('/v1/actions/:id/merge', async (req, res) => {
-    const { id } = parse(idParams, req.params, 'action id');
-    await audited(req, res, 'gitops-merge', { actionId: id }, async () => ({
-      status: 200,
-      body: await promotions.merge(id, await caller(req)),
-    }));
+  byId('/v1/actions/:id/approve', 'approve', async (id, req, reached) => {
+    const body = parse(approvalRequestSchema, req.body ?? {}, 'approval');
+    const who = await caller(req);
+    reached();
+    return promotions.approve(id, who, body.comment);
   });
-
-  router.post('/v1/actions/:id/cancel', async (req, res) => {
-    const { id } = parse(idParams, req.params, 'action id');
-    await audited(req, res, 'gitops-cancel', { actionId: id }, async () => ({
-      status: 200,
-      body: await promotions.cancel(id, await caller(req)),
-    }));
+  byId('/v1/actions/:id/merge', 'merge', async (id, req, reached) => {
+    const who = await caller(req);
+    reached();
+    return promotions.merge(id, who);
   });
-
-  router.post('/v1/holds/:id/lift', async (req, res) => {
-    const { id } = parse(idParams, req.params, 'hold id');
-    await audited(req, res, 'gitops-lift-hold', { holdId: id }, async () => {
-      const { reason } = parse(liftSchema, req.body, 'lift request');
-      return {
-        status: 200,
-        body: await promotions.liftHold(id, await caller(req), reason),
-      };
-    });
+  byId('/v1/actions/:id/cancel', 'cancel', async (id, req, reached) => {
+    const who = await caller(req);
+    reached();
+    return promotions.cancel(id, who);
+  });
+  byId('/v1/holds/:id/lift', 'lift-hold', async (id, req, reached) => {
+    const { reason } = parse(liftSchema, req.body, 'lift request');
+    const who = await caller(req);
+    reached();
+    return promotions.liftHold(id, who, reason);
   });
 }

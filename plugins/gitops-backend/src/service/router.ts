@@ -32,6 +32,7 @@ import { CorrelationService } from './CorrelationService';
 import { GitopsService } from './GitopsService';
 import { parseInput } from './parseInput';
 import { addPromotionRoutes, PromotionRouterOptions } from './promotionRouter';
+import { CatalogVisibility } from './CatalogVisibility';
 import { addClusterRoutes } from '../cluster/clusterRoutes';
 import type { LiveService } from '../cluster/LiveService';
 import type { MetricsService } from '../metrics/MetricsService';
@@ -47,7 +48,7 @@ export interface RouterOptions {
   correlation: CorrelationService;
   ingestion: IngestionManager;
   /** Promotion and rollback endpoints (write actions). */
-  promotions?: Pick<PromotionRouterOptions, 'promotions' | 'actions'>;
+  promotions?: Pick<PromotionRouterOptions, 'promotions' | 'stores'>;
   /** Live cluster status and the dashboard (read from the store only). */
   live?: LiveService;
   /** Delivery metrics (read from the ledger). */
@@ -71,6 +72,12 @@ export async function createRouter(
   } = options;
   const router = Router();
   router.use(express.json({ limit: '64kb' }));
+  const visibility = new CatalogVisibility(catalog);
+
+  /** gitops.read, then the services the caller may see in the catalog. */
+  async function visibleServices(req: Request) {
+    return visibility.of(await authorize(req, gitopsReadPermission));
+  }
 
   async function authorize(req: Request, permission: BasicPermission) {
     const credentials = await httpAuth.credentials(req);
@@ -159,21 +166,31 @@ export async function createRouter(
   );
 
   router.get('/v1/rollouts', async (req, res) => {
-    await authorize(req, gitopsReadPermission);
+    const visible = await visibleServices(req);
     const query = parse(allRolloutsQuerySchema, req.query, 'query');
-    res.json(await service.listRollouts(query));
+    res.json(await service.listRollouts(query, visible.pairs()));
   });
 
   router.get('/v1/rollouts/:id/change-set', async (req, res) => {
-    await authorize(req, gitopsReadPermission);
+    const visible = await visibleServices(req);
     const { id } = parse(rolloutParamsSchema, req.params, 'rollout id');
+    const rollout = await service.getRolloutRow(id);
+    // A rollout of a service the caller cannot see does not exist for them.
+    if (!rollout || !visible.has(rollout.repository_id, rollout.service))
+      throw new NotFoundError(`rollout ${id} not found`);
     res.json(await correlation.getChangeSet(id));
   });
 
   router.get('/v1/features', async (req, res) => {
-    await authorize(req, gitopsReadPermission);
+    const visible = await visibleServices(req);
     const { q } = parse(featureQuerySchema, req.query, 'query');
-    res.json(await correlation.lookupFeature(q));
+    const answer = await correlation.lookupFeature(q);
+    res.json({
+      ...answer,
+      services: answer.services.filter(s =>
+        visible.has(s.repositoryId, s.service),
+      ),
+    });
   });
 
   const metrics = options.metrics;
@@ -188,9 +205,13 @@ export async function createRouter(
     );
 
     router.get('/v1/metrics', async (req, res) => {
-      await authorize(req, gitopsReadPermission);
+      const visible = await visibleServices(req);
       const query = parse(metricsQuerySchema, req.query, 'query');
-      res.json(await metrics.getOrgMetrics(query));
+      const answer = await metrics.getOrgMetrics(query);
+      res.json({
+        ...answer,
+        items: answer.items.filter(i => visible.has(i.repository, i.service)),
+      });
     });
   }
 
@@ -200,10 +221,21 @@ export async function createRouter(
       httpAuth,
       auditor,
       serviceOf: async req => {
-        const { repo, service: name } = service.resolveEntity(
-          await loadEntity(req),
+        const entity = await loadEntity(req);
+        const { repo, service: name } = service.resolveEntity(entity);
+        return {
+          repositoryId: repo.id,
+          service: name,
+          entityRef: stringifyEntityRef(entity),
+        };
+      },
+      visibleActions: async (req, actions) => {
+        const visible = await visibleServices(req);
+        return actions.filter(a =>
+          a.entityRef
+            ? visible.hasEntity(a.entityRef)
+            : visible.has(a.repositoryId, a.service),
         );
-        return { repositoryId: repo.id, service: name };
       },
     });
   }
@@ -214,6 +246,7 @@ export async function createRouter(
       authorizeRead: async req => {
         await authorize(req, gitopsReadPermission);
       },
+      visibleServices,
       serviceOf: async req => {
         const { repo, service: name } = service.resolveEntity(
           await loadEntity(req),

@@ -3,6 +3,7 @@ import type { GateResult } from '@gitops2/plugin-gitops-common';
 import { FreezeWindowGate } from './FreezeWindowGate';
 import { HoldGate } from './HoldGate';
 import { PermissionGate } from './PermissionGate';
+import { RollbackHistoryGate } from './RollbackHistoryGate';
 import { SoakTimeGate } from './SoakTimeGate';
 import { ObservedSourceLookup, SourceHealthGate } from './SourceHealthGate';
 import { Gate, GateContext } from './types';
@@ -23,11 +24,25 @@ export class GateRegistry {
     return this.gates.map(g => g.name);
   }
 
+  /**
+   * Every gate that applies to the plan's gate kind. A gate that throws
+   * fails (fail closed), naming the gate and the error.
+   */
   async evaluate(ctx: GateContext): Promise<GateResult[]> {
     const results: GateResult[] = [];
     for (const gate of this.gates) {
-      if (!gate.appliesTo.includes(ctx.kind)) continue;
-      results.push(...(await gate.evaluate(ctx)));
+      if (!gate.appliesTo.includes(ctx.gateKind)) continue;
+      try {
+        results.push(...(await gate.evaluate(ctx)));
+      } catch (e) {
+        results.push({
+          gate: gate.name,
+          status: 'failed',
+          message: `the ${gate.name} gate could not be evaluated (${
+            (e as Error).message
+          })`,
+        });
+      }
     }
     return results;
   }
@@ -39,6 +54,7 @@ export function createDefaultGateRegistry(
 ): GateRegistry {
   const registry = new GateRegistry()
     .register(new PermissionGate(permissions))
+    .register(new RollbackHistoryGate())
     .register(new HoldGate())
     .register(new FreezeWindowGate())
     .register(new SoakTimeGate());

@@ -1,10 +1,16 @@
 import type { GateResult } from '@gitops2/plugin-gitops-common';
 import { Gate, GateContext } from './types';
 
-/** A rolled-back version stays out of its environment until the hold is lifted. */
+/**
+ * A rolled-back version stays out of its environment until the hold is
+ * lifted: neither a promotion nor a rollback may bring it back.
+ */
 export class HoldGate implements Gate {
   readonly name = 'hold';
-  readonly appliesTo: Array<'promotion' | 'rollback'> = ['promotion'];
+  readonly appliesTo: Array<'promotion' | 'rollback'> = [
+    'promotion',
+    'rollback',
+  ];
 
   async evaluate(ctx: GateContext): Promise<GateResult[]> {
     return ctx.targets.map(t => {

@@ -1,10 +1,15 @@
 import type { PermissionsService } from '@backstage/backend-plugin-api';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  AuthorizeResult,
+  ResourcePermission,
+} from '@backstage/plugin-permission-common';
 import {
   gitopsPromotePermission,
+  gitopsRollbackEmergencyPermission,
   gitopsRollbackPermission,
   GateResult,
 } from '@gitops2/plugin-gitops-common';
+import { AUTO_PROMOTE_INITIATOR } from '../types';
 import { Gate, GateContext } from './types';
 
 /** The resource ref policies see: `<repository>:<service>:<environment>`. */
@@ -14,65 +19,114 @@ export const environmentResourceRef = (
   env: string,
 ) => `${repo}:${service}:${env}`;
 
+/** The permissions a write needs on each target environment. */
+export function writePermissionsOf(ctx: {
+  kind: GateContext['kind'];
+  gateKind: GateContext['gateKind'];
+  emergency: boolean;
+}): ResourcePermission<'gitops-environment'>[] {
+  const needed: ResourcePermission<'gitops-environment'>[] = [];
+  if (ctx.kind === 'rollback') needed.push(gitopsRollbackPermission);
+  if (ctx.gateKind === 'promotion') needed.push(gitopsPromotePermission);
+  if (ctx.emergency) needed.push(gitopsRollbackEmergencyPermission);
+  return needed;
+}
+
 /**
- * Asks the permission framework, per target environment. Deny by default:
- * an unreachable permission backend or a conditional decision counts as a
- * denial. Automatic promotions (no credentials) pass: the pipeline file's
- * policy is their authority.
+ * Asks the permission framework, per target environment, whether the
+ * caller may make this write now: `gitops.promote`, `gitops.rollback`, both
+ * for a rollback to a version the environment never ran, and
+ * `gitops.rollback.emergency` for a direct rollback. Deny by default: an
+ * unreachable permission backend, a conditional decision or missing
+ * credentials are denials. The system doors: the automatic-promotion policy
+ * may promote (the pipeline file is its authority) but never roll back;
+ * reconciliation only finishes actions authorized when they were written.
+ * A pull request branch written on an approval needs no write permission
+ * (it changes nothing clusters follow); its merge does.
  */
 export class PermissionGate implements Gate {
   readonly name = 'permission';
-  readonly appliesTo = ['promotion', 'rollback'] as const as Array<
-    'promotion' | 'rollback'
-  >;
+  readonly appliesTo: Array<'promotion' | 'rollback'> = [
+    'promotion',
+    'rollback',
+  ];
 
   constructor(private readonly permissions: PermissionsService) {}
 
   async evaluate(ctx: GateContext): Promise<GateResult[]> {
-    if (!ctx.credentials) {
-      return ctx.targets.map(t => ({
+    const each = (status: GateResult['status'], message: string) =>
+      ctx.targets.map(t => ({
         gate: this.name,
         environment: t.name,
-        status: 'passed',
-        message: `automatic promotion by ${ctx.initiator}`,
+        status,
+        message,
       }));
+    if (ctx.step === 'branch') {
+      return each(
+        'passed',
+        'pull request branch written on approval; merging it needs the write permission',
+      );
     }
-    const permission =
-      ctx.kind === 'rollback'
-        ? gitopsRollbackPermission
-        : gitopsPromotePermission;
+    if (!ctx.credentials) {
+      if (ctx.door === 'reconciliation' && ctx.actionId) {
+        return each(
+          'skipped',
+          `reconciliation finishes action #${ctx.actionId}, authorized when it was written`,
+        );
+      }
+      if (
+        ctx.door === 'scheduler' &&
+        ctx.initiator === AUTO_PROMOTE_INITIATOR &&
+        ctx.kind === 'promotion'
+      ) {
+        return each('passed', `automatic promotion by ${ctx.initiator}`);
+      }
+      return each('failed', 'denied: no credentials');
+    }
+    const needed = writePermissionsOf(ctx);
+    const requests = ctx.targets.flatMap(t =>
+      needed.map(permission => ({
+        permission,
+        resourceRef: environmentResourceRef(
+          ctx.repositoryId,
+          ctx.service,
+          t.name,
+        ),
+      })),
+    );
     let decisions;
     try {
-      decisions = await this.permissions.authorize(
-        ctx.targets.map(t => ({
-          permission,
-          resourceRef: environmentResourceRef(
-            ctx.repositoryId,
-            ctx.service,
-            t.name,
-          ),
-        })),
-        { credentials: ctx.credentials },
-      );
+      decisions = await this.permissions.authorize(requests, {
+        credentials: ctx.credentials,
+      });
     } catch (e) {
-      return ctx.targets.map(t => ({
-        gate: this.name,
-        environment: t.name,
-        status: 'failed',
-        message: `denied: the permission backend could not be asked (${
+      return each(
+        'failed',
+        `denied: the permission backend could not be asked (${
           (e as Error).message
         })`,
-      }));
+      );
     }
-    return ctx.targets.map((t, i) => ({
-      gate: this.name,
-      environment: t.name,
-      status:
-        decisions[i].result === AuthorizeResult.ALLOW ? 'passed' : 'failed',
-      message:
-        decisions[i].result === AuthorizeResult.ALLOW
-          ? `${permission.name} allowed`
-          : `${permission.name} denied for ${t.name}`,
-    }));
+    return ctx.targets.map((t, i) => {
+      const mine = decisions.slice(i * needed.length, (i + 1) * needed.length);
+      const denied = needed.filter(
+        (_, j) => mine[j]?.result !== AuthorizeResult.ALLOW,
+      );
+      return denied.length
+        ? {
+            gate: this.name,
+            environment: t.name,
+            status: 'failed' as const,
+            message: `${denied.map(p => p.name).join(' and ')} denied for ${
+              t.name
+            }`,
+          }
+        : {
+            gate: this.name,
+            environment: t.name,
+            status: 'passed' as const,
+            message: `${needed.map(p => p.name).join(' and ')} allowed`,
+          };
+    });
   }
 }

@@ -1,7 +1,10 @@
 import type { GateResult } from '@gitops2/plugin-gitops-common';
 import { Gate, GateContext } from './types';
 
-/** The version must have run long enough in the source environment. */
+/**
+ * The version must have run long enough in the source environment. Fails
+ * (never skips) when that cannot be known, e.g. for an explicit version.
+ */
 export class SoakTimeGate implements Gate {
   readonly name = 'soak-time';
   readonly appliesTo: Array<'promotion' | 'rollback'> = ['promotion'];

@@ -1,13 +1,22 @@
 import type { GateResult, HealthStatus } from '@gitops2/plugin-gitops-common';
 import { Gate, GateContext } from './types';
 
-/** What the cluster observation says about one service in one environment. */
+/** What cluster observation knows about one service in one environment. */
 export interface ObservedSource {
-  health: HealthStatus | string;
-  sync: string;
-  observedVersions: string[];
+  /** The cluster's watch connection: only `connected` makes a status current. */
+  connection?: { cluster: string; state: string; message?: string };
+  /** The last status written for the service there, if any. */
+  status?: {
+    health: HealthStatus | string;
+    sync: string;
+    observedVersions: string[];
+  };
 }
 
+/**
+ * Undefined when no cluster observation covers the environment at all
+ * (Git alone cannot tell health: the gate is skipped and says so).
+ */
 export type ObservedSourceLookup = (
   repositoryId: string,
   service: string,
@@ -16,8 +25,9 @@ export type ObservedSourceLookup = (
 
 /**
  * The source environment must be healthy, synced and actually running the
- * version being promoted. Without cluster observation for that environment
- * the gate is skipped (and says so): Git alone cannot tell health.
+ * version being promoted, as a cluster that is reachable right now reports
+ * it. An unreachable cluster's last status does not count, and a lookup
+ * that fails is a failure, not a pass.
  */
 export class SourceHealthGate implements Gate {
   readonly name = 'source-healthy';
@@ -36,11 +46,19 @@ export class SourceHealthGate implements Gate {
         },
       ];
     }
-    const observed = await this.lookup(
-      ctx.repositoryId,
-      ctx.service,
-      env,
-    ).catch(() => undefined);
+    const fail = (message: string): GateResult[] => [
+      { gate: this.name, environment: env, status: 'failed', message },
+    ];
+    let observed: ObservedSource | undefined;
+    try {
+      observed = await this.lookup(ctx.repositoryId, ctx.service, env);
+    } catch (e) {
+      return fail(
+        `cluster observation of ${env} could not be read (${
+          (e as Error).message
+        })`,
+      );
+    }
     if (!observed) {
       return [
         {
@@ -51,13 +69,24 @@ export class SourceHealthGate implements Gate {
         },
       ];
     }
+    const { connection, status } = observed;
+    if (connection && connection.state !== 'connected') {
+      return fail(
+        `cluster ${connection.cluster} of ${env} is ${connection.state}${
+          connection.message ? ` (${connection.message})` : ''
+        }: its last known status does not count`,
+      );
+    }
+    if (!status) {
+      return fail(`no status of ${ctx.service} in ${env} was observed yet`);
+    }
     const problems: string[] = [];
-    if (observed.health !== 'Healthy')
-      problems.push(`${env} is ${observed.health}`);
-    if (observed.sync === 'OutOfSync')
+    if (status.health !== 'Healthy')
+      problems.push(`${env} is ${status.health}`);
+    if (status.sync === 'OutOfSync')
       problems.push(`${env} is out of sync with Git`);
     if (
-      !observed.observedVersions.some(
+      !status.observedVersions.some(
         v =>
           v === ctx.version ||
           v.endsWith(`:${ctx.version}`) ||
@@ -66,7 +95,7 @@ export class SourceHealthGate implements Gate {
     ) {
       problems.push(
         `${env} does not run ${ctx.version} yet (observed: ${
-          observed.observedVersions.join(', ') || 'nothing'
+          status.observedVersions.join(', ') || 'nothing'
         })`,
       );
     }

@@ -1,0 +1,42 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import type { GitopsAction } from '@gitops2/plugin-gitops-common';
+import type { WriteAudit } from './audit/WriteAudit';
+import type { WriteGuard } from './checks/WriteGuard';
+import type { ActionPlanner } from './planning/ActionPlanner';
+import type { ActionLeases } from './store/ActionLeases';
+import type { ActionStore } from './store/ActionStore';
+import type { EnvironmentLocks } from './store/EnvironmentLocks';
+import type { HoldStore } from './store/HoldStore';
+
+/** Tells people about what they must know now (emergency rollbacks …). */
+export interface ActionNotifier {
+  /** An emergency rollback was recorded: tell the service's owners and the environment's approvers. */
+  emergencyRollback(
+    action: GitopsAction,
+    context: { approverGroups: string[] },
+  ): Promise<void>;
+}
+
+/** What the parts of the write path share (built once in PromotionService). */
+export interface PromotionEngine {
+  planner: ActionPlanner;
+  guard: WriteGuard;
+  actions: ActionStore;
+  leases: ActionLeases;
+  locks: EnvironmentLocks;
+  holds: HoldStore;
+  audit: WriteAudit;
+  logger: LoggerService;
+  /** This replica, as lease owner. */
+  owner: string;
+  leaseTtlMs: number;
+  /** Records a commit the portal wrote (its trailers are trusted by ingestion). */
+  recordPortalCommit?(
+    repositoryId: string,
+    sha: string,
+    actionId: string,
+  ): Promise<void>;
+  /** Called after a write landed on the branch clusters follow. */
+  afterMerge?(repositoryId: string): Promise<void>;
+  notifier?: ActionNotifier;
+}

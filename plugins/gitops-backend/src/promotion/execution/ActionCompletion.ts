@@ -1,0 +1,120 @@
+import type { ActionState, GitopsAction } from '@gitops2/plugin-gitops-common';
+import type { PromotionEngine } from '../engine';
+import type { ClaimFence } from '../store/ActionStore';
+import type { Caller } from '../types';
+
+/**
+ * The last steps of an action, shared by every path that gets there (the
+ * portal's merge, a direct write, reconciliation of a pull request merged on
+ * the Git host): state, the hold of a rollback, the environment locks, the
+ * branch, ingestion. Each step is idempotent, so a crash between them is
+ * finished by reconciliation.
+ */
+export class ActionCompletion {
+  constructor(private readonly engine: PromotionEngine) {}
+
+  /** Moves the action to merged (compare-and-set); false when someone else did something else. */
+  async merged(
+    action: GitopsAction,
+    caller: Caller,
+    patch: { commitSha?: string; baseSha?: string },
+    from: ActionState[],
+    fence?: ClaimFence,
+  ): Promise<boolean> {
+    const { actions, holds, locks } = this.engine;
+    const moved = await actions.update(
+      action.id,
+      { state: 'merged', error: null, ...patch },
+      from,
+      fence,
+    );
+    if (!moved) return false;
+    if (action.kind === 'rollback') {
+      for (const change of action.changes) {
+        if (!change.fromVersion) continue;
+        await holds.create({
+          repositoryId: action.repositoryId,
+          service: action.service,
+          environment: change.environment,
+          version: change.fromVersion,
+          reason: action.reason ?? 'rolled back',
+          createdBy: action.requestedBy,
+          actionId: action.id,
+        });
+      }
+    }
+    await locks.unlock(action.repositoryId, action.id);
+    if (action.mode === 'pull-request' && action.branch) {
+      const repo = this.engine.planner.repository(action.repositoryId);
+      await repo.writer.deleteBranch(action.branch).catch(() => undefined);
+    }
+    await this.engine.audit.recordAction(
+      caller,
+      action,
+      action.mode === 'direct' ? action.kind : 'merge',
+      'succeeded',
+      `merged${patch.commitSha ? ` as ${patch.commitSha.slice(0, 12)}` : ''}`,
+    );
+    await this.engine
+      .afterMerge?.(action.repositoryId)
+      .catch(e =>
+        this.engine.logger.warn(
+          `ingestion after action #${action.id} failed: ${
+            (e as Error).message
+          }`,
+        ),
+      );
+    return true;
+  }
+
+  /**
+   * Ends an action without merging (refused, failed, cancelled): state
+   * (compare-and-set), its pull request closed and branch deleted, locks
+   * released, audited.
+   */
+  async ended(
+    action: GitopsAction,
+    caller: Caller,
+    state: 'refused' | 'failed' | 'cancelled',
+    message: string | undefined,
+    from: ActionState[],
+    options: {
+      fence?: ClaimFence;
+      auditAs?: string;
+      keepBranch?: boolean;
+    } = {},
+  ): Promise<boolean> {
+    const { fence, auditAs } = options;
+    const { actions, locks, planner } = this.engine;
+    const moved = await actions.update(
+      action.id,
+      { state, error: state === 'cancelled' ? null : message ?? null },
+      from,
+      fence,
+    );
+    if (!moved) return false;
+    const repo = planner.repository(action.repositoryId);
+    // The branch has a fixed name, so a branch written just before a crash
+    // (not recorded yet) is undone too, unless it is not ours to delete.
+    const branch = `gitops/${action.kind}-${action.id}`;
+    if (action.mode === 'pull-request' && !options.keepBranch) {
+      await repo.writer
+        .closePullRequest?.(branch, repo.branch)
+        .catch(() => undefined);
+      await repo.writer.deleteBranch(branch).catch(() => undefined);
+    }
+    await locks.unlock(action.repositoryId, action.id);
+    await this.engine.audit.recordAction(
+      caller,
+      action,
+      auditAs ?? action.kind,
+      state === 'cancelled'
+        ? 'succeeded'
+        : state === 'refused'
+        ? 'refused'
+        : 'failed',
+      message ?? state,
+    );
+    return true;
+  }
+}

@@ -1,0 +1,164 @@
+import {
+  ConflictError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
+import type { GitopsAction } from '@gitops2/plugin-gitops-common';
+import { BranchMovedError, ReviewedHeadMovedError } from '../../git/GitWriter';
+import { describeResults } from '../checks/WriteGuard';
+import type { PromotionEngine } from '../engine';
+import type { Caller } from '../types';
+import { ActionCompletion } from './ActionCompletion';
+import { ActionLease, LeaseLostError } from './ActionLease';
+import { authorOf, mergeMessage } from './commitMessage';
+
+const MAX_MERGE_ATTEMPTS = 3;
+
+/**
+ * Merges an action's pull request: the write to the branch clusters follow.
+ * Every gate is evaluated again at this moment with the merger's own
+ * permissions, and only the commit that was written and reviewed is merged
+ * (a branch that moved since is refused, with the reason on the action).
+ */
+export class ActionMerger {
+  private readonly completion: ActionCompletion;
+
+  constructor(private readonly engine: PromotionEngine) {
+    this.completion = new ActionCompletion(engine);
+  }
+
+  async merge(actionId: string, caller: Caller): Promise<GitopsAction> {
+    const { actions, leases, owner, leaseTtlMs, audit } = this.engine;
+    const action = await actions.get(actionId);
+    if (!action) return audit.unknownAction(caller, 'merge', actionId);
+    if (action.state === 'merged') return action;
+    const refuse = async (e: Error): Promise<never> => {
+      await audit.recordAction(
+        caller,
+        action,
+        'merge',
+        e instanceof NotAllowedError ? 'denied' : 'refused',
+        e.message,
+      );
+      throw e;
+    };
+    if (
+      action.state !== 'pull-request-open' ||
+      !action.branch ||
+      !action.commitSha
+    ) {
+      return refuse(
+        new ConflictError(
+          `action #${actionId} is ${action.state}, not an open pull request`,
+        ),
+      );
+    }
+    const lease = await ActionLease.acquire(
+      leases,
+      action.id,
+      owner,
+      leaseTtlMs,
+      ['pull-request-open'],
+    );
+    if (!lease) {
+      return refuse(
+        new ConflictError(
+          `action #${actionId} is being worked on right now; try again in a few seconds`,
+        ),
+      );
+    }
+    try {
+      return await this.mergeUnderLease(action, caller, lease, refuse);
+    } catch (e) {
+      if (e instanceof LeaseLostError) {
+        throw new ConflictError(
+          `${e.message}; reconciliation finishes the action`,
+        );
+      }
+      throw e;
+    } finally {
+      await lease.release();
+    }
+  }
+
+  private async mergeUnderLease(
+    action: GitopsAction,
+    caller: Caller,
+    lease: ActionLease,
+    refuse: (e: Error) => Promise<never>,
+  ): Promise<GitopsAction> {
+    const { actions, planner, guard } = this.engine;
+    const repo = planner.repository(action.repositoryId);
+    let lastError: Error | undefined;
+    for (let attempt = 1; attempt <= MAX_MERGE_ATTEMPTS; attempt++) {
+      const head = await repo.source.headCommit();
+      let verdict;
+      try {
+        const pipeline = await planner.pipelineAt(repo, head);
+        verdict = await guard.evaluate(
+          await guard.forAction(action, pipeline),
+          caller,
+          'merge',
+        );
+      } catch (e) {
+        if (e instanceof ConflictError || e instanceof NotFoundError)
+          return refuse(new ConflictError(`merge refused: ${e.message}`));
+        throw e;
+      }
+      if (verdict.denied.length)
+        return refuse(new NotAllowedError(describeResults(verdict.denied)));
+      if (verdict.failed.length || verdict.pending.length)
+        return refuse(
+          new ConflictError(
+            `merge refused: ${describeResults([
+              ...verdict.failed,
+              ...verdict.pending,
+            ])}`,
+          ),
+        );
+      lease.assertHeld();
+      try {
+        const sha = await repo.writer.merge({
+          branch: action.branch!,
+          expectedHead: action.commitSha!,
+          into: repo.branch,
+          expectedOld: head,
+          message: mergeMessage(action),
+          author: authorOf(caller.initiator),
+          onCreated: async created => {
+            await this.engine.recordPortalCommit?.(
+              action.repositoryId,
+              created,
+              action.id,
+            );
+          },
+        });
+        await this.completion.merged(
+          action,
+          caller,
+          { commitSha: sha },
+          ['pull-request-open'],
+          lease.fence,
+        );
+        return (await actions.get(action.id))!;
+      } catch (e) {
+        if (e instanceof ReviewedHeadMovedError) {
+          await actions.update(
+            action.id,
+            { error: e.message },
+            ['pull-request-open'],
+            lease.fence,
+          );
+          return refuse(new ConflictError(e.message));
+        }
+        lastError = e as Error;
+        if (!(e instanceof BranchMovedError)) break;
+      }
+    }
+    return refuse(
+      new ConflictError(
+        `merging ${action.branch} failed: ${lastError?.message}`,
+      ),
+    );
+  }
+}

@@ -1,0 +1,163 @@
+import type { GitopsAction } from '@gitops2/plugin-gitops-common';
+import type { PromotionEngine } from '../engine';
+import { ActionCompletion } from '../execution/ActionCompletion';
+import { ActionLease } from '../execution/ActionLease';
+import type { ActionExecutor } from '../execution/ActionExecutor';
+import { reconciliationCaller } from '../types';
+
+/** What one reconciliation pass did. */
+export interface ReconcileReport {
+  resumed: number;
+  merged: number;
+  cancelled: number;
+  moved: number;
+  locksReleased: number;
+}
+
+/**
+ * Finishes or undoes what no replica is working on, from what Git shows:
+ * - `requested` actions whose lease expired (the replica crashed while
+ *   writing): written again by the executor, which adopts a branch or pull
+ *   request left behind only when it is exactly the planned change;
+ * - open pull requests merged or closed outside the portal (on GitHub, or a
+ *   demo branch merged by hand): merged (with the hold of a rollback) or
+ *   cancelled, their environments unlocked; a pull request whose branch got
+ *   other commits is marked, and the portal will not merge it;
+ * - environment locks of actions that are finished.
+ * Runs on every replica; leases keep two from working on one action.
+ */
+export class ActionReconciler {
+  private readonly completion: ActionCompletion;
+
+  constructor(
+    private readonly engine: PromotionEngine,
+    private readonly executor: ActionExecutor,
+  ) {
+    this.completion = new ActionCompletion(engine);
+  }
+
+  async run(now = Date.now()): Promise<ReconcileReport> {
+    const report: ReconcileReport = {
+      resumed: 0,
+      merged: 0,
+      cancelled: 0,
+      moved: 0,
+      locksReleased: 0,
+    };
+    const { actions, logger } = this.engine;
+    for (const row of await actions.listRows({
+      states: ['requested'],
+      limit: 100,
+    })) {
+      // A request is written by the call that made it; only pick it up when
+      // nobody did for a whole lease time.
+      const idle =
+        now - Date.parse(new Date(row.updated_at as any).toISOString());
+      const leaseLive =
+        row.claimed_by !== null &&
+        row.claim_expires_at_ms !== null &&
+        Number(row.claim_expires_at_ms) >= now;
+      if (leaseLive || idle < this.engine.leaseTtlMs) continue;
+      try {
+        const after = await this.executor.execute(
+          String(row.id),
+          reconciliationCaller,
+        );
+        if (after.state !== 'requested') report.resumed++;
+      } catch (e) {
+        logger.warn(
+          `reconciling action #${row.id} failed: ${(e as Error).message}`,
+        );
+      }
+    }
+    for (const action of await actions.list({
+      states: ['pull-request-open'],
+      limit: 200,
+    })) {
+      try {
+        const outcome = await this.reviewOne(action);
+        if (outcome) report[outcome]++;
+      } catch (e) {
+        logger.warn(
+          `reconciling pull request of action #${action.id} failed: ${
+            (e as Error).message
+          }`,
+        );
+      }
+    }
+    report.locksReleased = await this.engine.locks.releaseFinished();
+    return report;
+  }
+
+  private async reviewOne(
+    action: GitopsAction,
+  ): Promise<'merged' | 'cancelled' | 'moved' | undefined> {
+    if (!action.branch || !action.commitSha) return undefined;
+    const { leases, owner, leaseTtlMs, planner, actions } = this.engine;
+    const lease = await ActionLease.acquire(
+      leases,
+      action.id,
+      owner,
+      leaseTtlMs,
+      ['pull-request-open'],
+    );
+    if (!lease) return undefined; // someone is merging or cancelling it now
+    try {
+      const repo = planner.repository(action.repositoryId);
+      const state = await repo.writer.reviewState({
+        branch: action.branch,
+        into: repo.branch,
+        commitSha: action.commitSha,
+      });
+      if (state.state === 'merged') {
+        const done = await this.completion.merged(
+          action,
+          reconciliationCaller,
+          state.mergeSha ? { commitSha: state.mergeSha } : {},
+          ['pull-request-open'],
+          lease.fence,
+        );
+        return done ? 'merged' : undefined;
+      }
+      if (state.state === 'closed') {
+        const done = await this.completion.ended(
+          action,
+          reconciliationCaller,
+          'cancelled',
+          'the pull request was closed without merging',
+          ['pull-request-open'],
+          { fence: lease.fence, auditAs: 'cancel', keepBranch: true },
+        );
+        return done ? 'cancelled' : undefined;
+      }
+      if (state.headSha && state.headSha !== action.commitSha) {
+        const message = `the pull request branch moved to ${state.headSha.slice(
+          0,
+          12,
+        )} after it was written (${action.commitSha.slice(
+          0,
+          12,
+        )}); the approval no longer covers it, and the portal will not merge it: cancel and request again`;
+        if (action.error !== message) {
+          await actions.update(
+            action.id,
+            { error: message },
+            ['pull-request-open'],
+            lease.fence,
+          );
+          await this.engine.audit.recordAction(
+            reconciliationCaller,
+            action,
+            'reconcile',
+            'refused',
+            message,
+          );
+          return 'moved';
+        }
+      }
+      return undefined;
+    } finally {
+      await lease.release();
+    }
+  }
+}

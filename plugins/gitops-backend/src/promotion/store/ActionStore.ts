@@ -1,0 +1,296 @@
+import type {
+  ActionKind,
+  ActionState,
+  Approval,
+  ApprovalRequirement,
+  GateResult,
+  GitopsAction,
+  ManifestChange,
+} from '@gitops2/plugin-gitops-common';
+import { Knex } from 'knex';
+import { toIso } from '../../database/tables';
+import type { Door } from '../types';
+
+export interface ActionRow {
+  id: number | string;
+  idempotency_key: string;
+  request_hash: string;
+  kind: string;
+  state: string;
+  repository_id: string;
+  service: string;
+  source_environment: string | null;
+  environments: string;
+  version: string;
+  mode: string;
+  requested_by: string;
+  reason: string | null;
+  changes: string;
+  gates: string;
+  required_approvals: number;
+  approver_group: string | null;
+  approval_requirements: string | null;
+  base_sha: string | null;
+  branch: string | null;
+  pull_request_url: string | null;
+  commit_sha: string | null;
+  error: string | null;
+  entity_ref: string | null;
+  emergency: boolean | number;
+  door: string | null;
+  claimed_by: string | null;
+  claim_expires_at_ms: number | string | null;
+  claim_generation: number;
+  created_at: Date | string;
+  updated_at: Date | string;
+}
+
+export interface NewAction {
+  idempotencyKey: string;
+  requestHash: string;
+  kind: ActionKind;
+  state: ActionState;
+  repositoryId: string;
+  service: string;
+  entityRef?: string;
+  sourceEnvironment?: string;
+  environments: string[];
+  version: string;
+  mode: 'pull-request' | 'direct';
+  emergency: boolean;
+  requestedBy: string;
+  door: Door;
+  reason?: string;
+  changes: ManifestChange[];
+  gates: GateResult[];
+  approvalRequirements: ApprovalRequirement[];
+  baseSha: string;
+}
+
+/** A lease held on an action: only updates under it are accepted. */
+export interface ClaimFence {
+  owner: string;
+  generation: number;
+}
+
+export type ActionPatch = Partial<{
+  state: ActionState;
+  branch: string | null;
+  pullRequestUrl: string | null;
+  commitSha: string | null;
+  error: string | null;
+  gates: GateResult[];
+  changes: ManifestChange[];
+  baseSha: string;
+}>;
+
+/**
+ * The action records (table gitops_actions) and their approvals. Every state
+ * change is a compare-and-set on the expected states and, for a replica
+ * working on the action, on its lease (ActionLeases): a replica that lost
+ * its lease cannot overwrite what another one did, and a cancelled action is
+ * never moved on.
+ */
+export class ActionStore {
+  constructor(private readonly db: Knex) {}
+
+  /**
+   * Inserts an action, or returns the one the same caller recorded under the
+   * same idempotency key (`created: false`). Safe under concurrency across
+   * replicas: the unique (requested_by, idempotency_key) index decides.
+   */
+  async createOrGet(
+    action: NewAction,
+  ): Promise<{ action: GitopsAction; requestHash: string; created: boolean }> {
+    const existing = await this.findByKey(
+      action.requestedBy,
+      action.idempotencyKey,
+    );
+    if (existing) return { ...existing, created: false };
+    try {
+      await this.db('gitops_actions').insert({
+        idempotency_key: action.idempotencyKey,
+        request_hash: action.requestHash,
+        kind: action.kind,
+        state: action.state,
+        repository_id: action.repositoryId,
+        service: action.service,
+        entity_ref: action.entityRef ?? null,
+        source_environment: action.sourceEnvironment ?? null,
+        environments: JSON.stringify(action.environments),
+        version: action.version,
+        mode: action.mode,
+        emergency: action.emergency,
+        requested_by: action.requestedBy,
+        door: action.door,
+        reason: action.reason ?? null,
+        changes: JSON.stringify(action.changes),
+        gates: JSON.stringify(action.gates),
+        required_approvals: Math.max(
+          0,
+          ...action.approvalRequirements.map(r => r.approvals),
+        ),
+        approval_requirements: JSON.stringify(action.approvalRequirements),
+        base_sha: action.baseSha,
+      });
+    } catch (e) {
+      const again = await this.findByKey(
+        action.requestedBy,
+        action.idempotencyKey,
+      );
+      if (again) return { ...again, created: false };
+      throw e;
+    }
+    const created = await this.findByKey(
+      action.requestedBy,
+      action.idempotencyKey,
+    );
+    return { ...created!, created: true };
+  }
+
+  /** The action a caller recorded under an idempotency key, with its request hash. */
+  async findByKey(
+    requestedBy: string,
+    key: string,
+  ): Promise<{ action: GitopsAction; requestHash: string } | undefined> {
+    const row = await this.db<ActionRow>('gitops_actions')
+      .where({ requested_by: requestedBy, idempotency_key: key })
+      .first();
+    return row
+      ? { action: await this.toAction(row), requestHash: row.request_hash }
+      : undefined;
+  }
+
+  async get(id: string): Promise<GitopsAction | undefined> {
+    const row = await this.row(id);
+    return row ? this.toAction(row) : undefined;
+  }
+
+  async row(id: string): Promise<ActionRow | undefined> {
+    return this.db<ActionRow>('gitops_actions').where({ id }).first();
+  }
+
+  async list(filter: {
+    repositoryId?: string;
+    service?: string;
+    states?: ActionState[];
+    limit?: number;
+  }): Promise<GitopsAction[]> {
+    const rows = await this.listRows(filter);
+    return Promise.all(rows.map(r => this.toAction(r)));
+  }
+
+  async listRows(filter: {
+    repositoryId?: string;
+    service?: string;
+    states?: ActionState[];
+    limit?: number;
+  }): Promise<ActionRow[]> {
+    const q = this.db<ActionRow>('gitops_actions');
+    if (filter.repositoryId) q.where({ repository_id: filter.repositoryId });
+    if (filter.service) q.where({ service: filter.service });
+    if (filter.states) q.whereIn('state', filter.states);
+    return q.orderBy('id', 'desc').limit(filter.limit ?? 50);
+  }
+
+  /**
+   * Applies a patch if the action is in one of `expectedStates` and, with a
+   * fence, still claimed by that lease. False when someone else won.
+   */
+  async update(
+    id: string,
+    patch: ActionPatch,
+    expectedStates?: ActionState[],
+    fence?: ClaimFence,
+  ): Promise<boolean> {
+    const values: Record<string, unknown> = { updated_at: new Date() };
+    if (patch.state) values.state = patch.state;
+    if (patch.branch !== undefined) values.branch = patch.branch;
+    if (patch.pullRequestUrl !== undefined)
+      values.pull_request_url = patch.pullRequestUrl;
+    if (patch.commitSha !== undefined) values.commit_sha = patch.commitSha;
+    if (patch.error !== undefined) values.error = patch.error;
+    if (patch.gates) values.gates = JSON.stringify(patch.gates);
+    if (patch.changes) values.changes = JSON.stringify(patch.changes);
+    if (patch.baseSha) values.base_sha = patch.baseSha;
+    const q = this.db('gitops_actions').where({ id });
+    if (expectedStates) q.whereIn('state', expectedStates);
+    if (fence) {
+      q.where({
+        claimed_by: fence.owner,
+        claim_generation: fence.generation,
+      });
+    }
+    return (await q.update(values)) === 1;
+  }
+
+  /** Records an approval once per approver, with the groups it was checked against. */
+  async addApproval(
+    actionId: string,
+    approver: string,
+    comment: string | undefined,
+    verifiedGroups: string[],
+  ): Promise<void> {
+    await this.db('gitops_approvals')
+      .insert({
+        action_id: actionId,
+        approver,
+        comment: comment ?? null,
+        verified_groups: JSON.stringify(verifiedGroups),
+      })
+      .onConflict(['action_id', 'approver'])
+      .ignore();
+  }
+
+  async toAction(row: ActionRow): Promise<GitopsAction> {
+    const approvals: Approval[] = (
+      await this.db('gitops_approvals')
+        .where({ action_id: row.id })
+        .orderBy('created_at')
+    ).map((a: any) => ({
+      approver: a.approver,
+      comment: a.comment ?? undefined,
+      at: toIso(a.created_at) ?? '',
+      groups: a.verified_groups ? JSON.parse(a.verified_groups) : [],
+    }));
+    const requirements: ApprovalRequirement[] = row.approval_requirements
+      ? JSON.parse(row.approval_requirements)
+      : legacyRequirements(row);
+    return {
+      id: String(row.id),
+      kind: row.kind as ActionKind,
+      state: row.state as ActionState,
+      repositoryId: row.repository_id,
+      service: row.service,
+      entityRef: row.entity_ref ?? undefined,
+      sourceEnvironment: row.source_environment ?? undefined,
+      environments: JSON.parse(row.environments),
+      version: row.version,
+      mode: row.mode as GitopsAction['mode'],
+      emergency: Boolean(row.emergency),
+      requestedBy: row.requested_by,
+      reason: row.reason ?? undefined,
+      createdAt: toIso(row.created_at) ?? '',
+      updatedAt: toIso(row.updated_at) ?? '',
+      changes: JSON.parse(row.changes),
+      gates: JSON.parse(row.gates),
+      approvals,
+      requiredApprovals: row.required_approvals,
+      approvalRequirements: requirements,
+      branch: row.branch ?? undefined,
+      pullRequestUrl: row.pull_request_url ?? undefined,
+      commitSha: row.commit_sha ?? undefined,
+      error: row.error ?? undefined,
+    };
+  }
+}
+
+/** Actions recorded before per-environment requirements were stored. */
+function legacyRequirements(row: ActionRow): ApprovalRequirement[] {
+  const envs: string[] = JSON.parse(row.environments);
+  return envs.map(environment => ({
+    environment,
+    approvals: row.required_approvals,
+    group: row.approver_group ?? undefined,
+  }));
+}

@@ -1,0 +1,92 @@
+import { ConflictError } from '@backstage/errors';
+import { Knex } from 'knex';
+
+/**
+ * One write at a time per environment (table gitops_environment_locks): an
+ * action holds the lock of each of its target environments from its first
+ * write until it is merged, cancelled, refused or failed. The replica that
+ * works on the action meanwhile holds the action's lease (ActionLeases);
+ * a lock whose action is finished is released by reconciliation.
+ */
+export class EnvironmentLocks {
+  constructor(private readonly db: Knex) {}
+
+  /** Takes the lock of every environment, or none (ConflictError naming the holder). */
+  async lock(
+    repositoryId: string,
+    environments: string[],
+    actionId: string,
+  ): Promise<void> {
+    await this.db.transaction(async tx => {
+      for (const env of environments) {
+        const holder = await tx('gitops_environment_locks')
+          .where({ repository_id: repositoryId, environment: env })
+          .first();
+        if (holder && String(holder.action_id) !== String(actionId)) {
+          throw new ConflictError(
+            `environment ${env} is busy with action #${holder.action_id}; wait until it is merged or cancelled`,
+          );
+        }
+        if (!holder) {
+          try {
+            await tx('gitops_environment_locks').insert({
+              repository_id: repositoryId,
+              environment: env,
+              action_id: actionId,
+            });
+          } catch {
+            throw new ConflictError(
+              `environment ${env} is busy with another promotion`,
+            );
+          }
+        }
+      }
+    });
+  }
+
+  async unlock(repositoryId: string, actionId: string): Promise<void> {
+    await this.db('gitops_environment_locks')
+      .where({ repository_id: repositoryId, action_id: actionId })
+      .delete();
+  }
+
+  /**
+   * Releases locks held by actions that are finished (merged or later,
+   * cancelled, refused, failed) or gone: what a crash between the final
+   * state change and the unlock leaves behind. Returns how many were freed.
+   */
+  async releaseFinished(): Promise<number> {
+    const stale = await this.db('gitops_environment_locks as l')
+      .leftJoin('gitops_actions as a', 'a.id', 'l.action_id')
+      .where(q =>
+        q
+          .whereNull('a.id')
+          .orWhereNotIn('a.state', [
+            'requested',
+            'awaiting-approval',
+            'pull-request-open',
+          ]),
+      )
+      .select('l.repository_id', 'l.environment', 'l.action_id');
+    for (const row of stale) {
+      await this.db('gitops_environment_locks')
+        .where({
+          repository_id: row.repository_id,
+          environment: row.environment,
+          action_id: row.action_id,
+        })
+        .delete();
+    }
+    return stale.length;
+  }
+
+  async holderOf(
+    repositoryId: string,
+    environment: string,
+  ): Promise<string | undefined> {
+    const row = await this.db('gitops_environment_locks')
+      .where({ repository_id: repositoryId, environment })
+      .first('action_id');
+    return row ? String(row.action_id) : undefined;
+  }
+}
