@@ -12,6 +12,7 @@ import {
 import type { Entity } from '@backstage/catalog-model';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
@@ -145,12 +146,34 @@ export class WritePathHarness {
     );
   }
 
+  private config: Record<string, unknown> = {};
+  private realScheduler = false;
+
+  /**
+   * `realScheduler`: Backstage's own scheduler runs the plugin's tasks on
+   * their frequency (reconciliation), instead of the test double.
+   */
   async start(
     databases: TestDatabases,
     databaseId: Parameters<TestDatabases['init']>[0],
     config: Record<string, unknown> = {},
+    options: { realScheduler?: boolean } = {},
   ): Promise<Server> {
     this.knex = await databases.init(databaseId);
+    this.config = config;
+    this.realScheduler = options.realScheduler ?? false;
+    this.server = await this.startBackend();
+    await this.refresh();
+    return this.server;
+  }
+
+  /** A second backend on the same database and repository: another replica. */
+  startReplica(): Promise<Server> {
+    return this.startBackend();
+  }
+
+  private async startBackend(): Promise<Server> {
+    const config = this.config;
     const harness = this;
     const entities = [component('cart'), component('ledger')];
     const userOf = (options: any): string =>
@@ -185,6 +208,7 @@ export class WritePathHarness {
     const { server } = await startTestBackend({
       features: [
         gitopsPlugin,
+        ...(this.realScheduler ? [schedulerServiceFactory] : []),
         mockServices.database.factory({ knex: this.knex }),
         createServiceFactory({
           service: catalogServiceRef,
@@ -263,8 +287,6 @@ export class WritePathHarness {
         }),
       ],
     });
-    this.server = server;
-    await this.refresh();
     return server;
   }
 
@@ -276,9 +298,13 @@ export class WritePathHarness {
       throw new Error(`refresh failed: ${r.status} ${JSON.stringify(r.body)}`);
   }
 
-  /** HTTP as a user (`alice`, `bob` …). */
-  as(user: string) {
+  /** HTTP as a user (`alice`, `bob` …), to the first backend or another one. */
+  as(user: string, server?: Server) {
     const auth = mockCredentials.user.header(`user:default/${user}`);
+    if (server)
+      return new Proxy(this, {
+        get: (t, k) => (k === 'server' ? server : (t as any)[k]),
+      }).as(user);
     const entity = (name = 'cart') =>
       `/api/gitops/v1/entities/default/component/${name}`;
     return {
@@ -337,6 +363,38 @@ export class WritePathHarness {
           .get(`${entity(service)}/holds`)
           .set('authorization', auth),
     };
+  }
+
+  /** Polls until `check` holds (or fails after `ms`). */
+  async eventually<T>(
+    check: () => Promise<T | undefined | false>,
+    ms = 15_000,
+  ): Promise<T> {
+    const until = Date.now() + ms;
+    for (;;) {
+      const v = await check();
+      if (v) return v;
+      if (Date.now() > until) throw new Error('condition not met in time');
+      await new Promise(r => setTimeout(r, 200));
+    }
+  }
+
+  async action(id: string): Promise<Record<string, any>> {
+    const r = await this.as('alice').actions();
+    return r.body.items.find((a: any) => a.id === id);
+  }
+
+  /**
+   * Makes ref updates of pull request branches slow (a Git hook sleeps
+   * before the update is committed), like a slow GitHub write.
+   */
+  slowBranchWrites(seconds: number): void {
+    const hook = `${this.repo.dir}/.git/hooks/reference-transaction`;
+    require('node:fs').writeFileSync(
+      hook,
+      `#!/bin/sh\n[ "$1" = prepared ] || exit 0\nif grep -q ' refs/heads/gitops/' ; then sleep ${seconds}; fi\nexit 0\n`,
+      { mode: 0o755 },
+    );
   }
 
   fileAt(ref: string, service: string, env: string): string {

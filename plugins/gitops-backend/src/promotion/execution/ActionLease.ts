@@ -48,6 +48,32 @@ export class ActionLease {
     return new ActionLease(leases, actionId, claim, claim.expiresAt, ttlMs);
   }
 
+  /**
+   * For people's calls (merge, cancel): reconciliation holds short leases on
+   * open actions every round, so wait a moment for one before giving up.
+   */
+  static async acquireSoon(
+    leases: ActionLeases,
+    actionId: string,
+    owner: string,
+    ttlMs: number,
+    states: ActionState[],
+    waitMs = 3000,
+  ): Promise<ActionLease | undefined> {
+    const until = Date.now() + waitMs;
+    for (;;) {
+      const lease = await ActionLease.acquire(
+        leases,
+        actionId,
+        owner,
+        ttlMs,
+        states,
+      );
+      if (lease || Date.now() >= until) return lease;
+      await new Promise(r => setTimeout(r, 100));
+    }
+  }
+
   private async renew(): Promise<void> {
     if (this.lost) return;
     const next = await this.leases.renew(this.actionId, this.fence, this.ttlMs);

@@ -53,7 +53,7 @@ export class ActionMerger {
         ),
       );
     }
-    const lease = await ActionLease.acquire(
+    const lease = await ActionLease.acquireSoon(
       leases,
       action.id,
       owner,

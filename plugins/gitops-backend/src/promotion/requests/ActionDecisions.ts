@@ -185,7 +185,7 @@ export class ActionDecisions {
       'pull-request-open',
       'requested',
     ] as const;
-    const lease = await ActionLease.acquire(
+    const lease = await ActionLease.acquireSoon(
       leases,
       action.id,
       owner,
