@@ -121,7 +121,9 @@ export async function handleRequest(
 
   const docs = t.match?.spec.docs ?? 'https://docs.github.com/rest';
   const finish = (reply: Reply, fault?: string) => {
+    const scopes = t.match ? t.match.spec.scopes ?? 'repo' : '';
     const rendered = render(reply, {
+      scopes,
       method,
       requestId: rid,
       ifNoneMatch: info.ifNoneMatch,

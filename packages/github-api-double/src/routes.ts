@@ -39,7 +39,16 @@ export const REPO_ROUTES: RouteSpec<Handler>[] = [
   {
     method: 'GET',
     path: R,
-    handler: async ctx => ({ status: 200, json: repoBody(ctx) }),
+    handler: async ctx => ({
+      status: 200,
+      // `full-repository`: the repository plus a few counters.
+      json: {
+        ...repoBody(ctx),
+        has_discussions: false,
+        network_count: 0,
+        subscribers_count: 0,
+      },
+    }),
     docs: `${D}/repos/repos#get-a-repository`,
   },
   {
@@ -65,6 +74,7 @@ export const REPO_ROUTES: RouteSpec<Handler>[] = [
     path: `${R}/contents/{path*}`,
     handler: getContent,
     docs: `${D}/repos/contents#get-repository-content`,
+    scopes: '', // as recorded in @octokit/fixtures
   },
   {
     method: 'GET',

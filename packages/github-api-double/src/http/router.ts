@@ -15,6 +15,8 @@ export interface RouteSpec<H> {
   write?: boolean;
   /** `documentation_url` of this route's errors. */
   docs?: string;
+  /** `x-accepted-oauth-scopes` (default `repo`). */
+  scopes?: string;
 }
 
 export interface RouteMatch<H> {

@@ -36,6 +36,8 @@ export function etagMatches(
 
 export interface RenderMeta {
   method: string;
+  /** `x-accepted-oauth-scopes` of the route. */
+  scopes: string;
   requestId: string;
   ifNoneMatch?: string;
 }
@@ -64,7 +66,9 @@ export function render(reply: Reply, meta: RenderMeta): Rendered {
     body = Buffer.from(JSON.stringify(reply.json), 'utf8');
     contentType = 'application/json; charset=utf-8';
   }
-  const cacheable = meta.method === 'GET' && reply.status === 200 && !!body;
+  // GitHub sends an ETag with every successful body (writes too, as the
+  // recordings in @octokit/fixtures show); only GETs can be answered 304.
+  const cacheable = reply.status >= 200 && reply.status < 300 && !!body;
   if (cacheable && !etag) {
     etag = `W/"${createHash('sha256')
       .update(contentType ?? '')
@@ -77,7 +81,7 @@ export function render(reply: Reply, meta: RenderMeta): Rendered {
     'x-github-api-version-selected': '2022-11-28',
     'x-github-media-type': mediaType,
     'x-oauth-scopes': 'repo',
-    'x-accepted-oauth-scopes': '',
+    'x-accepted-oauth-scopes': meta.scopes,
     'access-control-allow-origin': '*',
     'access-control-expose-headers': EXPOSE,
     'x-content-type-options': 'nosniff',
@@ -92,7 +96,11 @@ export function render(reply: Reply, meta: RenderMeta): Rendered {
       : {}),
     ...reply.headers,
   };
-  if (cacheable && etagMatches(meta.ifNoneMatch, etag!)) {
+  if (
+    meta.method === 'GET' &&
+    cacheable &&
+    etagMatches(meta.ifNoneMatch, etag!)
+  ) {
     delete headers['x-github-media-type'];
     return { status: 304, headers };
   }
