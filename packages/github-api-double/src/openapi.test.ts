@@ -35,7 +35,7 @@ describe("github-api-double bodies against GitHub's OpenAPI description", () => 
     src.remove();
   });
 
-  const valid = (operationId: string, status: number, body: unknown) =>
+  const expectValid = (operationId: string, status: number, body: unknown) =>
     expect({
       operationId,
       status,
@@ -75,8 +75,12 @@ describe("github-api-double bodies against GitHub's OpenAPI description", () => 
   });
 
   it('commits: list, single (with files), compare', async () => {
-    valid('repos/list-commits', 200, (await gh.rest.repos.listCommits(o)).data);
-    valid(
+    expectValid(
+      'repos/list-commits',
+      200,
+      (await gh.rest.repos.listCommits(o)).data,
+    );
+    expectValid(
       'repos/get-commit',
       200,
       (await gh.rest.repos.getCommit({ ...o, ref: src.main[1] })).data,
@@ -85,7 +89,7 @@ describe("github-api-double bodies against GitHub's OpenAPI description", () => 
       parent: src.main[1],
       files: { 'a.txt': 'a\n' },
     });
-    valid(
+    expectValid(
       'repos/compare-commits-with-basehead',
       200,
       (
@@ -104,7 +108,7 @@ describe("github-api-double bodies against GitHub's OpenAPI description", () => 
       'apps/cart/current.yaml',
       '',
     ]) {
-      valid(
+      expectValid(
         'repos/get-content',
         200,
         (await gh.rest.repos.getContent({ ...o, path })).data,
@@ -115,8 +119,8 @@ describe("github-api-double bodies against GitHub's OpenAPI description", () => 
   it('Git data: commit, tree, blob, ref (read and write)', async () => {
     const head = src.main[2];
     const commit = await gh.rest.git.getCommit({ ...o, commit_sha: head });
-    valid('git/get-commit', 200, commit.data);
-    valid(
+    expectValid('git/get-commit', 200, commit.data);
+    expectValid(
       'git/get-tree',
       200,
       (
@@ -128,8 +132,8 @@ describe("github-api-double bodies against GitHub's OpenAPI description", () => 
       ).data,
     );
     const blob = await gh.rest.git.createBlob({ ...o, content: 'hello\n' });
-    valid('git/create-blob', 201, blob.data);
-    valid(
+    expectValid('git/create-blob', 201, blob.data);
+    expectValid(
       'git/get-blob',
       200,
       (await gh.rest.git.getBlob({ ...o, file_sha: blob.data.sha })).data,
@@ -139,15 +143,15 @@ describe("github-api-double bodies against GitHub's OpenAPI description", () => 
       base_tree: commit.data.tree.sha,
       tree: [{ path: 'b/c.txt', mode: '100644', type: 'blob', content: 'c\n' }],
     });
-    valid('git/create-tree', 201, tree.data);
+    expectValid('git/create-tree', 201, tree.data);
     const created = await gh.rest.git.createCommit({
       ...o,
       message: 'm',
       tree: tree.data.sha,
       parents: [head],
     });
-    valid('git/create-commit', 201, created.data);
-    valid(
+    expectValid('git/create-commit', 201, created.data);
+    expectValid(
       'git/create-ref',
       201,
       (
@@ -158,12 +162,12 @@ describe("github-api-double bodies against GitHub's OpenAPI description", () => 
         })
       ).data,
     );
-    valid(
+    expectValid(
       'git/get-ref',
       200,
       (await gh.rest.git.getRef({ ...o, ref: 'heads/x' })).data,
     );
-    valid(
+    expectValid(
       'git/update-ref',
       200,
       (
@@ -175,7 +179,7 @@ describe("github-api-double bodies against GitHub's OpenAPI description", () => 
         })
       ).data,
     );
-    valid(
+    expectValid(
       'git/list-matching-refs',
       200,
       (await gh.rest.git.listMatchingRefs({ ...o, ref: 'heads' })).data,
@@ -194,19 +198,19 @@ describe("github-api-double bodies against GitHub's OpenAPI description", () => 
       title: 'Promote',
       body: null as any,
     });
-    valid('pulls/create', 201, created.data);
-    valid(
+    expectValid('pulls/create', 201, created.data);
+    expectValid(
       'pulls/list',
       200,
       (await gh.rest.pulls.list({ ...o, head: 'acme:promo' })).data,
     );
-    valid(
+    expectValid(
       'pulls/get',
       200,
       (await gh.rest.pulls.get({ ...o, pull_number: created.data.number }))
         .data,
     );
-    valid(
+    expectValid(
       'pulls/update',
       200,
       (
@@ -222,25 +226,25 @@ describe("github-api-double bodies against GitHub's OpenAPI description", () => 
       pull_number: created.data.number,
       sha: b,
     });
-    valid('pulls/merge', 200, merged.data);
-    valid(
+    expectValid('pulls/merge', 200, merged.data);
+    expectValid(
       'pulls/get',
       200,
       (await gh.rest.pulls.get({ ...o, pull_number: created.data.number }))
         .data,
     );
-    valid('repos/get', 200, (await gh.rest.repos.get(o)).data);
-    valid('rate-limit/get', 200, (await gh.rest.rateLimit.get()).data);
+    expectValid('repos/get', 200, (await gh.rest.repos.get(o)).data);
+    expectValid('rate-limit/get', 200, (await gh.rest.rateLimit.get()).data);
   });
 
   it('errors: 404, 422 validation failures, 409 and 405 of a merge', async () => {
-    valid(
+    expectValid(
       'git/get-ref',
       404,
       (await failure(gh.rest.git.getRef({ ...o, ref: 'heads/none' }))).response
         .data,
     );
-    valid(
+    expectValid(
       'git/create-ref',
       422,
       (
@@ -253,7 +257,7 @@ describe("github-api-double bodies against GitHub's OpenAPI description", () => 
         )
       ).response.data,
     );
-    valid(
+    expectValid(
       'git/update-ref',
       422,
       (
@@ -272,7 +276,7 @@ describe("github-api-double bodies against GitHub's OpenAPI description", () => 
       base: 'main',
       title: 't',
     });
-    valid(
+    expectValid(
       'pulls/create',
       422,
       (
@@ -281,7 +285,7 @@ describe("github-api-double bodies against GitHub's OpenAPI description", () => 
         )
       ).response.data,
     );
-    valid(
+    expectValid(
       'pulls/merge',
       409,
       (
@@ -295,7 +299,7 @@ describe("github-api-double bodies against GitHub's OpenAPI description", () => 
       ).response.data,
     );
     await gh.rest.pulls.merge({ ...o, pull_number: pr.data.number });
-    valid(
+    expectValid(
       'pulls/merge',
       405,
       (

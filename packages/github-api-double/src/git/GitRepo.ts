@@ -5,9 +5,10 @@
  * the expected old value, merge-base, merge-tree).
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { git, gitRaw, GitError } from './run';
+import { parseDiffTree } from './diff';
+import { git, gitRaw } from './run';
+import { writeTree } from './writeTree';
 import {
   CommitData,
   FileChange,
@@ -17,6 +18,8 @@ import {
   TreeEdit,
   TreeEntry,
 } from './types';
+
+export { TreeEditError } from './writeTree';
 
 const HEX_RE = /^[0-9a-f]{4,64}$/;
 const COMMIT_FORMAT = [
@@ -257,58 +260,7 @@ export class GitRepo {
       this.run(['diff-tree', '-r', '-M', '--raw', '-z', base, to]),
       this.run(['diff-tree', '-r', '-M', '--numstat', '-z', base, to]),
     ]);
-    const counts = new Map<string, { add: number; del: number }>();
-    const n = numstat.split('\x00');
-    for (let i = 0; i < n.length; i++) {
-      const m = n[i].match(/^(-|\d+)\t(-|\d+)\t(.*)$/s);
-      if (!m) continue;
-      let file = m[3];
-      if (file === '') {
-        file = n[i + 2];
-        i += 2;
-      }
-      counts.set(file, {
-        add: m[1] === '-' ? 0 : Number(m[1]),
-        del: m[2] === '-' ? 0 : Number(m[2]),
-      });
-    }
-    const changes: FileChange[] = [];
-    const r = raw.split('\x00');
-    for (let i = 0; i < r.length; i++) {
-      const m = r[i].match(
-        /^:(\d+) (\d+) ([0-9a-f]+) ([0-9a-f]+) ([AMDRCT])(\d*)$/,
-      );
-      if (!m) continue;
-      const [, oldMode, newMode, oldSha, newSha, letter] = m;
-      let previousFilename: string | undefined;
-      let filename = r[++i];
-      if (letter === 'R' || letter === 'C') {
-        previousFilename = filename;
-        filename = r[++i];
-      }
-      const status: FileChange['status'] =
-        letter === 'A'
-          ? 'added'
-          : letter === 'D'
-          ? 'removed'
-          : letter === 'R'
-          ? 'renamed'
-          : letter === 'C'
-          ? 'copied'
-          : letter === 'T' || (oldSha === newSha && oldMode !== newMode)
-          ? 'changed'
-          : 'modified';
-      const c = counts.get(filename) ?? { add: 0, del: 0 };
-      changes.push({
-        status,
-        filename,
-        ...(previousFilename ? { previousFilename } : {}),
-        sha: letter === 'D' ? oldSha : newSha,
-        additions: c.add,
-        deletions: c.del,
-      });
-    }
-    return changes;
+    return parseDiffTree(raw, numstat);
   }
 
   // --- trees and blobs -------------------------------------------------------
@@ -350,70 +302,12 @@ export class GitRepo {
   }
 
   /**
-   * Writes a tree: `base` (a tree sha; undefined: empty) with `edits` applied
-   * (nested paths create the intermediate trees), on a private index.
-   * Throws `TreeEditError` for a path that cannot be deleted or an object
-   * of the wrong type.
+   * Writes a tree: `base` (a tree sha; undefined: empty) with `edits`
+   * applied (see writeTree.ts). Throws `TreeEditError` for an edit GitHub
+   * refuses.
    */
-  async writeTree(
-    base: string | undefined,
-    edits: TreeEdit[],
-  ): Promise<string> {
-    const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'gh-double-index-'));
-    // An empty work tree: ls-files and update-index refuse to run without one.
-    const env = { GIT_INDEX_FILE: path.join(tmp, 'index'), GIT_WORK_TREE: tmp };
-    try {
-      await this.run(base ? ['read-tree', base] : ['read-tree', '--empty'], {
-        env,
-      });
-      for (const e of edits) {
-        const p = e.path.replace(/^\/+|\/+$/g, '');
-        if (!p || p.split('/').some(s => s === '' || s === '.' || s === '..')) {
-          throw new TreeEditError(`Invalid path: ${e.path}`);
-        }
-        if (e.sha === null) {
-          const listed = await this.run(['ls-files', '-z', '--', p], { env });
-          if (!listed) throw new TreeEditError(`path not found: ${p}`);
-          await this.run(['update-index', '--force-remove', '-z', '--stdin'], {
-            env,
-            input: listed,
-          });
-          continue;
-        }
-        const sha =
-          e.content !== undefined ? await this.writeBlob(e.content) : e.sha!;
-        const actual = await this.objectType(sha);
-        if (e.type !== 'commit' && actual !== e.type) {
-          throw new TreeEditError(
-            `${e.type === 'tree' ? 'tree' : 'blob'} sha ${sha} does not exist`,
-          );
-        }
-        // Replace whatever is at the path (a file, or a whole directory).
-        const under = await this.run(['ls-files', '-z', '--', p], { env });
-        if (under) {
-          await this.run(['update-index', '--force-remove', '-z', '--stdin'], {
-            env,
-            input: under,
-          });
-        }
-        if (e.type === 'tree') {
-          await this.run(['read-tree', `--prefix=${p}/`, sha], { env });
-        } else {
-          await this.run(
-            ['update-index', '--add', '--cacheinfo', `${e.mode},${sha},${p}`],
-            { env },
-          );
-        }
-      }
-      return (await this.run(['write-tree'], { env })).trim();
-    } catch (e) {
-      if (e instanceof GitError && /fatal|error/.test(e.stderr)) {
-        throw new TreeEditError(e.stderr.trim().split('\n').pop() ?? e.message);
-      }
-      throw e;
-    } finally {
-      await fs.rm(tmp, { recursive: true, force: true });
-    }
+  writeTree(base: string | undefined, edits: TreeEdit[]): Promise<string> {
+    return writeTree(this, base, edits);
   }
 
   /** Writes a commit object (no ref moves). */
@@ -523,14 +417,6 @@ export class GitRepo {
       { okCodes: [1, 128] },
     );
     return code === 0 ? stdout.toString().trim() : undefined;
-  }
-}
-
-/** A tree edit GitHub refuses (422). */
-export class TreeEditError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TreeEditError';
   }
 }
 
