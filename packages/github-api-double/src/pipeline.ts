@@ -12,6 +12,7 @@ import type { RateLimit } from './control/RateLimit';
 import type { RequestLog } from './control/RequestLog';
 import type { Ctx, Handler } from './http/context';
 import { faultReply, primaryRateLimitReply } from './http/faultReply';
+import { graphql } from './handlers/graphql';
 import { ApiError, Reply } from './http/reply';
 import { matchRoute, RouteMatch } from './http/router';
 import { render, requestId, write } from './http/send';
@@ -65,6 +66,9 @@ function target(deps: PipelineDeps, method: string, rawPath: string): Target {
   }
   if (method === 'GET' && pathname === '/rate_limit') {
     return { pathname, subPath: '', route: 'GET /rate_limit' };
+  }
+  if (method === 'POST' && /^(\/api)?\/graphql$/.test(pathname)) {
+    return { pathname, subPath: '', route: 'POST /graphql' };
   }
   const m = pathname.match(/^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/);
   if (!m) return { pathname, subPath: '', route: 'unknown' };
@@ -176,6 +180,20 @@ export async function handleRequest(
   };
   if (injected('before')) return;
 
+  let body: unknown;
+  if (rawBody.length > 0 && method !== 'GET') {
+    try {
+      body = JSON.parse(rawBody.toString('utf8'));
+      info.body = body;
+    } catch {
+      fail(new ApiError(400, 'Problems parsing JSON'));
+      return;
+    }
+  }
+  if (t.route === 'POST /graphql') {
+    finish(await graphql(body, deps.repoBySlug));
+    return;
+  }
   if (t.route === 'GET /rate_limit') {
     const core = deps.rate.state();
     finish({
@@ -194,16 +212,6 @@ export async function handleRequest(
   if (!t.match || !t.repo) {
     fail(new ApiError(404, 'Not Found'));
     return;
-  }
-  let body: unknown;
-  if (rawBody.length > 0 && method !== 'GET') {
-    try {
-      body = JSON.parse(rawBody.toString('utf8'));
-      info.body = body;
-    } catch {
-      fail(new ApiError(400, 'Problems parsing JSON'));
-      return;
-    }
   }
   const repo = t.repo;
   const ctx: Ctx = {

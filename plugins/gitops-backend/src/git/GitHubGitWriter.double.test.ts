@@ -164,6 +164,16 @@ describe('GitHubGitSource + GitHubGitWriter against the GitHub API double', () =
     expect(await source.readFiles([{ sha: merged, path: VALUES }])).toEqual([
       'image:\n  tag: v2\n',
     ]);
+    // The pull request GitHub associates with the promotion and merge commits (GraphQL).
+    const hosted = await source.commitAssociations([sha, merged, head], merged);
+    const numbers = (c: string) =>
+      hosted?.pullRequests.get(c)?.map(p => [p.number, p.branch]);
+    expect([numbers(sha), numbers(merged), numbers(head)]).toEqual([
+      [[1, branch]],
+      [[1, branch]],
+      [],
+    ]);
+    expect(hosted?.checks?.total).toBe(0);
     await writer.deleteBranch(branch);
     expect(await writer.branchHead(branch)).toBeUndefined();
   });
