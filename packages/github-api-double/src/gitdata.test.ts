@@ -53,6 +53,18 @@ describe('github-api-double: commits, compare, contents, Git data', () => {
     );
     expect(again.status).toBe(304);
     expect(double.rateLimit.state().used).toBe(used);
+    // The documented use: the local sha as the ETag.
+    const bare = await failure(
+      gh.request('GET /repos/{owner}/{repo}/commits/{ref}', {
+        ...o,
+        ref: 'main',
+        headers: {
+          accept: 'application/vnd.github.sha',
+          'if-none-match': head,
+        },
+      }),
+    );
+    expect(bare.status).toBe(304);
     expect(
       (await failure(gh.rest.repos.getCommit({ ...o, ref: 'heads/nope' })))
         .response.data.message,
@@ -74,6 +86,13 @@ describe('github-api-double: commits, compare, contents, Git data', () => {
       '/repositories/100001/commits',
     ]);
     expect(pages[1].query).toBe('?sha=main&per_page=2&page=2');
+    const readme = await gh.rest.repos.listCommits({ ...o, path: 'README.md' });
+    expect(readme.data.map(c => c.sha)).toEqual([src.main[0]]);
+    const since = await gh.rest.repos.listCommits({
+      ...o,
+      since: '2024-01-01T00:02:00Z',
+    });
+    expect(since.data.map(c => c.sha)).toEqual([src.main[3], src.main[2]]);
   });
 
   it('serves a commit with its changed files against the first parent (all files for the root)', async () => {

@@ -3,6 +3,7 @@
  * request log, fault injection, after-effect hooks, the primary rate limit,
  * the /__double control surface and the CLI.
  */
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { Octokit } from '@octokit/rest';
 import { start } from './server';
@@ -248,6 +249,47 @@ describe('github-api-double: the wire', () => {
       }),
     );
     expect(seen).toHaveLength(1);
+  });
+
+  it('survives a caller killed (-9) in an after-effect hook: the effect stays, the next caller is served', async () => {
+    const script = `fetch(${JSON.stringify(
+      `${double.url}/repos/acme/gitops/pulls`,
+    )}, { method: 'POST', headers: { authorization: 'token good', 'content-type': 'application/json' }, body: JSON.stringify({ head: 'doomed', base: 'main', title: 'doomed' }) }).then(() => process.exit(0), () => process.exit(1));`;
+    await double.pushCommit(SLUG, 'doomed', {
+      parent: src.main[1],
+      files: { 'd.txt': 'd\n' },
+    });
+    const child = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
+    const exited = new Promise<NodeJS.Signals | null>(resolve =>
+      child.on('exit', (_code, signal) => resolve(signal)),
+    );
+    double.afterEffect(
+      'POST /repos/{owner}/{repo}/pulls',
+      async () => {
+        child.kill('SIGKILL');
+        await exited;
+      },
+      { once: true },
+    );
+    expect(await exited).toBe('SIGKILL');
+    const [killed] = double.requests('POST /repos/{owner}/{repo}/pulls');
+    while (killed.status === undefined) await new Promise(r => setImmediate(r));
+    expect(killed.status).toBe(201); // written to a dead socket
+    expect(await double.pullRequest(SLUG, 1)).toMatchObject({
+      state: 'open',
+      head: 'doomed',
+    });
+    const again = await failure(
+      gh.rest.pulls.create({
+        ...o,
+        head: 'doomed',
+        base: 'main',
+        title: 'retry',
+      }),
+    );
+    expect(again.response.data.errors[0].message).toBe(
+      'A pull request already exists for acme:doomed.',
+    );
   });
 
   it('enforces the primary rate limit: 403 with x-ratelimit-remaining 0 until the reset', async () => {

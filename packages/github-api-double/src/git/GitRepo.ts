@@ -186,22 +186,40 @@ export class GitRepo {
     });
   }
 
-  /** A page of `git log <start>` (newest first), and the total count. */
+  /**
+   * A page of `git log <start>` (newest first) and the total count, with
+   * the list endpoint's filters: `path`, `author` (name or email),
+   * `since` / `until` (committer date).
+   */
   async log(
     start: string,
     skip: number,
     max: number,
+    filters: {
+      path?: string;
+      author?: string;
+      since?: string;
+      until?: string;
+    } = {},
   ): Promise<{ commits: CommitData[]; total: number }> {
+    const opts: string[] = [];
+    if (filters.author)
+      opts.push(`--author=${filters.author}`, '--fixed-strings');
+    if (filters.since) opts.push(`--since=${filters.since}`);
+    if (filters.until) opts.push(`--until=${filters.until}`);
+    const paths = filters.path ? [filters.path.replace(/^\/+/, '')] : [];
     const [out, count] = await Promise.all([
       this.run([
         'log',
         `--format=${COMMIT_FORMAT}%x00`,
         `--skip=${skip}`,
         `--max-count=${max}`,
+        ...opts,
         start,
         '--',
+        ...paths,
       ]),
-      this.run(['rev-list', '--count', start, '--']),
+      this.run(['rev-list', '--count', ...opts, start, '--', ...paths]),
     ]);
     return { commits: parseCommits(out), total: Number(count.trim()) };
   }

@@ -36,10 +36,17 @@ export async function listCommits(ctx: Ctx): Promise<Reply> {
     perPage: 30,
     maxPerPage: 100,
   });
+  const q = (name: string) => ctx.query.get(name) || undefined;
   const { commits, total } = await ctx.repo.git.log(
     start,
     (page - 1) * perPage,
     perPage,
+    {
+      path: q('path'),
+      author: q('author'),
+      since: q('since'),
+      until: q('until'),
+    },
   );
   return {
     status: 200,

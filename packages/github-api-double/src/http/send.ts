@@ -29,7 +29,9 @@ export function etagMatches(
   etag: string,
 ): boolean {
   if (!ifNoneMatch) return false;
-  const strip = (t: string) => t.trim().replace(/^W\//, '');
+  // Weak comparison; a bare sha (the sha media type's documented use) works too.
+  const strip = (t: string) =>
+    t.trim().replace(/^W\//, '').replace(/^"|"$/g, '');
   if (ifNoneMatch.trim() === '*') return true;
   return ifNoneMatch.split(',').some(t => strip(t) === strip(etag));
 }
