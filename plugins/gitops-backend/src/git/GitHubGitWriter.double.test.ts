@@ -97,6 +97,14 @@ describe('GitHubGitSource + GitHubGitWriter against the GitHub API double', () =
     expect(await writer.fileMode(head, 'apps/nope.yaml')).toBeUndefined();
   });
 
+  it("retries the double's secondary rate limit (403 + retry-after) and a 502 like GitHub's", async () => {
+    const route = 'GET /repos/{owner}/{repo}/git/ref/{ref}';
+    double.faults.secondaryRateLimit(route, { retryAfter: 1 });
+    double.faults.failNext(route, 502);
+    expect(await writer.branchHead('main')).toBe(head);
+    expect(double.requests(route).map(r => r.status)).toEqual([403, 502, 200]);
+  });
+
   it('commits on a new branch, opens a pull request, merges it with the head sha; the merge is on main', async () => {
     const branch = 'gitops/promotion-1';
     const sha = await writer.commit({
