@@ -120,6 +120,17 @@ export async function handleRequest(
     ifNoneMatch: req.headers['if-none-match'] as string | undefined,
     receivedAt: deps.now(),
   };
+  // Recorded before anything can fail, so faulted writes show their body too.
+  let body: unknown;
+  let badJson = false;
+  if (rawBody.length > 0 && method !== 'GET') {
+    try {
+      body = JSON.parse(rawBody.toString('utf8'));
+      info.body = body;
+    } catch {
+      badJson = true;
+    }
+  }
   deps.log.add(info);
   deps.onRequest?.(info);
 
@@ -180,15 +191,9 @@ export async function handleRequest(
   };
   if (injected('before')) return;
 
-  let body: unknown;
-  if (rawBody.length > 0 && method !== 'GET') {
-    try {
-      body = JSON.parse(rawBody.toString('utf8'));
-      info.body = body;
-    } catch {
-      fail(new ApiError(400, 'Problems parsing JSON'));
-      return;
-    }
+  if (badJson) {
+    fail(new ApiError(400, 'Problems parsing JSON'));
+    return;
   }
   if (t.route === 'POST /graphql') {
     finish(await graphql(body, deps.repoBySlug));
