@@ -1,0 +1,92 @@
+/*
+ * `POST /graphql`, only for the query shape the product sends (pull
+ * requests associated with commits, and the CI status of one commit):
+ *
+ *   query($owner: String!, $name: String!) { repository(owner: $owner, name: $name) {
+ *     c0: object(oid: "<sha>") { ... on Commit { associatedPullRequests(first: 10) {
+ *       nodes { number title body headRefName } } } }
+ *     checks: object(oid: "<sha>") { ... on Commit { statusCheckRollup { … } } }
+ *   } }
+ *
+ * A commit is associated with the pull requests whose commits include it
+ * (base..head) or whose merge commit it is. The double has no checks:
+ * `statusCheckRollup` is null. Anything else gets a GraphQL error.
+ */
+import type { ServedRepo } from '../ServedRepo';
+import type { PullState } from '../shapes/pulls';
+import { Reply } from '../http/reply';
+
+const OBJECT_RE =
+  /(\w+)\s*:\s*object\(\s*oid:\s*"([0-9a-f]{40})"\s*\)\s*\{\s*\.\.\.\s*on\s+Commit\s*\{\s*(associatedPullRequests|statusCheckRollup)/g;
+
+async function commitsOf(
+  repo: ServedRepo,
+  pr: PullState,
+): Promise<Set<string>> {
+  const shas = new Set(await repo.git.commitsBetween(pr.baseSha, pr.headSha));
+  if (pr.mergeCommitSha && pr.mergedAt) shas.add(pr.mergeCommitSha);
+  return shas;
+}
+
+export async function graphql(
+  body: any,
+  repoBySlug: (slug: string) => ServedRepo | undefined,
+): Promise<Reply> {
+  const query = String(body?.query ?? '');
+  const vars = body?.variables ?? {};
+  if (!/repository\(\s*owner:\s*\$owner,\s*name:\s*\$name\s*\)/.test(query)) {
+    return {
+      status: 200,
+      json: {
+        errors: [
+          {
+            message:
+              'github-api-double serves only the associated pull requests query',
+          },
+        ],
+      },
+    };
+  }
+  const slug = `${vars.owner}/${vars.name}`;
+  const repo = repoBySlug(slug);
+  if (!repo) {
+    return {
+      status: 200,
+      json: {
+        data: { repository: null },
+        errors: [
+          {
+            type: 'NOT_FOUND',
+            path: ['repository'],
+            locations: [{ line: 1, column: 51 }],
+            message: `Could not resolve to a Repository with the name '${slug}'.`,
+          },
+        ],
+      },
+    };
+  }
+  const pulls = await repo.pulls.all();
+  const contents = new Map<number, Set<string>>();
+  for (const pr of pulls) contents.set(pr.number, await commitsOf(repo, pr));
+  const out: Record<string, unknown> = {};
+  for (const m of query.matchAll(OBJECT_RE)) {
+    const [, alias, oid, field] = m;
+    if (!(await repo.git.readCommit(oid).catch(() => undefined))) {
+      out[alias] = null;
+    } else if (field === 'statusCheckRollup') {
+      out[alias] = { statusCheckRollup: null };
+    } else {
+      const nodes = pulls
+        .filter(pr => contents.get(pr.number)!.has(oid))
+        .slice(0, 10)
+        .map(pr => ({
+          number: pr.number,
+          title: pr.title,
+          body: pr.body ?? '',
+          headRefName: pr.head,
+        }));
+      out[alias] = { associatedPullRequests: { nodes } };
+    }
+  }
+  return { status: 200, json: { data: { repository: out } } };
+}
