@@ -11,7 +11,7 @@ import { GitHubApiDouble, start } from '@gitops2/github-api-double';
 import { GitRepoFixture } from '../testing/GitRepoFixture';
 import { GitHubGitSource } from './GitHubGitSource';
 import { GitHubGitWriter } from './GitHubGitWriter';
-import { BranchMovedError } from './GitWriter';
+import { BranchMovedError, ReviewedHeadMovedError } from './GitWriter';
 
 // Octokit's throttling spaces GitHub writes about a second apart, as GitHub asks.
 jest.setTimeout(90_000);
@@ -138,6 +138,7 @@ describe('GitHubGitSource + GitHubGitWriter against the GitHub API double', () =
 
     const merged = await writer.merge({
       branch,
+      expectedHead: (await writer.branchHead(branch))!,
       into: 'main',
       expectedOld: head,
       message: 'Merge promotion #1\n\nGitops-Kind: promotion',
@@ -203,9 +204,10 @@ describe('GitHubGitSource + GitHubGitWriter against the GitHub API double', () =
       title: 'Promote cart v3 to prod',
       body: '',
     });
-    // Someone pushes to the branch right after the writer read its head.
+    const reviewed = (await writer.branchHead(branch))!;
+    // Someone pushes to the branch right after the writer found its pull request.
     double.afterEffect(
-      { route: 'GET /repos/{owner}/{repo}/git/ref/{ref}', path: /promotion-2/ },
+      { route: 'GET /repos/{owner}/{repo}/pulls' },
       async () => {
         await double.pushCommit(SLUG, branch, {
           files: { 'apps/cart/prod/extra.yaml': 'x: 1\n' },
@@ -217,12 +219,13 @@ describe('GitHubGitSource + GitHubGitWriter against the GitHub API double', () =
     await expect(
       writer.merge({
         branch,
+        expectedHead: reviewed,
         into: 'main',
         expectedOld: main,
         message: 'Merge promotion #2',
         author,
       }),
-    ).rejects.toThrow(/\(409\)/);
+    ).rejects.toBeInstanceOf(ReviewedHeadMovedError);
     expect(
       double
         .requests('PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge')

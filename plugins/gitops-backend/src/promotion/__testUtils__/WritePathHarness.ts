@@ -301,65 +301,60 @@ export class WritePathHarness {
   /** HTTP as a user (`alice`, `bob` …), to the first backend or another one. */
   as(user: string, server?: Server) {
     const auth = mockCredentials.user.header(`user:default/${user}`);
-    if (server)
-      return new Proxy(this, {
-        get: (t, k) => (k === 'server' ? server : (t as any)[k]),
-      }).as(user);
+    const target = server ?? this.server;
     const entity = (name = 'cart') =>
       `/api/gitops/v1/entities/default/component/${name}`;
     return {
       promote: (body: object, key: string, service = 'cart') =>
-        request(this.server)
+        request(target)
           .post(`${entity(service)}/promotions`)
           .set('authorization', auth)
           .set('idempotency-key', key)
           .send(body),
       previewPromotion: (body: object, service = 'cart') =>
-        request(this.server)
+        request(target)
           .post(`${entity(service)}/promotions/preview`)
           .set('authorization', auth)
           .send(body),
       rollback: (body: object, key: string, service = 'cart') =>
-        request(this.server)
+        request(target)
           .post(`${entity(service)}/rollbacks`)
           .set('authorization', auth)
           .set('idempotency-key', key)
           .send(body),
       previewRollback: (body: object, service = 'cart') =>
-        request(this.server)
+        request(target)
           .post(`${entity(service)}/rollbacks/preview`)
           .set('authorization', auth)
           .send(body),
       approve: (id: string, comment?: string) =>
-        request(this.server)
+        request(target)
           .post(`/api/gitops/v1/actions/${id}/approve`)
           .set('authorization', auth)
           .send(comment ? { comment } : {}),
       merge: (id: string) =>
-        request(this.server)
+        request(target)
           .post(`/api/gitops/v1/actions/${id}/merge`)
           .set('authorization', auth)
           .send({}),
       cancel: (id: string) =>
-        request(this.server)
+        request(target)
           .post(`/api/gitops/v1/actions/${id}/cancel`)
           .set('authorization', auth)
           .send({}),
       liftHold: (id: string, reason: string) =>
-        request(this.server)
+        request(target)
           .post(`/api/gitops/v1/holds/${id}/lift`)
           .set('authorization', auth)
           .send({ reason }),
       get: (path: string) =>
-        request(this.server)
-          .get(`/api/gitops${path}`)
-          .set('authorization', auth),
+        request(target).get(`/api/gitops${path}`).set('authorization', auth),
       actions: (service = 'cart') =>
-        request(this.server)
+        request(target)
           .get(`${entity(service)}/actions`)
           .set('authorization', auth),
       holds: (service = 'cart') =>
-        request(this.server)
+        request(target)
           .get(`${entity(service)}/holds`)
           .set('authorization', auth),
     };
