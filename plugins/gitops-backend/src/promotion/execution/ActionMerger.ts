@@ -61,6 +61,9 @@ export class ActionMerger {
       ['pull-request-open'],
     );
     if (!lease) {
+      // Someone else's merge of the same action may just have finished.
+      const now = (await actions.get(action.id))!;
+      if (now.state === 'merged') return now;
       return refuse(
         new ConflictError(
           `action #${actionId} is being worked on right now; try again in a few seconds`,

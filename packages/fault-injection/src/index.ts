@@ -1,0 +1,2 @@
+export { Replica } from './Replica';
+export { Deployment } from './Deployment';

@@ -1,0 +1,360 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Deployment, GH_SLUG } from './Deployment';
+import { Replica } from './Replica';
+
+jest.setTimeout(20 * 60_000);
+
+const PULLS = 'POST /repos/{owner}/{repo}/pulls';
+const REFS = 'POST /repos/{owner}/{repo}/git/refs';
+const MERGE = 'PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge';
+const COMMITS = 'POST /repos/{owner}/{repo}/git/commits';
+
+/** Figures the suite prints (and docs/benchmarks.md quotes). */
+const figures: Array<Record<string, unknown>> = [];
+
+/**
+ * The write path under faults (issue #8 acceptance), on two real backend
+ * processes of the demo portal sharing one PostgreSQL database, with the
+ * local Git source (repository `demo`) and the GitHub API double
+ * (repository `demo-gh`). Leases last 4 s, reconciliation runs every 1 s.
+ */
+describe('write path under faults: two backend processes, one PostgreSQL', () => {
+  let d: Deployment;
+  let a: Replica;
+  let b: Replica;
+  const restarting = new Map<Replica, Promise<void>>();
+
+  beforeAll(async () => {
+    d = await Deployment.create();
+    [a, b] = d.replicas;
+  });
+
+  afterAll(async () => {
+    await d?.cleanup();
+    const out = path.resolve(
+      __dirname,
+      '../../../node_modules/.cache/fault-injection.json',
+    );
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(out, JSON.stringify(figures, null, 2));
+    // eslint-disable-next-line no-console
+    console.log(
+      `write path under faults:\n${figures
+        .map(f => `  ${JSON.stringify(f)}`)
+        .join('\n')}`,
+    );
+  });
+
+  /** The replica is up (waits for a restart after a kill). */
+  async function up(r: Replica) {
+    await restarting.get(r);
+    if (!r.running) await r.start();
+  }
+
+  function restartLater(r: Replica) {
+    restarting.set(r, r.start());
+  }
+
+  const entity = (service: string, gh: boolean) =>
+    `/v1/entities/default/component/${service}${gh ? '-gh' : ''}`;
+
+  const promote = (
+    r: Replica,
+    service: string,
+    gh: boolean,
+    body: object,
+    key: string,
+  ) =>
+    d.api(r, d.tokens.guest, 'POST', `${entity(service, gh)}/promotions`, body, {
+      'idempotency-key': key,
+    });
+  const approve = (r: Replica, id: string) =>
+    d.api(r, d.tokens.rita, 'POST', `/v1/actions/${id}/approve`, {});
+  const merge = (r: Replica, id: string) =>
+    d.api(r, d.tokens.guest, 'POST', `/v1/actions/${id}/merge`, {});
+
+  /** A request that dies with its replica: the connection is reset. */
+  const dying = (p: Promise<unknown>) => p.catch(e => ({ error: String(e) }));
+
+  const stateIs = (id: string, state: string) => async () => {
+    const row = await d.action(id);
+    return row?.state === state && row;
+  };
+
+  const lockOf = (id: string) =>
+    d.db('gitops_environment_locks').where({ action_id: id });
+
+  /** Promotion to prod-us waiting for Rita's approval. */
+  async function requested(
+    r: Replica,
+    service: string,
+    gh: boolean,
+    version: string,
+    env = 'prod-us',
+  ): Promise<string> {
+    const res = await promote(
+      r,
+      service,
+      gh,
+      { version, environments: [env] },
+      `faults-${version}`,
+    );
+    expect(res.status).toBe(201);
+    expect(res.body.state).toBe('awaiting-approval');
+    return res.body.id;
+  }
+
+  it('tokens of one replica are accepted by the other', async () => {
+    const res = await d.api(b, d.tokens.guest, 'GET', '/v1/repositories');
+    expect(res.status).toBe(200);
+    expect(res.body.items.map((r: any) => r.id).sort()).toEqual([
+      'demo',
+      'demo-gh',
+    ]);
+  });
+
+  it.each([
+    ['the GitHub double', true],
+    ['the local Git source', false],
+  ])(
+    '10 concurrent identical promotions across both replicas make 1 action and 1 pull request; 10 approvals and 5 merges make 1 merge (%s)',
+    async (_name, gh) => {
+      const version = `fi-concurrent-${gh ? 'gh' : 'local'}`;
+      const before = {
+        pulls: d.gh.count(PULLS),
+        refs: d.gh.count(REFS),
+        merges: d.gh.count(MERGE),
+      };
+      const mainBefore = d.git('rev-parse', 'main');
+      const body = { version, environments: ['prod-us'] };
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          promote(i % 2 ? b : a, 'guestbook-ui', gh, body, `faults-${version}`),
+        ),
+      );
+      expect(results.map(r => r.status).sort()).toEqual([
+        200, 200, 200, 200, 200, 200, 200, 200, 200, 201,
+      ]);
+      const ids = new Set(results.map(r => r.body.id));
+      expect(ids.size).toBe(1);
+      const [id] = [...ids];
+      const rows = await d.db('gitops_actions').where({ version });
+      expect(rows).toHaveLength(1);
+
+      const approvals = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => approve(i % 2 ? b : a, id)),
+      );
+      expect(approvals.filter(r => r.status === 200).length).toBeGreaterThan(0);
+      await d.waitFor('pull request open', stateIs(id, 'pull-request-open'));
+      const merges = await Promise.all(
+        Array.from({ length: 5 }, (_, i) => merge(i % 2 ? b : a, id)),
+      );
+      expect(merges.filter(r => r.body?.state === 'merged').length).toBeGreaterThan(0);
+      await d.waitFor('merged', stateIs(id, 'merged'));
+      expect(await lockOf(id)).toEqual([]);
+
+      const counts = gh
+        ? {
+            pullRequests: d.gh.count(PULLS) - before.pulls,
+            branches: d.gh.count(REFS) - before.refs,
+            merges: d.gh.count(MERGE) - before.merges,
+          }
+        : {
+            branchCommits: d
+              .git('log', '--all', '--format=%H', `--grep=^Gitops-Action: ${id}$`)
+              .split('\n')
+              .filter(Boolean).length - 1, // the branch commit; the other is the merge commit
+            mergeCommitsOnMain: d
+              .git('log', '--format=%H', '--merges', `${mainBefore}..main`)
+              .split('\n')
+              .filter(Boolean).length,
+          };
+      if (gh) {
+        expect(counts).toEqual({ pullRequests: 1, branches: 1, merges: 1 });
+      } else {
+        expect(counts.branchCommits).toBe(1);
+        expect(counts.mergeCommitsOnMain).toBeLessThanOrEqual(1);
+      }
+      figures.push({
+        scenario: `10 concurrent promotions, 10 approvals, 5 merges (${gh ? 'GitHub' : 'local'})`,
+        actions: rows.length,
+        ...counts,
+      });
+    },
+  );
+
+  /** Kills `victim` when its write reaches `point`; the other replica must finish. */
+  async function killDuring(
+    gh: boolean,
+    point: 'branch' | 'pull request' | 'merge',
+    victim: Replica,
+    survivor: Replica,
+    service: string,
+  ) {
+    await up(victim);
+    await up(survivor);
+    const version = `fi-kill-${gh ? 'gh' : 'local'}-${point.replace(' ', '-')}`;
+    const before = {
+      pulls: d.gh.count(PULLS),
+      merges: d.gh.count(MERGE),
+    };
+    let killedAt = 0;
+    const kill = async () => {
+      killedAt = Date.now();
+      await victim.kill();
+    };
+    const id = await requested(victim, service, gh, version);
+    if (point === 'merge') {
+      // Written normally; the merge is where it dies.
+      expect((await approve(victim, id)).body.state).toBe('pull-request-open');
+      if (gh) d.gh.afterEffect(MERGE, kill, { once: true });
+      else d.killOnLocalRefUpdate(' refs/heads/main');
+      await dying(merge(victim, id));
+    } else {
+      if (gh) d.gh.afterEffect(point === 'branch' ? REFS : PULLS, kill, { once: true });
+      else d.killOnLocalRefUpdate(' refs/heads/gitops/');
+      await dying(approve(victim, id));
+    }
+    if (!gh) {
+      // The hook killed the writer; note when.
+      await d.waitFor('victim dead', async () => !victim.running || undefined, 30_000).catch(() => undefined);
+      killedAt = killedAt || Date.now();
+    }
+    d.disarmLocal();
+    expect(victim.running).toBe(false);
+    restartLater(victim);
+
+    let takeoverMs: number;
+    if (point === 'merge') {
+      // The merge landed; reconciliation on the survivor finds it and finishes.
+      const { afterMs } = await d.waitFor('reconciled as merged', stateIs(id, 'merged'));
+      takeoverMs = afterMs;
+    } else {
+      const { afterMs } = await d.waitFor(
+        'taken over: pull request open',
+        stateIs(id, 'pull-request-open'),
+      );
+      takeoverMs = afterMs;
+      const row = await d.action(id);
+      expect(row.claimed_by).toBeNull();
+      const merged = await merge(survivor, id);
+      expect(merged.body.state).toBe('merged');
+    }
+    const lockReleasedAfterMs = Date.now() - killedAt;
+    expect(await lockOf(id)).toEqual([]);
+    const row = await d.action(id);
+    expect(row.state).toBe('merged');
+    const counts = gh
+      ? {
+          pullRequests: d.gh.count(PULLS) - before.pulls,
+          merges: d.gh.count(MERGE) - before.merges,
+        }
+      : {
+          commitsOfAction: d
+            .git('log', '--all', '--format=%H', `--grep=^Gitops-Action: ${id}$`)
+            .split('\n')
+            .filter(Boolean).length,
+        };
+    if (gh) {
+      // Exactly one pull request and one merge, whoever made them.
+      expect(d.gh.pullRequests(GH_SLUG).filter(p => p.head.ref === `gitops/promotion-${id}`)).toHaveLength(1);
+      expect(counts.merges).toBe(1);
+    } else {
+      // The branch commit and the merge commit (or a fast-forward: 1).
+      expect(counts.commitsOfAction).toBeLessThanOrEqual(2);
+    }
+    figures.push({
+      scenario: `kill -9 after ${point} (${gh ? 'GitHub' : 'local'})`,
+      leaseSeconds: 4,
+      takeoverMs,
+      lockReleasedAfterMs,
+      ...counts,
+    });
+  }
+
+  it('kill -9 of the replica holding the lock after the branch (GitHub): the other replica opens the one pull request; one merge', async () => {
+    await killDuring(true, 'branch', a, b, 'guestbook-ui');
+  });
+
+  it('GitHub 5xx and secondary rate limits during writes: retried or a clear failed state, never two pull requests', async () => {
+    await up(b);
+    // The pull request is created, but the answer is a 502: the retry finds it.
+    d.gh.faults.inject({ match: PULLS, kind: 'error', status: 502, phase: 'after', times: 1 });
+    const before = d.gh.count(PULLS);
+    const first = await requested(b, 'guestbook-api', true, 'fi-502-after');
+    const opened = await approve(b, first);
+    expect(opened.body.state).toBe('pull-request-open');
+    expect(d.gh.pullRequests(GH_SLUG).filter(p => p.head.ref === `gitops/promotion-${first}`)).toHaveLength(1);
+    const pullRequestRequests = d.gh.count(PULLS) - before;
+    expect((await merge(b, first)).body.state).toBe('merged');
+
+    // A secondary rate limit on the branch: retried after retry-after.
+    d.gh.faults.secondaryRateLimit(REFS, { retryAfter: 1, times: 1 });
+    const second = await requested(b, 'guestbook-api', true, 'fi-secondary');
+    const t0 = Date.now();
+    const opened2 = await approve(b, second);
+    const secondaryMs = Date.now() - t0;
+    expect(opened2.body.state).toBe('pull-request-open');
+    expect((await merge(b, second)).body.state).toBe('merged');
+
+    // GitHub keeps failing: a clear failed state, nothing left locked or open.
+    d.gh.faults.failNext(COMMITS, 503, 50);
+    const third = await requested(b, 'guestbook-api', true, 'fi-503');
+    const failed = await approve(b, third);
+    expect(failed.status).toBe(409);
+    expect(failed.body.error.message).toMatch(/writing to Git failed: .*503/);
+    d.gh.faults.reset();
+    const row = await d.action(third);
+    expect(row.state).toBe('failed');
+    expect(await lockOf(third)).toEqual([]);
+    expect(d.gh.pullRequests(GH_SLUG).filter(p => p.head.ref === `gitops/promotion-${third}`)).toHaveLength(0);
+    figures.push({
+      scenario: 'GitHub faults during writes',
+      '502 after the pull request was created': { pullRequestRequests, pullRequests: 1 },
+      'secondary rate limit on the branch (retry-after 1 s)': { approvalMs: secondaryMs, pullRequests: 1 },
+      '503 on every commit': { state: row.state, pullRequests: 0, locks: 0 },
+    });
+  });
+
+  it('pull requests merged and closed on GitHub by hand are reconciled within a reconciliation period', async () => {
+    await up(b);
+    const toMerge = await requested(b, 'guestbook-worker', true, 'fi-by-hand-merge', 'prod-us');
+    const toClose = await requested(b, 'guestbook-worker', true, 'fi-by-hand-close', 'prod-eu');
+    expect((await approve(b, toMerge)).body.state).toBe('pull-request-open');
+    expect((await approve(b, toClose)).body.state).toBe('pull-request-open');
+    const numberOf = (id: string) =>
+      d.gh.pullRequests(GH_SLUG).find(p => p.head.ref === `gitops/promotion-${id}`)!.number;
+    await d.gh.mergePullRequest(GH_SLUG, numberOf(toMerge));
+    await d.gh.closePullRequest(GH_SLUG, numberOf(toClose));
+    const merged = await d.waitFor('merged by hand', stateIs(toMerge, 'merged'), 10_000);
+    const closed = await d.waitFor('closed by hand', stateIs(toClose, 'cancelled'), 10_000);
+    expect(await lockOf(toMerge)).toEqual([]);
+    expect(await lockOf(toClose)).toEqual([]);
+    // One reconciliation period is 1 s; a round on both replicas plus the
+    // GitHub lookups stays well inside 5 s.
+    expect(merged.afterMs).toBeLessThan(5000);
+    expect(closed.afterMs).toBeLessThan(5000);
+    figures.push({
+      scenario: 'pull requests changed on GitHub by hand (reconcile every 1 s)',
+      mergedReconciledMs: merged.afterMs,
+      closedReconciledMs: closed.afterMs,
+    });
+  });
+
+  it('kill -9 of the replica holding the lock after the pull request (GitHub): the other replica adopts it; one pull request, one merge', async () => {
+    await killDuring(true, 'pull request', b, a, 'guestbook-worker');
+  });
+
+  it('kill -9 of the replica holding the lock after the merge (GitHub): reconciliation finishes it; exactly one merge', async () => {
+    await killDuring(true, 'merge', a, b, 'guestbook-api');
+  });
+
+  it('kill -9 of the replica holding the lock after the branch (local Git): the other replica finishes it', async () => {
+    await killDuring(false, 'branch', b, a, 'guestbook-api');
+  });
+
+  it('kill -9 of the replica holding the lock after the merge (local Git): reconciliation finishes it', async () => {
+    await killDuring(false, 'merge', a, b, 'guestbook-worker');
+  });
+});
