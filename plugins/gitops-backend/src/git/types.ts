@@ -44,6 +44,9 @@ export interface GitSource {
   commitUrl(sha: string): string | undefined;
 }
 
+/** Default size limit of a file read from a Git source (1 MiB). */
+export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+
 /** The remembered commit is no longer in the branch's history. */
 export class StaleRefError extends Error {
   constructor(readonly sha: string, message?: string) {
