@@ -29,7 +29,7 @@ import {
 } from '@gitops2/plugin-gitops-common';
 import { LedgerStore } from '../database/LedgerStore';
 import { BranchMovedError, FileWrite, GitWriter } from '../git/GitWriter';
-import { GitSource } from '../git/types';
+import { GitSource, OversizedFile } from '../git/types';
 import { VersionLocatorRegistry } from '../locators/VersionLocatorRegistry';
 import { ParsedPipeline, ServiceEnvironmentSpec } from '../pipeline/types';
 import { ActionStore } from './ActionStore';
@@ -166,6 +166,10 @@ export class PromotionService {
         throw new ConflictError(
           `${spec.path} does not exist at ${baseSha.slice(0, 12)}`,
         );
+      if (content instanceof OversizedFile)
+        throw new ConflictError(
+          `${spec.path}: ${content.describe('manifest')}`,
+        );
       const mode = await repo.writer.fileMode(baseSha, spec.path);
       if (mode !== '100644' && mode !== '100755') {
         // A symlink could point outside the repository: never write through it.
@@ -251,6 +255,12 @@ export class PromotionService {
       const [content] = await repo.source.readFiles([
         { sha: baseSha, path: spec.path },
       ]);
+      if (content instanceof OversizedFile)
+        throw new ConflictError(
+          `cannot read the version of ${service} in ${source.name}: ${
+            spec.path
+          }: ${content.describe('manifest')}`,
+        );
       const read =
         content === undefined
           ? undefined
