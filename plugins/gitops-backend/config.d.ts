@@ -150,6 +150,16 @@ export interface Config {
        */
       reconcileFrequency?: HumanDuration;
     };
+    /** Limits against hostile or accidental big files (docs/configuration.md). */
+    limits?: {
+      /**
+       * Largest manifest or pipeline file read from a GitOps repository, in
+       * bytes; a larger file is reported as an error, not read. Default
+       * 1048576 (1 MiB); 1024 to 104857600.
+       * @visibility backend
+       */
+      maxManifestBytes?: number;
+    };
     /**
      * Kubernetes clusters watched for live status (docs/clusters.md). `name`
      * matches `cluster:` of the environments in the pipeline file.

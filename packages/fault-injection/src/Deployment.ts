@@ -69,10 +69,7 @@ export class Deployment {
   gh!: GitHubApiDouble;
   db!: Knex;
 
-  private constructor(
-    readonly workDir: string,
-    readonly prefix: string,
-  ) {}
+  private constructor(readonly workDir: string, readonly prefix: string) {}
 
   get demoGitops(): string {
     return path.join(this.workDir, 'demo', 'gitops');
@@ -138,7 +135,9 @@ export class Deployment {
         database: { client: 'pg', connection: PG_URL, prefix: this.prefix },
       },
       integrations: {
-        github: [{ host: 'github.com', apiBaseUrl: this.gh.url, token: GH_TOKEN }],
+        github: [
+          { host: 'github.com', apiBaseUrl: this.gh.url, token: GH_TOKEN },
+        ],
       },
       catalog: {
         locations: [
@@ -244,7 +243,10 @@ export class Deployment {
   }
 
   git(...args: string[]): string {
-    const r = spawnSync('git', args, { cwd: this.demoGitops, encoding: 'utf8' });
+    const r = spawnSync('git', args, {
+      cwd: this.demoGitops,
+      encoding: 'utf8',
+    });
     if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
     return r.stdout.trim();
   }

@@ -33,7 +33,9 @@ export class Replica {
   }
 
   get running(): boolean {
-    return Boolean(this.child && this.child.exitCode === null && !this.child.killed);
+    return Boolean(
+      this.child && this.child.exitCode === null && !this.child.killed,
+    );
   }
 
   async start(timeoutMs = 240_000): Promise<void> {
@@ -55,7 +57,9 @@ export class Replica {
     const until = Date.now() + timeoutMs;
     while (Date.now() < until) {
       if (child.exitCode !== null)
-        throw new Error(`${this.name} exited (${child.exitCode}):\n${this.tail()}`);
+        throw new Error(
+          `${this.name} exited (${child.exitCode}):\n${this.tail()}`,
+        );
       try {
         const res = await fetch(`${this.url}/api/gitops/health`);
         if (res.ok) return;
@@ -84,7 +88,11 @@ export class Replica {
 
   tail(lines = 40): string {
     try {
-      return fs.readFileSync(this.logFile, 'utf8').split('\n').slice(-lines).join('\n');
+      return fs
+        .readFileSync(this.logFile, 'utf8')
+        .split('\n')
+        .slice(-lines)
+        .join('\n');
     } catch {
       return '(no log)';
     }

@@ -66,9 +66,16 @@ describe('write path under faults: two backend processes, one PostgreSQL', () =>
     body: object,
     key: string,
   ) =>
-    d.api(r, d.tokens.guest, 'POST', `${entity(service, gh)}/promotions`, body, {
-      'idempotency-key': key,
-    });
+    d.api(
+      r,
+      d.tokens.guest,
+      'POST',
+      `${entity(service, gh)}/promotions`,
+      body,
+      {
+        'idempotency-key': key,
+      },
+    );
   const approve = (r: Replica, id: string) =>
     d.api(r, d.tokens.rita, 'POST', `/v1/actions/${id}/approve`, {});
   const merge = (r: Replica, id: string) =>
@@ -81,6 +88,12 @@ describe('write path under faults: two backend processes, one PostgreSQL', () =>
     const row = await d.action(id);
     return row?.state === state && row;
   };
+
+  /** Pull requests of an action's branch on the GitHub double. */
+  const pullRequestsOf = async (id: string) =>
+    (await d.gh.pullRequests(GH_SLUG)).filter(
+      p => p.head === `gitops/promotion-${id}`,
+    );
 
   const lockOf = (id: string) =>
     d.db('gitops_environment_locks').where({ action_id: id });
@@ -150,7 +163,9 @@ describe('write path under faults: two backend processes, one PostgreSQL', () =>
       const merges = await Promise.all(
         Array.from({ length: 5 }, (_, i) => merge(i % 2 ? b : a, id)),
       );
-      expect(merges.filter(r => r.body?.state === 'merged').length).toBeGreaterThan(0);
+      expect(
+        merges.filter(r => r.body?.state === 'merged').length,
+      ).toBeGreaterThan(0);
       await d.waitFor('merged', stateIs(id, 'merged'));
       expect(await lockOf(id)).toEqual([]);
 
@@ -161,10 +176,16 @@ describe('write path under faults: two backend processes, one PostgreSQL', () =>
             merges: d.gh.count(MERGE) - before.merges,
           }
         : {
-            branchCommits: d
-              .git('log', '--all', '--format=%H', `--grep=^Gitops-Action: ${id}$`)
-              .split('\n')
-              .filter(Boolean).length - 1, // the branch commit; the other is the merge commit
+            branchCommits:
+              d
+                .git(
+                  'log',
+                  '--all',
+                  '--format=%H',
+                  `--grep=^Gitops-Action: ${id}$`,
+                )
+                .split('\n')
+                .filter(Boolean).length - 1, // the branch commit; the other is the merge commit
             mergeCommitsOnMain: d
               .git('log', '--format=%H', '--merges', `${mainBefore}..main`)
               .split('\n')
@@ -177,7 +198,9 @@ describe('write path under faults: two backend processes, one PostgreSQL', () =>
         expect(counts.mergeCommitsOnMain).toBeLessThanOrEqual(1);
       }
       figures.push({
-        scenario: `10 concurrent promotions, 10 approvals, 5 merges (${gh ? 'GitHub' : 'local'})`,
+        scenario: `10 concurrent promotions, 10 approvals, 5 merges (${
+          gh ? 'GitHub' : 'local'
+        })`,
         actions: rows.length,
         ...counts,
       });
@@ -212,13 +235,22 @@ describe('write path under faults: two backend processes, one PostgreSQL', () =>
       else d.killOnLocalRefUpdate(' refs/heads/main');
       await dying(merge(victim, id));
     } else {
-      if (gh) d.gh.afterEffect(point === 'branch' ? REFS : PULLS, kill, { once: true });
+      if (gh)
+        d.gh.afterEffect(point === 'branch' ? REFS : PULLS, kill, {
+          once: true,
+        });
       else d.killOnLocalRefUpdate(' refs/heads/gitops/');
       await dying(approve(victim, id));
     }
     if (!gh) {
       // The hook killed the writer; note when.
-      await d.waitFor('victim dead', async () => !victim.running || undefined, 30_000).catch(() => undefined);
+      await d
+        .waitFor(
+          'victim dead',
+          async () => !victim.running || undefined,
+          30_000,
+        )
+        .catch(() => undefined);
       killedAt = killedAt || Date.now();
     }
     d.disarmLocal();
@@ -228,7 +260,10 @@ describe('write path under faults: two backend processes, one PostgreSQL', () =>
     let takeoverMs: number;
     if (point === 'merge') {
       // The merge landed; reconciliation on the survivor finds it and finishes.
-      const { afterMs } = await d.waitFor('reconciled as merged', stateIs(id, 'merged'));
+      const { afterMs } = await d.waitFor(
+        'reconciled as merged',
+        stateIs(id, 'merged'),
+      );
       takeoverMs = afterMs;
     } else {
       const { afterMs } = await d.waitFor(
@@ -258,7 +293,7 @@ describe('write path under faults: two backend processes, one PostgreSQL', () =>
         };
     if (gh) {
       // Exactly one pull request and one merge, whoever made them.
-      expect(d.gh.pullRequests(GH_SLUG).filter(p => p.head.ref === `gitops/promotion-${id}`)).toHaveLength(1);
+      expect(await pullRequestsOf(id)).toHaveLength(1);
       expect(counts.merges).toBe(1);
     } else {
       // The branch commit and the merge commit (or a fast-forward: 1).
@@ -280,12 +315,18 @@ describe('write path under faults: two backend processes, one PostgreSQL', () =>
   it('GitHub 5xx and secondary rate limits during writes: retried or a clear failed state, never two pull requests', async () => {
     await up(b);
     // The pull request is created, but the answer is a 502: the retry finds it.
-    d.gh.faults.inject({ match: PULLS, kind: 'error', status: 502, phase: 'after', times: 1 });
+    d.gh.faults.inject({
+      match: PULLS,
+      kind: 'error',
+      status: 502,
+      phase: 'after',
+      times: 1,
+    });
     const before = d.gh.count(PULLS);
     const first = await requested(b, 'guestbook-api', true, 'fi-502-after');
     const opened = await approve(b, first);
     expect(opened.body.state).toBe('pull-request-open');
-    expect(d.gh.pullRequests(GH_SLUG).filter(p => p.head.ref === `gitops/promotion-${first}`)).toHaveLength(1);
+    expect(await pullRequestsOf(first)).toHaveLength(1);
     const pullRequestRequests = d.gh.count(PULLS) - before;
     expect((await merge(b, first)).body.state).toBe('merged');
 
@@ -308,27 +349,52 @@ describe('write path under faults: two backend processes, one PostgreSQL', () =>
     const row = await d.action(third);
     expect(row.state).toBe('failed');
     expect(await lockOf(third)).toEqual([]);
-    expect(d.gh.pullRequests(GH_SLUG).filter(p => p.head.ref === `gitops/promotion-${third}`)).toHaveLength(0);
+    expect(await pullRequestsOf(third)).toHaveLength(0);
     figures.push({
       scenario: 'GitHub faults during writes',
-      '502 after the pull request was created': { pullRequestRequests, pullRequests: 1 },
-      'secondary rate limit on the branch (retry-after 1 s)': { approvalMs: secondaryMs, pullRequests: 1 },
+      '502 after the pull request was created': {
+        pullRequestRequests,
+        pullRequests: 1,
+      },
+      'secondary rate limit on the branch (retry-after 1 s)': {
+        approvalMs: secondaryMs,
+        pullRequests: 1,
+      },
       '503 on every commit': { state: row.state, pullRequests: 0, locks: 0 },
     });
   });
 
   it('pull requests merged and closed on GitHub by hand are reconciled within a reconciliation period', async () => {
     await up(b);
-    const toMerge = await requested(b, 'guestbook-worker', true, 'fi-by-hand-merge', 'prod-us');
-    const toClose = await requested(b, 'guestbook-worker', true, 'fi-by-hand-close', 'prod-eu');
+    const toMerge = await requested(
+      b,
+      'guestbook-worker',
+      true,
+      'fi-by-hand-merge',
+      'prod-us',
+    );
+    const toClose = await requested(
+      b,
+      'guestbook-worker',
+      true,
+      'fi-by-hand-close',
+      'prod-eu',
+    );
     expect((await approve(b, toMerge)).body.state).toBe('pull-request-open');
     expect((await approve(b, toClose)).body.state).toBe('pull-request-open');
-    const numberOf = (id: string) =>
-      d.gh.pullRequests(GH_SLUG).find(p => p.head.ref === `gitops/promotion-${id}`)!.number;
-    await d.gh.mergePullRequest(GH_SLUG, numberOf(toMerge));
-    await d.gh.closePullRequest(GH_SLUG, numberOf(toClose));
-    const merged = await d.waitFor('merged by hand', stateIs(toMerge, 'merged'), 10_000);
-    const closed = await d.waitFor('closed by hand', stateIs(toClose, 'cancelled'), 10_000);
+    const numberOf = async (id: string) => (await pullRequestsOf(id))[0].number;
+    await d.gh.mergePullRequest(GH_SLUG, await numberOf(toMerge));
+    await d.gh.closePullRequest(GH_SLUG, await numberOf(toClose));
+    const merged = await d.waitFor(
+      'merged by hand',
+      stateIs(toMerge, 'merged'),
+      10_000,
+    );
+    const closed = await d.waitFor(
+      'closed by hand',
+      stateIs(toClose, 'cancelled'),
+      10_000,
+    );
     expect(await lockOf(toMerge)).toEqual([]);
     expect(await lockOf(toClose)).toEqual([]);
     // One reconciliation period is 1 s; a round on both replicas plus the

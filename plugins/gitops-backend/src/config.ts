@@ -2,6 +2,7 @@ import type { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { NAME_PATTERN } from '@gitops2/plugin-gitops-common';
 import { z } from 'zod';
+import { DEFAULT_MAX_FILE_BYTES } from './git/types';
 
 const durationSchema = z
   .object({
@@ -112,6 +113,20 @@ const correlationSchema = z
   })
   .strict();
 
+const MAX_MANIFEST_BYTES_RULE =
+  'must be a whole number of bytes from 1024 (1 KiB) to 104857600 (100 MiB, the largest file GitHub serves)';
+
+const limitsSchema = z
+  .object({
+    maxManifestBytes: z
+      .number(MAX_MANIFEST_BYTES_RULE)
+      .int(MAX_MANIFEST_BYTES_RULE)
+      .min(1024, MAX_MANIFEST_BYTES_RULE)
+      .max(100 * 1024 * 1024, MAX_MANIFEST_BYTES_RULE)
+      .default(DEFAULT_MAX_FILE_BYTES),
+  })
+  .strict();
+
 const gitopsConfigSchema = z
   .object({
     repositories: z.array(repositorySchema).default([]),
@@ -131,6 +146,7 @@ const gitopsConfigSchema = z
       })
       .strict()
       .default({ leaseSeconds: 30, reconcileFrequency: { seconds: 30 } }),
+    limits: limitsSchema.default(limitsSchema.parse({})),
     // Validated by src/cluster/clusterConfig.ts (this schema is strict, so the
     // keys must be allowed here).
     clusters: z.array(z.any()).optional(),
@@ -142,6 +158,7 @@ export type GitopsConfig = z.infer<typeof gitopsConfigSchema>;
 export type RepositoryConfig = GitopsConfig['repositories'][number];
 export type SourceRootConfig = GitopsConfig['sourceRoots'][number];
 export type CorrelationConfig = GitopsConfig['correlation'];
+export type LimitsConfig = GitopsConfig['limits'];
 
 /**
  * Reads and validates the `gitops` section of app-config. Fails startup with

@@ -77,7 +77,12 @@ export const gitopsPlugin = createBackendPlugin({
         const sources = new Map(
           gitopsConfig.repositories.map(r => [
             r.id,
-            createGitSource(r, deps.config, deps.logger),
+            createGitSource(
+              r,
+              deps.config,
+              deps.logger,
+              gitopsConfig.limits.maxManifestBytes,
+            ),
           ]),
         );
         const correlationStore = store.correlationStore();

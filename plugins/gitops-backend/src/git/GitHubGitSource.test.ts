@@ -19,9 +19,16 @@ import {
 import { createGitSource } from './createGitSource';
 import { GitHubGitSource, GitHubGitSourceOptions } from './GitHubGitSource';
 import { LocalGitSource } from './LocalGitSource';
-import { StaleRefError } from './types';
+import { OversizedFile, StaleRefError } from './types';
 
 jest.setTimeout(60_000);
+
+const MiB = 1024 * 1024;
+
+/** A file of exactly `bytes` bytes (a YAML comment line padded with `#`). */
+function fileOf(bytes: number): string {
+  return `${'#'.repeat(bytes - 1)}\n`;
+}
 
 const TOKEN = 'ghp_TESTtoken0123456789SECRETabcdefXYZ';
 const API = 'https://api.github.com';
@@ -49,11 +56,18 @@ interface DoubleOptions {
 }
 
 const DOCS = 'https://docs.github.com/rest';
+/** GitHub's "1 MB" of the contents API (files above come without content). */
+const ONE_MB = 1_000_000;
 const SECONDARY_MESSAGE =
   'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID 0400:1E2F:3A4B5C:6D7E8F:12345678.';
 
 class GitHubDouble {
-  readonly calls: Array<{ route: Route; status: number; url: string }> = [];
+  readonly calls: Array<{
+    route: Route;
+    status: number;
+    url: string;
+    accept: string;
+  }> = [];
   readonly rate = {
     limit: 5000,
     remaining: 5000,
@@ -143,7 +157,12 @@ class GitHubDouble {
       else if (/^\/contents\//.test(rest)) route = 'contents';
     }
     const res = this.answer(request, url, path, prefix, route, rest);
-    this.calls.push({ route, status: res.status, url: request.url });
+    this.calls.push({
+      route,
+      status: res.status,
+      url: request.url,
+      accept: request.headers.get('accept') ?? '',
+    });
     return res;
   }
 
@@ -401,16 +420,48 @@ class GitHubDouble {
         documentation_url: DOCS,
         status: '404',
       });
+    const object = accept.includes('application/vnd.github.object');
+    const name = path.split('/').pop()!;
+    const sha = this.git('rev-parse', `${ref}:${path}`).trim();
+    const self = `${this.apiBase}/repos/${this.owner}/${this.repoName}/contents/${path}?ref=${ref}`;
+    const html = `https://github.com/${this.owner}/${this.repoName}/${
+      type === 'tree' ? 'tree' : 'blob'
+    }/${ref}/${path}`;
+    const git = `${this.apiBase}/repos/${this.owner}/${this.repoName}/git/${
+      type === 'tree' ? 'trees' : 'blobs'
+    }/${sha}`;
+    // The content-file / content-directory shapes of GitHub's OpenAPI description.
+    const meta = (t: string, size: number) => ({
+      type: t,
+      size,
+      name,
+      path,
+      sha,
+      url: self,
+      git_url: git,
+      html_url: html,
+      download_url:
+        t === 'file'
+          ? `https://raw.githubusercontent.com/${this.owner}/${this.repoName}/${ref}/${path}`
+          : null,
+      _links: { self, git, html },
+    });
     if (type === 'tree') {
       const entries = this.git('ls-tree', '--name-only', `${ref}:${path}`)
         .split('\n')
-        .filter(Boolean);
-      return this.json(
-        200,
-        entries.map(name => ({ name, path: `${path}/${name}`, type: 'file' })),
-      );
+        .filter(Boolean)
+        .map(n => ({ name: n, path: `${path}/${n}`, type: 'file' }));
+      // A directory is a list, or with the object media type one object.
+      return this.json(200, object ? { ...meta('dir', 0), entries } : entries);
     }
-    const content = this.git('cat-file', 'blob', `${ref}:${path}`);
+    const content = execFileSync(
+      'git',
+      ['cat-file', 'blob', `${ref}:${path}`],
+      {
+        cwd: this.repo.dir,
+        maxBuffer: 256 * 1024 * 1024,
+      },
+    );
     if (accept.includes('application/vnd.github.raw')) {
       return new HttpResponse(content, {
         status: 200,
@@ -420,11 +471,16 @@ class GitHubDouble {
         },
       });
     }
+    // Files over 1 MB come without content (encoding "none"): only the raw
+    // media type returns them (and nothing above 100 MB).
+    const inline = content.length <= ONE_MB;
     return this.json(200, {
-      type: 'file',
-      encoding: 'base64',
-      path,
-      content: Buffer.from(content).toString('base64'),
+      ...meta('file', content.length),
+      encoding: inline ? 'base64' : 'none',
+      // GitHub wraps the base64 text every 60 characters.
+      content: inline
+        ? content.toString('base64').replace(/.{60}/g, '$&\n')
+        : '',
     });
   }
 
@@ -944,8 +1000,65 @@ describe('GitHubGitSource', () => {
     gh.resetCounts();
     expect(await src.readFiles(requests)).toEqual(first);
     expect(gh.count()).toBe(0);
-    // The raw media type was asked for (the double would answer base64 JSON otherwise).
+    // Decoded from the base64 content of the object media type.
     expect(first[0]).toContain('kind: Pipeline');
+  });
+
+  it('refuses a file over the size limit from its size, without downloading or caching its content', async () => {
+    const big = Math.round(3.2 * MiB);
+    repo.write('small.yaml', 'a: 1\n');
+    repo.write('between.yaml', fileOf(1_500_000));
+    repo.write('big.yaml', fileOf(big));
+    const sha = repo.commit('files');
+    const gh = setup(repo);
+    const { src } = source();
+    const requests = [
+      { sha, path: 'small.yaml' },
+      { sha, path: 'big.yaml' },
+      { sha, path: 'missing.yaml' },
+    ];
+    expect(await src.readFiles(requests)).toEqual([
+      'a: 1\n',
+      new OversizedFile('big.yaml', big, MiB),
+      undefined,
+    ]);
+    // One metadata request per file: the size came before any content.
+    const OBJECT = 'application/vnd.github.object+json';
+    expect(gh.calls.map(c => `${c.route} ${c.status} ${c.accept}`)).toEqual(
+      expect.arrayContaining([
+        `contents 200 ${OBJECT}`,
+        `contents 200 ${OBJECT}`,
+        `contents 404 ${OBJECT}`,
+      ]),
+    );
+    expect(gh.count()).toBe(3);
+    gh.resetCounts();
+    expect(await src.readFiles(requests)).toEqual([
+      'a: 1\n',
+      new OversizedFile('big.yaml', big, MiB),
+      undefined,
+    ]);
+    expect(gh.count('contents', 200)).toBe(0);
+
+    // Over GitHub's 1 MB (no inline content) but under a 2 MiB limit: the
+    // content comes with a second, raw request.
+    gh.resetCounts();
+    const { src: roomy } = source({ maxFileBytes: 2 * MiB });
+    const [between, stillBig] = await roomy.readFiles([
+      { sha, path: 'between.yaml' },
+      { sha, path: 'big.yaml' },
+    ]);
+    expect(between).toBe(fileOf(1_500_000));
+    expect(stillBig).toEqual(new OversizedFile('big.yaml', big, 2 * MiB));
+    expect(
+      gh.calls
+        .map(c => `${c.url.split('/contents/')[1].split('?')[0]} ${c.accept}`)
+        .sort(),
+    ).toEqual([
+      `between.yaml ${OBJECT}`,
+      'between.yaml application/vnd.github.raw',
+      `big.yaml ${OBJECT}`,
+    ]);
   });
 
   it('leaves changedFiles undefined when GitHub may have truncated the file list', async () => {

@@ -9,7 +9,14 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import type { ChecksSummary } from '@gitops2/plugin-gitops-common';
-import { GitCommit, GitSource, StaleRefError } from './types';
+import {
+  DEFAULT_MAX_FILE_BYTES,
+  FileContent,
+  GitCommit,
+  GitSource,
+  OversizedFile,
+  StaleRefError,
+} from './types';
 
 /** A pull request GitHub associates with a commit. */
 export interface HostedPullRequest {
@@ -94,6 +101,11 @@ export interface GitHubGitSourceOptions {
   concurrency?: number;
   /** File contents kept in memory (keyed by commit sha and path). Default 5000. */
   fileCacheSize?: number;
+  /**
+   * Files larger than this (GitHub's `size`) are not downloaded: readFiles
+   * returns an OversizedFile. Default 1 MiB.
+   */
+  maxFileBytes?: number;
   /** Commits whose changed files are kept in memory. Default 20000. */
   commitCacheSize?: number;
 }
@@ -123,6 +135,15 @@ interface ApiCompare {
   total_commits: number;
   commits: ApiCommit[];
   files?: ApiFile[];
+}
+
+/** The contents endpoint with the object media type (the fields used). */
+interface ApiContent {
+  type: 'file' | 'dir' | 'symlink' | 'submodule';
+  size: number;
+  /** `base64`, or `none` for files over 1 MB (content then empty). */
+  encoding?: string;
+  content?: string;
 }
 
 type CommitInfo = Omit<GitCommit, 'changedFiles'>;
@@ -236,8 +257,9 @@ export class GitHubGitSource implements GitSource {
   private readonly compares = new LruCache<ApiCompare>(200);
   private readonly resolvedRefs = new LruCache<string>(20_000);
   private readonly commitFiles: LruCache<string[] | null>;
-  private readonly files: LruCache<string | null>;
-  private readonly inFlight = new Map<string, Promise<string | undefined>>();
+  private readonly files: LruCache<string | null | OversizedFile>;
+  private readonly inFlight = new Map<string, Promise<FileContent>>();
+  private readonly maxFileBytes: number;
   private rateLimitedUntil?: { at: number; message: string };
   private lowRateLimitWarnedFor?: string;
   private anonymous = false;
@@ -292,6 +314,7 @@ export class GitHubGitSource implements GitSource {
     this.concurrency = Math.max(1, options.concurrency ?? 4);
     this.commitFiles = new LruCache(options.commitCacheSize ?? 20_000);
     this.files = new LruCache(options.fileCacheSize ?? 5000);
+    this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     const base = options.retryAfterBaseMs ?? 1000;
 
     const log = this.logger;
@@ -487,10 +510,10 @@ export class GitHubGitSource implements GitSource {
 
   async readFiles(
     requests: Array<{ sha: string; path: string }>,
-  ): Promise<Array<string | undefined>> {
+  ): Promise<FileContent[]> {
     const unique = new Map<string, { sha: string; path: string }>();
     for (const r of requests) unique.set(fileKey(r.sha, r.path), r);
-    const results = new Map<string, string | undefined>();
+    const results = new Map<string, FileContent>();
     await mapLimit(
       [...unique.entries()],
       this.concurrency,
@@ -700,28 +723,39 @@ export class GitHubGitSource implements GitSource {
     key: string,
     sha: string,
     path: string,
-  ): Promise<string | undefined> {
+  ): Promise<FileContent> {
     const cached = this.files.get(key);
     if (cached !== undefined) return Promise.resolve(cached ?? undefined);
     const running = this.inFlight.get(key);
     if (running) return running;
-    const promise = (async () => {
+    const promise = (async (): Promise<FileContent> => {
+      // The object media type gives the size with the content (base64, up
+      // to GitHub's 1 MB; nothing above): a file over the limit is refused
+      // before decoding, and above 1 MB without downloading it at all.
       const res = await this.call(
         `GET /repos/{owner}/{repo}/contents/${encodePath(path)}`,
-        { ref: sha, headers: { accept: 'application/vnd.github.raw' } },
+        { ref: sha, headers: { accept: 'application/vnd.github.object+json' } },
         { what: `${path} at ${sha.slice(0, 12)}`, notFound: () => NOT_FOUND },
       ).catch(e => {
         if (e === NOT_FOUND) return undefined;
         throw e;
       });
-      // A directory or submodule answers with JSON, not a file.
-      const content =
-        res && (typeof res.data === 'string' || res.data instanceof ArrayBuffer)
-          ? toText(res.data)
-          : undefined;
+      const data = res?.data as ApiContent | undefined;
+      let content: FileContent;
+      // A directory, a submodule or a symlink out of the repository: no file.
+      if (data?.type !== 'file' || typeof data.size !== 'number') {
+        content = undefined;
+      } else if (data.size > this.maxFileBytes) {
+        content = new OversizedFile(path, data.size, this.maxFileBytes);
+      } else if (data.encoding === 'base64') {
+        content = Buffer.from(data.content ?? '', 'base64').toString('utf8');
+      } else {
+        // Over GitHub's 1 MB the content is left out ("none"): ask for it raw.
+        content = await this.readRaw(sha, path);
+      }
       if (
         SHA_RE.test(sha) &&
-        (content === undefined || content.length <= 1024 * 1024)
+        (typeof content !== 'string' || content.length <= 1024 * 1024)
       ) {
         this.files.set(key, content ?? null);
       }
@@ -729,6 +763,27 @@ export class GitHubGitSource implements GitSource {
     })().finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, promise);
     return promise;
+  }
+
+  /** A file's content with the raw media type (files over GitHub's 1 MB). */
+  private async readRaw(sha: string, path: string): Promise<FileContent> {
+    const res = await this.call(
+      `GET /repos/{owner}/{repo}/contents/${encodePath(path)}`,
+      { ref: sha, headers: { accept: 'application/vnd.github.raw' } },
+      { what: `${path} at ${sha.slice(0, 12)}`, notFound: () => NOT_FOUND },
+    ).catch(e => {
+      if (e === NOT_FOUND) return undefined;
+      throw e;
+    });
+    if (!res) return undefined;
+    const bytes =
+      res.data instanceof ArrayBuffer
+        ? res.data.byteLength
+        : Buffer.byteLength(String(res.data ?? ''));
+    // The size was checked already; this only guards a changing answer.
+    if (bytes > this.maxFileBytes)
+      return new OversizedFile(path, bytes, this.maxFileBytes);
+    return toText(res.data);
   }
 
   private async listPage(

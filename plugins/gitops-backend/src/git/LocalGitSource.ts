@@ -1,11 +1,25 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GitCommit, GitSource, StaleRefError } from './types';
+import {
+  DEFAULT_MAX_FILE_BYTES,
+  FileContent,
+  GitCommit,
+  GitSource,
+  OversizedFile,
+  StaleRefError,
+} from './types';
 import { catFiles, GitCommandError, runGit } from './runGit';
 
 const RS = '\x1e';
 const US = '\x1f';
+
+export interface LocalGitSourceOptions {
+  /** Commit links, `{sha}` replaced. */
+  commitUrlTemplate?: string;
+  /** Files larger than this are not read (OversizedFile). Default 1 MiB. */
+  maxFileBytes?: number;
+}
 
 /**
  * A GitOps repository on the local file system (a path or a file:// URL), read
@@ -24,21 +38,26 @@ export class LocalGitSource implements GitSource {
   static fromUrl(
     url: string,
     branch: string,
-    options: { baseDir?: string; commitUrlTemplate?: string } = {},
+    options: LocalGitSourceOptions & { baseDir?: string } = {},
   ): LocalGitSource {
     const p = url.startsWith('file://')
       ? fileURLToPath(url)
       : path.resolve(options.baseDir ?? process.cwd(), url);
-    return new LocalGitSource(p, branch, options.commitUrlTemplate);
+    return new LocalGitSource(p, branch, options);
   }
+
+  private readonly commitUrlTemplate?: string;
+  private readonly maxFileBytes: number;
 
   constructor(
     dir: string,
     private readonly branch: string,
-    private readonly commitUrlTemplate?: string,
+    options: LocalGitSourceOptions = {},
   ) {
     this.dir = dir;
     this.location = `file://${dir}`;
+    this.commitUrlTemplate = options.commitUrlTemplate;
+    this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   }
 
   async headCommit(): Promise<string> {
@@ -109,12 +128,22 @@ export class LocalGitSource implements GitSource {
     return commits;
   }
 
-  readFiles(
+  async readFiles(
     requests: Array<{ sha: string; path: string }>,
-  ): Promise<Array<string | undefined>> {
-    return catFiles(
+  ): Promise<FileContent[]> {
+    const blobs = await catFiles(
       this.dir,
       requests.map(r => `${r.sha}:${r.path}`),
+      this.maxFileBytes,
+    );
+    return blobs.map((blob, i) =>
+      typeof blob === 'object'
+        ? new OversizedFile(
+            requests[i].path,
+            blob.skippedSize,
+            this.maxFileBytes,
+          )
+        : blob,
     );
   }
 

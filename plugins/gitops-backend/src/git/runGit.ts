@@ -56,53 +56,124 @@ export function runGit(
   });
 }
 
+/** A blob larger than the `maxBytes` of catFiles: its size; never read. */
+export interface SkippedBlob {
+  skippedSize: number;
+}
+
+/**
+ * Incremental reader of `git cat-file --batch` output: a header line
+ * `<sha> <type> <size>` (or `<name> missing`), then `size` bytes and a
+ * newline.
+ */
+class CatFileParser {
+  readonly results: Array<string | undefined | SkippedBlob> = [];
+  private header: Buffer[] = [];
+  private body?: {
+    type: string;
+    size: number;
+    /** Bytes still to come, the trailing newline included. */
+    remaining: number;
+    /** The content so far; undefined when it is not kept. */
+    chunks?: Buffer[];
+  };
+
+  constructor(private readonly maxBytes: number) {}
+
+  push(chunk: Buffer): void {
+    let pos = 0;
+    while (pos < chunk.length) {
+      if (this.body) {
+        const body = this.body;
+        const take = Math.min(body.remaining, chunk.length - pos);
+        body.chunks?.push(chunk.subarray(pos, pos + take));
+        pos += take;
+        body.remaining -= take;
+        if (body.remaining === 0) this.finish(body);
+        continue;
+      }
+      const nl = chunk.indexOf(0x0a, pos);
+      if (nl < 0) {
+        this.header.push(chunk.subarray(pos));
+        return;
+      }
+      this.header.push(chunk.subarray(pos, nl));
+      pos = nl + 1;
+      const line = Buffer.concat(this.header).toString('utf8');
+      this.header = [];
+      if (line.endsWith(' missing') || line.endsWith(' ambiguous')) {
+        this.results.push(undefined);
+        continue;
+      }
+      const parts = line.split(' ');
+      const size = Number(parts[parts.length - 1]);
+      const type = parts[parts.length - 2];
+      if (!Number.isSafeInteger(size) || size < 0) {
+        throw new Error(`unexpected git cat-file header: ${line}`);
+      }
+      this.body = {
+        type,
+        size,
+        remaining: size + 1,
+        chunks: type === 'blob' && size <= this.maxBytes ? [] : undefined,
+      };
+    }
+  }
+
+  private finish(body: NonNullable<CatFileParser['body']>): void {
+    this.body = undefined;
+    if (body.type !== 'blob') this.results.push(undefined);
+    else if (!body.chunks) this.results.push({ skippedSize: body.size });
+    else {
+      this.results.push(
+        Buffer.concat(body.chunks).subarray(0, body.size).toString('utf8'),
+      );
+    }
+  }
+}
+
 /**
  * `git cat-file --batch` for many `<rev>:<path>` objects in one process.
- * Returns undefined for objects that do not exist.
+ * Returns the text of each blob, undefined for objects that do not exist
+ * (or are not blobs), and a {@link SkippedBlob} for blobs over `maxBytes`:
+ * their size comes from the object header and their bytes are dropped as
+ * they stream by, so memory holds at most the blobs within the limit.
  */
 export function catFiles(
   cwd: string,
   specs: string[],
-): Promise<Array<string | undefined>> {
+  maxBytes = Number.POSITIVE_INFINITY,
+): Promise<Array<string | undefined | SkippedBlob>> {
   if (specs.length === 0) return Promise.resolve([]);
   return new Promise((resolve, reject) => {
     const child = spawn('git', [...BASE_ARGS, 'cat-file', '--batch'], {
       cwd,
       env: gitEnv(),
     });
-    const chunks: Buffer[] = [];
+    const parser = new CatFileParser(maxBytes);
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.stdout.on('data', (c: Buffer) => {
+      try {
+        parser.push(c);
+      } catch (e) {
+        child.kill();
+        reject(e);
+      }
+    });
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('error', reject);
     child.on('close', code => {
       if (code !== 0) {
         reject(new GitCommandError(['cat-file', '--batch'], stderr, code));
-        return;
+      } else if (parser.results.length !== specs.length) {
+        reject(
+          new Error(
+            `git cat-file output ended early at object ${parser.results.length}`,
+          ),
+        );
+      } else {
+        resolve(parser.results);
       }
-      const out = Buffer.concat(chunks);
-      const results: Array<string | undefined> = [];
-      let pos = 0;
-      for (let i = 0; i < specs.length; i++) {
-        const nl = out.indexOf(0x0a, pos);
-        if (nl < 0) {
-          reject(new Error(`git cat-file output ended early at object ${i}`));
-          return;
-        }
-        const header = out.subarray(pos, nl).toString('utf8');
-        pos = nl + 1;
-        if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
-          results.push(undefined);
-          continue;
-        }
-        const parts = header.split(' ');
-        const size = Number(parts[parts.length - 1]);
-        const type = parts[parts.length - 2];
-        const body = out.subarray(pos, pos + size);
-        pos += size + 1; // content is followed by a newline
-        results.push(type === 'blob' ? body.toString('utf8') : undefined);
-      }
-      resolve(results);
     });
     // Object names may not contain newlines; paths come from the validated
     // pipeline file, so this only guards against misuse.

@@ -36,12 +36,54 @@ export interface GitSource {
     until: string;
     limit?: number;
   }): Promise<GitCommit[]>;
-  /** File contents at a commit; undefined when the file does not exist. */
+  /**
+   * File contents at a commit, in request order: the text, undefined when
+   * the file does not exist, or an {@link OversizedFile} when it is larger
+   * than the source's size limit (its content is then never read).
+   */
   readFiles(
     requests: Array<{ sha: string; path: string }>,
-  ): Promise<Array<string | undefined>>;
+  ): Promise<FileContent[]>;
   /** Web link to a commit, when the repository has one. */
   commitUrl(sha: string): string | undefined;
+}
+
+/** What {@link GitSource.readFiles} returns for one file. */
+export type FileContent = string | undefined | OversizedFile;
+
+/** Default size limit of a file read from a Git source (1 MiB). */
+export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+
+/**
+ * A file larger than the size limit (`gitops.limits.maxManifestBytes`): it
+ * exists, but was not read.
+ */
+export class OversizedFile {
+  constructor(
+    readonly path: string,
+    /** Size in bytes. */
+    readonly size: number,
+    /** The limit in bytes. */
+    readonly limit: number,
+  ) {}
+
+  /** E.g. `manifest is 3.2 MiB, over the 1 MiB limit (gitops.limits.maxManifestBytes)`. */
+  describe(what: string): string {
+    let size = formatBytes(this.size);
+    let limit = formatBytes(this.limit);
+    if (size === limit) {
+      size = `${this.size} bytes`;
+      limit = `${this.limit}-byte`;
+    }
+    return `${what} is ${size}, over the ${limit} limit (gitops.limits.maxManifestBytes)`;
+  }
+}
+
+/** `512 bytes`, `12.5 KiB`, `3.2 MiB`. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} bytes`;
+  if (n < 1024 * 1024) return `${Number((n / 1024).toFixed(1))} KiB`;
+  return `${Number((n / 1024 / 1024).toFixed(1))} MiB`;
 }
 
 /** The remembered commit is no longer in the branch's history. */

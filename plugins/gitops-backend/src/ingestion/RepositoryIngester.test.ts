@@ -273,6 +273,57 @@ describe.each(databases.eachSupportedId())(
       expect(JSON.parse(row.pipeline!).definition.environments).toHaveLength(4);
     });
 
+    it('reports a manifest over the size limit as the error of its environment, not as a missing file', async () => {
+      const { store, make } = await setup();
+      const big = Math.round(3.2 * 1024 * 1024);
+      const manifest = kustomization('v9');
+      repo.write(
+        'apps/cart/staging/kustomization.yaml',
+        `${manifest}${'#'.repeat(big - manifest.length - 1)}\n`,
+      );
+      repo.commit('oops: a 3.2 MiB staging manifest');
+      await make().ingest();
+      const states = Object.fromEntries(
+        (await store.getDesiredStates('demo', 'cart')).map(s => [
+          s.environment,
+          s,
+        ]),
+      );
+      expect(JSON.parse(states.staging.error!)).toEqual({
+        message:
+          'manifest is 3.2 MiB, over the 1 MiB limit (gitops.limits.maxManifestBytes)',
+        file: 'apps/cart/staging/kustomization.yaml',
+      });
+      // The last good version stays; the other environments are untouched.
+      expect(states.staging.version).toBe('v2');
+      expect(states.dev).toMatchObject({ version: 'v3', error: null });
+      expect(states['prod-us']).toMatchObject({ version: 'v2', error: null });
+    });
+
+    it('keeps the last good pipeline when the pipeline file grows over the size limit', async () => {
+      const { store, make } = await setup();
+      await make().ingest();
+      repo.write(
+        'gitops-pipeline.yaml',
+        `${TWO_STAGE_PIPELINE}#${'x'.repeat(2 * 1024 * 1024)}\n`,
+      );
+      repo.commit('a 2 MiB pipeline file');
+      repo.write('apps/cart/dev/kustomization.yaml', kustomization('v4'));
+      repo.commit('bump cart to v4 in dev');
+      await make().ingest();
+      const row = (await store.getRepository('demo'))!;
+      expect(JSON.parse(row.pipeline_error!)).toEqual({
+        message:
+          'pipeline file is 2 MiB, over the 1 MiB limit (gitops.limits.maxManifestBytes)',
+        file: 'gitops-pipeline.yaml',
+      });
+      const dev = (await store.getDesiredStates('demo', 'cart')).find(
+        s => s.environment === 'dev',
+      )!;
+      expect(dev.version).toBe('v4');
+      expect(JSON.parse(row.pipeline!).definition.environments).toHaveLength(4);
+    });
+
     it('re-reads history after a force-push without duplicating rollouts', async () => {
       const { store, make } = await setup();
       await make().ingest();

@@ -2,7 +2,13 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { SourceError } from '@gitops2/plugin-gitops-common';
 import { LedgerStore } from '../database/LedgerStore';
 import { DesiredStateRow, NewRolloutRow } from '../database/tables';
-import { GitCommit, GitSource, StaleRefError } from '../git/types';
+import {
+  FileContent,
+  GitCommit,
+  GitSource,
+  OversizedFile,
+  StaleRefError,
+} from '../git/types';
 import { VersionLocatorRegistry } from '../locators/VersionLocatorRegistry';
 import { parsePipeline } from '../pipeline/parsePipeline';
 import { ParsedPipeline, ServiceEnvironmentSpec } from '../pipeline/types';
@@ -155,6 +161,12 @@ export class RepositoryIngester {
                 file: this.options.pipelineFile,
               };
             }
+          } else if (content instanceof OversizedFile) {
+            // Like a syntax error: the last good pipeline stays in use.
+            pipelineError = {
+              message: content.describe('pipeline file'),
+              file: this.options.pipelineFile,
+            };
           } else if (content !== goodContent) {
             const parsed = this.parse(content);
             if (parsed.fileError) {
@@ -194,7 +206,7 @@ export class RepositoryIngester {
         const trailers = parseTrailers(commit.message);
         const updates: Array<{
           spec: ServiceEnvironmentSpec;
-          content: string | undefined;
+          content: FileContent;
         }> = [];
         for (const spec of plan.specs)
           updates.push({ spec, content: contents[i++] });
@@ -212,16 +224,16 @@ export class RepositoryIngester {
           }
         >();
         for (const { spec, content } of updates) {
-          if (content === undefined) {
+          if (typeof content !== 'string') {
             pending.set(key(spec.service, spec.environment), {
               version: null,
               line: null,
               file: spec.path,
               error: {
-                message: `manifest not found at commit ${commit.sha.slice(
-                  0,
-                  12,
-                )}`,
+                message:
+                  content instanceof OversizedFile
+                    ? content.describe('manifest')
+                    : `manifest not found at commit ${commit.sha.slice(0, 12)}`,
                 file: spec.path,
               },
             });

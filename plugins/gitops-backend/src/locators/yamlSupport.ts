@@ -15,11 +15,11 @@ import {
   parseAllDocuments,
   parseDocument,
   Scalar,
-  visit,
   YAMLMap,
 } from 'yaml';
 import type { SourceError } from '@gitops2/plugin-gitops-common';
 import type { LocatorOptions } from './types';
+import { aliasTarget, indexAliases, isMergeKey } from './yamlAliases';
 
 /** A parsed YAML file, every document with its line counter. */
 export interface YamlFile {
@@ -48,28 +48,25 @@ export function parseYamlFile(content: string, file: string): Result<YamlFile> {
   const errors: { message: string; offset: number }[] = Array.from(
     docs,
   ).flatMap(doc =>
-    doc.errors.map(e => ({ message: e.message, offset: e.pos[0] })),
+    doc.errors.map(e => ({
+      message: `invalid YAML: ${lowerFirst(e.message)}`,
+      offset: e.pos[0],
+    })),
   );
-  // The parser accepts `*name` without a matching `&name` before it; every
-  // consumer would fail on it, so it counts as a syntax error here.
+  // Every alias gets its target once, and alias or merge-key bombs,
+  // recursive aliases and unresolved aliases (which the parser accepts but
+  // every consumer would fail on) are refused: see yamlAliases.ts.
   for (const doc of docs) {
-    visit(doc, {
-      Alias(_key, node) {
-        if (node.resolve(doc as Document) === undefined) {
-          errors.push({
-            message: `unresolved alias *${node.source} (the anchor must be set before the alias)`,
-            offset: node.range?.[0] ?? 0,
-          });
-        }
-      },
-    });
+    if (doc.errors.length > 0) continue;
+    const problem = indexAliases(doc);
+    if (problem) errors.push(problem);
   }
   if (errors.length > 0) {
     const first = errors.reduce((a, b) => (b.offset < a.offset ? b : a));
     return {
       ok: false,
       error: {
-        message: `invalid YAML: ${lowerFirst(first.message)}`,
+        message: first.message,
         file,
         line: lineCounter.linePos(first.offset).line,
       },
@@ -142,19 +139,11 @@ export function quoteList(values: string[]): string {
     : 'none';
 }
 
-function isMergeKey(key: unknown): boolean {
-  return (
-    isScalar(key) &&
-    (typeof key.value === 'symbol' ||
-      (key.value === '<<' && key.type === 'PLAIN'))
-  );
-}
-
+/** The node behind an alias (aliases point backwards, so chains end). */
 export function resolveAlias(doc: Document.Parsed, node: unknown): unknown {
   let current = node;
-  // Bounded: an alias can only point backwards, so chains are short.
   for (let i = 0; i < 100 && isAlias(current); i++) {
-    current = (current as Alias).resolve(doc as Document);
+    current = aliasTarget(doc, current);
   }
   return current;
 }
@@ -183,12 +172,20 @@ function keyName(key: unknown): string | undefined {
   return undefined;
 }
 
-/** Entries of a map in order, own keys first, then merged (`<<`) keys. */
+/** mapEntries per map: parsed documents are never changed. */
+const entriesOf = new WeakMap<YAMLMap, readonly MapEntry[]>();
+
+/**
+ * Entries of a map in order, own keys first, then merged (`<<`) keys.
+ * Computed once per map, so a map merged many times costs its entries once
+ * (the merge depth and alias expansion are bounded by yamlAliases.ts).
+ */
 export function mapEntries(
   doc: Document.Parsed,
   map: YAMLMap,
-  depth = 0,
-): MapEntry[] {
+): readonly MapEntry[] {
+  const known = entriesOf.get(map);
+  if (known) return known;
   const entries: MapEntry[] = [];
   const seen = new Set<string>();
   for (const pair of map.items) {
@@ -203,16 +200,15 @@ export function mapEntries(
     });
   }
   // Own keys win over merged ones; among merged maps, the first one wins.
-  // The depth bound only guards against pathological self-merging files.
   for (const pair of map.items) {
-    if (!isMergeKey(pair.key) || depth > 20) continue;
+    if (!isMergeKey(pair.key)) continue;
     const target = resolveAlias(doc, pair.value);
     const sources = isSeq(target)
       ? target.items.map(item => resolveAlias(doc, item))
       : [target];
     for (const source of sources) {
       if (!isMap(source)) continue;
-      for (const entry of mapEntries(doc, source, depth + 1)) {
+      for (const entry of mapEntries(doc, source)) {
         const name = keyName(entry.key)!;
         if (seen.has(name)) continue;
         seen.add(name);
@@ -220,6 +216,7 @@ export function mapEntries(
       }
     }
   }
+  entriesOf.set(map, entries);
   return entries;
 }
 
@@ -233,6 +230,23 @@ export function mapGet(
 
 export function mapKeys(doc: Document.Parsed, map: YAMLMap): string[] {
   return mapEntries(doc, map).map(e => keyName(e.key) ?? '');
+}
+
+/**
+ * A node as plain data (maps as objects, lists as arrays), with aliases and
+ * merge keys resolved as the lookups above resolve them. Used instead of the
+ * yaml library's toJS, which resolves each alias by walking the document.
+ */
+export function toPlain(doc: Document.Parsed, node: unknown): unknown {
+  const value = resolveAlias(doc, node);
+  if (isMap(value)) {
+    return Object.fromEntries(
+      mapEntries(doc, value).map(e => [keyName(e.key), toPlain(doc, e.value)]),
+    );
+  }
+  if (isSeq(value)) return value.items.map(item => toPlain(doc, item));
+  if (isScalar(value)) return value.value;
+  return null;
 }
 
 /**

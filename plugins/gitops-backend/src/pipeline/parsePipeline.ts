@@ -1,4 +1,4 @@
-import { Document, isMap, isNode, isScalar, isSeq, YAMLMap } from 'yaml';
+import { Document, isMap, isScalar, isSeq, YAMLMap } from 'yaml';
 import {
   EnvironmentDefinition,
   NAME_PATTERN,
@@ -19,6 +19,7 @@ import {
   quoteList,
   resolveAlias,
   stringValue,
+  toPlain,
   YamlFile,
 } from '../locators/yamlSupport';
 import { parsePromotionPolicy } from './promotionPolicy';
@@ -497,9 +498,7 @@ class PipelineParser {
     const out: EnvEntry = { ok: true, key: e.key };
     const promotion = this.get(value, 'promotion');
     if (promotion) {
-      const parsed = parsePromotionPolicy(
-        isNode(promotion.value) ? promotion.value.toJSON() : promotion.value,
-      );
+      const parsed = parsePromotionPolicy(toPlain(this.doc, promotion.value));
       if (typeof parsed === 'string') {
         return bad(
           `promotion of environment "${env}": ${parsed}`,
@@ -753,9 +752,7 @@ class PipelineParser {
       }
     }
     const toOptions = (l: MapEntry | undefined): Record<string, unknown> =>
-      l
-        ? ((l.value as YAMLMap).toJS(this.doc) as Record<string, unknown>) ?? {}
-        : {};
+      l ? (toPlain(this.doc, l.value) as Record<string, unknown>) : {};
     const base = toOptions(defaultLocator);
     const refine = toOptions(overrideLocator);
     const typeEntry =

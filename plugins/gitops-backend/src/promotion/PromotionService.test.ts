@@ -441,6 +441,33 @@ describe.each(databases.eachSupportedId())(
       expect(repo.git('rev-parse', 'HEAD~1')).toBe(head);
     });
 
+    it('refuses to plan with a manifest over the size limit, naming the file', async () => {
+      const { service, knex } = await setup();
+      const huge = `${kustomization('v1')}#${'x'.repeat(2 * 1024 * 1024)}\n`;
+      const limit = 'over the 1 MiB limit (gitops.limits.maxManifestBytes)';
+      repo.write('apps/cart/prod-us/kustomization.yaml', huge);
+      repo.commit('prod-us manifest grew');
+      await expect(
+        service.planPromotion('demo', 'cart', {
+          sourceEnvironment: 'staging',
+          environments: ['prod-us'],
+        }),
+      ).rejects.toMatchObject({
+        name: 'ConflictError',
+        message: `apps/cart/prod-us/kustomization.yaml: manifest is 2 MiB, ${limit}`,
+      });
+      repo.write('apps/cart/staging/kustomization.yaml', huge);
+      repo.commit('staging manifest grew');
+      await expect(
+        service.planPromotion('demo', 'cart', { sourceEnvironment: 'staging' }),
+      ).rejects.toMatchObject({
+        name: 'ConflictError',
+        message: `cannot read the version of cart in staging: apps/cart/staging/kustomization.yaml: manifest is 2 MiB, ${limit}`,
+      });
+      const [{ count }] = await knex('gitops_actions').count({ count: '*' });
+      expect(Number(count)).toBe(0);
+    });
+
     it('checks permissions per environment, denies when the permission backend is down, and audits each case', async () => {
       const denyProd = await setup({ denyProdFor: 'user:default/alice' });
       await expect(

@@ -1,6 +1,7 @@
 import { ConflictError, InputError } from '@backstage/errors';
 import type { ManifestChange } from '@gitops2/plugin-gitops-common';
 import type { FileWrite } from '../../git/GitWriter';
+import { OversizedFile } from '../../git/types';
 import { VersionLocatorRegistry } from '../../locators/VersionLocatorRegistry';
 import type { ServiceEnvironmentSpec } from '../../pipeline/types';
 import { manifestDiff } from '../manifestDiff';
@@ -20,6 +21,12 @@ export class ManifestEditor {
     spec: ServiceEnvironmentSpec,
   ): Promise<string> {
     const [content] = await repo.source.readFiles([{ sha, path: spec.path }]);
+    if (content instanceof OversizedFile)
+      throw new ConflictError(
+        `cannot read the version of ${spec.service} in ${spec.environment}: ${
+          spec.path
+        }: ${content.describe('manifest')}`,
+      );
     const read =
       typeof content === 'string'
         ? this.locators
@@ -51,6 +58,10 @@ export class ManifestEditor {
     for (let i = 0; i < specs.length; i++) {
       const spec = specs[i];
       const content = contents[i];
+      if (content instanceof OversizedFile)
+        throw new ConflictError(
+          `${spec.path}: ${content.describe('manifest')}`,
+        );
       if (typeof content !== 'string')
         throw new ConflictError(
           `${spec.path} cannot be read at ${baseSha.slice(0, 12)}`,

@@ -4,6 +4,7 @@ import type {
   SourceError,
 } from '@gitops2/plugin-gitops-common';
 import { VersionLocatorRegistry } from '../../locators/VersionLocatorRegistry';
+import { OversizedFile } from '../../git/types';
 import { parsePipeline } from '../../pipeline/parsePipeline';
 import type {
   ParsedPipeline,
@@ -34,6 +35,13 @@ export class WritablePipeline {
     const [content] = await repo.source.readFiles([
       { sha, path: repo.pipelineFile },
     ]);
+    if (content instanceof OversizedFile) {
+      throw new ConflictError(
+        `${repo.pipelineFile}: ${content.describe(
+          'pipeline file',
+        )}; writes to repository ${repo.id} are blocked until it is fixed`,
+      );
+    }
     if (typeof content !== 'string') {
       throw new ConflictError(
         `the pipeline file ${repo.pipelineFile} cannot be read at ${sha.slice(
