@@ -1,4 +1,5 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
+import { GITOPS_ANNOTATIONS } from '@gitops2/plugin-gitops-common';
 import type { Knex } from 'knex';
 import { KustomizeImageLocator } from '../locators/KustomizeImageLocator';
 import { createDefaultLocatorRegistry } from '../locators/VersionLocatorRegistry';
@@ -118,6 +119,15 @@ describe.each(databases.eachSupportedId())(
         ],
         new Map(),
       );
+      const status = await service.getServiceStatus({
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'Component',
+        metadata: {
+          name: 'cart',
+          annotations: { [GITOPS_ANNOTATIONS.repository]: 'demo' },
+        },
+      });
+      expect(status.repository.ingestionErrorCount).toBe(1);
       const state = await service.getRepositoryState('demo');
       expect(state.ingestionErrorCount).toBe(1);
       expect(state.ingestionErrors).toEqual([

@@ -168,7 +168,9 @@ export class GitopsService {
     );
     return {
       service,
-      repository: this.repositoryState(repo, row),
+      repository: await this.withIngestionErrors(
+        this.repositoryState(repo, row),
+      ),
       pipeline: definition,
       pipelineError,
       environments: visible,
