@@ -42,6 +42,15 @@ export interface Config {
        * @visibility backend
        */
       commitUrlTemplate?: string;
+      /**
+       * JSON file (`{"commits": [{"sha": "…", "actionId": "…"}]}`) of commits
+       * the portal wrote before this database recorded them, imported at
+       * startup so their Gitops-* trailers are trusted. The demo uses it for
+       * its generated history. Path relative to the backend's working
+       * directory, or absolute.
+       * @visibility backend
+       */
+      portalCommitsFile?: string;
     }>;
     /**
      * Roots of source repositories. A catalog entity annotated

@@ -32,9 +32,10 @@ import {
 } from './demo-data.mjs';
 
 /** Bump when the generated content changes: an older demo is then rebuilt. */
-export const GENERATOR_VERSION = 2;
+export const GENERATOR_VERSION = 3;
 export const COMPLETE_FILE = '.complete';
 export const SUMMARY_FILE = 'demo-summary.json';
+export const PORTAL_COMMITS_FILE = 'portal-commits.json';
 
 const SEED = 0x5eed1543;
 const DAY = 86_400_000;
@@ -1501,8 +1502,46 @@ function build(root, nowMs) {
   const gitopsDir = path.join(root, 'gitops');
   const gmarks = importCommits(gitopsDir, g.commits);
   const shaOf = mark => gmarks.get(mark);
+  writePortalCommits(root, g, shaOf);
 
   return summarize({ clock, nowMs, sources, g, shaOf });
+}
+
+/**
+ * The promotions and the rollback of the generated history stand for commits
+ * the portal wrote: the ledger trusts their Gitops-* trailers only when it
+ * knows that (gitops_portal_commits). The backend imports this file at
+ * startup (gitops.repositories[].portalCommitsFile in app-config.yaml). CI
+ * deploys and hand-made commits (the hotfix) are not in it.
+ */
+function writePortalCommits(root, g, shaOf) {
+  const commits = g.commits
+    .filter(c => !c.branchOnly && portalKindOf(c.message))
+    .map(c => ({
+      sha: shaOf(c.mark),
+      kind: portalKindOf(c.message),
+      subject: c.message.split('\n')[0],
+    }));
+  fs.writeFileSync(
+    path.join(root, PORTAL_COMMITS_FILE),
+    `${JSON.stringify(
+      {
+        about:
+          'GitOps commits of the demo that the portal wrote (promotions, rollbacks); imported by the backend at startup so their Gitops-* trailers are trusted',
+        repository: 'gitops',
+        commits,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+}
+
+/** `promotion` / `rollback` when a commit message carries the portal's Gitops-Kind trailer. */
+function portalKindOf(message) {
+  const paras = message.trim().split(/\n\s*\n/);
+  const last = paras.length > 1 ? paras[paras.length - 1] : '';
+  return /^Gitops-Kind:\s*(promotion|rollback)\s*$/im.exec(last)?.[1];
 }
 
 function summarize({ clock, nowMs, sources, g, shaOf }) {

@@ -480,6 +480,36 @@ describe('GitOps repository', () => {
     for (const l of configOnly) assert.ok(!cfg.includes(l.split(' ')[0]), l);
   });
 
+  it('lists the promotions and the rollback, and nothing else, as portal commits (portal-commits.json)', () => {
+    const file = JSON.parse(
+      fs.readFileSync(path.join(dir, 'portal-commits.json'), 'utf8'),
+    );
+    const listed = new Map(file.commits.map(c => [c.sha, c.kind]));
+    assert.equal(listed.get(summary.rollback.gitopsCommit), 'rollback');
+    assert.ok(!listed.has(summary.directVersionChange.gitopsCommit), 'hotfix');
+    const firstParent = git(
+      gitopsDir,
+      'log',
+      '--first-parent',
+      '--format=%H%x00%s',
+      'main',
+    )
+      .trim()
+      .split('\n')
+      .map(l => l.split('\0'));
+    const expected = firstParent
+      .filter(([, s]) => /^(promote|rollback) /.test(s))
+      .map(([sha]) => sha)
+      .sort();
+    assert.deepEqual([...listed.keys()].sort(), expected);
+    for (const [sha, kind] of listed) {
+      assert.match(
+        git(gitopsDir, 'log', '-1', '--format=%B', sha),
+        new RegExp(`^Gitops-Kind: ${kind}$`, 'm'),
+      );
+    }
+  });
+
   it('has one direct version change and one lagging environment', () => {
     const d = summary.directVersionChange;
     assert.match(

@@ -38,6 +38,7 @@ const repositorySchema = z
       .string()
       .regex(/^https?:\/\/.*\{sha\}/, 'must be an http(s) URL containing {sha}')
       .optional(),
+    portalCommitsFile: z.string().min(1).optional(),
   })
   .strict()
   .superRefine((repo, ctx) => {

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import {
   coreServices,
   createBackendPlugin,
@@ -26,6 +27,7 @@ import { MetricsService } from './metrics/MetricsService';
 import { MetricsStore } from './metrics/MetricsStore';
 import { createGitSource } from './git/createGitSource';
 import { IngestionManager } from './ingestion/IngestionManager';
+import { importPortalCommits } from './ingestion/importPortalCommits';
 import { createDefaultLocatorRegistry } from './locators/VersionLocatorRegistry';
 import { CorrelationService } from './service/CorrelationService';
 import { GitopsService } from './service/GitopsService';
@@ -173,6 +175,17 @@ export const gitopsPlugin = createBackendPlugin({
           config: gitopsConfig.correlation,
           gitops: service,
         });
+        // Portal commits known from a file (the demo's history) are trusted
+        // before the first ingestion reads their trailers.
+        for (const r of gitopsConfig.repositories) {
+          if (!r.portalCommitsFile) continue;
+          await importPortalCommits({
+            store,
+            repositoryId: r.id,
+            file: path.resolve(process.cwd(), r.portalCommitsFile),
+            logger: deps.logger,
+          });
+        }
         await ingestion.schedule(deps.scheduler);
         await correlator.schedule(deps.scheduler);
 
@@ -223,6 +236,9 @@ export const gitopsPlugin = createBackendPlugin({
           afterMerge: async repositoryId => {
             await ingestion.ingest(repositoryId);
           },
+          // Ingestion trusts the Gitops-* trailers of these commits only.
+          recordPortalCommit: (repositoryId, sha, actionId) =>
+            store.recordPortalCommit(repositoryId, sha, actionId),
           notifier: new NotificationsNotifier(
             deps.notifications,
             deps.logger.child({ task: 'gitops-notifications' }),

@@ -113,6 +113,29 @@ export interface RepositoryState {
   lastIngestedAt?: string;
   /** Error of the last ingestion run, if it failed. */
   error?: SourceError | null;
+  /**
+   * Commits that could not be ingested (skipped; ingestion moved on), the
+   * most recent first (at most 20), and how many there are in all.
+   */
+  ingestionErrors?: IngestionError[];
+  ingestionErrorCount?: number;
+}
+
+/**
+ * A GitOps commit, or one service × environment of it, that could not be
+ * ingested: e.g. a version longer than the ledger stores, a locator that
+ * failed, rows the database refused. @public
+ */
+export interface IngestionError {
+  commitSha: string;
+  /** Link to the commit, when the repository has a web view. */
+  commitUrl?: string;
+  /** Absent when the whole commit failed. */
+  service?: string;
+  environment?: string;
+  message: string;
+  /** ISO 8601: when ingestion met it. */
+  recordedAt: string;
 }
 
 /** Response of GET /v1/entities/:namespace/:kind/:name/status. @public */
@@ -140,9 +163,18 @@ export interface Rollout {
   desiredAt: string;
   /** Observed-at: when the cluster converged, once known. */
   observedAt?: string;
-  /** Who or what initiated it (a user ref, a policy, or the commit author). */
+  /**
+   * Who or what initiated it: the `Gitops-Initiator` of a commit the portal
+   * wrote (a user ref or a policy), else the commit's Git author.
+   */
   initiator: string;
   file: string;
+  /**
+   * Set (ISO 8601) when the GitOps commit is no longer in the branch's
+   * history (force-push): the rollout is kept in the history, flagged, and
+   * left out of metrics, feature answers and outcome tracking.
+   */
+  rewrittenAt?: string;
 }
 
 /** Response of GET /v1/entities/:namespace/:kind/:name/rollouts. @public */

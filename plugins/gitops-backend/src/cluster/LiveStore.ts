@@ -259,10 +259,12 @@ export class LiveStore {
   /**
    * The latest rollout of each (repository, service, environment), when it
    * still waits for an outcome. Older rollouts were superseded in Git before
-   * they were observed: they keep their outcome.
+   * they were observed: they keep their outcome. Rollouts of rewritten
+   * commits (force-push) are not what Git asks for.
    */
   async openRollouts(): Promise<RolloutRow[]> {
     const latest = this.db('gitops_rollouts')
+      .whereNull('rewritten_at')
       .max({ id: 'id' })
       .groupBy(['repository_id', 'service', 'environment']);
     return this.db<RolloutRow>('gitops_rollouts')
@@ -318,6 +320,7 @@ export class LiveStore {
   ): Promise<RolloutRow[]> {
     return this.db<RolloutRow>('gitops_rollouts')
       .where({ repository_id: repositoryId, environment })
+      .whereNull('rewritten_at')
       .orderBy('id', 'desc')
       .limit(limit);
   }
@@ -329,6 +332,7 @@ export class LiveStore {
   ): Promise<RolloutRow[]> {
     return this.db<RolloutRow>('gitops_rollouts')
       .where({ repository_id: repositoryId })
+      .whereNull('rewritten_at')
       .orderBy('id', 'desc')
       .limit(limit);
   }
@@ -340,6 +344,7 @@ export class LiveStore {
   ): Promise<Array<{ service: string; version: string }>> {
     const rows = await this.db('gitops_rollouts')
       .where({ repository_id: repositoryId, environment })
+      .whereNull('rewritten_at')
       .orderBy('id', 'asc')
       .select('service', 'to_version');
     return rows.map((r: any) => ({

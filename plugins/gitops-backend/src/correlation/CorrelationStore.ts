@@ -426,7 +426,10 @@ export class CorrelationStore {
     return out;
   }
 
-  /** Every rollout of a service that added, removed or baselined one of `shas`. */
+  /**
+   * Every rollout of a service that added, removed or baselined one of
+   * `shas`, except rollouts of rewritten GitOps commits (force-push).
+   */
   async membershipEvents(options: {
     repositoryId: string;
     service: string;
@@ -443,6 +446,7 @@ export class CorrelationStore {
             'r.repository_id': options.repositoryId,
             'r.service': options.service,
           })
+          .whereNull('r.rewritten_at')
           .whereIn('m.sha', chunk)
           .select(
             'm.rollout_id',

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { readGitopsConfig } from '../config';
 import { LedgerStore } from '../database/LedgerStore';
 import { LocalGitSource } from '../git/LocalGitSource';
+import { importPortalCommits } from '../ingestion/importPortalCommits';
 import { RepositoryIngester } from '../ingestion/RepositoryIngester';
 import { createDefaultLocatorRegistry } from '../locators/VersionLocatorRegistry';
 import { CorrelationService } from '../service/CorrelationService';
@@ -50,6 +51,13 @@ describe.each(databases.eachSupportedId())(
       const knex = await databases.init(databaseId);
       const ledger = await LedgerStore.fromKnex(knex);
       const logger = mockServices.logger.mock();
+      // As the demo backend does at startup (app-config.yaml portalCommitsFile).
+      await importPortalCommits({
+        store: ledger,
+        repositoryId: 'demo',
+        file: path.join(dir, 'portal-commits.json'),
+        logger,
+      });
       await new RepositoryIngester({
         repositoryId: 'demo',
         pipelineFile: 'gitops-pipeline.yaml',
@@ -107,6 +115,38 @@ describe.each(databases.eachSupportedId())(
       });
       return { ledger, store, correlator, service };
     }
+
+    it('classifies every rollout as the generator says, with the Git authors as initiators', async () => {
+      const { ledger } = await setup();
+      const { rows } = await ledger.listRollouts({
+        repositoryId: 'demo',
+        limit: 10000,
+      });
+      const got = rows
+        .map(
+          r =>
+            `${r.commit_sha} ${r.service} ${r.environment} ${r.kind} ${r.author_name}`,
+        )
+        .sort();
+      const expected = summary.rollouts
+        .map(
+          (r: any) =>
+            `${r.gitopsCommit} ${r.service} ${r.environment} ${r.kind} ${r.author}`,
+        )
+        .sort();
+      expect(got).toEqual(expected);
+      const rollback = rows.find(
+        r => r.commit_sha === summary.rollback.gitopsCommit,
+      )!;
+      expect(rollback.kind).toBe('rollback');
+      // Trusted as a portal commit (portal-commits.json), not by its wording.
+      expect(
+        await ledger.portalCommitsAmong('demo', [rollback.commit_sha]),
+      ).toEqual(new Set([rollback.commit_sha]));
+      expect(rollback.initiator).toBe(
+        `${rollback.author_name} <${rollback.author_email}>`,
+      );
+    });
 
     it('resolves every rollout and puts SAAS-1543 where the summary says', async () => {
       const { ledger, store, correlator, service } = await setup();

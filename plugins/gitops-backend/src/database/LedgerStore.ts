@@ -10,8 +10,17 @@ import type {
 import { Knex } from 'knex';
 import type { ParsedPipeline } from '../pipeline/types';
 import { CorrelationStore } from '../correlation/CorrelationStore';
+import { insertIngestionErrors, listIngestionErrors } from './ingestionErrors';
+import { portalCommitsAmong, recordPortalCommit } from './portalCommits';
+import {
+  applyHistoryRewrite,
+  HistoryRewrite,
+  rolloutCommits,
+} from './rewrittenRollouts';
 import {
   DesiredStateRow,
+  IngestionErrorRow,
+  NewIngestionErrorRow,
   NewRolloutRow,
   RepositoryRow,
   RolloutRow,
@@ -38,11 +47,20 @@ export interface IngestionBatch {
   commitCount: number;
   rollouts: NewRolloutRow[];
   desiredStates: DesiredStateRow[];
+  /** Commits (or service × environment of them) that could not be ingested. */
+  errors?: NewIngestionErrorRow[];
   /**
    * The pipeline file in force at `newCursor`, when the batch changed it: a
    * run resumed after a crash must read the history with the same pipeline.
    */
   pipelineGoodContent?: string;
+  /**
+   * First batch of a walk from the root after a history rewrite: the
+   * repository's desired states, ingestion errors, commit count and pipeline
+   * start over, and the rollouts of commits that left the history are marked
+   * rewritten (kept), in the same transaction as the batch.
+   */
+  restart?: HistoryRewrite;
 }
 
 /**
@@ -145,9 +163,11 @@ export class LedgerStore {
         )
         .update({
           last_commit_sha: batch.newCursor,
-          commits_ingested: tx.raw('commits_ingested + ?', [batch.commitCount]),
-          ...(batch.pipelineGoodContent !== undefined
-            ? { pipeline_good_content: batch.pipelineGoodContent }
+          commits_ingested: batch.restart
+            ? batch.commitCount
+            : tx.raw('commits_ingested + ?', [batch.commitCount]),
+          ...(batch.pipelineGoodContent !== undefined || batch.restart
+            ? { pipeline_good_content: batch.pipelineGoodContent ?? null }
             : {}),
         });
       if (moved !== 1) {
@@ -155,6 +175,18 @@ export class LedgerStore {
           `ingestion cursor of repository ${batch.repositoryId} moved during the run (another replica ingested it)`,
         );
       }
+      if (batch.restart) {
+        const where = { repository_id: batch.repositoryId };
+        await tx('gitops_desired_states').where(where).delete();
+        await tx('gitops_ingestion_errors').where(where).delete();
+        await applyHistoryRewrite(
+          tx,
+          batch.repositoryId,
+          batch.restart,
+          new Date(),
+        );
+      }
+      await insertIngestionErrors(tx, batch.errors ?? []);
       let inserted = 0;
       // Chunks keep SQLite under its bound-variable limit.
       for (let i = 0; i < batch.rollouts.length; i += 50) {
@@ -174,6 +206,44 @@ export class LedgerStore {
       }
       return { inserted };
     });
+  }
+
+  /** Commits of a repository that could not be ingested, newest first. */
+  async listIngestionErrors(
+    repositoryId: string,
+    options: { limit: number },
+  ): Promise<{ rows: IngestionErrorRow[]; total: number }> {
+    return listIngestionErrors(this.db, repositoryId, options.limit);
+  }
+
+  /**
+   * Records that the portal itself wrote commit `sha` (a promotion or
+   * rollback commit, or the merge commit of its pull request). Only these
+   * commits' `Gitops-Kind`, `Gitops-Action` and `Gitops-Initiator` trailers
+   * are trusted by ingestion, so record them before ingestion reads them.
+   * Idempotent.
+   */
+  async recordPortalCommit(
+    repositoryId: string,
+    sha: string,
+    actionId?: string,
+  ): Promise<void> {
+    await recordPortalCommit(this.db, repositoryId, sha, actionId);
+  }
+
+  /** Which of `shas` the portal wrote (see recordPortalCommit). */
+  async portalCommitsAmong(
+    repositoryId: string,
+    shas: string[],
+  ): Promise<Set<string>> {
+    return portalCommitsAmong(this.db, repositoryId, shas);
+  }
+
+  /** The GitOps commits that carry rollouts, and whether they were rewritten. */
+  async rolloutCommits(
+    repositoryId: string,
+  ): Promise<Array<{ sha: string; rewritten: boolean }>> {
+    return rolloutCommits(this.db, repositoryId);
   }
 
   /** Replaces the desired states of a repository that no longer exist. */
@@ -240,6 +310,12 @@ export class LedgerStore {
     before?: string;
     /** Only these services (catalog visibility); none visible: no rows. */
     services?: Array<{ repositoryId: string; service: string }>;
+    /**
+     * Also the rollouts whose GitOps commit left the branch history
+     * (`rewritten_at` set): the history view shows them flagged; everything
+     * that reasons about what Git asks for now leaves them out.
+     */
+    includeRewritten?: boolean;
   }): Promise<{ rows: RolloutRow[]; total: number }> {
     if (options.services && options.services.length === 0)
       return { rows: [], total: 0 };
@@ -262,6 +338,7 @@ export class LedgerStore {
           }
         });
       }
+      if (!options.includeRewritten) q.whereNull('rewritten_at');
       if (options.repositoryId)
         q.where({ repository_id: options.repositoryId });
       if (options.service) q.where({ service: options.service });

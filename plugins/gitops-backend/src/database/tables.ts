@@ -45,11 +45,30 @@ export interface RolloutRow {
   desired_at: Date | string | number;
   observed_at: Date | string | number | null;
   recorded_at?: Date | string | number;
+  /** Set when the GitOps commit left the branch's history (force-push). */
+  rewritten_at?: Date | string | number | null;
 }
 
 export type NewRolloutRow = Omit<
   RolloutRow,
-  'id' | 'outcome' | 'observed_at' | 'recorded_at'
+  'id' | 'outcome' | 'observed_at' | 'recorded_at' | 'rewritten_at'
+>;
+
+/** A commit (or one service × environment of it) that could not be ingested. */
+export interface IngestionErrorRow {
+  id: number | string;
+  repository_id: string;
+  commit_sha: string;
+  /** '' when the whole commit failed. */
+  service: string;
+  environment: string;
+  message: string;
+  recorded_at: Date | string | number;
+}
+
+export type NewIngestionErrorRow = Omit<
+  IngestionErrorRow,
+  'id' | 'recorded_at'
 >;
 
 /** Database timestamps come back as Date (pg) or string/number (SQLite). */

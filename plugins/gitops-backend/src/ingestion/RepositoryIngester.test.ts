@@ -8,43 +8,11 @@ import {
   TWO_STAGE_PIPELINE,
 } from '../testing/GitRepoFixture';
 import { RepositoryIngester } from './RepositoryIngester';
+import { buildHistory } from './__testUtils__/harness';
 
 jest.setTimeout(60_000);
 
-const ENVS = ['dev', 'staging', 'prod-us', 'prod-eu'];
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
-
-/** dev gets v1, v2, v3; staging and prod follow; prod-eu is rolled back. */
-function buildHistory(repo: GitRepoFixture) {
-  repo.write('gitops-pipeline.yaml', TWO_STAGE_PIPELINE);
-  for (const env of ENVS)
-    repo.write(`apps/cart/${env}/kustomization.yaml`, kustomization('v1'));
-  repo.commit('bootstrap cart in every environment');
-  repo.write('apps/cart/dev/kustomization.yaml', kustomization('v2'));
-  repo.commit('bump cart to v2 in dev', {
-    name: 'CI Bot',
-    email: 'ci@example.com',
-  });
-  repo.write('apps/cart/staging/kustomization.yaml', kustomization('v2'));
-  repo.commit('promote cart v2 from dev to staging', {
-    name: 'Grace Hopper',
-    email: 'grace@example.com',
-  });
-  repo.write('README.md', '# config only\n');
-  repo.commit('docs: explain the layout');
-  repo.write('apps/cart/prod-us/kustomization.yaml', kustomization('v2'));
-  repo.write('apps/cart/prod-eu/kustomization.yaml', kustomization('v2'));
-  repo.commit(
-    'release cart v2 to prod\n\nGitops-Kind: promotion\nGitops-Source-Commit: 3d9b390a1c2e4f5a6b7c8d9e0f1a2b3c4d5e6f70',
-  );
-  repo.write('apps/cart/prod-eu/kustomization.yaml', kustomization('v1'));
-  repo.commit('rollback cart in prod-eu to v1');
-  repo.write('apps/cart/dev/kustomization.yaml', kustomization('v3'));
-  repo.commit('bump cart to v3 in dev', {
-    name: 'CI Bot',
-    email: 'ci@example.com',
-  });
-}
 
 describe.each(databases.eachSupportedId())(
   'RepositoryIngester on %p',

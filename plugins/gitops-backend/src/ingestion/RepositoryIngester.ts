@@ -1,9 +1,8 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { SourceError } from '@gitops2/plugin-gitops-common';
 import { LedgerStore } from '../database/LedgerStore';
-import { DesiredStateRow, NewRolloutRow } from '../database/tables';
+import type { HistoryRewrite } from '../database/rewrittenRollouts';
 import {
-  FileContent,
   GitCommit,
   GitSource,
   OversizedFile,
@@ -12,7 +11,14 @@ import {
 import { VersionLocatorRegistry } from '../locators/VersionLocatorRegistry';
 import { parsePipeline } from '../pipeline/parsePipeline';
 import { ParsedPipeline, ServiceEnvironmentSpec } from '../pipeline/types';
-import { classifyRollout, parseTrailers } from './classifyRollout';
+import {
+  EnvState,
+  fromDesiredStateRow,
+  stateKey,
+  toDesiredStateRow,
+} from './envState';
+import { CommitReplay, replayCommit } from './replayCommit';
+import { CommitWrite, writeBatch } from './writeBatch';
 
 export interface RepositoryIngesterOptions {
   repositoryId: string;
@@ -36,23 +42,6 @@ export interface IngestionResult {
   rolloutsInserted: number;
 }
 
-/** Per (service, environment) state carried through the history walk. */
-interface EnvState {
-  version: string | null;
-  file: string;
-  line: number | null;
-  error: SourceError | null;
-  change?: {
-    sha: string;
-    at: string;
-    author: string;
-    email: string;
-    subject: string;
-  };
-}
-
-const key = (service: string, env: string) => `${service}\u0000${env}`;
-
 /**
  * Turns the first-parent history of one GitOps repository into rollouts.
  *
@@ -60,6 +49,9 @@ const key = (service: string, env: string) => `${service}\u0000${env}`;
  * written in one transaction together with the cursor (LedgerStore.applyBatch),
  * so a crash or restart in the middle loses nothing, and the unique key on
  * (repository, commit, service, environment) makes any re-run add 0 rows.
+ * A commit that cannot be ingested is recorded in gitops_ingestion_errors and
+ * skipped; a force-push re-walks the history and marks the rollouts of
+ * commits that left it as rewritten.
  */
 export class RepositoryIngester {
   private readonly batchSize: number;
@@ -76,7 +68,7 @@ export class RepositoryIngester {
     const head = await source.headCommit();
 
     let commits: GitCommit[];
-    let rewalk = false;
+    let restart: HistoryRewrite | undefined;
     try {
       commits =
         head === cursor
@@ -87,19 +79,20 @@ export class RepositoryIngester {
             });
     } catch (e) {
       if (!(e instanceof StaleRefError)) throw e;
-      // History was rewritten: walk it again from the root. Rollouts already
-      // recorded stay (the ledger keeps history); unchanged ones are not
-      // duplicated thanks to the unique key.
+      // History was rewritten: walk it again from the root. Rollouts of
+      // commits still in the history keep their rows (same sha, same unique
+      // key); those of commits that left it are marked rewritten, in the
+      // first batch's transaction.
       logger.warn(
         `${repositoryId}: ${e.message}; re-reading the whole history`,
       );
       commits = await source.listCommits({ until: head });
-      rewalk = true;
+      restart = await this.historyRewrite(commits);
     }
 
     // The pipeline and states as of the cursor.
     // (After a rewrite the walk restarts from nothing.)
-    let goodContent = rewalk
+    let goodContent = restart
       ? undefined
       : repo?.pipeline_good_content ?? undefined;
     let pipeline = goodContent ? this.parse(goodContent) : emptyPipeline();
@@ -107,33 +100,25 @@ export class RepositoryIngester {
       ? JSON.parse(repo.pipeline_error)
       : null;
     const states = new Map<string, EnvState>();
-    for (const row of rewalk
+    for (const row of restart
       ? []
       : await store.getDesiredStates(repositoryId)) {
-      states.set(key(row.service, row.environment), {
-        version: row.version,
-        file: row.file,
-        line: row.line,
-        error: row.error ? JSON.parse(row.error) : null,
-        change: row.change_sha
-          ? {
-              sha: row.change_sha,
-              at: new Date(row.change_at as any).toISOString(),
-              author: row.change_author ?? '',
-              email: row.change_author_email ?? '',
-              subject: row.change_subject ?? '',
-            }
-          : undefined,
-      });
+      states.set(
+        stateKey(row.service, row.environment),
+        fromDesiredStateRow(row),
+      );
     }
 
     let inserted = 0;
     let batchNo = 0;
     for (let start = 0; start < commits.length; start += this.batchSize) {
       const batch = commits.slice(start, start + this.batchSize);
-      const rollouts: NewRolloutRow[] = [];
       const touched = new Set<string>();
       const contentBefore = goodContent;
+      const portal = await store.portalCommitsAmong(
+        repositoryId,
+        batch.map(c => c.sha),
+      );
 
       // Phase 1: decide, per commit, which manifests to read. The pipeline
       // file itself is read inline (rare) because it changes what is read.
@@ -141,6 +126,8 @@ export class RepositoryIngester {
         commit: GitCommit;
         specs: ServiceEnvironmentSpec[];
         pipeline: ParsedPipeline;
+        /** Set when this commit changed the pipeline in force. */
+        goodContent?: string;
       }> = [];
       for (const commit of batch) {
         const changed = commit.changedFiles
@@ -189,7 +176,12 @@ export class RepositoryIngester {
               specs.push(spec);
           }
         }
-        plans.push({ commit, specs, pipeline });
+        plans.push({
+          commit,
+          specs,
+          pipeline,
+          goodContent: pipelineChanged ? goodContent : undefined,
+        });
       }
 
       // Phase 2: one batched read for every manifest of the batch.
@@ -198,173 +190,74 @@ export class RepositoryIngester {
       );
       const contents = await source.readFiles(reads);
 
-      // Phase 3: replay in order.
+      // Phase 3: replay in order; each commit on its own, so one that
+      // cannot be replayed is an error of that commit, not of the batch.
+      const writes: CommitWrite[] = [];
       let i = 0;
       for (const plan of plans) {
         const { commit } = plan;
-        const subject = commit.message.split('\n')[0];
-        const trailers = parseTrailers(commit.message);
-        const updates: Array<{
-          spec: ServiceEnvironmentSpec;
-          content: FileContent;
-        }> = [];
-        for (const spec of plan.specs)
-          updates.push({ spec, content: contents[i++] });
-
-        // Versions of the previous stage as of this commit (including its own
-        // changes, so a commit that bumps staging and prod together still
-        // reads as a promotion).
-        const pending = new Map<
-          string,
-          {
-            version: string | null;
-            line: number | null;
-            error: SourceError | null;
-            file: string;
-          }
-        >();
-        for (const { spec, content } of updates) {
-          if (typeof content !== 'string') {
-            pending.set(key(spec.service, spec.environment), {
-              version: null,
-              line: null,
-              file: spec.path,
-              error: {
-                message:
-                  content instanceof OversizedFile
-                    ? content.describe('manifest')
-                    : `manifest not found at commit ${commit.sha.slice(0, 12)}`,
-                file: spec.path,
-              },
-            });
-            continue;
-          }
-          const locator = this.options.locators.get(spec.locator.type);
-          const result = locator
-            ? locator.read(content, spec.path, spec.locator.options)
-            : {
-                ok: false as const,
-                error: {
-                  message: `unknown locator type "${spec.locator.type}"`,
-                  file: spec.path,
-                },
-              };
-          pending.set(
-            key(spec.service, spec.environment),
-            result.ok
-              ? {
-                  version: result.version,
-                  line: result.line ?? null,
-                  error: null,
-                  file: spec.path,
-                }
-              : {
-                  version: null,
-                  line: result.error.line ?? null,
-                  error: result.error,
-                  file: spec.path,
-                },
-          );
-        }
-        const versionAt = (service: string, env: string) =>
-          pending.get(key(service, env))?.version ??
-          states.get(key(service, env))?.version ??
-          null;
-
-        for (const { spec } of updates) {
-          const k = key(spec.service, spec.environment);
-          const next = pending.get(k)!;
-          const prev = states.get(k);
-          const state: EnvState = prev
-            ? { ...prev }
-            : { version: null, file: spec.path, line: null, error: null };
-          state.file = next.file;
-          state.error = next.error;
-          if (next.version !== null) {
-            state.line = next.line;
-            if (next.version !== prev?.version) {
-              const def = plan.pipeline.definition;
-              const envDef = def?.environments.find(
-                e => e.name === spec.environment,
-              );
-              const prevStage =
-                envDef && envDef.stageIndex > 0
-                  ? def!.stages[envDef.stageIndex - 1]
-                  : undefined;
-              const kind = classifyRollout({
-                trailers,
-                subject,
-                toVersion: next.version,
-                previousStageVersions: (prevStage?.environments ?? []).map(e =>
-                  versionAt(spec.service, e),
-                ),
-              });
-              rollouts.push({
+        const updates = plan.specs.map(spec => ({
+          spec,
+          content: contents[i++],
+        }));
+        let replay: CommitReplay;
+        try {
+          replay = replayCommit({
+            repositoryId,
+            locators: this.options.locators,
+            states,
+            commit,
+            pipeline: plan.pipeline,
+            updates,
+            writtenByPortal: portal.has(commit.sha.toLowerCase()),
+          });
+        } catch (e) {
+          const message = `commit not ingested: ${
+            e instanceof Error ? e.message : String(e)
+          }`;
+          logger.warn(`${repositoryId}: ${commit.sha}: ${message}`);
+          replay = {
+            rollouts: [],
+            states: new Map(),
+            errors: [
+              {
                 repository_id: repositoryId,
-                service: spec.service,
-                environment: spec.environment,
-                from_version: prev?.version ?? null,
-                to_version: next.version,
-                kind,
                 commit_sha: commit.sha,
-                author_name: commit.authorName.slice(0, 255),
-                author_email: commit.authorEmail.slice(0, 255) || null,
-                subject: subject.slice(0, 1024),
-                initiator: (
-                  trailers['gitops-initiator'] ??
-                  `${commit.authorName} <${commit.authorEmail}>`
-                ).slice(0, 255),
-                file: spec.path,
-                source_commit_sha: /^[0-9a-f]{7,64}$/i.test(
-                  trailers['gitops-source-commit'] ?? '',
-                )
-                  ? trailers['gitops-source-commit'].toLowerCase()
-                  : null,
-                desired_at: new Date(commit.committedAt) as any,
-              });
-              state.version = next.version;
-              state.change = {
-                sha: commit.sha,
-                at: commit.committedAt,
-                author: commit.authorName,
-                email: commit.authorEmail,
-                subject,
-              };
-            }
-          }
+                service: '',
+                environment: '',
+                message,
+              },
+            ],
+          };
+        }
+        for (const [k, state] of replay.states) {
           states.set(k, state);
           touched.add(k);
         }
+        writes.push({
+          sha: commit.sha,
+          rollouts: replay.rollouts,
+          errors: replay.errors,
+          desiredStates: [...replay.states].map(([k, s]) =>
+            toDesiredStateRow(repositoryId, k, s),
+          ),
+          pipelineGoodContent: plan.goodContent,
+        });
       }
 
       const last = batch[batch.length - 1].sha;
-      const desiredStates: DesiredStateRow[] = [...touched].map(k => {
-        const [service, environment] = k.split('\u0000');
-        const s = states.get(k)!;
-        return {
-          repository_id: repositoryId,
-          service,
-          environment,
-          version: s.version,
-          file: s.file.slice(0, 1024),
-          line: s.line,
-          error: s.error ? JSON.stringify(s.error) : null,
-          change_sha: s.change?.sha ?? null,
-          change_at: s.change ? (new Date(s.change.at) as any) : null,
-          change_author: s.change?.author.slice(0, 255) ?? null,
-          change_author_email: s.change?.email.slice(0, 255) ?? null,
-          change_subject: s.change?.subject.slice(0, 1024) ?? null,
-        };
-      });
-      const res = await store.applyBatch({
+      const res = await writeBatch({
+        store,
+        logger,
         repositoryId,
         expectedCursor: cursor,
-        newCursor: last,
-        commitCount: batch.length,
-        rollouts,
-        desiredStates,
+        commits: writes,
+        desiredStates: [...touched].map(k =>
+          toDesiredStateRow(repositoryId, k, states.get(k)!),
+        ),
         pipelineGoodContent:
           goodContent !== contentBefore ? goodContent : undefined,
+        restart: batchNo === 0 ? restart : undefined,
       });
       inserted += res.inserted;
       cursor = last;
@@ -401,6 +294,25 @@ export class RepositoryIngester {
       );
     }
     return { head, commits: commits.length, rolloutsInserted: inserted };
+  }
+
+  /**
+   * After a force-push: the commits carrying rollouts that are no longer in
+   * the first-parent history `commits`, and those back in it.
+   */
+  private async historyRewrite(commits: GitCommit[]): Promise<HistoryRewrite> {
+    const inHistory = new Set(commits.map(c => c.sha));
+    const known = await this.options.store.rolloutCommits(
+      this.options.repositoryId,
+    );
+    return {
+      rewrittenShas: known
+        .filter(k => !k.rewritten && !inHistory.has(k.sha))
+        .map(k => k.sha),
+      restoredShas: known
+        .filter(k => k.rewritten && inHistory.has(k.sha))
+        .map(k => k.sha),
+    };
   }
 
   private parse(content: string): ParsedPipeline {

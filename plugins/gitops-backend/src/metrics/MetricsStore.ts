@@ -35,7 +35,10 @@ export class MetricsStore {
   constructor(private readonly db: Knex) {}
 
   private windowRollouts(f: MetricsFilter) {
+    // Rollouts of commits that left the branch history (force-push) are not
+    // deployments of the history that stands.
     const q = this.db('gitops_rollouts as r')
+      .whereNull('r.rewritten_at')
       .where('r.desired_at', '>=', new Date(f.since))
       .andWhere('r.desired_at', '<', new Date(f.until));
     if (f.repositoryId) q.andWhere('r.repository_id', f.repositoryId);

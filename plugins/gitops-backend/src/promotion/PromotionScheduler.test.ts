@@ -79,6 +79,7 @@ describe('PromotionScheduler (automatic promotion)', () => {
       gates: createDefaultGateRegistry(permissions),
       permissions,
       logger: mockServices.logger.mock(),
+      recordPortalCommit: (r, sha, id) => ledger.recordPortalCommit(r, sha, id),
       afterMerge: async () => {
         await ingester.ingest();
       },

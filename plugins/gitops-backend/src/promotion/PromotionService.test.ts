@@ -152,6 +152,8 @@ describe.each(databases.eachSupportedId())(
           gates: createDefaultGateRegistry(permissions),
           permissions,
           logger: mockServices.logger.mock(),
+          recordPortalCommit: (r, sha, id) =>
+            ledger.recordPortalCommit(r, sha, id),
           afterMerge: async () => {
             await ingester.ingest();
           },
@@ -606,6 +608,8 @@ describe('PromotionService.followOutcomes', () => {
         gates: createDefaultGateRegistry(permissions),
         permissions,
         logger: mockServices.logger.mock(),
+        recordPortalCommit: (r, sha, id) =>
+          ledger.recordPortalCommit(r, sha, id),
         afterMerge: async () => {
           await ingester.ingest();
         },

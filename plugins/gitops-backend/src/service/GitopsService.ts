@@ -3,6 +3,7 @@ import { InputError, NotFoundError } from '@backstage/errors';
 import {
   EnvironmentStatus,
   GITOPS_ANNOTATIONS,
+  IngestionError,
   PipelineDefinition,
   RepositoryState,
   Rollout,
@@ -15,7 +16,12 @@ import {
 } from '@gitops2/plugin-gitops-common';
 import { RepositoryConfig } from '../config';
 import { LedgerStore } from '../database/LedgerStore';
-import { RepositoryRow, RolloutRow, toIso } from '../database/tables';
+import {
+  IngestionErrorRow,
+  RepositoryRow,
+  RolloutRow,
+  toIso,
+} from '../database/tables';
 import { GitSource } from '../git/types';
 import { ParsedPipeline } from '../pipeline/types';
 
@@ -69,15 +75,34 @@ export class GitopsService {
     const rows = new Map(
       (await this.store.listRepositories()).map(r => [r.id, r]),
     );
-    return [...this.repos.values()].map(r =>
-      this.repositoryState(r, rows.get(r.id)),
+    return Promise.all(
+      [...this.repos.values()].map(async r =>
+        this.withIngestionErrors(this.repositoryState(r, rows.get(r.id))),
+      ),
     );
   }
 
   async getRepositoryState(id: string): Promise<RepositoryState> {
     const repo = this.repos.get(id);
     if (!repo) throw new NotFoundError(`unknown GitOps repository "${id}"`);
-    return this.repositoryState(repo, await this.store.getRepository(id));
+    return this.withIngestionErrors(
+      this.repositoryState(repo, await this.store.getRepository(id)),
+    );
+  }
+
+  /** The commits ingestion skipped, where the repository's state is shown. */
+  private async withIngestionErrors(
+    state: RepositoryState,
+  ): Promise<RepositoryState> {
+    const { rows, total } = await this.store.listIngestionErrors(state.id, {
+      limit: 20,
+    });
+    const source = this.sources.get(state.id);
+    return {
+      ...state,
+      ingestionErrors: rows.map(r => toIngestionError(r, source)),
+      ingestionErrorCount: total,
+    };
   }
 
   async getServiceStatus(entity: Entity): Promise<ServiceStatusResponse> {
@@ -143,7 +168,9 @@ export class GitopsService {
     );
     return {
       service,
-      repository: this.repositoryState(repo, row),
+      repository: await this.withIngestionErrors(
+        this.repositoryState(repo, row),
+      ),
       pipeline: definition,
       pipelineError,
       environments: visible,
@@ -188,6 +215,8 @@ export class GitopsService {
       limit: query.limit,
       before: query.before,
       services: visible,
+      // The history shows rollouts of rewritten commits, flagged (rewrittenAt).
+      includeRewritten: true,
     });
     const items = rows.map(r =>
       toRollout(r, this.sources.get(r.repository_id)),
@@ -240,5 +269,21 @@ function toRollout(r: RolloutRow, source?: GitSource): Rollout {
     observedAt: toIso(r.observed_at),
     initiator: r.initiator,
     file: r.file,
+    ...(r.rewritten_at ? { rewrittenAt: toIso(r.rewritten_at) } : {}),
+  };
+}
+
+function toIngestionError(
+  r: IngestionErrorRow,
+  source?: GitSource,
+): IngestionError {
+  const url = source?.commitUrl(r.commit_sha);
+  return {
+    commitSha: r.commit_sha,
+    ...(url ? { commitUrl: url } : {}),
+    ...(r.service ? { service: r.service } : {}),
+    ...(r.environment ? { environment: r.environment } : {}),
+    message: r.message,
+    recordedAt: toIso(r.recorded_at) ?? '',
   };
 }

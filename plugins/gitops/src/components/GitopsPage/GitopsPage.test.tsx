@@ -35,6 +35,37 @@ describe('GitopsPage', () => {
     );
   });
 
+  it('says how many commits a repository skipped, and the latest', async () => {
+    const api = createFakeGitopsApi();
+    const { items } = await api.getRepositories();
+    api.getRepositories.mockResolvedValue({
+      items: items.map(r =>
+        r.id === 'platform-gitops'
+          ? {
+              ...r,
+              ingestionErrorCount: 1,
+              ingestionErrors: [
+                {
+                  commitSha: 'a7c3e1f0a7c3e1f0a7c3e1f0a7c3e1f0a7c3e1f0',
+                  message:
+                    "not recorded: the database refused this commit's rows: value too long",
+                  recordedAt: new Date().toISOString(),
+                },
+              ],
+            }
+          : r,
+      ),
+    });
+    await render(api);
+    const row = await screen.findByTestId('gitops-repository-platform-gitops');
+    expect(row).toHaveTextContent('ingested');
+    expect(
+      within(row).getByTestId('gitops-ingestion-errors'),
+    ).toHaveTextContent(
+      "1 commit could not be ingested and was skipped. Latest: a7c3e1f: not recorded: the database refused this commit's rows: value too long",
+    );
+  });
+
   it('refreshes a repository', async () => {
     const api = createFakeGitopsApi();
     await render(api);

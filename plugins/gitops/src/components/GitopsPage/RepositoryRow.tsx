@@ -6,17 +6,27 @@ import {
 import Button from '@material-ui/core/Button';
 import TableCell from '@material-ui/core/TableCell';
 import TableRow from '@material-ui/core/TableRow';
+import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import RefreshIcon from '@material-ui/icons/Refresh';
 import type { RepositoryState } from '@gitops2/plugin-gitops-common';
-import { RelativeTime, formatSourceError, shortSha } from '../shared';
+import {
+  RelativeTime,
+  describeIngestionErrors,
+  formatSourceError,
+  shortSha,
+} from '../shared';
 
-const useStyles = makeStyles({
+const useStyles = makeStyles(theme => ({
   code: {
     fontFamily: 'monospace',
     wordBreak: 'break-all',
   },
-});
+  skipped: {
+    display: 'block',
+    color: theme.palette.warning.dark,
+  },
+}));
 
 /** One GitOps repository and its ingestion state. */
 export const RepositoryRow = (props: {
@@ -26,6 +36,7 @@ export const RepositoryRow = (props: {
 }) => {
   const { repository, refreshing, onRefresh } = props;
   const classes = useStyles();
+  const skipped = describeIngestionErrors(repository);
 
   let state;
   if (repository.error) {
@@ -55,7 +66,18 @@ export const RepositoryRow = (props: {
           'never'
         )}
       </TableCell>
-      <TableCell>{state}</TableCell>
+      <TableCell>
+        {state}
+        {skipped && (
+          <Typography
+            variant="caption"
+            className={classes.skipped}
+            data-testid="gitops-ingestion-errors"
+          >
+            {skipped}
+          </Typography>
+        )}
+      </TableCell>
       <TableCell align="right">
         <Button
           variant="outlined"

@@ -250,6 +250,50 @@ describe('GitopsTab', () => {
     expect(screen.getByText('Showing 3 of 5')).toBeInTheDocument();
   });
 
+  it('flags a rollout whose commit left the branch history (force-push)', async () => {
+    const api = createFakeGitopsApi();
+    const page = await api.getRollouts(ref as any, { limit: 20 });
+    api.getRollouts.mockResolvedValue({
+      ...page,
+      items: page.items.map((r, i) =>
+        i === 0 ? { ...r, rewrittenAt: new Date().toISOString() } : r,
+      ),
+    });
+    await render(api);
+    const rows = await screen.findAllByTestId('gitops-rollout-row');
+    expect(
+      within(rows[0]).getByTestId('gitops-rollout-rewritten'),
+    ).toHaveTextContent('rewritten: no longer in the branch history');
+    expect(
+      within(rows[1]).queryByTestId('gitops-rollout-rewritten'),
+    ).not.toBeInTheDocument();
+  });
+
+  it('warns about commits ingestion skipped, naming the latest', async () => {
+    const api = createFakeGitopsApi();
+    const status = makeStatus();
+    status.repository = {
+      ...status.repository,
+      ingestionErrorCount: 2,
+      ingestionErrors: [
+        {
+          commitSha: 'a7c3e1f0a7c3e1f0a7c3e1f0a7c3e1f0a7c3e1f0',
+          service: 'guestbook-ui',
+          environment: 'staging',
+          message:
+            'the version is 300 characters, longer than the 255 the ledger stores',
+          recordedAt: new Date().toISOString(),
+        },
+      ],
+    };
+    api.getServiceStatus.mockResolvedValue(status);
+    await render(api);
+    const notice = await screen.findByTestId('gitops-ingestion-errors');
+    expect(notice).toHaveTextContent(
+      '2 commits could not be ingested and were skipped. Latest: a7c3e1f guestbook-ui / staging: the version is 300 characters, longer than the 255 the ledger stores',
+    );
+  });
+
   it('refetches the rollouts of one environment when filtered', async () => {
     const api = createFakeGitopsApi();
     await render(api);

@@ -2,7 +2,12 @@ import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import Alert from '@material-ui/lab/Alert';
 import type { RepositoryState } from '@gitops2/plugin-gitops-common';
-import { RelativeTime, formatSourceError, shortSha } from '../shared';
+import {
+  RelativeTime,
+  describeIngestionErrors,
+  formatSourceError,
+  shortSha,
+} from '../shared';
 
 const useStyles = makeStyles(theme => ({
   line: {
@@ -20,6 +25,7 @@ const useStyles = makeStyles(theme => ({
 export const RepositoryLine = (props: { repository: RepositoryState }) => {
   const { repository } = props;
   const classes = useStyles();
+  const skipped = describeIngestionErrors(repository);
   return (
     <div data-testid="gitops-repository">
       <Typography variant="body2" className={classes.line}>
@@ -47,6 +53,15 @@ export const RepositoryLine = (props: { repository: RepositoryState }) => {
       {repository.error && (
         <Alert severity="warning" className={classes.alert}>
           The last ingestion failed: {formatSourceError(repository.error)}
+        </Alert>
+      )}
+      {skipped && (
+        <Alert
+          severity="warning"
+          className={classes.alert}
+          data-testid="gitops-ingestion-errors"
+        >
+          {skipped}
         </Alert>
       )}
     </div>

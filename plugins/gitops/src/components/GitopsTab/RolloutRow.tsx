@@ -77,6 +77,17 @@ export const RolloutRow = (props: { rollout: Rollout }) => {
         </TableCell>
         <TableCell>
           <RolloutKindChip kind={rollout.kind} />
+          {rollout.rewrittenAt && (
+            <Typography
+              variant="caption"
+              display="block"
+              className={classes.muted}
+              data-testid="gitops-rollout-rewritten"
+              title="Its GitOps commit was force-pushed away: kept in the history, left out of metrics and feature answers"
+            >
+              rewritten: no longer in the branch history
+            </Typography>
+          )}
         </TableCell>
         <TableCell>
           <RolloutOutcomeStatus outcome={rollout.outcome} />

@@ -1,4 +1,5 @@
 export * from './format';
+export * from './ingestionErrors';
 export * from './pipeline';
 export { RelativeTime } from './RelativeTime';
 export { CommitLink } from './CommitLink';
