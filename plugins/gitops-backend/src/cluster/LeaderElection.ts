@@ -144,7 +144,10 @@ export class LeaderElection {
       row = await db<LeaseRow>(LEASES_TABLE).where({ name }).first();
       if (!row) return false;
     }
-    if (Number(row.expires_at_ms) >= now) return false; // held (maybe by a former self)
+    // Held by another replica. A holding of this replica's that it ended
+    // itself (a refused write) can be replaced at once: its fence refuses
+    // writes already.
+    if (Number(row.expires_at_ms) >= now && row.holder !== holder) return false;
     const generation = Number(row.generation) + 1;
     const acquired = await db(LEASES_TABLE)
       .where({
@@ -188,6 +191,15 @@ export class LeaderElection {
   /** One election round: acquire or renew, then elect or demote. */
   private async round(): Promise<void> {
     if (this.stopped) return;
+    if (this.elected && this.holding?.ended) {
+      // A fenced write found the lease lost while the demotion was not yet
+      // queued: demote before acquiring a new generation, so that onElected
+      // hands out the new fence.
+      await this.demote(
+        `cluster watcher lease generation ${this.holding.generation} lost by ${this.options.holder}`,
+        false,
+      );
+    }
     if (!this.elected && this.now() < this.retryAt) return; // backing off
     let holds = false;
     try {

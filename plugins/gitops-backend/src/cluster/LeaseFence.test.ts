@@ -184,6 +184,44 @@ describe.each(databases.eachSupportedId())(
       expect(await stored()).toEqual(['Healthy']);
     });
 
+    it('a leader whose lease expired with nobody taking over is demoted (refused write or failed renewal, whichever comes first), then elected again with a new generation and fence; the old fence stays refused', async () => {
+      let now = 1_000_000;
+      let fences: LeaseFence[] = [];
+      const onDemoted = jest.fn();
+      const a = new LeaderElection({
+        db: knex,
+        name: 'cluster-watcher',
+        holder: 'a',
+        logger: mockServices.logger.mock(),
+        ttlMs: 15_000,
+        renewMs: 20,
+        now: () => now,
+        onElected: fence => {
+          fences = [...fences, fence];
+        },
+        onDemoted,
+      });
+      started.push(a);
+      a.start();
+      // Elected, then the clock jumps past the expiry between two renewals
+      // (the event loop was blocked): the renewal cannot save it anymore.
+      await waitFor(() => fences.length === 1, 'a elected');
+      const jump = a.fence()!;
+      now += 16_000;
+      await expect(write(jump, 'Healthy')).rejects.toBeInstanceOf(
+        LeaseLostError,
+      );
+      await waitFor(() => fences.length === 2, 'a elected again');
+      expect(onDemoted).toHaveBeenCalledTimes(1);
+      expect(fences.map(f => f.generation)).toEqual([1, 2]);
+      expect(jump.isValid()).toBe(false);
+      await expect(write(jump, 'Degraded')).rejects.toBeInstanceOf(
+        LeaseLostError,
+      );
+      await write(fences[1], 'Healthy');
+      expect(await stored()).toEqual(['Healthy']);
+    });
+
     it('a renewal keeps the generation: the fence stays valid across renewals', async () => {
       let now = 1_000_000;
       const a = replica('a', () => now, 20);
