@@ -6,7 +6,11 @@
  *      npm registry (package `node-<platform>-<arch>`) into `.tools/`;
  *   2. points native builds (better-sqlite3 …) at that Node's headers;
  *   3. installs with the pinned yarn (`.yarn/releases`) when the lockfile or a
- *      package.json changed since the last install;
+ *      package.json changed since the last install: `yarn install --immutable`.
+ *      Under CI (env CI set, not "false"/"0") a failure stops the run, and
+ *      lockfile drift (YN0028) says to run `yarn install` and commit yarn.lock;
+ *      on a developer's machine it is retried once without --immutable (which
+ *      may update yarn.lock: commit it);
  *   4. runs the requested yarn script under that Node.
  * Second runs only hash a few files: well under a second of overhead.
  *
@@ -15,7 +19,7 @@
  */
 'use strict';
 
-const { spawnSync, execFileSync } = require('node:child_process');
+const { spawn, spawnSync, execFileSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -27,20 +31,41 @@ const SUPPORTED_MAJORS = [22, 24];
 const YARN = path.join(ROOT, '.yarn', 'releases', 'yarn-4.13.0.cjs');
 const STAMP = path.join(ROOT, 'node_modules', '.gitops-install-stamp');
 
+/** @param {string} msg */
 function log(msg) {
   process.stderr.write(`[bootstrap] ${msg}\n`);
 }
 
+/**
+ * @param {string} msg
+ * @returns {never}
+ */
 function fail(msg) {
   log(`error: ${msg}`);
   process.exit(1);
 }
 
-/** Returns { node, nodedir } for a supported Node. */
+/** True when `dir` holds a Node's C headers (what node-gyp's --nodedir needs). */
+function hasHeaders(/** @type {string} */ dir) {
+  return fs.existsSync(path.join(dir, 'include', 'node', 'node.h'));
+}
+
+/**
+ * A supported Node: the running one, or one fetched into `.tools/`; with the
+ * directory of its headers when it has them (native builds then never try to
+ * download headers, which cannot work on a closed network).
+ * @returns {{ node: string, nodedir: string | undefined }}
+ */
 function ensureNode() {
   const major = Number(process.versions.node.split('.')[0]);
   if (SUPPORTED_MAJORS.includes(major)) {
-    return { node: process.execPath, nodedir: undefined };
+    // E.g. bin/node of the `.tools/` package put on PATH, or /usr/local/bin/node:
+    // both have include/node next to bin/.
+    const prefix = path.dirname(path.dirname(process.execPath));
+    return {
+      node: process.execPath,
+      nodedir: hasHeaders(prefix) ? prefix : undefined,
+    };
   }
   const pkgName = `node-${process.platform}-${process.arch}`;
   const dir = path.join(TOOLS, `${pkgName}-${NODE_VERSION}`);
@@ -67,14 +92,16 @@ function ensureNode() {
         ],
         { cwd: tmp, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
       ).trim();
-      const tgz = path.join(tmp, out.split('\n').pop());
+      const tgz = path.join(tmp, out.split('\n').pop() ?? out);
       const extract = path.join(tmp, 'x');
       fs.mkdirSync(extract);
       execFileSync('tar', ['xzf', tgz, '-C', extract], { stdio: 'inherit' });
       fs.renameSync(path.join(extract, 'package'), dir);
     } catch (e) {
       fail(
-        `could not obtain ${pkgName}@${NODE_VERSION} from the npm registry: ${e.message}\n` +
+        `could not obtain ${pkgName}@${NODE_VERSION} from the npm registry: ${
+          e instanceof Error ? e.message : e
+        }\n` +
           'Install Node 22 or 24 yourself and run `yarn start` / `yarn test` instead.',
       );
     } finally {
@@ -87,6 +114,7 @@ function ensureNode() {
   return { node: nodeBin, nodedir: dir };
 }
 
+/** @param {string} nodeVersion */
 function installHash(nodeVersion) {
   const h = crypto.createHash('sha256');
   const files = ['package.json', 'yarn.lock', '.yarnrc.yml'];
@@ -107,6 +135,12 @@ function installHash(nodeVersion) {
   return h.digest('hex');
 }
 
+/**
+ * @param {NodeJS.ProcessEnv} env
+ * @param {string} node
+ * @param {string[]} args
+ * @returns {number} the exit status
+ */
 function run(env, node, args) {
   const r = spawnSync(node, [YARN, ...args], {
     cwd: ROOT,
@@ -117,7 +151,79 @@ function run(env, node, args) {
   return r.status ?? 1;
 }
 
-function main() {
+/**
+ * Runs yarn like run(), showing its output as it comes, and also returns it.
+ * @param {NodeJS.ProcessEnv} env
+ * @param {string} node
+ * @param {string[]} args
+ * @returns {Promise<{ status: number, output: string }>}
+ */
+function runTee(env, node, args) {
+  return new Promise(resolve => {
+    const child = spawn(node, [YARN, ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ['inherit', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', chunk => {
+      output += chunk;
+      process.stdout.write(chunk);
+    });
+    child.stderr.on('data', chunk => {
+      output += chunk;
+      process.stderr.write(chunk);
+    });
+    child.on('error', e => fail(e.message));
+    child.on('close', code => resolve({ status: code ?? 1, output }));
+  });
+}
+
+/** True under CI: the CI variable set to anything but "false"/"0" (as yarn reads it). */
+function inCI() {
+  const ci = process.env.CI;
+  return !!ci && !/^(false|0)$/i.test(ci);
+}
+
+/**
+ * `yarn install --immutable`; under CI a failure ends the run, locally it is
+ * retried once without --immutable.
+ * @param {NodeJS.ProcessEnv} env
+ * @param {string} node
+ */
+async function install(env, node) {
+  const { status, output } = await runTee(env, node, [
+    'install',
+    '--immutable',
+  ]);
+  if (status === 0) return;
+  const drift = /YN0028|lockfile would have been modified/i.test(output);
+  if (inCI()) {
+    fail(
+      drift
+        ? 'yarn.lock does not match the package.json files (lockfile drift, YN0028 above). ' +
+            'Run `yarn install` (or `npm start`) on your machine and commit the updated yarn.lock. ' +
+            'CI installs with --immutable only and never retries without it.'
+        : '`yarn install --immutable` failed (see above). CI does not retry without --immutable.',
+    );
+  }
+  log(
+    drift
+      ? 'yarn.lock does not match the package.json files: installing without --immutable, ' +
+          'which updates yarn.lock; commit it (CI fails on this drift)'
+      : '`yarn install --immutable` failed; retrying without --immutable',
+  );
+  // Yarn itself turns --immutable on when it sees CI; a developer's retry must not.
+  if (
+    run({ ...env, YARN_ENABLE_IMMUTABLE_INSTALLS: 'false' }, node, [
+      'install',
+    ]) !== 0
+  ) {
+    fail('yarn install failed');
+  }
+}
+
+async function main() {
   const args = process.argv.slice(2);
   if (args.length === 0) fail('usage: bootstrap.js <yarn script> [args...]');
 
@@ -138,14 +244,10 @@ function main() {
   const current = fs.existsSync(STAMP) ? fs.readFileSync(STAMP, 'utf8') : '';
   if (current !== hash) {
     log(`installing dependencies with yarn 4 under Node ${nodeVersion}`);
-    const status = run(env, node, ['install', '--immutable']);
-    if (status !== 0) {
-      log('`yarn install --immutable` failed; retrying without --immutable');
-      if (run(env, node, ['install']) !== 0) fail('yarn install failed');
-    }
+    await install(env, node);
     fs.writeFileSync(STAMP, hash);
   }
   process.exit(run(env, node, args));
 }
 
-main();
+main().catch(e => fail(e instanceof Error ? e.stack ?? e.message : String(e)));

@@ -1,17 +1,21 @@
 #!/usr/bin/env node
 /*
- * Everything `npm test` runs, in order: type-check, lint, unit and backend
- * integration tests (SQLite and the real PostgreSQL), the demo generator's
- * tests, and the Playwright e2e suite in Debian's Chromium against the started
+ * Everything `npm test` runs, in order: formatting (`prettier --check .`),
+ * type-check (`tsc`: packages, plugins with their bench/ and the e2e tests;
+ * `tsc -p tsconfig.scripts.json`: the scripts), lint, unit and backend
+ * integration tests (SQLite and the real PostgreSQL; a run in which no
+ * POSTGRES_15 test ran fails), the demo generator's and this script's tests,
+ * and the Playwright e2e suite in Debian's Chromium against the started
  * portal. Runs under the Node 22 that scripts/bootstrap.js provides.
  *
- * Options: --skip-e2e, --only-e2e, --no-lint (for quicker local loops).
+ * Options: --skip-e2e, --only-e2e, --no-lint, --checks-only (formatting,
+ * type-checks and lint, no tests) for quicker local loops.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const YARN = [path.join(ROOT, '.yarn/releases/yarn-4.13.0.cjs')];
@@ -22,12 +26,21 @@ const PG_URL =
   'postgresql://postgres@127.0.0.1:5432';
 
 const totals = { passed: 0, failed: 0 };
+/** @type {Array<{ name: string, ok: boolean, seconds: number }>} */
 const steps = [];
 
+/** @param {string} msg */
 function log(msg) {
   process.stdout.write(`\n=== ${msg}\n`);
 }
 
+/**
+ * Runs one step; its result and duration go to the summary.
+ * @param {string} name
+ * @param {string} cmd
+ * @param {string[]} cmdArgs
+ * @param {Record<string, string>} [env]
+ */
 function run(name, cmd, cmdArgs, env = {}) {
   log(name);
   const started = Date.now();
@@ -41,10 +54,16 @@ function run(name, cmd, cmdArgs, env = {}) {
   return ok;
 }
 
+/**
+ * @param {string} name
+ * @param {string[]} yarnArgs
+ * @param {Record<string, string>} [env]
+ */
 function yarn(name, yarnArgs, env) {
   return run(name, process.execPath, [...YARN, ...yarnArgs], env);
 }
 
+/** @param {number} port */
 function portOpen(port) {
   return new Promise(resolve => {
     const s = net.connect({ host: '127.0.0.1', port });
@@ -69,7 +88,9 @@ async function ensurePostgres() {
       },
     );
   } catch (e) {
-    process.stdout.write(`could not start PostgreSQL: ${e.message}\n`);
+    process.stdout.write(
+      `could not start PostgreSQL: ${e instanceof Error ? e.message : e}\n`,
+    );
   }
   for (let i = 0; i < 30; i++) {
     if (await portOpen(5432)) return true;
@@ -82,7 +103,7 @@ function ensureChromium() {
   if (fs.existsSync('/usr/bin/chromium')) return true;
   log("installing Debian's chromium for the e2e tests");
   const sudo = process.getuid && process.getuid() === 0 ? [] : ['sudo'];
-  const apt = (...a) =>
+  const apt = (/** @type {string[]} */ ...a) =>
     spawnSync(
       sudo.length ? 'sudo' : 'apt-get',
       [...(sudo.length ? ['apt-get'] : []), ...a],
@@ -98,6 +119,48 @@ function ensureChromium() {
   );
 }
 
+/**
+ * The parts of Jest's --json output read here.
+ * @typedef {{ numPassedTests: number, numFailedTests: number,
+ *   numRuntimeErrorTestSuites?: number,
+ *   testResults: Array<{ assertionResults: Array<{ fullName: string, status: string }> }> }} JestResults
+ */
+
+/**
+ * Tests that ran (passed or failed, not skipped) per database of TestDatabases.
+ * @param {JestResults} jest
+ */
+export function databaseTestCounts(jest) {
+  const ran = jest.testResults.flatMap(f =>
+    f.assertionResults
+      .filter(a => a.status === 'passed' || a.status === 'failed')
+      .map(a => a.fullName),
+  );
+  return {
+    sqlite: ran.filter(n => /SQLITE_3/.test(n)).length,
+    postgres: ran.filter(n => /POSTGRES_15/.test(n)).length,
+  };
+}
+
+/**
+ * Why the run must fail for lack of PostgreSQL tests, or undefined when some ran.
+ * @param {{ sqlite: number, postgres: number }} counts
+ */
+export function noPostgresReason(counts) {
+  if (counts.postgres > 0) return undefined;
+  return (
+    'no test ran on POSTGRES_15: the PostgreSQL integration tests were skipped, so this run ' +
+    'proves nothing about PostgreSQL. TestDatabases only runs them when ' +
+    'BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING is set (this script sets it to ' +
+    `${PG_URL}) or Docker is allowed; check that variable and that the tests use ` +
+    "TestDatabases.create({ ids: [..., 'POSTGRES_15'] })."
+  );
+}
+
+/**
+ * @param {string} file
+ * @returns {JestResults | undefined}
+ */
 function countJest(file) {
   try {
     const j = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -110,6 +173,7 @@ function countJest(file) {
   }
 }
 
+/** @param {string} file */
 function countPlaywright(file) {
   try {
     const j = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -125,73 +189,95 @@ async function main() {
   fs.mkdirSync(RESULTS, { recursive: true });
 
   if (!args.has('--only-e2e')) {
-    yarn('type-check (tsc)', ['tsc', '--noEmit']);
+    // --cache: unchanged files are not re-read (node_modules/.cache/prettier).
+    yarn('formatting (prettier --check .)', [
+      'prettier',
+      '--check',
+      '--cache',
+      '.',
+    ]);
+    yarn('type-check (tsc: packages, plugins, bench, e2e tests)', [
+      'tsc',
+      '--noEmit',
+    ]);
+    yarn('type-check (tsc -p tsconfig.scripts.json: scripts)', [
+      'tsc',
+      '-p',
+      'tsconfig.scripts.json',
+    ]);
     if (!args.has('--no-lint')) {
       yarn('lint', ['backstage-cli', 'repo', 'lint']);
     }
 
-    const pgUp = await ensurePostgres();
-    if (!pgUp) {
-      process.stdout.write(
-        'PostgreSQL is not reachable: its integration tests will fail\n',
+    if (!args.has('--checks-only')) {
+      const pgUp = await ensurePostgres();
+      if (!pgUp) {
+        process.stdout.write(
+          'PostgreSQL is not reachable: its integration tests will fail\n',
+        );
+      }
+      const jestFile = path.join(RESULTS, 'jest.json');
+      yarn(
+        'unit and integration tests (SQLite and PostgreSQL 15 at 127.0.0.1:5432)',
+        [
+          'backstage-cli',
+          'repo',
+          'test',
+          '--verbose',
+          '--json',
+          `--outputFile=${jestFile}`,
+        ],
+        {
+          BACKSTAGE_TEST_DISABLE_DOCKER: '1',
+          BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING: PG_URL,
+        },
       );
-    }
-    const jestFile = path.join(RESULTS, 'jest.json');
-    yarn(
-      'unit and integration tests (SQLite and PostgreSQL 15 at 127.0.0.1:5432)',
-      [
-        'backstage-cli',
-        'repo',
-        'test',
-        '--verbose',
-        '--json',
-        `--outputFile=${jestFile}`,
-      ],
-      {
-        BACKSTAGE_TEST_DISABLE_DOCKER: '1',
-        BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING: PG_URL,
-      },
-    );
-    const jest = countJest(jestFile);
-    if (jest) {
-      const names = jest.testResults.flatMap(f =>
-        f.assertionResults.map(a => a.fullName),
-      );
-      const pg = names.filter(n => /POSTGRES_15/.test(n)).length;
-      const sqlite = names.filter(n => /SQLITE_3/.test(n)).length;
-      process.stdout.write(
-        `\ndatabase integration tests: ${sqlite} on SQLITE_3, ${pg} on POSTGRES_15\n`,
-      );
-    }
+      const jest = countJest(jestFile);
+      if (jest) {
+        const counts = databaseTestCounts(jest);
+        process.stdout.write(
+          `\ndatabase integration tests: ${counts.sqlite} on SQLITE_3, ${counts.postgres} on POSTGRES_15\n`,
+        );
+        const reason = noPostgresReason(counts);
+        if (reason) process.stdout.write(`\nFAIL: ${reason}\n`);
+        steps.push({
+          name: `PostgreSQL integration tests ran (${counts.postgres})`,
+          ok: !reason,
+          seconds: 0,
+        });
+      }
 
-    log('demo generator tests (node --test)');
-    const demo = spawnSync(
-      process.execPath,
-      [
-        '--test',
-        '--test-reporter=spec',
-        '--test-reporter-destination=stdout',
-        '--test-reporter=tap',
-        `--test-reporter-destination=${path.join(RESULTS, 'demo.tap')}`,
-        'scripts/demo/*.test.mjs',
-      ],
-      { cwd: ROOT, stdio: 'inherit' },
-    );
-    steps.push({
-      name: 'demo generator tests',
-      ok: demo.status === 0,
-      seconds: 0,
-    });
-    try {
-      const tap = fs.readFileSync(path.join(RESULTS, 'demo.tap'), 'utf8');
-      totals.passed += Number(/^# pass (\d+)/m.exec(tap)?.[1] ?? 0);
-      totals.failed += Number(/^# fail (\d+)/m.exec(tap)?.[1] ?? 0);
-    } catch {
-      totals.failed += 1;
+      log('demo generator and CI script tests (node --test)');
+      const demoStarted = Date.now();
+      const demo = spawnSync(
+        process.execPath,
+        [
+          '--test',
+          '--test-reporter=spec',
+          '--test-reporter-destination=stdout',
+          '--test-reporter=tap',
+          `--test-reporter-destination=${path.join(RESULTS, 'demo.tap')}`,
+          'scripts/demo/*.test.mjs',
+          'scripts/*.test.mjs',
+        ],
+        { cwd: ROOT, stdio: 'inherit' },
+      );
+      steps.push({
+        name: 'demo generator and CI script tests',
+        ok: demo.status === 0,
+        seconds: Math.round((Date.now() - demoStarted) / 1000),
+      });
+      try {
+        const tap = fs.readFileSync(path.join(RESULTS, 'demo.tap'), 'utf8');
+        totals.passed += Number(/^# pass (\d+)/m.exec(tap)?.[1] ?? 0);
+        totals.failed += Number(/^# fail (\d+)/m.exec(tap)?.[1] ?? 0);
+      } catch {
+        totals.failed += 1;
+      }
     }
   }
 
-  if (!args.has('--skip-e2e')) {
+  if (!args.has('--skip-e2e') && !args.has('--checks-only')) {
     if (ensureChromium()) {
       const pwFile = path.join(RESULTS, 'playwright.json');
       yarn(
@@ -223,7 +309,13 @@ async function main() {
   process.exit(failedSteps > 0 || totals.failed > 0 ? 1 : 0);
 }
 
-main().catch(e => {
-  process.stdout.write(`${e.stack ?? e}\n`);
-  process.exit(1);
-});
+// Run only as a script: scripts/ci-test.test.mjs imports the helpers above.
+if (
+  process.argv[1] &&
+  import.meta.url === pathToFileURL(process.argv[1]).href
+) {
+  main().catch(e => {
+    process.stdout.write(`${e.stack ?? e}\n`);
+    process.exit(1);
+  });
+}

@@ -37,6 +37,7 @@ function usage(code) {
 
 let dir = path.join(repoRoot, '.demo');
 let force = false;
+/** @type {number | string} */
 let now = Date.now();
 const args = process.argv.slice(2);
 for (let i = 0; i < args.length; i++) {
@@ -93,6 +94,6 @@ try {
   );
   console.log(`  summary: ${path.join(rel, 'demo-summary.json')}`);
 } catch (e) {
-  console.error(`demo: failed: ${e.stack ?? e}`);
+  console.error(`demo: failed: ${e instanceof Error ? e.stack : e}`);
   process.exit(1);
 }

@@ -119,6 +119,11 @@ const GIT_CONFIG_ARGS = [
   'init.defaultBranch=main',
 ];
 
+/**
+ * @param {string} cwd
+ * @param {string[]} args
+ * @param {{ input?: string, env?: NodeJS.ProcessEnv }} [options]
+ */
 function git(cwd, args, { input, env } = {}) {
   return execFileSync('git', [...GIT_CONFIG_ARGS, ...args], {
     cwd,
@@ -303,11 +308,13 @@ function touchFile(file, before, op) {
         : pkg.devDependencies;
       where[bump[1]] = `^${bump[2]}`;
     } else {
-      const extra = [
+      /** @type {Array<[RegExp, string, string]>} */
+      const extras = [
         [/virtualize/, '@tanstack/react-virtual', '^3.2.0'],
         [/^feat\(auth\)/, 'jose', '^5.2.3'],
         [/^feat\(metrics\)/, 'prom-client', '^15.1.0'],
-      ].find(([re]) => re.test(op.subject));
+      ];
+      const extra = extras.find(([re]) => re.test(op.subject));
       if (extra) pkg.dependencies[extra[1]] = extra[2];
       pkg.version = bumpSemver(pkg.version, 'minor');
     }
@@ -1134,6 +1141,21 @@ function deriveKind(message, service, env, version, versionsAfter) {
   return 'direct';
 }
 
+/**
+ * A rollout the GitOps history plans (one per service and environment whose
+ * version a commit changes).
+ * @typedef {{ service: string, environment: string, fromIdx: number | null,
+ *   toIdx: number | null, kind: string, mark: number, at: number,
+ *   author: string, file: string }} PlannedRollout
+ */
+/**
+ * A commit of the planned GitOps history.
+ * @typedef {{ mark: number, parents: number[],
+ *   author: { name: string, email: string, tz: string }, at: number,
+ *   message: string, files: ReturnType<typeof renderGitops>,
+ *   rollouts: PlannedRollout[], branchOnly: boolean }} PlannedCommit
+ */
+
 function planGitops(clock, sources) {
   const rng = rngFor('gitops');
   const P = GITOPS_PEOPLE;
@@ -1196,6 +1218,7 @@ function planGitops(clock, sources) {
   const specials = {};
   let mark = 0;
   let prevAt = -Infinity;
+  /** @type {PlannedCommit | undefined} */
   let head; // last main commit
   const prBranches = {};
 
@@ -1209,10 +1232,16 @@ function planGitops(clock, sources) {
     st.versions[svc][env] = idx;
   };
 
+  /**
+   * @param {{ at: number, author: { name: string, email: string, tz: string },
+   *   message: string, next: ReturnType<typeof initialState>,
+   *   parents?: number[], branchOnly?: boolean }} c
+   */
   const commit = ({ at, author, message, next, parents, branchOnly }) => {
     if (at <= prevAt) at = prevAt + MINUTE;
     prevAt = at;
     const files = renderGitops(next, tagOf);
+    /** @type {PlannedCommit} */
     const c = {
       mark: ++mark,
       parents: parents ?? (head ? [head.mark] : []),
@@ -1413,6 +1442,8 @@ function planGitops(clock, sources) {
       const br = prBranches[ch.pr];
       const next = clone(state);
       for (const bc of ch.commits) bc.mutate(next);
+      if (!head)
+        throw new Error('demo: a pull request merged before the first commit');
       const c = commit({
         at: ev.at,
         author: P[ch.author],
@@ -1452,7 +1483,7 @@ function pidAlive(pid) {
     process.kill(pid, 0);
     return true;
   } catch (e) {
-    return e.code === 'EPERM';
+    return /** @type {NodeJS.ErrnoException} */ (e).code === 'EPERM';
   }
 }
 
@@ -1799,7 +1830,8 @@ function summarize({ clock, nowMs, sources, g, shaOf }) {
  * demo-summary.json) plus `dir`, `skipped` (true when an up-to-date demo was
  * already there) and `durationMs`.
  *
- * @param {{ dir: string, now?: number | Date | string, force?: boolean }} options
+ * @param {{ dir?: string, now?: number | Date | string, force?: boolean }} [options]
+ *   `dir` is required (checked at run time)
  */
 export function createDemo({ dir, now = Date.now(), force = false } = {}) {
   if (!dir) throw new Error('createDemo: `dir` is required');

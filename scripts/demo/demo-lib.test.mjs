@@ -543,7 +543,9 @@ describe('GitOps repository', () => {
       ['staging', ['staging']],
       ['prod', ['prod-us', 'prod-eu']],
     ]);
-    const envBlock = /^ {2}environments:\n((?: {4}.*\n|\n)*)/m.exec(text)[1];
+    const envMatch = /^ {2}environments:\n((?: {4}.*\n|\n)*)/m.exec(text);
+    assert.ok(envMatch, 'an environments block');
+    const envBlock = envMatch[1];
     const envs = [
       ...envBlock.matchAll(
         /^ {4}([\w.-]+):\n {6}cluster: (\S+)\n {6}namespace: (\S+)\n {6}url: (https:\/\/\S+)$/gm,

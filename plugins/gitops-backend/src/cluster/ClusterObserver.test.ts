@@ -47,7 +47,10 @@ describe.each(databases.eachSupportedId())(
       await c2.close();
     });
 
-    function observer(holder: string) {
+    function observer(
+      holder: string,
+      lease: { ttlMs: number; renewMs: number } = { ttlMs: 3000, renewMs: 100 },
+    ) {
       const o = new ClusterObserver({
         db: knex,
         clusters: [
@@ -56,7 +59,7 @@ describe.each(databases.eachSupportedId())(
         ],
         logger: mockServices.logger.mock(),
         holder,
-        lease: { ttlMs: 3000, renewMs: 100 },
+        lease,
         watcher: {
           backoff: { initialMs: 20, maxMs: 200 },
           silenceTimeoutMs: 5000,
@@ -300,6 +303,33 @@ describe.each(databases.eachSupportedId())(
           ).environments[0].health === 'Missing',
         'update by the new leader',
       );
+    });
+
+    it('a leader whose renewals stalled and whose lease was taken over stops writing and watching; the new leader writes', async () => {
+      // a's renew timer never fires within the test: its lease expires after 3 s.
+      const a = observer('a', { ttlMs: 3000, renewMs: 600_000 });
+      a.start();
+      await waitFor(() => a.isWatching(), 'a elected');
+      await c1.waitForWatches(7);
+      const b = observer('b');
+      b.start();
+      await waitFor(() => b.isWatching(), 'b takes the expired lease over');
+      expect(a.isLeader()).toBe(false);
+      const lease = await knex('gitops_cluster_leases').first();
+      expect(lease).toMatchObject({ holder: 'b' });
+      expect(Number(lease.generation)).toBe(2);
+      // a's next recomputation is refused: it demotes itself and closes its watches.
+      await waitFor(() => !a.isWatching(), 'a demoted by its refused write');
+      await waitFor(() => c1.openWatches() === 7, "only b's watches open");
+      c1.remove('Deployment', 'shop', 'checkout');
+      await waitFor(
+        async () =>
+          (
+            await live().getServiceLive('demo', 'checkout')
+          ).environments[0].health === 'Missing',
+        'update by the new leader',
+      );
+      expect(b.isWatching()).toBe(true);
     });
   },
 );

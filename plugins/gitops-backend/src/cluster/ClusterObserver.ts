@@ -5,6 +5,11 @@
  * ingested pipelines when it changes, moves rollout outcomes in the ledger
  * and records out-of-band drift. Replicas without the lease do nothing here:
  * they serve reads from the same tables (LiveService).
+ *
+ * Every write goes through the fence of the lease this replica was elected
+ * with: once the lease expired (renewals stalled) or another replica took it
+ * over, writes are refused and the election demotes this replica, which
+ * stops its watchers.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { LoggerService } from '@backstage/backend-plugin-api';
@@ -20,6 +25,7 @@ import {
 } from './computeStatus';
 import type { KubeClient } from './kubeClient';
 import { LeaderElection } from './LeaderElection';
+import { isLeaseLostError, LeaseFence } from './LeaseFence';
 import { LiveStore } from './LiveStore';
 
 export interface ObservedCluster {
@@ -33,7 +39,12 @@ export interface ClusterObserverOptions {
   logger: LoggerService;
   /** Identity of this replica in the lease (default: random). */
   holder?: string;
-  lease?: { ttlMs?: number; renewMs?: number };
+  lease?: {
+    ttlMs?: number;
+    renewMs?: number;
+    /** Backoff after a failed start as leader (LeaderElectionOptions.electionBackoff). */
+    electionBackoff?: { initialMs?: number; maxMs?: number };
+  };
   watcher?: Pick<
     ClusterWatcherOptions,
     'backoff' | 'silenceTimeoutMs' | 'watchTimeoutSeconds'
@@ -56,6 +67,7 @@ export class ClusterObserver {
   private refresh?: ReturnType<typeof setInterval>;
   private chain: Promise<void> = Promise.resolve();
   private active = false;
+  private fence?: LeaseFence;
   private gitVersionsCache?: {
     maxId: string;
     versions: Map<string, Set<string>>;
@@ -72,7 +84,9 @@ export class ClusterObserver {
       logger: options.logger,
       ttlMs: options.lease?.ttlMs,
       renewMs: options.lease?.renewMs,
-      onElected: () => this.startWatching(),
+      electionBackoff: options.lease?.electionBackoff,
+      now: options.now,
+      onElected: fence => this.startWatching(fence),
       onDemoted: () => this.stopWatching(),
     });
   }
@@ -87,9 +101,14 @@ export class ClusterObserver {
     await this.stopWatching();
   }
 
-  /** True while this replica holds the lease and watches. */
+  /** True while this replica runs the watchers (it was elected and not demoted yet). */
   isWatching(): boolean {
     return this.active;
+  }
+
+  /** True while this replica holds an unexpired lease (by its own clock). */
+  isLeader(): boolean {
+    return this.election.isLeader();
   }
 
   watcher(cluster: string): ClusterWatcher | undefined {
@@ -100,9 +119,10 @@ export class ClusterObserver {
     return this.options.now?.() ?? Date.now();
   }
 
-  private async startWatching(): Promise<void> {
+  private async startWatching(fence: LeaseFence): Promise<void> {
     if (this.active) return;
     this.active = true;
+    this.fence = fence;
     this.fingerprints = await this.store.fingerprints();
     for (const c of this.options.clusters) {
       const watcher = new ClusterWatcher({
@@ -112,18 +132,19 @@ export class ClusterObserver {
         logger: this.options.logger.child({ cluster: c.name }),
         onChange: () => this.schedule(),
         onConnection: connection => {
-          this.store
-            .setConnection(connection)
-            .catch(e =>
+          this.store.setConnection(fence, connection).catch(e => {
+            // A lost lease is logged (once) by the election.
+            if (!isLeaseLostError(e)) {
               this.options.logger.warn(
                 `cluster ${c.name}: could not store the connection state: ${e}`,
-              ),
-            );
+              );
+            }
+          });
           this.schedule();
         },
       });
       this.watchers.set(c.name, watcher);
-      await this.store.setConnection(watcher.connectionState());
+      await this.store.setConnection(fence, watcher.connectionState());
       watcher.start();
     }
     this.refresh = setInterval(
@@ -135,6 +156,7 @@ export class ClusterObserver {
   private async stopWatching(): Promise<void> {
     if (!this.active) return;
     this.active = false;
+    this.fence = undefined;
     clearInterval(this.refresh);
     clearTimeout(this.debounce);
     this.debounce = undefined;
@@ -158,9 +180,11 @@ export class ClusterObserver {
     if (!this.active || this.debounce) return;
     this.debounce = setTimeout(() => {
       this.debounce = undefined;
-      this.flush().catch(e =>
-        this.options.logger.warn(`cluster status update failed: ${e}`),
-      );
+      this.flush().catch(e => {
+        if (!isLeaseLostError(e)) {
+          this.options.logger.warn(`cluster status update failed: ${e}`);
+        }
+      });
     }, this.options.debounceMs ?? 250);
   }
 
@@ -171,7 +195,10 @@ export class ClusterObserver {
   }
 
   private async recompute(): Promise<void> {
-    if (!this.active) return;
+    const fence = this.fence;
+    if (!this.active || !fence) return;
+    // Not leader anymore by the local clock: write nothing (and be demoted).
+    fence.assertValid();
     const now = this.now();
     const repositories = await this.store.repositories();
     const desired = new Map(
@@ -237,7 +264,7 @@ export class ClusterObserver {
             )
             .digest('hex');
           if (this.fingerprints.get(k) !== fingerprint) {
-            await this.store.upsertStatus({
+            await this.store.upsertStatus(fence, {
               repositoryId: repo.id,
               service,
               environment: env.name,
@@ -260,6 +287,7 @@ export class ClusterObserver {
             );
             if (outcome) {
               await this.store.setRolloutOutcome(
+                fence,
                 rollout.id,
                 outcome,
                 outcome === 'progressing' ? null : new Date(now),
@@ -283,7 +311,7 @@ export class ClusterObserver {
               observed.observedVersions,
               known,
             )) {
-              const recorded = await this.store.recordDrift({
+              const recorded = await this.store.recordDrift(fence, {
                 repositoryId: repo.id,
                 service,
                 environment: env.name,

@@ -3,6 +3,9 @@
  * live status per (service, environment), cluster connections, out-of-band
  * drift; plus the few ledger reads and the rollout outcome writes the
  * observer needs.
+ *
+ * Every write is the elected leader's and goes through its LeaseFence: it is
+ * made only while the lease it was elected with is still held (LeaseFence.ts).
  */
 import type { Knex } from 'knex';
 import type {
@@ -11,6 +14,7 @@ import type {
 } from '@gitops2/plugin-gitops-common';
 import type { DesiredStateRow, RolloutRow } from '../database/tables';
 import type { ObservedStatus } from './computeStatus';
+import type { LeaseFence } from './LeaseFence';
 
 export interface LiveStatusRow {
   repository_id: string;
@@ -115,17 +119,20 @@ export class LiveStore {
   }
 
   /** Writes one status (the caller only calls this when its fingerprint changed). */
-  async upsertStatus(s: {
-    repositoryId: string;
-    service: string;
-    environment: string;
-    cluster?: string;
-    namespace?: string;
-    sync: string;
-    observed: ObservedStatus;
-    fingerprint: string;
-    now: number;
-  }): Promise<void> {
+  async upsertStatus(
+    fence: LeaseFence,
+    s: {
+      repositoryId: string;
+      service: string;
+      environment: string;
+      cluster?: string;
+      namespace?: string;
+      sync: string;
+      observed: ObservedStatus;
+      fingerprint: string;
+      now: number;
+    },
+  ): Promise<void> {
     const o = s.observed;
     const row: LiveStatusRow = {
       repository_id: s.repositoryId,
@@ -145,15 +152,17 @@ export class LiveStore {
       fingerprint: s.fingerprint,
       updated_at_ms: s.now,
     };
-    await this.db('gitops_live_status')
-      .insert(row)
-      .onConflict(['repository_id', 'service', 'environment'])
-      .merge();
+    await fence.run(trx =>
+      trx('gitops_live_status')
+        .insert(row)
+        .onConflict(['repository_id', 'service', 'environment'])
+        .merge(),
+    );
   }
 
   // --- connections -------------------------------------------------------
 
-  async setConnection(c: ClusterConnection): Promise<void> {
+  async setConnection(fence: LeaseFence, c: ClusterConnection): Promise<void> {
     const row: ConnectionRow = {
       cluster: c.cluster,
       state: c.state,
@@ -161,10 +170,12 @@ export class LiveStore {
       message: c.message?.slice(0, 1024) ?? null,
       last_event_at_ms: c.lastEventAt ? Date.parse(c.lastEventAt) : null,
     };
-    await this.db('gitops_cluster_connections')
-      .insert(row)
-      .onConflict('cluster')
-      .merge();
+    await fence.run(trx =>
+      trx('gitops_cluster_connections')
+        .insert(row)
+        .onConflict('cluster')
+        .merge(),
+    );
   }
 
   async listConnections(): Promise<ClusterConnection[]> {
@@ -184,41 +195,46 @@ export class LiveStore {
 
   // --- out-of-band drift -------------------------------------------------
 
-  async recordDrift(d: {
-    repositoryId: string;
-    service: string;
-    environment: string;
-    cluster: string;
-    observedVersion: string;
-    desiredVersion?: string | null;
-    now: number;
-  }): Promise<boolean> {
+  async recordDrift(
+    fence: LeaseFence,
+    d: {
+      repositoryId: string;
+      service: string;
+      environment: string;
+      cluster: string;
+      observedVersion: string;
+      desiredVersion?: string | null;
+      now: number;
+    },
+  ): Promise<boolean> {
     const key = {
       repository_id: d.repositoryId,
       service: d.service,
       environment: d.environment,
       observed_version: d.observedVersion.slice(0, 255),
     };
-    const updated = await this.db('gitops_drift_observations')
-      .where(key)
-      .update({ last_seen_ms: d.now });
-    if (updated > 0) return false;
-    await this.db('gitops_drift_observations')
-      .insert({
-        ...key,
-        cluster: d.cluster,
-        desired_version: d.desiredVersion ?? null,
-        first_seen_ms: d.now,
-        last_seen_ms: d.now,
-      })
-      .onConflict([
-        'repository_id',
-        'service',
-        'environment',
-        'observed_version',
-      ])
-      .ignore();
-    return true;
+    return fence.run(async trx => {
+      const updated = await trx('gitops_drift_observations')
+        .where(key)
+        .update({ last_seen_ms: d.now });
+      if (updated > 0) return false;
+      await trx('gitops_drift_observations')
+        .insert({
+          ...key,
+          cluster: d.cluster,
+          desired_version: d.desiredVersion ?? null,
+          first_seen_ms: d.now,
+          last_seen_ms: d.now,
+        })
+        .onConflict([
+          'repository_id',
+          'service',
+          'environment',
+          'observed_version',
+        ])
+        .ignore();
+      return true;
+    });
   }
 
   async listDrift(repositoryId: string, service?: string) {
@@ -304,13 +320,14 @@ export class LiveStore {
   }
 
   async setRolloutOutcome(
+    fence: LeaseFence,
     id: string | number,
     outcome: string,
     observedAt: Date | null,
   ): Promise<void> {
     const patch: Record<string, unknown> = { outcome };
     if (observedAt) patch.observed_at = observedAt;
-    await this.db('gitops_rollouts').where({ id }).update(patch);
+    await fence.run(trx => trx('gitops_rollouts').where({ id }).update(patch));
   }
 
   async rolloutsOf(
