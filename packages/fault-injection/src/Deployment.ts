@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -52,6 +53,18 @@ fi
 exit 0
 `;
 
+/** A port nobody listens on right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 export interface ApiResponse {
   status: number;
   body: any;
@@ -79,6 +92,19 @@ export class Deployment {
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-faults-'));
     const prefix = `gf${randomBytes(4).toString('hex')}_`;
     const d = new Deployment(workDir, prefix);
+    try {
+      await d.setUp();
+    } catch (e) {
+      await d.cleanup();
+      throw e;
+    }
+    return d;
+  }
+
+  private async setUp(): Promise<void> {
+    const d = this;
+    const workDir = this.workDir;
+    const prefix = this.prefix;
     const demo = spawnSync(
       process.execPath,
       [
@@ -99,10 +125,8 @@ export class Deployment {
       token: GH_TOKEN,
     });
     fs.writeFileSync(path.join(workDir, 'gh-entities.yaml'), GH_ENTITIES);
-    for (const [name, port] of [
-      ['replica-a', 17101],
-      ['replica-b', 17102],
-    ] as const) {
+    for (const name of ['replica-a', 'replica-b']) {
+      const port = await freePort();
       const overlay = path.join(workDir, `${name}.yaml`);
       fs.writeFileSync(overlay, JSON.stringify(d.overlay(port), null, 2));
       d.replicas.push(
@@ -114,7 +138,10 @@ export class Deployment {
         ),
       );
     }
-    await Promise.all(d.replicas.map(r => r.start()));
+    // One after the other: on a fresh database the first replica runs the
+    // migrations (knex's migration lock table is not safe to create twice
+    // at once).
+    for (const r of d.replicas) await r.start();
     d.db = knexFactory({
       client: 'pg',
       connection: `${PG_URL}/${prefix}gitops`,
@@ -124,7 +151,6 @@ export class Deployment {
       guest: await d.token(d.replicas[0], 'guest'),
       rita: await d.token(d.replicas[0], 'release-manager'),
     };
-    return d;
   }
 
   private overlay(port: number) {

@@ -32,9 +32,12 @@ export class Replica {
     return this.child?.pid;
   }
 
+  /** Alive: neither exited nor ended by a signal (ours or anyone's kill -9). */
   get running(): boolean {
     return Boolean(
-      this.child && this.child.exitCode === null && !this.child.killed,
+      this.child &&
+        this.child.exitCode === null &&
+        this.child.signalCode === null,
     );
   }
 
@@ -73,14 +76,14 @@ export class Replica {
 
   /** A crash: SIGKILL, no shutdown hooks, leases left behind. */
   async kill(): Promise<void> {
-    if (!this.child || this.child.exitCode !== null) return;
-    this.child.kill('SIGKILL');
+    if (!this.running) return;
+    this.child!.kill('SIGKILL');
     await this.exited;
   }
 
   async stop(): Promise<void> {
-    if (!this.child || this.child.exitCode !== null) return;
-    this.child.kill('SIGTERM');
+    if (!this.running) return;
+    this.child!.kill('SIGTERM');
     const timer = setTimeout(() => this.child?.kill('SIGKILL'), 10_000);
     await this.exited;
     clearTimeout(timer);

@@ -102,7 +102,6 @@ export class GitHubGitWriter implements GitWriter {
       'open',
     );
     if (existing) return existing.html_url;
-    const alreadyThere = new Error('exists');
     try {
       const res = await this.source.api(
         'POST /repos/{owner}/{repo}/pulls',
@@ -114,28 +113,24 @@ export class GitHubGitWriter implements GitWriter {
         },
         {
           what: `a pull request from ${options.branch}`,
-          // A retried POST whose first attempt went through: adopt that one.
           unprocessable: m =>
-            /already exists/i.test(m)
-              ? alreadyThere
-              : new Error(
-                  `GitHub cannot open a pull request from ${options.branch}: ${m}`,
-                ),
+            new Error(
+              `GitHub cannot open a pull request from ${options.branch}: ${m}`,
+            ),
         },
       );
       return (res.data as any).html_url;
     } catch (e) {
-      if (e !== alreadyThere) throw e;
+      // A 5xx whose request went through, retried by Octokit, ends in 422
+      // ("Validation Failed": a pull request already exists for the
+      // branch): adopt that one rather than fail, never open a second.
       const pr = await this.findPullRequest(
         options.branch,
         options.base,
         'open',
-      );
-      if (!pr)
-        throw new Error(
-          `GitHub says a pull request from ${options.branch} exists but lists none`,
-        );
-      return pr.html_url;
+      ).catch(() => undefined);
+      if (pr) return pr.html_url;
+      throw e;
     }
   }
 
