@@ -15,6 +15,7 @@ import {
   gitopsPromotePermission,
   gitopsReadPermission,
   gitopsRefreshPermission,
+  gitopsRollbackEmergencyPermission,
   gitopsRollbackPermission,
 } from '@gitops2/plugin-gitops-common';
 
@@ -24,7 +25,8 @@ const RELEASE_MANAGERS = 'group:default/release-managers';
 /**
  * The demo portal's policy. GitOps write actions are denied by default and
  * granted by group: members of the guestbook team and release managers may
- * promote and roll back; only release managers approve. Reads and a manual
+ * promote and roll back; only release managers approve and roll back in an
+ * emergency (a direct commit, without pull request or approval). Reads and a manual
  * ingestion refresh are allowed to signed-in users; everything else behaves
  * like Backstage's allow-all demo policy.
  */
@@ -49,7 +51,10 @@ export class DemoPermissionPolicy implements PermissionPolicy {
             : AuthorizeResult.DENY,
       };
     }
-    if (isPermission(p, gitopsApprovePermission)) {
+    if (
+      isPermission(p, gitopsApprovePermission) ||
+      isPermission(p, gitopsRollbackEmergencyPermission)
+    ) {
       return {
         result: groups.has(RELEASE_MANAGERS)
           ? AuthorizeResult.ALLOW

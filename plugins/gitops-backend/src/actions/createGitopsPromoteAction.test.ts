@@ -32,6 +32,8 @@ describe('gitops:promote scaffolder action', () => {
     );
     expect(calls[0].init.headers['idempotency-key']).toMatch(/^scaffolder-/);
     expect(calls[0].init.headers.authorization).toMatch(/^Bearer /);
+    // The audit trail names the door; the permissions are the user's.
+    expect(calls[0].init.headers['x-gitops-door']).toBe('scaffolder');
     expect(JSON.parse(calls[0].init.body)).toMatchObject({
       sourceEnvironment: 'staging',
       reason: 'release 42',

@@ -13,6 +13,8 @@ import type { Entity } from '@backstage/catalog-model';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
+import { actionsRegistryServiceMock } from '@backstage/backend-test-utils/alpha';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
@@ -117,6 +119,8 @@ export class WritePathHarness {
   /** user name → entity names they may NOT see in the catalog. */
   readonly hidden = new Map<string, string[]>();
   readonly notifications: any[] = [];
+  /** The actions registry the plugin registers its MCP actions in. */
+  readonly actionsRegistry = actionsRegistryServiceMock();
   readonly auditorEvents: AuditorEvent[] = [];
   server!: Server;
   knex!: import('knex').Knex;
@@ -235,6 +239,11 @@ export class WritePathHarness {
                   : undefined;
               },
             } as any),
+        }),
+        createServiceFactory({
+          service: actionsRegistryServiceRef,
+          deps: {},
+          factory: () => harness.actionsRegistry,
         }),
         createServiceFactory({
           service: notificationService,

@@ -214,7 +214,7 @@ export const RollbackDialog = (props: {
                     }
                   />
                 }
-                label="Emergency (write directly to the branch)"
+                label="Emergency: commit directly, without pull request or approval (needs gitops.rollback.emergency; only versions this environment ran)"
               />
             </Box>
             {history.error && (
