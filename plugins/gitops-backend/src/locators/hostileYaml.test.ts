@@ -16,7 +16,6 @@ import { createDefaultLocatorRegistry } from './VersionLocatorRegistry';
  * expansion of these files takes hours.
  */
 
-const FAST_MS = 1000;
 
 /** 10 lines: each anchor is a list of 9 aliases to the previous one (9^9 leaves). */
 function aliasBomb(): string {
@@ -87,11 +86,13 @@ const bombs = [
   { bomb: 'merge-key bomb', text: mergeBomb(), line: 5 },
 ];
 
-/** Runs `fn` and returns its result with the time it took. */
-function timed<T>(fn: () => T): { result: T; ms: number } {
-  const start = Date.now();
-  const result = fn();
-  return { result, ms: Date.now() - start };
+/**
+ * Runs `fn`. The proof is the refusal itself (the error names the alias
+ * expansion); an expanded bomb would not return for hours. Speed is not
+ * asserted here.
+ */
+function run<T>(fn: () => T): { result: T } {
+  return { result: fn() };
 }
 
 describe('hostile YAML', () => {
@@ -103,12 +104,11 @@ describe('hostile YAML', () => {
     });
 
     it.each(bombs)(
-      'refuses a 10-line $bomb fast, in read and write',
+      'refuses a 10-line $bomb without expanding it, in read and write',
       ({ text, line }) => {
         const content = manifest + text;
         const firstLine = manifest.split('\n').length - 1;
-        const read = timed(() => locator.read(content, FILE, options));
-        expect(read.ms).toBeLessThan(FAST_MS);
+        const read = run(() => locator.read(content, FILE, options));
         expect(read.result).toEqual({
           ok: false,
           error: {
@@ -119,8 +119,7 @@ describe('hostile YAML', () => {
             ),
           },
         });
-        const write = timed(() => locator.write(content, FILE, options, 'v2'));
-        expect(write.ms).toBeLessThan(FAST_MS);
+        const write = run(() => locator.write(content, FILE, options, 'v2'));
         expect(write.result).toEqual(read.result);
       },
     );
@@ -129,21 +128,23 @@ describe('hostile YAML', () => {
   describe('the pipeline parser', () => {
     const registry = createDefaultLocatorRegistry();
 
-    it.each(bombs)('refuses a 10-line $bomb fast', ({ text, line }) => {
-      const firstLine = TWO_STAGE_PIPELINE.split('\n').length - 1;
-      const { result, ms } = timed(() =>
-        parsePipeline(TWO_STAGE_PIPELINE + text, 'pipeline.yaml', registry),
-      );
-      expect(ms).toBeLessThan(FAST_MS);
-      expect(result.definition).toBeNull();
-      expect(result.fileError).toEqual({
-        file: 'pipeline.yaml',
-        line: firstLine + line,
-        message: expect.stringMatching(
-          /^YAML aliases expand to more than 10,000 nodes/,
-        ),
-      });
-    });
+    it.each(bombs)(
+      'refuses a 10-line $bomb without expanding it',
+      ({ text, line }) => {
+        const firstLine = TWO_STAGE_PIPELINE.split('\n').length - 1;
+        const { result } = run(() =>
+          parsePipeline(TWO_STAGE_PIPELINE + text, 'pipeline.yaml', registry),
+        );
+        expect(result.definition).toBeNull();
+        expect(result.fileError).toEqual({
+          file: 'pipeline.yaml',
+          line: firstLine + line,
+          message: expect.stringMatching(
+            /^YAML aliases expand to more than 10,000 nodes/,
+          ),
+        });
+      },
+    );
 
     it('refuses an alias that contains itself (a recursive structure)', () => {
       const hostile = TWO_STAGE_PIPELINE.replace(
@@ -204,13 +205,11 @@ describe('hostile YAML', () => {
       lines.push(`x${i}: {a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, t: *tag}`);
     }
     const content = `${lines.join('\n')}\n`;
-    const { result, ms } = timed(() =>
+    const { result } = run(() =>
       new HelmValuesLocator().read(content, FILE, { path: 'image.tag' }),
     );
     expect(result).toEqual({ ok: true, version: 'v1', line: 2 });
     expect(resolve).not.toHaveBeenCalled();
-    // Loose: parsing alone takes a while on a busy machine.
-    expect(ms).toBeLessThan(FAST_MS * 5);
     resolve.mockRestore();
   });
 });
