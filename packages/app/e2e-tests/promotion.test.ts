@@ -4,8 +4,9 @@ import { git, open, screenshotPath, uiVersionAtHead } from './helpers';
 /**
  * Promotion and rollback through Git in the demo, by two people: the guest
  * developer promotes staging to prod-us + prod-eu, Rita (release manager)
- * approves and merges, the guest rolls prod-eu back, and the hold refuses
- * the rolled-back version. Runs last (it changes the demo repository).
+ * approves and merges; the guest may not roll back in an emergency, Rita
+ * may, and the hold refuses the rolled-back version. Runs last (it changes
+ * the demo repository).
  */
 test.describe.configure({ mode: 'serial' });
 
@@ -96,11 +97,34 @@ test('promote staging to prod-us + prod-eu, approved by a second user, lands in 
   await dev.close();
 });
 
-test('roll back prod-eu: Git holds the old version, the hold is shown and refuses the bad version until lifted', async ({
-  page,
+test('roll back prod-eu in an emergency: only with gitops.rollback.emergency; Git holds the old version, the hold is shown and refuses the bad version until lifted', async ({
+  browser,
 }) => {
   const bad = uiVersionAtHead('prod-eu');
-  await open(page, TAB);
+  // The developer may roll back through a pull request, not in an emergency.
+  const dev = await browser.newPage();
+  await open(dev, TAB);
+  await dev
+    .getByTestId('gitops-env-prod-eu')
+    .getByTestId('gitops-env-rollback')
+    .click();
+  const devDialog = dev.getByTestId('gitops-rollback-dialog');
+  await devDialog
+    .getByTestId('gitops-rollback-reason')
+    .fill('checkout errors in the EU');
+  await devDialog.getByTestId('gitops-rollback-emergency').check();
+  // The preview's permission gate says so, and nothing can be sent.
+  await expect(devDialog).toContainText(
+    'gitops.rollback.emergency denied for prod-eu',
+  );
+  await expect(devDialog.getByTestId('gitops-rollback-confirm')).toBeDisabled();
+  expect(uiVersionAtHead('prod-eu')).toBe(bad);
+  await dev.close();
+
+  // Rita (release manager) holds the emergency permission.
+  const rmContext = await browser.newContext();
+  const page = await rmContext.newPage();
+  await open(page, TAB, 'release-manager');
   const card = page.getByTestId('gitops-env-prod-eu');
   await card.getByTestId('gitops-env-rollback').click();
   const dialog = page.getByTestId('gitops-rollback-dialog');
@@ -139,4 +163,5 @@ test('roll back prod-eu: Git holds the old version, the hold is shown and refuse
     'hold',
   );
   await expect(promote.getByTestId('gitops-promote-confirm')).toBeDisabled();
+  await rmContext.close();
 });

@@ -102,7 +102,6 @@ export class Deployment {
   }
 
   private async setUp(): Promise<void> {
-    const d = this;
     const workDir = this.workDir;
     const prefix = this.prefix;
     const demo = spawnSync(
@@ -116,20 +115,20 @@ export class Deployment {
     );
     if (demo.status !== 0) throw new Error(`demo: ${demo.stderr}`);
     fs.writeFileSync(
-      path.join(d.demoGitops, '.git/hooks/reference-transaction'),
+      path.join(this.demoGitops, '.git/hooks/reference-transaction'),
       KILL_HOOK,
       { mode: 0o755 },
     );
-    d.gh = await start({
-      repos: [{ slug: GH_SLUG, from: d.demoGitops }],
+    this.gh = await start({
+      repos: [{ slug: GH_SLUG, from: this.demoGitops }],
       token: GH_TOKEN,
     });
     fs.writeFileSync(path.join(workDir, 'gh-entities.yaml'), GH_ENTITIES);
     for (const name of ['replica-a', 'replica-b']) {
       const port = await freePort();
       const overlay = path.join(workDir, `${name}.yaml`);
-      fs.writeFileSync(overlay, JSON.stringify(d.overlay(port), null, 2));
-      d.replicas.push(
+      fs.writeFileSync(overlay, JSON.stringify(this.overlay(port), null, 2));
+      this.replicas.push(
         new Replica(
           name,
           port,
@@ -141,15 +140,15 @@ export class Deployment {
     // One after the other: on a fresh database the first replica runs the
     // migrations (knex's migration lock table is not safe to create twice
     // at once).
-    for (const r of d.replicas) await r.start();
-    d.db = knexFactory({
+    for (const r of this.replicas) await r.start();
+    this.db = knexFactory({
       client: 'pg',
       connection: `${PG_URL}/${prefix}gitops`,
       pool: { min: 0, max: 4 },
     });
-    d.tokens = {
-      guest: await d.token(d.replicas[0], 'guest'),
-      rita: await d.token(d.replicas[0], 'release-manager'),
+    this.tokens = {
+      guest: await this.token(this.replicas[0], 'guest'),
+      rita: await this.token(this.replicas[0], 'release-manager'),
     };
   }
 

@@ -225,8 +225,10 @@ export const gitopsPlugin = createBackendPlugin({
           stores,
           repositories: writable,
           locators,
-          gates: createDefaultGateRegistry(deps.permissions, (r, svc, env) =>
-            live.observedSource(r, svc, env),
+          gates: createDefaultGateRegistry(
+            deps.permissions,
+            (repositoryId, name, environment) =>
+              live.observedSource(repositoryId, name, environment),
           ),
           permissions: deps.permissions,
           userInfo: deps.userInfo,

@@ -196,10 +196,9 @@ export class RepositoryIngester {
       let i = 0;
       for (const plan of plans) {
         const { commit } = plan;
-        const updates = plan.specs.map(spec => ({
-          spec,
-          content: contents[i++],
-        }));
+        const updates = [];
+        for (const spec of plan.specs)
+          updates.push({ spec, content: contents[i++] });
         let replay: CommitReplay;
         try {
           replay = replayCommit({

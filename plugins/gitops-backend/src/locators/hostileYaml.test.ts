@@ -16,7 +16,6 @@ import { createDefaultLocatorRegistry } from './VersionLocatorRegistry';
  * expansion of these files takes hours.
  */
 
-
 /** 10 lines: each anchor is a list of 9 aliases to the previous one (9^9 leaves). */
 function aliasBomb(): string {
   const lines = ['x-lol0: &lol0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];

@@ -186,12 +186,10 @@ describe.each(databases.eachSupportedId())('write path doors on %p', dbId => {
     });
     expect(preview.body.allowed).toBe(false);
     // dev has no cluster observation at all: skipped, and said so.
-    const fromDev = await h
-      .as('alice')
-      .previewPromotion({
-        sourceEnvironment: 'dev',
-        environments: ['staging'],
-      });
+    const fromDev = await h.as('alice').previewPromotion({
+      sourceEnvironment: 'dev',
+      environments: ['staging'],
+    });
     expect(
       fromDev.body.gates.find((g: any) => g.gate === 'source-healthy'),
     ).toMatchObject({

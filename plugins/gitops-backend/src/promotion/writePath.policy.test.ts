@@ -30,12 +30,14 @@ describe.each(databases.eachSupportedId())('write path policy on %p', dbId => {
         h.bump('cart', ['dev', 'staging'], 'v2');
       });
       // alice may roll back, not promote, in prod.
-      h.policy = (user, permission, ref) =>
-        user === 'alice'
-          ? permission !== 'gitops.promote' && !/emergency/.test(permission)
-          : user === 'bob'
-          ? !/emergency/.test(permission)
-          : permission === 'gitops.read' || !ref;
+      h.policy = (user, permission, ref) => {
+        if (user === 'alice')
+          return (
+            permission !== 'gitops.promote' && !/emergency/.test(permission)
+          );
+        if (user === 'bob') return !/emergency/.test(permission);
+        return permission === 'gitops.read' || !ref;
+      };
       const sneaky = await h
         .as('alice')
         .rollback(
@@ -240,16 +242,22 @@ describe.each(databases.eachSupportedId())('write path policy on %p', dbId => {
 
   describe('gates are evaluated when the write happens (finding 3)', () => {
     it('a freeze window that starts after the request stops the approval and the merge', async () => {
-      const from = new Date(Date.now() + 4000).toISOString();
-      const to = new Date(Date.now() + 3600_000).toISOString();
-      const pipeline = POLICY_PIPELINE.replace(
-        '        approverGroup: group:default/release-us\n',
-        `        approverGroup: group:default/release-us\n        freezeWindows:\n          - from: "${from}"\n            to: "${to}"\n            reason: launch day\n`,
-      );
-      await start(pipeline, () => {
+      await start(POLICY_PIPELINE, () => {
         h.bump('cart', ['dev', 'staging'], 'v2');
         h.bump('ledger', ['dev', 'staging'], 'v2');
       });
+      // The window starts a little after the requests below are made.
+      const from = new Date(Date.now() + 10_000).toISOString();
+      const to = new Date(Date.now() + 3600_000).toISOString();
+      h.repo.write(
+        'gitops-pipeline.yaml',
+        POLICY_PIPELINE.replace(
+          '        approverGroup: group:default/release-us\n',
+          `        approverGroup: group:default/release-us\n        freezeWindows:\n          - from: "${from}"\n            to: "${to}"\n            reason: launch day\n`,
+        ),
+      );
+      h.repo.commit('freeze prod-us for the launch');
+      await h.refresh();
       h.groups.set('bob', ['group:default/release-us']);
       const body = { sourceEnvironment: 'staging', environments: ['prod-us'] };
       const early = await h

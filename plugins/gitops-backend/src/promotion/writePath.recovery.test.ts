@@ -278,7 +278,7 @@ describe.each(databases.eachSupportedId())(
       const audit = await h.audit();
       expect(
         audit.filter(
-          a => a.action === 'open-pull-request' && a.action_id == id,
+          a => a.action === 'open-pull-request' && String(a.action_id) === id,
         ),
       ).toHaveLength(1);
       expect(

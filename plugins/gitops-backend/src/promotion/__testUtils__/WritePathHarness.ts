@@ -119,8 +119,9 @@ export class WritePathHarness {
   /** user name → entity names they may NOT see in the catalog. */
   readonly hidden = new Map<string, string[]>();
   readonly notifications: any[] = [];
-  /** The actions registry the plugin registers its MCP actions in. */
-  readonly actionsRegistry = actionsRegistryServiceMock();
+  /** The actions registry the first backend registers its MCP actions in. */
+  actionsRegistry = actionsRegistryServiceMock();
+  private backends = 0;
   readonly auditorEvents: AuditorEvent[] = [];
   server!: Server;
   knex!: import('knex').Knex;
@@ -178,6 +179,12 @@ export class WritePathHarness {
 
   private async startBackend(): Promise<Server> {
     const config = this.config;
+    // Each backend (replica) has its own registry; tests use the first one's.
+    const registry =
+      this.backends++ === 0
+        ? this.actionsRegistry
+        : actionsRegistryServiceMock();
+    // eslint-disable-next-line consistent-this -- read inside mocked services
     const harness = this;
     const entities = [component('cart'), component('ledger')];
     const userOf = (options: any): string =>
@@ -243,7 +250,7 @@ export class WritePathHarness {
         createServiceFactory({
           service: actionsRegistryServiceRef,
           deps: {},
-          factory: () => harness.actionsRegistry,
+          factory: () => registry,
         }),
         createServiceFactory({
           service: notificationService,

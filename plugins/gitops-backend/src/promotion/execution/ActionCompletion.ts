@@ -3,6 +3,12 @@ import type { PromotionEngine } from '../engine';
 import type { ClaimFence } from '../store/ActionStore';
 import type { Caller } from '../types';
 
+const AUDIT_RESULT = {
+  cancelled: 'succeeded',
+  refused: 'refused',
+  failed: 'failed',
+} as const;
+
 /**
  * The last steps of an action, shared by every path that gets there (the
  * portal's merge, a direct write, reconciliation of a pull request merged on
@@ -108,11 +114,7 @@ export class ActionCompletion {
       caller,
       action,
       auditAs ?? action.kind,
-      state === 'cancelled'
-        ? 'succeeded'
-        : state === 'refused'
-        ? 'refused'
-        : 'failed',
+      AUDIT_RESULT[state],
       message ?? state,
     );
     return true;

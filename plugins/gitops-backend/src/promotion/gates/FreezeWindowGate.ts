@@ -61,11 +61,11 @@ export class FreezeWindowGate implements Gate {
           }`,
         };
       }
-      const what = ctx.emergency
-        ? 'emergency rollbacks need allowEmergency on the window'
-        : ctx.kind === 'rollback'
-        ? 'rollbacks need allowRollback on the window'
-        : 'no promotion until it ends';
+      let what = 'no promotion until it ends';
+      if (ctx.emergency)
+        what = 'emergency rollbacks need allowEmergency on the window';
+      else if (ctx.kind === 'rollback')
+        what = 'rollbacks need allowRollback on the window';
       return {
         gate: this.name,
         environment: env.name,
