@@ -252,6 +252,7 @@ export const gitopsPlugin = createBackendPlugin({
           catalog: deps.catalog,
           service,
           promotions,
+          permissions: deps.permissions,
         });
         await new PromotionScheduler({
           promotions,

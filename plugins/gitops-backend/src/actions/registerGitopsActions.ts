@@ -1,10 +1,16 @@
-import type { BackstageCredentials } from '@backstage/backend-plugin-api';
+import type {
+  BackstageCredentials,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
-import { NotFoundError } from '@backstage/errors';
+import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import { stringifyEntityRef, parseEntityRef } from '@backstage/catalog-model';
 import {
   GitopsAction,
+  gitopsReadPermission,
+  idempotencyKeySchema,
   promotionRequestSchema,
   rollbackRequestSchema,
 } from '@gitops2/plugin-gitops-common';
@@ -34,10 +40,62 @@ export function registerGitopsActions(options: {
   catalog: CatalogService;
   service: GitopsService;
   promotions: PromotionService;
+  permissions: PermissionsService;
 }): void {
-  const { actionsRegistry, catalog, service, promotions } = options;
+  const { actionsRegistry, catalog, service, promotions, permissions } =
+    options;
+
+  /** gitops.read, as on every HTTP read (deny when it cannot be asked). */
+  async function assertRead(credentials: BackstageCredentials) {
+    const [decision] = await permissions
+      .authorize([{ permission: gitopsReadPermission }], { credentials })
+      .catch(() => [{ result: AuthorizeResult.DENY }]);
+    if (decision?.result !== AuthorizeResult.ALLOW)
+      throw new NotAllowedError('not allowed: gitops.read');
+  }
+
+  /** The caller's key, validated like the HTTP header; none: a new request. */
+  const keyOf = (key: string | undefined) =>
+    key === undefined
+      ? `mcp-${randomUUID()}`
+      : parseInput(idempotencyKeySchema, key, 'idempotencyKey', '(key)');
+
+  /**
+   * An action or hold reached by id: gitops.read and the catalog
+   * visibility of its service first; what the caller may not see answers
+   * like what does not exist.
+   */
+  async function assertVisible(
+    credentials: BackstageCredentials,
+    what: 'action' | 'hold',
+    id: string,
+  ) {
+    await assertRead(credentials);
+    const found =
+      what === 'action'
+        ? await promotions.getAction(id)
+        : await promotions.getHold(id);
+    if (!found) return; // the engine answers (and audits) the unknown id
+    const ref = (found as GitopsAction).entityRef;
+    const visible = ref
+      ? Boolean(await catalog.getEntityByRef(ref, { credentials }))
+      : (
+          await catalog.getEntities(
+            {
+              filter: {
+                'metadata.annotations.gitops2.io/gitops-repo':
+                  found.repositoryId,
+              },
+              fields: ['kind', 'metadata.name', 'metadata.annotations'],
+            },
+            { credentials },
+          )
+        ).items.some(e => service.resolveEntity(e).service === found.service);
+    if (!visible) throw new NotFoundError(`unknown ${what} #${id}`);
+  }
 
   async function target(entityRef: string, credentials: BackstageCredentials) {
+    await assertRead(credentials);
     const ref = parseEntityRef(entityRef, {
       defaultKind: 'component',
       defaultNamespace: 'default',
@@ -118,7 +176,7 @@ export function registerGitopsActions(options: {
           ),
         },
         caller(credentials),
-        input.idempotencyKey ?? `mcp-${randomUUID()}`,
+        keyOf(input.idempotencyKey),
       );
       return { output: summary(action) };
     },
@@ -165,7 +223,7 @@ export function registerGitopsActions(options: {
           ),
         },
         caller(credentials),
-        input.idempotencyKey ?? `mcp-${randomUUID()}`,
+        keyOf(input.idempotencyKey),
       );
       return { output: summary(action) };
     },
@@ -186,15 +244,18 @@ export function registerGitopsActions(options: {
         }),
       output: actionOutput,
     },
-    action: async ({ input, credentials }) => ({
-      output: summary(
-        await promotions.approve(
-          input.actionId,
-          caller(credentials),
-          input.comment,
+    action: async ({ input, credentials }) => {
+      await assertVisible(credentials, 'action', input.actionId);
+      return {
+        output: summary(
+          await promotions.approve(
+            input.actionId,
+            caller(credentials),
+            input.comment,
+          ),
         ),
-      ),
-    }),
+      };
+    },
   });
 
   actionsRegistry.register({
@@ -208,11 +269,14 @@ export function registerGitopsActions(options: {
       input: z => z.object({ actionId: z.string().regex(/^[0-9]{1,18}$/) }),
       output: actionOutput,
     },
-    action: async ({ input, credentials }) => ({
-      output: summary(
-        await promotions.cancel(input.actionId, caller(credentials)),
-      ),
-    }),
+    action: async ({ input, credentials }) => {
+      await assertVisible(credentials, 'action', input.actionId);
+      return {
+        output: summary(
+          await promotions.cancel(input.actionId, caller(credentials)),
+        ),
+      };
+    },
   });
 
   actionsRegistry.register({
@@ -236,6 +300,7 @@ export function registerGitopsActions(options: {
         }),
     },
     action: async ({ input, credentials }) => {
+      await assertVisible(credentials, 'hold', input.holdId);
       const hold = await promotions.liftHold(
         input.holdId,
         caller(credentials),

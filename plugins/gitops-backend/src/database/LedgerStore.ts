@@ -11,7 +11,11 @@ import { Knex } from 'knex';
 import type { ParsedPipeline } from '../pipeline/types';
 import { CorrelationStore } from '../correlation/CorrelationStore';
 import { insertIngestionErrors, listIngestionErrors } from './ingestionErrors';
-import { portalCommitsAmong, recordPortalCommit } from './portalCommits';
+import {
+  portalCommitActionOf,
+  portalCommitsAmong,
+  recordPortalCommit,
+} from './portalCommits';
 import {
   applyHistoryRewrite,
   HistoryRewrite,
@@ -237,6 +241,14 @@ export class LedgerStore {
     shas: string[],
   ): Promise<Set<string>> {
     return portalCommitsAmong(this.db, repositoryId, shas);
+  }
+
+  /** The action a commit was written for, when the portal wrote it. */
+  async portalCommitActionOf(
+    repositoryId: string,
+    sha: string,
+  ): Promise<string | null | undefined> {
+    return portalCommitActionOf(this.db, repositoryId, sha);
   }
 
   /** The GitOps commits that carry rollouts, and whether they were rewritten. */

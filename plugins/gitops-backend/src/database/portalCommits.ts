@@ -34,3 +34,16 @@ export async function portalCommitsAmong(
   }
   return found;
 }
+
+/** The action a portal commit was written for, if the portal wrote it. */
+export async function portalCommitActionOf(
+  db: Knex,
+  repositoryId: string,
+  sha: string,
+): Promise<string | null | undefined> {
+  const row = await db('gitops_portal_commits')
+    .where({ repository_id: repositoryId, sha: sha.toLowerCase() })
+    .first('action_id');
+  if (!row) return undefined;
+  return row.action_id === null ? null : String(row.action_id);
+}

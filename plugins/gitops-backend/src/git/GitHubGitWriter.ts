@@ -271,6 +271,23 @@ export class GitHubGitWriter implements GitWriter {
     }
   }
 
+  async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    if (ancestor === descendant) return true;
+    const unrelated = new Error('unrelated');
+    try {
+      const res = await this.source.api(
+        `GET /repos/{owner}/{repo}/compare/${ancestor}...${descendant}`,
+        { per_page: 1 },
+        { what: 'a comparison', notFound: () => unrelated },
+      );
+      const status = (res.data as any).status;
+      return status === 'ahead' || status === 'identical';
+    } catch (e) {
+      if (e === unrelated) return false;
+      throw e;
+    }
+  }
+
   async describeCommit(sha: string): Promise<CommitInfo> {
     const res = await this.source.api(
       'GET /repos/{owner}/{repo}/commits/{ref}',

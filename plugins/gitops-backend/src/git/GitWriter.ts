@@ -70,6 +70,8 @@ export interface GitWriter {
   deleteBranch(branch: string): Promise<void>;
   /** Git file mode at a commit (`100644`, `120000` for a symlink …), or undefined. */
   fileMode(sha: string, path: string): Promise<string | undefined>;
+  /** Whether `ancestor` is `descendant` or one of its ancestors. */
+  isAncestor(ancestor: string, descendant: string): Promise<boolean>;
   /** Parents, message and changed paths of a commit. */
   describeCommit(sha: string): Promise<CommitInfo>;
   /**

@@ -153,7 +153,7 @@ export class LocalGitWriter implements GitWriter {
     return head ? { state: 'open', headSha: head } : { state: 'closed' };
   }
 
-  private isAncestor(a: string, b: string): Promise<boolean> {
+  isAncestor(a: string, b: string): Promise<boolean> {
     return runGit(this.dir, ['merge-base', '--is-ancestor', a, b])
       .then(() => true)
       .catch(() => false);

@@ -90,7 +90,7 @@ describe('PromotionScheduler (automatic promotion)', () => {
       repositoryIds: ['demo'],
       logger: mockServices.logger.mock(),
     });
-    return { scheduler, stores, ledger, promotions };
+    return { scheduler, stores, ledger, promotions, knex };
   }
 
   it('waits for the soak time, then promotes with the policy as initiator, through the same ledger', async () => {
@@ -171,5 +171,62 @@ describe('PromotionScheduler (automatic promotion)', () => {
         'auto-rollback-1',
       ),
     ).rejects.toThrow(/no credentials/);
+  });
+  it('tries again a candidate refused when it was to be written (busy environment), with a new idempotency key, once the environment is free', async () => {
+    const { scheduler, knex } = await setup();
+    // Someone else's action holds staging (e.g. a person's promotion awaiting its merge).
+    const [blocker] = await knex('gitops_actions')
+      .insert({
+        idempotency_key: 'someone-else-1',
+        request_hash: 'x',
+        kind: 'promotion',
+        state: 'pull-request-open',
+        repository_id: 'demo',
+        service: 'other',
+        environments: JSON.stringify(['staging']),
+        version: 'v9',
+        mode: 'pull-request',
+        requested_by: 'user:default/bob',
+        changes: '[]',
+        gates: '[]',
+      })
+      .returning('id');
+    const blockerId = typeof blocker === 'object' ? blocker.id : blocker;
+    await knex('gitops_environment_locks').insert({
+      repository_id: 'demo',
+      environment: 'staging',
+      action_id: blockerId,
+    });
+    await scheduler.run(new Date('2026-10-01T11:20:00Z'));
+    const first = await knex('gitops_actions').where({
+      requested_by: AUTO_PROMOTE_INITIATOR,
+    });
+    expect(first.map((a: any) => [a.state, a.error])).toEqual([
+      ['refused', expect.stringMatching(/staging is busy with action/)],
+    ]);
+    // The environment is free again.
+    await knex('gitops_actions')
+      .where({ id: blockerId })
+      .update({ state: 'cancelled' });
+    await knex('gitops_environment_locks').delete();
+    const later = await scheduler.run(new Date('2026-10-01T12:00:00Z'));
+    const evidence = {
+      firstAttempt: first.map((a: any) => [
+        a.idempotency_key,
+        a.state,
+        a.error,
+      ]),
+      laterRun: later,
+      stagingOnMain: /newTag: (\S+)/.exec(
+        repo.git('show', 'main:apps/cart/staging/kustomization.yaml'),
+      )?.[1],
+    };
+    expect(evidence).toEqual({
+      firstAttempt: [
+        ['auto:demo:cart:staging:v2', 'refused', expect.any(String)],
+      ],
+      laterRun: ['auto:demo:cart:staging:v2#2'],
+      stagingOnMain: 'v2',
+    });
   });
 });

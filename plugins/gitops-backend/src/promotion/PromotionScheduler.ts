@@ -3,6 +3,7 @@ import type {
   SchedulerService,
 } from '@backstage/backend-plugin-api';
 import type { HumanDuration } from '@backstage/types';
+import { createHash } from 'node:crypto';
 import { LedgerStore } from '../database/LedgerStore';
 import { PromotionService } from './PromotionService';
 import { autoPromoteCaller } from './types';
@@ -106,7 +107,10 @@ export class PromotionScheduler {
             after * 1000
           )
             continue;
-          const key = `auto:${repositoryId}:${service}:${env.name}:${source.version}`;
+          const key = await this.attemptKey(
+            `auto:${repositoryId}:${service}:${env.name}:${source.version}`,
+          );
+          if (!key) continue; // requested already, or too many attempts
           try {
             const { created } = await this.options.promotions.request(
               {
@@ -120,7 +124,7 @@ export class PromotionScheduler {
                 },
               },
               autoPromoteCaller,
-              key.slice(0, 128),
+              key,
             );
             this.lastRefusal.delete(key);
             if (created) requested.push(key);
@@ -138,4 +142,37 @@ export class PromotionScheduler {
     }
     return requested;
   }
+
+  /**
+   * The idempotency key of the next attempt for a candidate: the plain key,
+   * or `…#2`, `…#3` after attempts that ended without merging (refused when
+   * written, failed, cancelled), so a candidate refused once is tried again.
+   * Undefined while an attempt is still under way or merged. Keys longer
+   * than idempotency keys may be are hashed, never cut.
+   */
+  private async attemptKey(base: string): Promise<string | undefined> {
+    const stem =
+      base.length <= 120
+        ? base
+        : `auto:${createHash('sha256')
+            .update(base)
+            .digest('hex')
+            .slice(0, 40)}`;
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const key = attempt === 1 ? stem : `${stem}#${attempt}`;
+      const known = await this.options.promotions.actionByKey(
+        autoPromoteCaller.initiator,
+        key,
+      );
+      if (!known) return key;
+      if (!ENDED_UNMERGED.includes(known.state)) return undefined;
+    }
+    this.options.logger.warn(
+      `automatic promotion ${base}: ${MAX_ATTEMPTS} attempts ended without a merge; not trying again`,
+    );
+    return undefined;
+  }
 }
+
+const MAX_ATTEMPTS = 20;
+const ENDED_UNMERGED = ['refused', 'failed', 'cancelled'];

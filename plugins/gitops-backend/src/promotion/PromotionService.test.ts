@@ -376,7 +376,7 @@ describe.each(databases.eachSupportedId())(
       repo.commit('bump cart to v3 in dev');
       const second = await service.request(
         promo({
-          sourceEnvironment: 'dev',
+          version: 'v3',
           environments: ['prod-eu'],
         }),
         alice,

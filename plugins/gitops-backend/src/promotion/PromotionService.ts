@@ -110,6 +110,8 @@ export class PromotionService {
         `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
       leaseTtlMs: options.leaseTtlMs ?? 30_000,
       recordPortalCommit: options.recordPortalCommit,
+      portalCommitActionOf: (repositoryId, sha) =>
+        ledger.portalCommitActionOf(repositoryId, sha),
       afterMerge: options.afterMerge,
       notifier: options.notifier,
     };
@@ -157,6 +159,23 @@ export class PromotionService {
     idempotencyKey: string,
   ): Promise<{ action: GitopsAction; created: boolean }> {
     return this.requests.request(request, caller, idempotencyKey);
+  }
+
+  getAction(id: string): Promise<GitopsAction | undefined> {
+    return this.engine.actions.get(id);
+  }
+
+  getHold(id: string): Promise<Hold | undefined> {
+    return this.engine.holds.get(id);
+  }
+
+  /** The action a caller recorded under an idempotency key, if any. */
+  async actionByKey(
+    initiator: string,
+    idempotencyKey: string,
+  ): Promise<GitopsAction | undefined> {
+    return (await this.engine.actions.findByKey(initiator, idempotencyKey))
+      ?.action;
   }
 
   execute(actionId: string, caller: Caller): Promise<GitopsAction> {

@@ -36,6 +36,11 @@ export interface PromotionEngine {
     sha: string,
     actionId: string,
   ): Promise<void>;
+  /** The action the portal wrote a commit for (undefined: not the portal's). */
+  portalCommitActionOf?(
+    repositoryId: string,
+    sha: string,
+  ): Promise<string | null | undefined>;
   /** Called after a write landed on the branch clusters follow. */
   afterMerge?(repositoryId: string): Promise<void>;
   notifier?: ActionNotifier;

@@ -3,7 +3,7 @@ import type {
   BackstageCredentials,
   HttpAuthService,
 } from '@backstage/backend-plugin-api';
-import { InputError } from '@backstage/errors';
+import { InputError, NotFoundError } from '@backstage/errors';
 import {
   GitopsAction,
   approvalRequestSchema,
@@ -15,6 +15,7 @@ import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import type { PromotionStores } from '../promotion/store';
 import { parseInput } from './parseInput';
+import type { VisibleServices } from './CatalogVisibility';
 import {
   Caller,
   IdempotencyKeyReusedError,
@@ -31,12 +32,15 @@ export interface PromotionRouterOptions {
   serviceOf(
     req: Request,
   ): Promise<{ repositoryId: string; service: string; entityRef: string }>;
-  /** Keeps the actions whose entity the caller may see (catalog visibility). */
-  visibleActions(
-    req: Request,
-    actions: GitopsAction[],
-  ): Promise<GitopsAction[]>;
+  /** gitops.read, then the services the caller may see in the catalog. */
+  visibleServices(req: Request): Promise<VisibleServices>;
 }
+
+/** An action is visible when its entity (or else its service) is. */
+const canSee = (visible: VisibleServices, a: GitopsAction) =>
+  a.entityRef
+    ? visible.hasEntity(a.entityRef)
+    : visible.has(a.repositoryId, a.service);
 
 /** Request bodies name a missing whole value `(body)`. */
 const parse = <T extends z.ZodType>(schema: T, value: unknown, what: string) =>
@@ -66,8 +70,12 @@ export function callerOf(
   const p = credentials.principal as any;
   return {
     credentials,
+    // Entity refs are case-insensitive: one person, one spelling (approvals
+    // by "User:default/Alice" of alice's request are self-approvals).
     initiator:
-      p.type === 'user' ? p.userEntityRef : `service:${p.subject ?? 'unknown'}`,
+      p.type === 'user'
+        ? String(p.userEntityRef).toLocaleLowerCase('en-US')
+        : `service:${p.subject ?? 'unknown'}`,
     door,
     request,
   };
@@ -222,6 +230,7 @@ export function addPromotionRoutes(
 
   router.get('/v1/actions', async (req, res) => {
     const who = await caller(req);
+    const visible = await options.visibleServices(req);
     const waiting = await stores.actions.list({
       states: ['awaiting-approval', 'pull-request-open'],
       limit: 100,
@@ -229,15 +238,36 @@ export function addPromotionRoutes(
     // The inbox: what others asked for and still needs an approval or a
     // merge, on services the caller may see.
     res.json({
-      items: await options.visibleActions(
-        req,
-        waiting.filter(
-          a =>
-            a.requestedBy !== who.initiator || a.state === 'pull-request-open',
-        ),
+      items: waiting.filter(
+        a =>
+          canSee(visible, a) &&
+          (a.requestedBy !== who.initiator || a.state === 'pull-request-open'),
       ),
     });
   });
+
+  /**
+   * Actions and holds are reached by id: gitops.read and the catalog
+   * visibility of their service come first, and what the caller may not
+   * see answers exactly like what does not exist.
+   */
+  async function assertVisible(
+    req: Request,
+    what: 'action' | 'hold',
+    id: string,
+  ): Promise<void> {
+    const visible = await options.visibleServices(req);
+    const target =
+      what === 'action'
+        ? await stores.actions.get(id)
+        : await stores.holds.get(id);
+    if (!target) return; // the engine answers (and audits) the unknown id
+    const seen =
+      what === 'action'
+        ? canSee(visible, target as GitopsAction)
+        : visible.has(target.repositoryId, target.service);
+    if (!seen) throw new NotFoundError(`unknown ${what} #${id}`);
+  }
 
   const byId = (
     path: string,
@@ -247,6 +277,11 @@ export function addPromotionRoutes(
     router.post(path, async (req, res) => {
       await write(req, res, eventId, async reached => {
         const { id } = parse(idParams, req.params, 'id');
+        await assertVisible(
+          req,
+          path.startsWith('/v1/holds') ? 'hold' : 'action',
+          id,
+        );
         return { status: 200, body: await fn(id, req, reached) };
       });
     });

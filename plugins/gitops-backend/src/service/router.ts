@@ -229,14 +229,7 @@ export async function createRouter(
           entityRef: stringifyEntityRef(entity),
         };
       },
-      visibleActions: async (req, actions) => {
-        const visible = await visibleServices(req);
-        return actions.filter(a =>
-          a.entityRef
-            ? visible.hasEntity(a.entityRef)
-            : visible.has(a.repositoryId, a.service),
-        );
-      },
+      visibleServices,
     });
   }
 

@@ -18,6 +18,8 @@ import { actionsRegistryServiceMock } from '@backstage/backend-test-utils/alpha'
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { ServerPermissionClient } from '@backstage/plugin-permission-node';
+import { ConfigReader } from '@backstage/config';
 import type { Server } from 'node:http';
 import request from 'supertest';
 import { gitopsPlugin } from '../../plugin';
@@ -114,6 +116,11 @@ export interface AuditorEvent {
 export class WritePathHarness {
   readonly repo = new GitRepoFixture();
   policy: Policy = allowAll;
+  /**
+   * Decide service principals as Backstage's own permission client does
+   * (it allows any service principal without access restrictions).
+   */
+  realServicePermissions = false;
   /** user name → groups (`group:default/x`) for approver checks. */
   readonly groups = new Map<string, string[]>();
   /** user name → entity names they may NOT see in the catalog. */
@@ -278,6 +285,18 @@ export class WritePathHarness {
         }).factory,
         mockServices.permissions.mock({
           authorize: async (requests: any[], options: any) => {
+            if (
+              harness.realServicePermissions &&
+              options?.credentials?.principal?.type === 'service'
+            ) {
+              return ServerPermissionClient.fromConfig(
+                new ConfigReader({ permission: { enabled: true } }),
+                {
+                  auth: mockServices.auth(),
+                  discovery: mockServices.discovery(),
+                },
+              ).authorize(requests, options);
+            }
             const who = userOf(options);
             return requests.map(r => ({
               result: harness.policy(who, r.permission.name, r.resourceRef)

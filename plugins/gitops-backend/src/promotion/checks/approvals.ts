@@ -15,16 +15,20 @@ export function approvalResults(
   requester: string,
 ): GateResult[] {
   return requirements.map(req => {
-    const valid = approvals.filter(
-      a =>
-        a.approver !== requester &&
-        (!req.group ||
-          (a.groups ?? []).some(
-            g =>
-              g.toLocaleLowerCase('en-US') ===
-              req.group!.toLocaleLowerCase('en-US'),
-          )),
-    );
+    const seen = new Set<string>();
+    const valid = approvals.filter(a => {
+      const who = a.approver.toLocaleLowerCase('en-US');
+      if (seen.has(who) || sameActor(a.approver, requester)) return false;
+      const inGroup =
+        !req.group ||
+        (a.groups ?? []).some(
+          g =>
+            g.toLocaleLowerCase('en-US') ===
+            req.group!.toLocaleLowerCase('en-US'),
+        );
+      if (inGroup) seen.add(who);
+      return inGroup;
+    });
     const enough = valid.length >= req.approvals;
     const group = req.group ? ` in ${req.group}` : '';
     return {
@@ -37,6 +41,10 @@ export function approvalResults(
     };
   });
 }
+
+/** Entity refs compare case-insensitively. */
+export const sameActor = (a: string, b: string) =>
+  a.toLocaleLowerCase('en-US') === b.toLocaleLowerCase('en-US');
 
 /** Lower-cased groups an approver must belong to: every target's group. */
 export function approverGroupsOf(

@@ -298,6 +298,7 @@ export class ActionExecutor {
         sha,
         pipeline,
         planner.manifests,
+        this.engine.portalCommitActionOf,
       );
       if (!verified.ok) throw new Stop('failed', verified.reason, true);
     } else {

@@ -5,9 +5,12 @@ import type { PromotionRepository } from '../types';
 
 /**
  * Before adopting a branch found where an action's branch should be (a
- * crash between writing it and recording it): it must be one commit of this
- * action (its trailer) whose only change, against its parent, is exactly
- * the edit the plan makes there. Anything else is refused, never merged.
+ * crash between writing it and recording it): its head must be a commit the
+ * portal recorded for this very action (recorded before the branch moved,
+ * so a crash cannot lose it), on top of the branch clusters follow (its
+ * parent is in that branch's history), whose only change against that
+ * parent is exactly the planned edit. Anything else is refused, never
+ * merged: branch names are guessable, commit messages anyone's to write.
  */
 export async function verifyActionBranch(
   repo: PromotionRepository,
@@ -15,7 +18,23 @@ export async function verifyActionBranch(
   head: string,
   pipeline: WritablePipeline,
   editor: ManifestEditor,
+  portalCommitActionOf?: (
+    repositoryId: string,
+    sha: string,
+  ) => Promise<string | null | undefined>,
 ): Promise<{ ok: true; parent: string } | { ok: false; reason: string }> {
+  const writtenFor = await portalCommitActionOf?.(action.repositoryId, head);
+  if (writtenFor !== action.id) {
+    return {
+      ok: false,
+      reason: `branch ${action.branch ?? ''} exists at ${head.slice(
+        0,
+        12,
+      )}, a commit the portal did not write for action #${
+        action.id
+      }; refusing to adopt it (delete the branch, or cancel the action)`,
+    };
+  }
   const info = await repo.writer.describeCommit(head);
   const refuse = (why: string) => ({
     ok: false as const,
@@ -27,6 +46,9 @@ export async function verifyActionBranch(
   if (info.parents.length !== 1) return refuse('it is not a single commit');
   if (!new RegExp(`^Gitops-Action: ${action.id}$`, 'm').test(info.message))
     return refuse(`its commit is not the one of action #${action.id}`);
+  const target = await repo.writer.branchHead(repo.branch);
+  if (!target || !(await repo.writer.isAncestor(info.parents[0], target)))
+    return refuse(`its parent is not in the history of ${repo.branch}`);
   const specs = action.environments.map(e => pipeline.spec(action.service, e));
   const planned = await editor.edits(
     repo,

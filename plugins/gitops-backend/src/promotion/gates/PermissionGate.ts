@@ -9,6 +9,7 @@ import {
   gitopsRollbackPermission,
   GateResult,
 } from '@gitops2/plugin-gitops-common';
+import { serviceWriteDenial } from '../checks/servicePrincipals';
 import { AUTO_PROMOTE_INITIATOR } from '../types';
 import { Gate, GateContext } from './types';
 
@@ -42,7 +43,9 @@ export function writePermissionsOf(ctx: {
  * may promote (the pipeline file is its authority) but never roll back;
  * reconciliation only finishes actions authorized when they were written.
  * A pull request branch written on an approval needs no write permission
- * (it changes nothing clusters follow); its merge does.
+ * (it changes nothing clusters follow); its merge does. Service principals
+ * need an explicit grant in their token's access restrictions
+ * (checks/servicePrincipals.ts).
  */
 export class PermissionGate implements Gate {
   readonly name = 'permission';
@@ -84,6 +87,10 @@ export class PermissionGate implements Gate {
       return each('failed', 'denied: no credentials');
     }
     const needed = writePermissionsOf(ctx);
+    const serviceDenials = needed
+      .map(p => serviceWriteDenial(ctx.credentials!, p.name))
+      .filter((m): m is string => Boolean(m));
+    if (serviceDenials.length) return each('failed', serviceDenials.join('; '));
     const requests = ctx.targets.flatMap(t =>
       needed.map(permission => ({
         permission,

@@ -35,6 +35,10 @@ export class ActionPlanner {
     return r;
   }
 
+  hasRepository(id: string): boolean {
+    return this.options.repositories.has(id);
+  }
+
   get manifests(): ManifestEditor {
     return this.editor;
   }
@@ -68,7 +72,22 @@ export class ActionPlanner {
     const targets = [...new Set(targetNames)].map(n => {
       if (source && n === source.name)
         throw new InputError(`cannot promote ${n} into itself`);
-      return pipeline.environment(n);
+      const target = pipeline.environment(n);
+      // A version reaches a stage from the stage before it: skipping one
+      // would measure soak time and health where they do not count.
+      if (source && source.stageIndex !== target.stageIndex - 1) {
+        const before = pipeline.stages[target.stageIndex - 1];
+        throw new InputError(
+          before
+            ? `${n} (stage ${target.stage}) is promoted from stage ${
+                before.name
+              } (${before.environments.join(', ')}), not from ${
+                source.name
+              }; name an explicit version to skip stages`
+            : `${n} is in the first stage: promote an explicit version to it`,
+        );
+      }
+      return target;
     });
     let version = request.version;
     let sourceSince: string | undefined;

@@ -48,6 +48,7 @@ export class ActionReconciler {
     for (const row of await actions.listRows({
       states: ['requested'],
       limit: 100,
+      oldestFirst: true,
     })) {
       // A request is written by the call that made it; only pick it up when
       // nobody did for a whole lease time.
@@ -58,6 +59,28 @@ export class ActionReconciler {
         row.claim_expires_at_ms !== null &&
         Number(row.claim_expires_at_ms) >= now;
       if (leaseLive || idle < this.engine.leaseTtlMs) continue;
+      if (!this.engine.planner.hasRepository(row.repository_id)) {
+        // Nothing can ever write it: end it instead of retrying forever.
+        const message = `repository ${row.repository_id} is no longer configured`;
+        if (
+          await actions.update(
+            String(row.id),
+            { state: 'failed', error: message },
+            ['requested'],
+          )
+        ) {
+          await this.engine.locks.unlock(row.repository_id, String(row.id));
+          await this.engine.audit.record(reconciliationCaller, {
+            action: 'reconcile',
+            repositoryId: row.repository_id,
+            service: row.service,
+            result: 'failed',
+            message,
+            actionId: String(row.id),
+          });
+        }
+        continue;
+      }
       try {
         const after = await this.executor.execute(
           String(row.id),
@@ -72,8 +95,9 @@ export class ActionReconciler {
     }
     for (const action of await actions.list({
       states: ['pull-request-open'],
-      limit: 200,
+      limit: 500,
     })) {
+      if (!this.engine.planner.hasRepository(action.repositoryId)) continue;
       try {
         const outcome = await this.reviewOne(action);
         if (outcome) report[outcome]++;

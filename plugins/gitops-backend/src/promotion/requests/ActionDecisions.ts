@@ -17,7 +17,8 @@ import {
   GitopsAction,
   Hold,
 } from '@gitops2/plugin-gitops-common';
-import { approverGroupsOf } from '../checks/approvals';
+import { approverGroupsOf, sameActor } from '../checks/approvals';
+import { serviceWriteDenial } from '../checks/servicePrincipals';
 import { describeResults } from '../checks/WriteGuard';
 import type { PromotionEngine } from '../engine';
 import { ActionCompletion } from '../execution/ActionCompletion';
@@ -70,7 +71,7 @@ export class ActionDecisions {
       );
       throw e;
     };
-    if (caller.initiator === action.requestedBy)
+    if (sameActor(caller.initiator, action.requestedBy))
       return fail(new NotAllowedError('you cannot approve your own request'));
     const denied = await this.deniedEnvironments(
       caller,
@@ -81,7 +82,12 @@ export class ActionDecisions {
       return fail(
         new NotAllowedError(`gitops.approve denied for ${denied.join(', ')}`),
       );
-    if (action.state !== 'awaiting-approval')
+    // An open pull request may need more approvals when the pipeline file
+    // asks for more since it was written: its merge counts them again.
+    if (
+      action.state !== 'awaiting-approval' &&
+      action.state !== 'pull-request-open'
+    )
       return fail(
         new ConflictError(
           `action #${actionId} is ${action.state}, not awaiting approval`,
@@ -113,6 +119,15 @@ export class ActionDecisions {
           ),
         );
     }
+    if (action.state === 'pull-request-open') {
+      const before = await guard.evaluate(subject, caller, 'branch');
+      if (before.pending.length === 0)
+        return fail(
+          new ConflictError(
+            `action #${actionId} has the approvals it needs; merge it`,
+          ),
+        );
+    }
     const approval = {
       approver: caller.initiator,
       comment,
@@ -122,7 +137,9 @@ export class ActionDecisions {
     const verdict = await guard.evaluate(
       { ...subject, approvals: [...subject.approvals, approval] },
       caller,
-      action.mode === 'direct' ? 'write' : 'branch',
+      action.mode === 'direct' && action.state === 'awaiting-approval'
+        ? 'write'
+        : 'branch',
     );
     if (verdict.denied.length)
       return fail(
@@ -141,6 +158,7 @@ export class ActionDecisions {
     await actions.addApproval(action.id, caller.initiator, comment, groups);
     await audit.recordAction(caller, action, 'approve', 'succeeded', comment);
     if (
+      action.state === 'awaiting-approval' &&
       verdict.pending.length === 0 &&
       (await actions.update(action.id, { state: 'requested', error: null }, [
         'awaiting-approval',
@@ -160,7 +178,7 @@ export class ActionDecisions {
     const { actions, audit, leases, owner, leaseTtlMs } = this.engine;
     const action = await actions.get(actionId);
     if (!action) return audit.unknownAction(caller, 'cancel', actionId);
-    if (caller.initiator !== action.requestedBy) {
+    if (!sameActor(caller.initiator, action.requestedBy)) {
       const denied = await this.deniedEnvironments(
         caller,
         action,
@@ -204,6 +222,43 @@ export class ActionDecisions {
     }
     try {
       const fresh = (await actions.get(action.id))!;
+      if (
+        fresh.state === 'pull-request-open' &&
+        fresh.branch &&
+        fresh.commitSha
+      ) {
+        // Ask the Git host first: a pull request merged outside the portal
+        // is merged (hold, unlock), not cancelled.
+        const repo = this.engine.planner.repository(fresh.repositoryId);
+        const review = await repo.writer.reviewState({
+          branch: fresh.branch,
+          into: repo.branch,
+          commitSha: fresh.commitSha,
+        });
+        if (review.state === 'merged') {
+          await this.completion.merged(
+            fresh,
+            caller,
+            review.mergeSha ? { commitSha: review.mergeSha } : {},
+            ['pull-request-open'],
+            lease.fence,
+          );
+          const e = new ConflictError(
+            `action #${actionId} was merged outside the portal; it is recorded as merged, not cancelled`,
+          );
+          await audit.recordAction(
+            caller,
+            fresh,
+            'cancel',
+            'refused',
+            e.message,
+          );
+          throw e;
+        }
+        // Closed before the state moves: a pull request that cannot be
+        // closed keeps its environments locked (and the action open).
+        await repo.writer.closePullRequest?.(fresh.branch, repo.branch);
+      }
       await this.completion.ended(
         fresh,
         caller,
@@ -298,6 +353,9 @@ export class ActionDecisions {
     }>,
   ): Promise<boolean[]> {
     if (!caller.credentials) return requests.map(() => false);
+    const credentials = caller.credentials;
+    if (requests.some(r => serviceWriteDenial(credentials, r.permission.name)))
+      return requests.map(() => false);
     try {
       const d = await this.permissions.authorize(requests, {
         credentials: caller.credentials,

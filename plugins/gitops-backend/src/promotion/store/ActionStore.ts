@@ -185,12 +185,15 @@ export class ActionStore {
     service?: string;
     states?: ActionState[];
     limit?: number;
+    oldestFirst?: boolean;
   }): Promise<ActionRow[]> {
     const q = this.db<ActionRow>('gitops_actions');
     if (filter.repositoryId) q.where({ repository_id: filter.repositoryId });
     if (filter.service) q.where({ service: filter.service });
     if (filter.states) q.whereIn('state', filter.states);
-    return q.orderBy('id', 'desc').limit(filter.limit ?? 50);
+    return q
+      .orderBy('id', filter.oldestFirst ? 'asc' : 'desc')
+      .limit(filter.limit ?? 50);
   }
 
   /**
