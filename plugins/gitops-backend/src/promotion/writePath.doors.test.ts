@@ -98,6 +98,33 @@ describe.each(databases.eachSupportedId())('write path doors on %p', dbId => {
     expect(rows[1].message).toMatch(/^merged as [0-9a-f]{12}$/);
   });
 
+  it('an attempt refused before it reaches the engine (malformed input) is audited in both records too', async () => {
+    h = new WritePathHarness();
+    await h.start(databases, dbId);
+    const bad = await h
+      .as('alice')
+      .promote(
+        { version: 'v2\nimage: evil', environments: ['prod-us'] },
+        'malformed-0001',
+      );
+    expect(bad.status).toBe(400);
+    const rows = await h.audit();
+    expect(rows).toEqual([
+      expect.objectContaining({
+        actor: 'user:default/alice',
+        action: 'promotion',
+        door: 'http',
+        result: 'refused',
+        message: expect.stringMatching(/^invalid promotion request: version/),
+      }),
+    ]);
+    expect(
+      h.auditorEvents
+        .filter(e => e.eventId === 'promotion')
+        .map(e => e.outcome),
+    ).toEqual(['fail']);
+  });
+
   it('soak time keeps a version in its source environment until it ran long enough there', async () => {
     h = new WritePathHarness(
       POLICY_PIPELINE.replace(

@@ -119,11 +119,26 @@ export function addPromotionRoutes(
       res.status(status).json(body);
     } catch (e) {
       if (!reachedEngine) {
+        // Refused before the engine (credentials, input, visibility): the
+        // same two records as every other attempt.
+        const actor = await httpAuth
+          .credentials(req, { allow: ['user', 'service'] })
+          .then(c => callerOf(c).initiator)
+          .catch(() => 'unauthenticated');
+        const denied = (e as Error).name === 'NotAllowedError';
+        await stores.auditLog.append({
+          actor,
+          action: eventId,
+          door: doorOf(req),
+          severity: 'medium',
+          result: denied ? 'denied' : 'refused',
+          message: (e as Error).message,
+        });
         const event = await auditor.createEvent({
           eventId,
           severityLevel: 'medium',
           request: req,
-          meta: { door: doorOf(req), stage: 'input' },
+          meta: { actor, door: doorOf(req), stage: 'input' },
         });
         await event.fail({ error: e as Error });
       }
