@@ -10,6 +10,11 @@ import { autoPromoteCaller } from './types';
 
 export { AUTO_PROMOTE_INITIATOR } from './types';
 
+/** Attempts per candidate version before automatic promotion gives up. */
+const MAX_ATTEMPTS = 20;
+/** Attempts that ended without a merge: the candidate may be tried again. */
+const ENDED_UNMERGED = ['refused', 'failed', 'cancelled'];
+
 /**
  * The write path's scheduled work:
  * - reconciliation and outcomes, on every replica (`scope: 'local'`): leases
@@ -173,6 +178,3 @@ export class PromotionScheduler {
     return undefined;
   }
 }
-
-const MAX_ATTEMPTS = 20;
-const ENDED_UNMERGED = ['refused', 'failed', 'cancelled'];

@@ -4,6 +4,10 @@ import type {
   GateResult,
 } from '@gitops2/plugin-gitops-common';
 
+/** Entity refs compare case-insensitively. */
+export const sameActor = (a: string, b: string) =>
+  a.toLocaleLowerCase('en-US') === b.toLocaleLowerCase('en-US');
+
 /**
  * The `approvals` gate: per target environment, enough distinct approvers
  * other than the requester, each checked (when approving) against that
@@ -41,10 +45,6 @@ export function approvalResults(
     };
   });
 }
-
-/** Entity refs compare case-insensitively. */
-export const sameActor = (a: string, b: string) =>
-  a.toLocaleLowerCase('en-US') === b.toLocaleLowerCase('en-US');
 
 /** Lower-cased groups an approver must belong to: every target's group. */
 export function approverGroupsOf(
