@@ -1,8 +1,10 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type {
+  ChecksSummary,
   EnvironmentDefinition,
   GitopsAction,
 } from '@gitops2/plugin-gitops-common';
+import type { ObservedSource } from '../promotion/gates/SourceHealthGate';
 import type { JsonObject } from '@backstage/types';
 
 /**
@@ -80,6 +82,20 @@ export interface StepContext {
   fetch(request: OutboundRequest): Promise<OutboundResponse>;
   /** A secret from app-config (gitops.steps.secrets.<name>); never logged. */
   secret(name: string): string | undefined;
+  /**
+   * What cluster observation knows of the action's service in this
+   * environment (wait-healthy); undefined where no cluster covers it.
+   */
+  observed(): Promise<ObservedSource | undefined>;
+  /** CI checks of the version's source commit, as correlation collected them. */
+  checks(): Promise<ChecksSummary | undefined>;
+  /** A Backstage notification to the service's owners and the requester. */
+  notify(notification: {
+    title: string;
+    description?: string;
+    severity: 'critical' | 'high' | 'normal' | 'low';
+    link?: string;
+  }): Promise<void>;
 }
 
 /** One step type: a small unit with one job. */
