@@ -269,4 +269,12 @@ export interface PromotionPolicy {
   }>;
   /** Promote automatically from the previous stage once it has soaked this long. */
   autoPromoteAfterSeconds?: number;
+  /**
+   * What a failed `after` step does: roll the environment back through Git
+   * to the version it ran before (with a hold), hold the version only, or
+   * nothing but the record. Default `none`.
+   */
+  onFailedVerification?: 'rollback' | 'hold' | 'none';
+  /** Automatic rollback only this long after the rollout (default 1 h). */
+  verificationWindowSeconds?: number;
 }

@@ -1,3 +1,4 @@
+import type { JsonValue } from '@backstage/types';
 /**
  * Domain types shared by the GitOps 2.0 frontend and backend.
  *
@@ -53,6 +54,32 @@ export interface EnvironmentDefinition {
   url?: string;
   /** Promotion policy (gates) of the environment; defaults when absent. */
   promotion?: PromotionPolicy;
+  /**
+   * Deployment steps (docs/pipeline.md "Steps"): `before` must pass before a
+   * promotion writes; `after` verify it once merged. The file's
+   * `spec.steps` are the defaults of every environment, per phase.
+   */
+  steps?: EnvironmentSteps;
+}
+
+/** @public */
+export interface EnvironmentSteps {
+  before: PipelineStep[];
+  after: PipelineStep[];
+}
+
+/** One deployment step as the pipeline file defines it, validated. @public */
+export interface PipelineStep {
+  /** Registry type, e.g. `http`, `prometheus`, `wait-healthy`. */
+  type: string;
+  /** Unique within its phase; defaults to the type (and its position). */
+  name: string;
+  /** Runs when the steps before it passed (default), failed, or always. */
+  when: 'onSuccess' | 'onFailure' | 'always';
+  /** Longest the step may take in all, its attempts included. */
+  timeoutSeconds: number;
+  /** The type's own options. */
+  options: { [key: string]: JsonValue };
 }
 
 /** @public */

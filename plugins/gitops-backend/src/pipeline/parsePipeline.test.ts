@@ -358,7 +358,7 @@ spec:
       );
       expectFileError(
         edit(PIPELINE, '  services:\n', '  servcies:\n'),
-        'unknown key "servcies" in spec (expected: stages, environments, services)',
+        'unknown key "servcies" in spec (expected: stages, environments, services, steps)',
         lineOf(PIPELINE, '  services:'),
       );
     });
@@ -567,7 +567,7 @@ spec:
       expectEnvError(
         edit(PIPELINE, 'cluster: staging-cluster', 'clustre: staging-cluster'),
         'staging',
-        'unknown key "clustre" in environment "staging" (expected: cluster, namespace, url, promotion)',
+        'unknown key "clustre" in environment "staging" (expected: cluster, namespace, url, promotion, steps)',
         lineOf(PIPELINE, 'cluster: staging-cluster'),
       );
       expectEnvError(

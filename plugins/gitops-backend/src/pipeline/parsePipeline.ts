@@ -1,6 +1,9 @@
+import { defaultStepCatalog } from '../steps/defaultStepCatalog';
+import { mergeSteps, parseSteps, StepTypeCatalog } from './parseSteps';
 import { Document, isMap, isScalar, isSeq, YAMLMap } from 'yaml';
 import {
   EnvironmentDefinition,
+  EnvironmentSteps,
   NAME_PATTERN,
   PromotionPolicy,
   SourceError,
@@ -29,9 +32,9 @@ export const PIPELINE_API_VERSION = 'gitops2.io/v1alpha1';
 export const PIPELINE_KIND = 'Pipeline';
 
 const TOP_KEYS = ['apiVersion', 'kind', 'metadata', 'spec'];
-const SPEC_KEYS = ['stages', 'environments', 'services'];
+const SPEC_KEYS = ['stages', 'environments', 'services', 'steps'];
 const STAGE_KEYS = ['name', 'environments'];
-const ENVIRONMENT_KEYS = ['cluster', 'namespace', 'url', 'promotion'];
+const ENVIRONMENT_KEYS = ['cluster', 'namespace', 'url', 'promotion', 'steps'];
 const SERVICE_KEYS = ['path', 'locator', 'enabled', 'environments'];
 const OVERRIDE_KEYS = ['path', 'locator', 'enabled'];
 
@@ -54,6 +57,7 @@ type EnvEntry =
       namespace?: string;
       url?: string;
       promotion?: PromotionPolicy;
+      steps?: Partial<EnvironmentSteps>;
       key: unknown;
     }
   | { ok: false; error: SourceError; key: unknown };
@@ -134,7 +138,15 @@ class PipelineParser {
     private readonly content: string,
     private readonly file: string,
     private readonly registry: VersionLocatorRegistry,
+    private readonly stepTypes: StepTypeCatalog,
   ) {}
+
+  /** Steps of `node` (`spec.steps` or an environment's), or their first error. */
+  private steps(node: unknown, where: string) {
+    return parseSteps(this.doc, node, where, this.stepTypes, (m, n) =>
+      this.error(m, n),
+    );
+  }
 
   private error(message: string, node?: unknown): SourceError {
     return { message, file: this.file, line: lineOf(this.yaml, node as any) };
@@ -249,6 +261,12 @@ class PipelineParser {
 
     const { stages, occurrences } = this.parseStages(spec);
     const entries = this.parseEnvironmentEntries(spec);
+    // spec.steps: the defaults of every environment; broken, it breaks all.
+    const defaultsEntry = this.get(spec.value as YAMLMap, 'steps');
+    const defaults = defaultsEntry
+      ? this.steps(defaultsEntry.value, 'in spec.steps')
+      : {};
+    if ('error' in defaults) throw new FileProblem(defaults.error);
 
     // Join stages and entries: every environment in exactly one stage, with an entry.
     const environmentErrors: Record<string, SourceError> = {};
@@ -292,6 +310,8 @@ class PipelineParser {
         if (entry.namespace !== undefined) def.namespace = entry.namespace;
         if (entry.url !== undefined) def.url = entry.url;
         if (entry.promotion !== undefined) def.promotion = entry.promotion;
+        const steps = mergeSteps(defaults, entry.steps ?? {});
+        if (steps) def.steps = steps;
       }
       // Listed even when broken, so that the UI can show the error in place.
       environments.push(def);
@@ -507,8 +527,18 @@ class PipelineParser {
       }
       out.promotion = parsed;
     }
+    const steps = this.get(value, 'steps');
+    if (steps) {
+      const parsed = this.steps(
+        steps.value,
+        `in the steps of environment "${env}"`,
+      );
+      if ('error' in parsed)
+        return { ok: false, error: parsed.error, key: e.key };
+      out.steps = parsed;
+    }
     for (const field of ENVIRONMENT_KEYS) {
-      if (field === 'promotion') continue;
+      if (field === 'promotion' || field === 'steps') continue;
       const f = this.get(value, field);
       if (!f) continue;
       const text = stringValue(f.value);
@@ -836,9 +866,10 @@ export function parsePipeline(
   content: string,
   file: string,
   registry: VersionLocatorRegistry,
+  stepTypes: StepTypeCatalog = defaultStepCatalog(),
 ): ParsedPipeline {
   try {
-    return new PipelineParser(content, file, registry).parse();
+    return new PipelineParser(content, file, registry, stepTypes).parse();
   } catch (e) {
     const fileError: SourceError =
       e instanceof FileProblem

@@ -52,6 +52,8 @@ const policySchema = z
       )
       .max(50)
       .optional(),
+    onFailedVerification: z.enum(['rollback', 'hold', 'none']).optional(),
+    verificationWindow: duration.optional(),
   })
   .strict();
 
@@ -76,5 +78,13 @@ export function parsePromotionPolicy(raw: unknown): PromotionPolicy | string {
       ? parseDurationSeconds(p.autoPromoteAfter)
       : undefined,
     freezeWindows: p.freezeWindows,
+    ...(p.onFailedVerification
+      ? { onFailedVerification: p.onFailedVerification }
+      : {}),
+    ...(p.verificationWindow
+      ? {
+          verificationWindowSeconds: parseDurationSeconds(p.verificationWindow),
+        }
+      : {}),
   };
 }
