@@ -156,8 +156,8 @@ function parseStep(
         item,
       ),
     };
-  const name =
-    raw.name === undefined ? (index ? `${type}-${index + 1}` : type) : raw.name;
+  let name = raw.name;
+  if (name === undefined) name = index ? `${type}-${index + 1}` : type;
   if (typeof name !== 'string' || !NAME.test(name))
     return {
       error: error(
