@@ -38,6 +38,9 @@ import { GitHubGitWriter } from './git/GitHubGitWriter';
 import { LocalGitSource } from './git/LocalGitSource';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { createPromotionStores } from './promotion/store';
+import { defaultStepCatalog } from './steps/defaultStepCatalog';
+import { WritablePipeline } from './promotion/planning/WritablePipeline';
+import { createStepRunner } from './steps/engine/createStepRunner';
 import { createDefaultGateRegistry } from './promotion/gates/GateRegistry';
 import { NotificationsNotifier } from './promotion/notify/NotificationsNotifier';
 import { PromotionScheduler } from './promotion/PromotionScheduler';
@@ -152,10 +155,12 @@ export const gitopsPlugin = createBackendPlugin({
             return [...rows.values()];
           },
         });
+        const stepTypes = defaultStepCatalog();
         const ingestion = new IngestionManager({
           config: gitopsConfig,
           store,
           locators,
+          stepTypes,
           logger: deps.logger,
           createSource: r => sources.get(r.id)!,
           // New rollouts are correlated at once; catalog changes wait for the scheduled run.
@@ -223,6 +228,7 @@ export const gitopsPlugin = createBackendPlugin({
         const promotions = new PromotionService({
           ledger: store,
           stores,
+          stepTypes,
           repositories: writable,
           locators,
           gates: createDefaultGateRegistry(
@@ -260,6 +266,44 @@ export const gitopsPlugin = createBackendPlugin({
           repositoryIds: [...writable.keys()],
           logger: deps.logger.child({ task: 'gitops-promotions' }),
           reconcileEvery: gitopsConfig.promotion.reconcileFrequency,
+          steps: createStepRunner({
+            store: stores.steps,
+            stepTypes,
+            promotions,
+            environmentOf: async (action, environment) => {
+              const repo = writable.get(action.repositoryId)!;
+              const pipeline = await WritablePipeline.at(
+                repo,
+                await repo.source.headCommit(),
+                locators,
+                stepTypes,
+              );
+              return pipeline.environment(environment);
+            },
+            observed: (repositoryId, name, environment) =>
+              live.observedSource(repositoryId, name, environment),
+            checksOf: async (action, environment) => {
+              const { rows } = await store.listRollouts({
+                repositoryId: action.repositoryId,
+                service: action.service,
+                environment,
+                limit: 5,
+              });
+              const rollout = rows.find(r => r.to_version === action.version);
+              return rollout
+                ? (await correlation.getChangeSet(String(rollout.id))).checks
+                : undefined;
+            },
+            notifications: deps.notifications,
+            fetch: async () => {
+              throw new Error(
+                'outbound requests of steps are not configured (gitops.steps)',
+              );
+            },
+            secrets: {},
+            logger: deps.logger.child({ task: 'gitops-steps' }),
+            owner: `${process.pid}:${Math.random().toString(36).slice(2, 10)}`,
+          }),
         }).schedule(deps.scheduler);
         if (gitopsConfig.repositories.length === 0) {
           deps.logger.info(

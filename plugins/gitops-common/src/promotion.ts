@@ -278,3 +278,36 @@ export interface PromotionPolicy {
   /** Automatic rollback only this long after the rollout (default 1 h). */
   verificationWindowSeconds?: number;
 }
+
+/** The state of one deployment step of an action. @public */
+export type StepRunState =
+  | 'pending'
+  | 'running'
+  | 'passed'
+  | 'failed'
+  | 'skipped'
+  | 'cancelled';
+
+/** One deployment step of an action, for the timeline. @public */
+export interface StepRun {
+  id: string;
+  actionId: string;
+  environment: string;
+  phase: 'before' | 'after';
+  position: number;
+  name: string;
+  type: string;
+  state: StepRunState;
+  attempt: number;
+  startedAt?: string;
+  finishedAt?: string;
+  /** One line: what was checked, what came back. */
+  message?: string;
+  /** Small, secret-free facts (HTTP status, value, link). */
+  output?: { [key: string]: unknown };
+}
+
+/** GET /v1/actions/:id/steps. @public */
+export interface StepRunsResponse {
+  items: StepRun[];
+}

@@ -378,8 +378,10 @@ export function rolloutOutcome(
   toVersion: string,
   observed: Pick<ObservedStatus, 'health' | 'observedVersions'>,
 ): 'succeeded' | 'degraded' | 'progressing' | undefined {
+  // Final outcomes (verification by deployment steps included) stay.
   if (
     current === 'succeeded' ||
+    current === 'verified' ||
     current === 'failed' ||
     current === 'rolled-back'
   )

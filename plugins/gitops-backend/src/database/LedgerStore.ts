@@ -397,4 +397,31 @@ export class LedgerStore {
       lastSetAt: new Date(r.last).toISOString(),
     }));
   }
+
+  /**
+   * Records what the deployment steps found on the latest rollout of a
+   * version in an environment: `verified`, or `failed` (a step failed).
+   */
+  async setRolloutVerification(
+    repositoryId: string,
+    service: string,
+    environment: string,
+    version: string,
+    outcome: 'verified' | 'failed',
+  ): Promise<void> {
+    const latest = await this.db('gitops_rollouts')
+      .where({
+        repository_id: repositoryId,
+        service,
+        environment,
+        to_version: version,
+      })
+      .whereNull('rewritten_at')
+      .orderBy('id', 'desc')
+      .first('id');
+    if (latest)
+      await this.db('gitops_rollouts')
+        .where({ id: latest.id })
+        .update({ outcome });
+  }
 }

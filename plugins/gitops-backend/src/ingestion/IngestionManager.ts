@@ -1,3 +1,4 @@
+import type { StepTypeCatalog } from '../pipeline/parseSteps';
 import type {
   LoggerService,
   SchedulerService,
@@ -24,6 +25,8 @@ export class IngestionManager {
       config: GitopsConfig;
       store: LedgerStore;
       locators: VersionLocatorRegistry;
+      /** Step types the pipeline file may use (default: the built-in ones). */
+      stepTypes?: StepTypeCatalog;
       logger: LoggerService;
       createSource: (repo: RepositoryConfig) => GitSource;
       /** Runs after each successful ingestion run (the correlation); its failure is logged, not thrown. */
@@ -39,6 +42,7 @@ export class IngestionManager {
           source: options.createSource(repo),
           store: options.store,
           locators: options.locators,
+          stepTypes: options.stepTypes,
           logger: options.logger.child({ repository: repo.id }),
         }),
       );

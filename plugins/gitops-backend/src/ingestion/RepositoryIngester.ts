@@ -1,3 +1,4 @@
+import type { StepTypeCatalog } from '../pipeline/parseSteps';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { SourceError } from '@gitops2/plugin-gitops-common';
 import { LedgerStore } from '../database/LedgerStore';
@@ -26,6 +27,8 @@ export interface RepositoryIngesterOptions {
   source: GitSource;
   store: LedgerStore;
   locators: VersionLocatorRegistry;
+  /** Step types the pipeline file may use (default: the built-in ones). */
+  stepTypes?: StepTypeCatalog;
   logger: LoggerService;
   /** Commits written per transaction. */
   batchSize?: number;
@@ -319,6 +322,7 @@ export class RepositoryIngester {
       content,
       this.options.pipelineFile,
       this.options.locators,
+      this.options.stepTypes,
     );
   }
 }

@@ -5,6 +5,7 @@ import type {
 import type { HumanDuration } from '@backstage/types';
 import { createHash } from 'node:crypto';
 import { LedgerStore } from '../database/LedgerStore';
+import type { StepRunner } from '../steps/engine/StepRunner';
 import { PromotionService } from './PromotionService';
 import { autoPromoteCaller } from './types';
 
@@ -38,6 +39,9 @@ export class PromotionScheduler {
       logger: LoggerService;
       reconcileEvery?: HumanDuration;
       autoPromoteEvery?: HumanDuration;
+      /** The steps' engine (deployment steps), ticked on every replica. */
+      steps?: StepRunner;
+      stepsEvery?: HumanDuration;
     },
   ) {}
 
@@ -56,6 +60,25 @@ export class PromotionScheduler {
         );
       },
     });
+    const steps = this.options.steps;
+    if (steps) {
+      await scheduler.scheduleTask({
+        id: 'gitops-steps',
+        frequency: this.options.stepsEvery ?? { seconds: 2 },
+        timeout: { minutes: 5 },
+        initialDelay: { seconds: 5 },
+        scope: 'local',
+        fn: async () => {
+          await steps
+            .tick()
+            .catch(e =>
+              this.options.logger.warn(
+                `deployment steps failed: ${(e as Error).message}`,
+              ),
+            );
+        },
+      });
+    }
     await scheduler.scheduleTask({
       id: 'gitops-auto-promote',
       frequency: this.options.autoPromoteEvery ?? { seconds: 30 },

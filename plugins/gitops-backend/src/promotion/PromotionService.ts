@@ -12,9 +12,11 @@ import type {
   Hold,
   PromotionRequest,
   RollbackRequest,
+  StepRun,
 } from '@gitops2/plugin-gitops-common';
 import { LedgerStore } from '../database/LedgerStore';
 import { VersionLocatorRegistry } from '../locators/VersionLocatorRegistry';
+import type { StepTypeCatalog } from '../pipeline/parseSteps';
 import { WriteAudit } from './audit/WriteAudit';
 import { WriteGuard } from './checks/WriteGuard';
 import type { ActionNotifier, PromotionEngine } from './engine';
@@ -27,10 +29,15 @@ import {
   ReconcileReport,
 } from './reconciliation/ActionReconciler';
 import { OutcomeFollower } from './reconciliation/OutcomeFollower';
+import { AutomaticRollback } from './steps/AutomaticRollback';
+import { StepPhaseHandler } from './steps/StepPhaseHandler';
+import type { PhaseResult } from '../steps/engine/StepRunner';
+import { StepRunStore } from '../steps/engine/StepRunStore';
 import { ActionDecisions } from './requests/ActionDecisions';
 import { ActionRequests } from './requests/ActionRequests';
 import type { ActionRequest } from './requests/requestHash';
 import type { PromotionStores } from './store';
+import { autoRollbackCaller } from './types';
 import type { Caller, Plan, PromotionRepository } from './types';
 
 export { IdempotencyKeyReusedError } from './requests/IdempotencyKeyReusedError';
@@ -42,6 +49,8 @@ export interface PromotionServiceOptions {
   stores: PromotionStores;
   repositories: Map<string, PromotionRepository>;
   locators: VersionLocatorRegistry;
+  /** Step types the pipeline file may use (default: the built-in ones). */
+  stepTypes?: StepTypeCatalog;
   gates: GateRegistry;
   permissions: PermissionsService;
   userInfo?: UserInfoService;
@@ -75,6 +84,7 @@ export class PromotionService {
   private readonly merger: ActionMerger;
   private readonly reconciler: ActionReconciler;
   private readonly outcomes: OutcomeFollower;
+  private readonly stepPhases: StepPhaseHandler;
 
   constructor(options: PromotionServiceOptions) {
     const { stores, ledger } = options;
@@ -82,6 +92,7 @@ export class PromotionService {
       ledger,
       repositories: options.repositories,
       locators: options.locators,
+      stepTypes: options.stepTypes,
     });
     this.engine = {
       planner,
@@ -114,6 +125,7 @@ export class PromotionService {
         ledger.portalCommitActionOf(repositoryId, sha),
       afterMerge: options.afterMerge,
       notifier: options.notifier,
+      steps: stores.steps,
     };
     this.executor = new ActionExecutor(this.engine);
     this.merger = new ActionMerger(this.engine);
@@ -125,7 +137,21 @@ export class PromotionService {
       options.userInfo,
     );
     this.reconciler = new ActionReconciler(this.engine, this.executor);
-    this.outcomes = new OutcomeFollower(stores.actions, ledger);
+    this.outcomes = new OutcomeFollower(
+      stores.actions,
+      ledger,
+      async actionId =>
+        (await stores.steps.ofAction(actionId, 'after')).length > 0,
+    );
+    this.stepPhases = new StepPhaseHandler(
+      this.engine,
+      this.executor,
+      stores.steps,
+      ledger,
+      new AutomaticRollback(this.engine, ledger, (request, key) =>
+        this.requests.request(request, autoRollbackCaller, key),
+      ),
+    );
   }
 
   planPromotion(
@@ -205,6 +231,18 @@ export class PromotionService {
   /** Finishes or undoes what crashes and the Git host left (ActionReconciler). */
   reconcile(now?: number): Promise<ReconcileReport> {
     return this.reconciler.run(now);
+  }
+
+  /** A phase of deployment steps finished (the steps' engine calls this). */
+  onStepPhaseFinished(result: PhaseResult): Promise<void> {
+    return this.stepPhases.finished(result);
+  }
+
+  /** The deployment steps of an action, for the timeline. */
+  async stepsOf(actionId: string): Promise<StepRun[]> {
+    return (await this.engine.steps!.ofAction(actionId)).map(
+      StepRunStore.toView,
+    );
   }
 
   /** Moves merged actions on as the clusters report. */

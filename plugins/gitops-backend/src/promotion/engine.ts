@@ -7,9 +7,20 @@ import type { ActionLeases } from './store/ActionLeases';
 import type { ActionStore } from './store/ActionStore';
 import type { EnvironmentLocks } from './store/EnvironmentLocks';
 import type { HoldStore } from './store/HoldStore';
+import type { StepRunStore } from '../steps/engine/StepRunStore';
 
 /** Tells people about what they must know now (emergency rollbacks …). */
 export interface ActionNotifier {
+  /** A deployment step failed after a write (and what the policy did). */
+  verificationFailed(
+    action: GitopsAction,
+    context: {
+      environment: string;
+      step: string;
+      message: string;
+      outcome: string;
+    },
+  ): Promise<void>;
   /** An emergency rollback was recorded: tell the service's owners and the environment's approvers. */
   emergencyRollback(
     action: GitopsAction,
@@ -44,4 +55,6 @@ export interface PromotionEngine {
   /** Called after a write landed on the branch clusters follow. */
   afterMerge?(repositoryId: string): Promise<void>;
   notifier?: ActionNotifier;
+  /** Deployment steps of actions (before / after phases). */
+  steps?: StepRunStore;
 }

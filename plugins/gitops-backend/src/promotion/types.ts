@@ -24,6 +24,10 @@ export type Door =
 export const AUTO_PROMOTE_INITIATOR = 'policy:auto-promote';
 /** Initiator of what reconciliation finishes or undoes. */
 export const RECONCILIATION_INITIATOR = 'system:reconciliation';
+/** Initiator of the writes deployment steps continue (after `before` steps). */
+export const STEPS_INITIATOR = 'system:deployment-steps';
+/** Initiator of automatic rollbacks after a failed verification. */
+export const AUTO_ROLLBACK_INITIATOR = 'policy:auto-rollback';
 
 /** Who asks, through which door. */
 export interface Caller {
@@ -43,6 +47,19 @@ export const reconciliationCaller: Caller = {
   credentials: null,
   initiator: RECONCILIATION_INITIATOR,
   door: 'reconciliation',
+};
+
+/** Continues an action once its `before` steps passed (authorized when requested). */
+export const stepsCaller: Caller = {
+  credentials: null,
+  initiator: STEPS_INITIATOR,
+  door: 'reconciliation',
+};
+
+export const autoRollbackCaller: Caller = {
+  credentials: null,
+  initiator: AUTO_ROLLBACK_INITIATOR,
+  door: 'scheduler',
 };
 
 export const autoPromoteCaller: Caller = {

@@ -214,7 +214,11 @@ describe.each(databases.eachSupportedId())(
       expect(holds.body.items).toEqual([
         expect.objectContaining({ environment: 'prod-us', version: 'v2' }),
       ]);
-      const audit = await h.audit();
+      // The audit row follows the state change (the same round).
+      const audit = await h.eventually(async () => {
+        const rows = await h.audit();
+        return rows.some(r => r.door === 'reconciliation') && rows;
+      });
       expect(audit).toEqual(
         expect.arrayContaining([
           expect.objectContaining({

@@ -284,6 +284,14 @@ export function addPromotionRoutes(
     if (!seen) throw new NotFoundError(`unknown ${what} #${id}`);
   }
 
+  router.get('/v1/actions/:id/steps', async (req, res) => {
+    const { id } = parse(idParams, req.params, 'action id');
+    await assertVisible(req, 'action', id);
+    if (!(await stores.actions.get(id)))
+      throw new NotFoundError(`unknown action #${id}`);
+    res.json({ items: await promotions.stepsOf(id) });
+  });
+
   const byId = (
     path: string,
     eventId: string,

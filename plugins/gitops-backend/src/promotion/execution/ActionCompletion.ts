@@ -50,6 +50,7 @@ export class ActionCompletion {
       }
     }
     await locks.unlock(action.repositoryId, action.id);
+    await this.planAfterSteps(action);
     if (action.mode === 'pull-request' && action.branch) {
       const repo = this.engine.planner.repository(action.repositoryId);
       await repo.writer.deleteBranch(action.branch).catch(() => undefined);
@@ -71,6 +72,31 @@ export class ActionCompletion {
         ),
       );
     return true;
+  }
+
+  /**
+   * The `after` steps (verification) of every target, as the pipeline file
+   * at the merged head defines them; the steps' engine runs them.
+   */
+  private async planAfterSteps(action: GitopsAction): Promise<void> {
+    const steps = this.engine.steps;
+    if (!steps) return;
+    try {
+      const repo = this.engine.planner.repository(action.repositoryId);
+      const pipeline = await this.engine.planner.pipelineAt(
+        repo,
+        await repo.source.headCommit(),
+      );
+      for (const env of action.environments) {
+        const after = pipeline.environment(env).steps?.after ?? [];
+        await steps.plan(action.id, env, 'after', after);
+      }
+    } catch (e) {
+      // Merged, but its verification cannot be planned: say so loudly.
+      const message = `verification not planned: ${(e as Error).message}`;
+      await this.engine.actions.update(action.id, { error: message });
+      this.engine.logger.warn(`action #${action.id}: ${message}`);
+    }
   }
 
   /**
@@ -110,6 +136,7 @@ export class ActionCompletion {
       await repo.writer.deleteBranch(branch).catch(() => undefined);
     }
     await locks.unlock(action.repositoryId, action.id);
+    await this.engine.steps?.cancelAll(action.id, `the action was ${state}`);
     await this.engine.audit.recordAction(
       caller,
       action,

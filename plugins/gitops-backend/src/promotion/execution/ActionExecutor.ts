@@ -91,8 +91,22 @@ export class ActionExecutor {
       try {
         lease.assertHeld();
         const head = await repo.source.headCommit();
-        const pipeline = await this.checked(action, caller, repo, head);
+        const { pipeline, gateKind } = await this.checked(
+          action,
+          caller,
+          repo,
+          head,
+        );
         lease.assertHeld();
+        // Before steps gate promotions (and rollbacks to a version never run
+        // there); a rollback to a known version must not wait for them.
+        if (
+          gateKind === 'promotion' &&
+          (await this.beforeStepsPending(action, pipeline, lease))
+        ) {
+          // The environments stay locked; the steps' engine writes on.
+          return (await actions.get(action.id))!;
+        }
         if (action.mode === 'direct') {
           await this.writeDirect(action, caller, repo, pipeline, head, lease);
         } else {
@@ -133,7 +147,10 @@ export class ActionExecutor {
     caller: Caller,
     repo: PromotionRepository,
     head: string,
-  ): Promise<WritablePipeline> {
+  ): Promise<{
+    pipeline: WritablePipeline;
+    gateKind: 'promotion' | 'rollback';
+  }> {
     const { planner, guard } = this.engine;
     let pipeline: WritablePipeline;
     let subject;
@@ -160,7 +177,7 @@ export class ActionExecutor {
         'awaiting-approval',
         `the pipeline now asks for more: ${describeResults(verdict.pending)}`,
       );
-    return pipeline;
+    return { pipeline, gateKind: subject.gateKind };
   }
 
   private async stop(
@@ -195,6 +212,65 @@ export class ActionExecutor {
       ['requested'],
       { fence: lease.fence, keepBranch: stop.keepBranch },
     );
+  }
+
+  /**
+   * `before` steps of the targets (docs/pipeline.md "Steps"): planned once,
+   * run by the steps' engine; true while one is unfinished. A failed one
+   * refuses the write.
+   */
+  private async beforeStepsPending(
+    action: GitopsAction,
+    pipeline: WritablePipeline,
+    lease: ActionLease,
+  ): Promise<boolean> {
+    const steps = this.engine.steps;
+    if (!steps) return false;
+    let planned = false;
+    for (const env of action.environments) {
+      const before = pipeline.environment(env).steps?.before ?? [];
+      if (before.length === 0) continue;
+      planned = true;
+      await steps.plan(action.id, env, 'before', before);
+    }
+    if (!planned) return false;
+    const runs = await steps.ofAction(action.id, 'before');
+    const failed = runs.find(
+      r => r.state === 'failed' || r.state === 'cancelled',
+    );
+    if (failed)
+      throw new Stop(
+        'refused',
+        `refused before writing: step ${failed.name} (${failed.type}) ${
+          failed.state
+        } in ${failed.environment}${
+          failed.message ? `: ${failed.message}` : ''
+        }`,
+      );
+    const open = runs.filter(
+      r => r.state === 'pending' || r.state === 'running',
+    );
+    if (open.length === 0) return false;
+    await this.engine.actions.update(
+      action.id,
+      {
+        gates: [
+          ...action.gates.filter(g => g.gate !== 'before-steps'),
+          {
+            gate: 'before-steps',
+            status: 'pending',
+            message: `${open.length} of ${
+              runs.length
+            } before step(s) to go: ${open
+              .map(r => `${r.name} (${r.environment})`)
+              .join(', ')}`,
+          },
+        ],
+      },
+      ['requested'],
+      lease.fence,
+    );
+    return true;
   }
 
   private async sourceCommitOf(

@@ -10,7 +10,7 @@ import {
   GateResult,
 } from '@gitops2/plugin-gitops-common';
 import { serviceWriteDenial } from '../checks/servicePrincipals';
-import { AUTO_PROMOTE_INITIATOR } from '../types';
+import { AUTO_PROMOTE_INITIATOR, AUTO_ROLLBACK_INITIATOR } from '../types';
 import { Gate, GateContext } from './types';
 
 /** The resource ref policies see: `<repository>:<service>:<environment>`. */
@@ -40,7 +40,9 @@ export function writePermissionsOf(ctx: {
  * `gitops.rollback.emergency` for a direct rollback. Deny by default: an
  * unreachable permission backend, a conditional decision or missing
  * credentials are denials. The system doors: the automatic-promotion policy
- * may promote (the pipeline file is its authority) but never roll back;
+ * may promote (the pipeline file is its authority) but never roll back; the
+ * automatic-rollback policy (a failed verification) may only restore a
+ * version the environment ran, never in an emergency;
  * reconciliation only finishes actions authorized when they were written.
  * A pull request branch written on an approval needs no write permission
  * (it changes nothing clusters follow); its merge does. Service principals
@@ -83,6 +85,18 @@ export class PermissionGate implements Gate {
         ctx.kind === 'promotion'
       ) {
         return each('passed', `automatic promotion by ${ctx.initiator}`);
+      }
+      if (
+        ctx.door === 'scheduler' &&
+        ctx.initiator === AUTO_ROLLBACK_INITIATOR &&
+        ctx.kind === 'rollback' &&
+        ctx.gateKind === 'rollback' &&
+        !ctx.emergency
+      ) {
+        return each(
+          'passed',
+          'automatic rollback after a failed verification, to a version the environment ran',
+        );
       }
       return each('failed', 'denied: no credentials');
     }

@@ -50,6 +50,34 @@ export class NotificationsNotifier implements ActionNotifier {
     });
   }
 
+  async verificationFailed(
+    action: GitopsAction,
+    context: {
+      environment: string;
+      step: string;
+      message: string;
+      outcome: string;
+    },
+  ): Promise<void> {
+    const entityRef = [action.entityRef, action.requestedBy].filter(
+      (r): r is string => Boolean(r) && /^(user|group|component):/.test(r!),
+    );
+    if (entityRef.length === 0) return;
+    await this.notifications.send({
+      recipients: { type: 'entity', entityRef },
+      payload: {
+        title: `${action.service} ${action.version} failed verification in ${context.environment}`,
+        description: `${context.step}: ${context.message}. ${context.outcome}.`,
+        severity: 'high',
+        topic: 'gitops-verification',
+        scope: `gitops-action-${action.id}-verification`,
+        ...(this.portalUrl && action.entityRef
+          ? { link: this.entityLink(action.entityRef) }
+          : {}),
+      },
+    });
+  }
+
   private entityLink(entityRef: string): string {
     const [kind, rest] = entityRef.split(':');
     const [namespace, name] = rest.split('/');

@@ -5,6 +5,7 @@ import type {
 } from '@gitops2/plugin-gitops-common';
 import { LedgerStore } from '../../database/LedgerStore';
 import { VersionLocatorRegistry } from '../../locators/VersionLocatorRegistry';
+import type { StepTypeCatalog } from '../../pipeline/parseSteps';
 import type { Plan, PromotionRepository } from '../types';
 import { approvalRequirementsOf, writeModeOf } from './approvalRequirements';
 import { ManifestEditor } from './ManifestEditor';
@@ -24,6 +25,7 @@ export class ActionPlanner {
       ledger: LedgerStore;
       repositories: Map<string, PromotionRepository>;
       locators: VersionLocatorRegistry;
+      stepTypes?: StepTypeCatalog;
     },
   ) {
     this.editor = new ManifestEditor(options.locators);
@@ -44,7 +46,12 @@ export class ActionPlanner {
   }
 
   pipelineAt(repo: PromotionRepository, sha: string) {
-    return WritablePipeline.at(repo, sha, this.options.locators);
+    return WritablePipeline.at(
+      repo,
+      sha,
+      this.options.locators,
+      this.options.stepTypes,
+    );
   }
 
   async planPromotion(

@@ -6,6 +6,7 @@ import type {
 import { VersionLocatorRegistry } from '../../locators/VersionLocatorRegistry';
 import { OversizedFile } from '../../git/types';
 import { parsePipeline } from '../../pipeline/parsePipeline';
+import type { StepTypeCatalog } from '../../pipeline/parseSteps';
 import type {
   ParsedPipeline,
   ServiceEnvironmentSpec,
@@ -31,6 +32,7 @@ export class WritablePipeline {
     repo: PromotionRepository,
     sha: string,
     locators: VersionLocatorRegistry,
+    stepTypes?: StepTypeCatalog,
   ): Promise<WritablePipeline> {
     const [content] = await repo.source.readFiles([
       { sha, path: repo.pipelineFile },
@@ -50,7 +52,12 @@ export class WritablePipeline {
         )} of repository ${repo.id}; writes are blocked until it is there`,
       );
     }
-    const parsed = parsePipeline(content, repo.pipelineFile, locators);
+    const parsed = parsePipeline(
+      content,
+      repo.pipelineFile,
+      locators,
+      stepTypes,
+    );
     if (parsed.fileError || !parsed.definition) {
       const e = parsed.fileError ?? { message: 'no definition' };
       throw new ConflictError(

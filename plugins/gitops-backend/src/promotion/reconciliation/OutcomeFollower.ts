@@ -12,6 +12,10 @@ export class OutcomeFollower {
   constructor(
     private readonly actions: ActionStore,
     private readonly ledger: LedgerStore,
+    /** Actions verified by `after` steps end by their steps, not by this. */
+    private readonly verifiedBySteps: (
+      actionId: string,
+    ) => Promise<boolean> = async () => false,
   ) {}
 
   async run(): Promise<number> {
@@ -20,6 +24,7 @@ export class OutcomeFollower {
       states: ['merged', 'syncing'],
       limit: 200,
     })) {
+      if (await this.verifiedBySteps(action.id)) continue;
       const outcomes: string[] = [];
       for (const env of action.environments) {
         const { rows } = await this.ledger.listRollouts({

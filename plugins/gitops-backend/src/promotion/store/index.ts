@@ -4,6 +4,7 @@ import { ActionStore } from './ActionStore';
 import { AuditLog } from './AuditLog';
 import { EnvironmentLocks } from './EnvironmentLocks';
 import { HoldStore } from './HoldStore';
+import { StepRunStore } from '../../steps/engine/StepRunStore';
 
 /** The write path's tables, one store each, on the ledger's database. */
 export interface PromotionStores {
@@ -12,6 +13,8 @@ export interface PromotionStores {
   locks: EnvironmentLocks;
   holds: HoldStore;
   auditLog: AuditLog;
+  /** Deployment steps of actions. */
+  steps: StepRunStore;
 }
 
 export function createPromotionStores(db: Knex): PromotionStores {
@@ -21,6 +24,7 @@ export function createPromotionStores(db: Knex): PromotionStores {
     locks: new EnvironmentLocks(db),
     holds: new HoldStore(db),
     auditLog: new AuditLog(db),
+    steps: new StepRunStore(db),
   };
 }
 

@@ -1,0 +1,117 @@
+import type { GitopsAction } from '@gitops2/plugin-gitops-common';
+import type { PhaseResult } from '../../steps/engine/StepRunner';
+import type { StepRunStore } from '../../steps/engine/StepRunStore';
+import type { LedgerStore } from '../../database/LedgerStore';
+import type { PromotionEngine } from '../engine';
+import { ActionCompletion } from '../execution/ActionCompletion';
+import type { ActionExecutor } from '../execution/ActionExecutor';
+import { stepsCaller } from '../types';
+import type { AutomaticRollback } from './AutomaticRollback';
+
+/**
+ * What a finished phase of deployment steps does to its action:
+ * - `before`, failed: the action is refused (nothing was written);
+ *   passed in every target: the write goes on (the executor);
+ * - `after`: the rollout's outcome becomes `verified` or `failed`; a failed
+ *   verification follows the environment's `onFailedVerification`
+ *   (rollback, hold, none); once every target finished, the action is
+ *   `succeeded` or `failed`.
+ */
+export class StepPhaseHandler {
+  private readonly completion: ActionCompletion;
+
+  constructor(
+    private readonly engine: PromotionEngine,
+    private readonly executor: ActionExecutor,
+    private readonly steps: StepRunStore,
+    private readonly ledger: LedgerStore,
+    private readonly rollback: AutomaticRollback,
+  ) {
+    this.completion = new ActionCompletion(engine);
+  }
+
+  async finished(result: PhaseResult): Promise<void> {
+    if (result.phase === 'before') await this.before(result);
+    else await this.after(result);
+  }
+
+  private async before(result: PhaseResult): Promise<void> {
+    const { action } = result;
+    if (!result.passed) {
+      const why = describe(result);
+      await this.steps.cancelAll(action.id, `not run: ${why}`);
+      await this.completion.ended(
+        action,
+        stepsCaller,
+        'refused',
+        `refused before writing: ${why}`,
+        ['requested'],
+      );
+      return;
+    }
+    // Every target's before steps finished and passed: write now.
+    const runs = await this.steps.ofAction(action.id, 'before');
+    if (runs.some(r => r.state === 'pending' || r.state === 'running')) return;
+    if (runs.every(r => r.state === 'passed' || r.state === 'skipped')) {
+      await this.executor
+        .execute(action.id, stepsCaller)
+        .catch(e =>
+          this.engine.logger.warn(
+            `action #${action.id} after its before steps: ${
+              (e as Error).message
+            }`,
+          ),
+        );
+    }
+  }
+
+  private async after(result: PhaseResult): Promise<void> {
+    const { action, environment } = result;
+    await this.ledger.setRolloutVerification(
+      action.repositoryId,
+      action.service,
+      environment,
+      action.version,
+      result.passed ? 'verified' : 'failed',
+    );
+    await this.engine.audit.recordAction(
+      stepsCaller,
+      action,
+      'verify',
+      result.passed ? 'succeeded' : 'failed',
+      result.passed
+        ? `${environment}: every step passed`
+        : `${environment}: ${describe(result)}`,
+    );
+    if (!result.passed) await this.rollback.afterFailure(action, result);
+    await this.settle(action);
+  }
+
+  /** The action's final state once every target's verification finished. */
+  private async settle(action: GitopsAction): Promise<void> {
+    const runs = await this.steps.ofAction(action.id, 'after');
+    if (runs.some(r => r.state === 'pending' || r.state === 'running')) return;
+    const failed = runs.find(r => r.state === 'failed');
+    await this.engine.actions.update(
+      action.id,
+      failed
+        ? {
+            state: 'failed',
+            error: `verification failed in ${failed.environment}: ${
+              failed.name
+            }: ${failed.message ?? 'failed'}`,
+          }
+        : { state: 'succeeded', error: null },
+      ['merged', 'syncing', 'succeeded', 'failed'],
+    );
+  }
+}
+
+function describe(result: PhaseResult): string {
+  const step = result.failedStep;
+  return step
+    ? `step ${step.name} (${step.type}) failed in ${result.environment}${
+        step.message ? `: ${step.message}` : ''
+      }`
+    : `a step failed in ${result.environment}`;
+}

@@ -1,0 +1,375 @@
+import {
+  mockCredentials,
+  mockServices,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import type { PromotionRequest } from '@gitops2/plugin-gitops-common';
+import { LedgerStore } from '../../database/LedgerStore';
+import { LocalGitSource } from '../../git/LocalGitSource';
+import { LocalGitWriter } from '../../git/LocalGitWriter';
+import { RepositoryIngester } from '../../ingestion/RepositoryIngester';
+import { createDefaultLocatorRegistry } from '../../locators/VersionLocatorRegistry';
+import { StepRunner } from '../../steps/engine/StepRunner';
+import type { StepType } from '../../steps/types';
+import {
+  GitRepoFixture,
+  kustomization,
+  TWO_STAGE_PIPELINE,
+} from '../../testing/GitRepoFixture';
+import { createDefaultGateRegistry } from '../gates/GateRegistry';
+import { PromotionService } from '../PromotionService';
+import { createPromotionStores } from '../store';
+import { AUTO_ROLLBACK_INITIATOR, Caller } from '../types';
+
+jest.setTimeout(90_000);
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+
+/**
+ * `probe`: the test decides each attempt's answer through `answers`
+ * (name → list of results, one per attempt); its attempt count is kept in
+ * the step's own stored state, so a new runner (a restart) continues it.
+ */
+const answers = new Map<string, Array<'passed' | 'failed' | 'running'>>();
+const probe: StepType = {
+  type: 'probe',
+  validateOptions: o =>
+    typeof (o as any)?.id === 'string' ? undefined : 'options.id is required',
+  async run(step, ctx) {
+    const seen = Number(ctx.state.seen ?? 0) + 1;
+    const list = answers.get(String(step.options.id)) ?? ['passed'];
+    const status = list[Math.min(seen, list.length) - 1];
+    return {
+      status,
+      message: `${step.options.id}: attempt ${ctx.attempt} ${status}`,
+      state: { seen },
+      retryAfterMs: 100,
+      output: { seen },
+    };
+  },
+};
+const stepTypes = {
+  get: (type: string) => (type === 'probe' ? probe : undefined),
+  types: () => ['probe'],
+};
+
+const PIPELINE = TWO_STAGE_PIPELINE.replace(
+  '    staging:\n      cluster: staging-cluster\n',
+  `    staging:
+      cluster: staging-cluster
+      promotion:
+        mode: direct
+        onFailedVerification: rollback
+      steps:
+        before:
+          - type: probe
+            name: gate
+            options: { id: before }
+        after:
+          - type: probe
+            name: smoke
+            options: { id: smoke }
+          - type: probe
+            name: tell
+            when: onFailure
+            options: { id: tell }
+`,
+);
+
+const alice: Caller = {
+  credentials: mockCredentials.user('user:default/alice'),
+  initiator: 'user:default/alice',
+  door: 'http',
+};
+
+describe.each(databases.eachSupportedId())('deployment steps on %p', dbId => {
+  let repo: GitRepoFixture;
+  beforeEach(() => {
+    answers.clear();
+    repo = new GitRepoFixture();
+    repo.write('gitops-pipeline.yaml', PIPELINE);
+    for (const env of ['dev', 'staging', 'prod-us', 'prod-eu'])
+      repo.write(`apps/cart/${env}/kustomization.yaml`, kustomization('v1'));
+    repo.commit('bootstrap');
+    repo.write('apps/cart/dev/kustomization.yaml', kustomization('v2'));
+    repo.commit('bump cart to v2 in dev');
+  });
+  afterEach(() => repo.cleanup());
+
+  async function setup() {
+    const knex = await databases.init(dbId);
+    const ledger = await LedgerStore.fromKnex(knex);
+    const source = new LocalGitSource(repo.dir, 'main');
+    const locators = createDefaultLocatorRegistry();
+    const ingester = new RepositoryIngester({
+      repositoryId: 'demo',
+      pipelineFile: 'gitops-pipeline.yaml',
+      source,
+      store: ledger,
+      locators,
+      stepTypes,
+      logger: mockServices.logger.mock(),
+    });
+    await ingester.ingest();
+    const permissions = mockServices.permissions.mock({
+      authorize: async (r: any[]) =>
+        r.map(() => ({ result: AuthorizeResult.ALLOW })) as any,
+    });
+    const stores = createPromotionStores(knex);
+    const promotions = new PromotionService({
+      ledger,
+      stores,
+      repositories: new Map([
+        [
+          'demo',
+          {
+            id: 'demo',
+            branch: 'main',
+            pipelineFile: 'gitops-pipeline.yaml',
+            source,
+            writer: new LocalGitWriter(repo.dir),
+          },
+        ],
+      ]),
+      locators,
+      stepTypes,
+      gates: createDefaultGateRegistry(permissions),
+      permissions,
+      logger: mockServices.logger.mock(),
+      recordPortalCommit: (r, sha, id) => ledger.recordPortalCommit(r, sha, id),
+      afterMerge: async () => {
+        await ingester.ingest();
+      },
+    });
+    const runner = (owner: string) =>
+      new StepRunner({
+        store: stores.steps,
+        stepTypes,
+        getAction: id => stores.actions.get(id),
+        environmentOf: async (_a, name) => ({
+          name,
+          stage: name,
+          stageIndex: 0,
+        }),
+        contextFor: base => ({
+          ...base,
+          fetch: async () => {
+            throw new Error('no network in this test');
+          },
+          secret: () => undefined,
+          observed: async () => undefined,
+          checks: async () => undefined,
+          notify: async () => undefined,
+        }),
+        onPhaseFinished: r => promotions.onStepPhaseFinished(r),
+        logger: mockServices.logger.mock(),
+        owner,
+      });
+    /** Ticks (a fresh runner each time: nothing is kept in memory) until `done`. */
+    const runUntil = async (done: () => Promise<boolean>) => {
+      for (let i = 0; i < 40 && !(await done()); i++) {
+        await runner(`replica-${i % 2}`).tick();
+        await new Promise(r => setTimeout(r, 120));
+      }
+    };
+    const promote = (body: PromotionRequest, key: string) =>
+      promotions.request(
+        { kind: 'promotion', repositoryId: 'demo', service: 'cart', body },
+        alice,
+        key,
+      );
+    const stagingOnMain = () =>
+      /newTag: (\S+)/.exec(
+        repo.git('show', 'main:apps/cart/staging/kustomization.yaml'),
+      )?.[1];
+    return {
+      knex,
+      ledger,
+      stores,
+      promotions,
+      runUntil,
+      promote,
+      stagingOnMain,
+      ingester,
+    };
+  }
+
+  it('a failing before step refuses the promotion, and nothing is written', async () => {
+    const { stores, runUntil, promote, stagingOnMain } = await setup();
+    answers.set('before', ['failed']);
+    const { action } = await promote(
+      { sourceEnvironment: 'dev' },
+      'before-fails-1',
+    );
+    expect(action.state).toBe('requested');
+    expect(action.gates.find(g => g.gate === 'before-steps')).toMatchObject({
+      status: 'pending',
+    });
+    await runUntil(
+      async () => (await stores.actions.get(action.id))!.state !== 'requested',
+    );
+    const after = (await stores.actions.get(action.id))!;
+    expect(after.state).toBe('refused');
+    expect(after.error).toMatch(
+      /step gate \(probe\) failed in staging: before: attempt 1 failed/,
+    );
+    expect(stagingOnMain()).toBe('v1');
+    expect(await stores.locks.holderOf('demo', 'staging')).toBeUndefined();
+  });
+
+  it('before steps that pass (one attempt still running, continued by another runner) let the write go on; after steps verify it', async () => {
+    const { stores, ledger, runUntil, promote, stagingOnMain } = await setup();
+    answers.set('before', ['running', 'passed']);
+    const { action } = await promote(
+      { sourceEnvironment: 'dev' },
+      'before-pass-01',
+    );
+    await runUntil(async () =>
+      ['succeeded', 'failed'].includes(
+        (await stores.actions.get(action.id))!.state,
+      ),
+    );
+    expect(stagingOnMain()).toBe('v2');
+    expect((await stores.actions.get(action.id))!.state).toBe('succeeded');
+    const steps = await stores.steps.ofAction(action.id);
+    expect(steps.map(s => [s.phase, s.name, s.state, s.attempt])).toEqual([
+      ['after', 'smoke', 'passed', 1],
+      ['after', 'tell', 'skipped', 0],
+      ['before', 'gate', 'passed', 2],
+    ]);
+    const { rows } = await ledger.listRollouts({
+      repositoryId: 'demo',
+      service: 'cart',
+      environment: 'staging',
+      limit: 1,
+    });
+    expect(rows[0]).toMatchObject({ to_version: 'v2', outcome: 'verified' });
+  });
+
+  it('a failed after step rolls the environment back through Git, with a hold, once; the onFailure step runs', async () => {
+    const { stores, ledger, runUntil, promote, stagingOnMain } = await setup();
+    answers.set('smoke', ['failed']);
+    const { action } = await promote(
+      { sourceEnvironment: 'dev' },
+      'after-fails-1',
+    );
+    await runUntil(
+      async () => (await stores.actions.get(action.id))!.state === 'failed',
+    );
+    const failed = (await stores.actions.get(action.id))!;
+    expect(failed.error).toMatch(/verification failed in staging: smoke/);
+    expect(
+      (await stores.steps.ofAction(action.id, 'after')).map(s => [
+        s.name,
+        s.state,
+      ]),
+    ).toEqual([
+      ['smoke', 'failed'],
+      ['tell', 'passed'],
+    ]);
+    // The automatic rollback: policy:auto-rollback, back to v1, a hold on v2.
+    const rollbacks = (await stores.actions.list({ limit: 10 })).filter(
+      a => a.requestedBy === AUTO_ROLLBACK_INITIATOR,
+    );
+    expect(rollbacks.map(a => [a.kind, a.version])).toEqual([
+      ['rollback', 'v1'],
+    ]);
+    await runUntil(async () =>
+      ['merged', 'succeeded'].includes(
+        (await stores.actions.get(rollbacks[0].id))!.state,
+      ),
+    );
+    expect(stagingOnMain()).toBe('v1');
+    expect(
+      (await stores.holds.active('demo', 'cart')).map(h => [
+        h.environment,
+        h.version,
+      ]),
+    ).toEqual([['staging', 'v2']]);
+    const { rows } = await ledger.listRollouts({
+      repositoryId: 'demo',
+      service: 'cart',
+      environment: 'staging',
+      limit: 2,
+    });
+    expect(rows.map(r => [r.to_version, r.kind])).toEqual([
+      ['v1', 'rollback'],
+      ['v2', 'promotion'],
+    ]);
+    expect(rows[1].outcome).toBe('failed');
+    expect(rows[0].initiator).toBe(AUTO_ROLLBACK_INITIATOR);
+  });
+
+  it('never rolls back a rollback whose verification failed: it holds', async () => {
+    const { stores, runUntil, promote, stagingOnMain, promotions } =
+      await setup();
+    // v2 reaches staging and verifies; then someone rolls back to v1, whose
+    // verification fails: only a hold, no rollback of the rollback.
+    const { action } = await promote(
+      { sourceEnvironment: 'dev' },
+      'moved-on-0001',
+    );
+    await runUntil(
+      async () => (await stores.actions.get(action.id))!.state === 'succeeded',
+    );
+    answers.set('smoke', ['passed', 'failed']);
+    answers.clear();
+    answers.set('smoke', ['failed']);
+    const { action: rollback } = await promotions.request(
+      {
+        kind: 'rollback',
+        repositoryId: 'demo',
+        service: 'cart',
+        body: { environment: 'staging', reason: 'by hand' },
+      },
+      alice,
+      'manual-rollback-1',
+    );
+    expect(rollback.state).toBe('merged');
+    await runUntil(
+      async () => (await stores.actions.get(rollback.id))!.state === 'failed',
+    );
+    expect(stagingOnMain()).toBe('v1');
+    expect(
+      (await stores.actions.list({ limit: 20 })).filter(
+        a => a.requestedBy === AUTO_ROLLBACK_INITIATOR,
+      ),
+    ).toEqual([]);
+    const audit = await stores.auditLog.entries();
+    expect(
+      audit.find(a => a.action === 'verification-policy')?.message,
+    ).toMatch(/held v1; a rollback is never rolled back automatically/);
+  });
+
+  it('never rolls back an environment that moved on since the failed version', async () => {
+    const { stores, runUntil, promote, stagingOnMain, ingester } =
+      await setup();
+    answers.set('smoke', ['failed']);
+    const { action } = await promote(
+      { sourceEnvironment: 'dev' },
+      'moved-on-0002',
+    );
+    // Its before step passes; the promotion is written.
+    await runUntil(
+      async () => (await stores.actions.get(action.id))!.state === 'merged',
+    );
+    // Before the smoke test runs, someone ships v3 to staging by hand.
+    repo.write('apps/cart/staging/kustomization.yaml', kustomization('v3'));
+    repo.commit('hotfix: cart v3 to staging');
+    await ingester.ingest();
+    await runUntil(
+      async () => (await stores.actions.get(action.id))!.state === 'failed',
+    );
+    expect(stagingOnMain()).toBe('v3');
+    expect(
+      (await stores.actions.list({ limit: 20 })).filter(
+        a => a.requestedBy === AUTO_ROLLBACK_INITIATOR,
+      ),
+    ).toEqual([]);
+    const audit = await stores.auditLog.entries();
+    expect(
+      audit.find(a => a.action === 'verification-policy')?.message,
+    ).toMatch(/nothing done: staging runs v3 now, not v2/);
+  });
+});
