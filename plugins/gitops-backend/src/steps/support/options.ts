@@ -114,19 +114,21 @@ export function bodyOption() {
     });
 }
 
+const STATUS_RULE = 'must be a list of status codes or a range like "200-299"';
+
 /** Status codes: a list (`[200, 204]`) or a range (`"200-299"`). */
 export const statusOption = z.union(
   [
     z.array(z.number().int().min(100).max(599)).min(1),
     z
       .string()
-      .regex(/^[1-5][0-9]{2}-[1-5][0-9]{2}$/)
+      .regex(/^[1-5][0-9]{2}-[1-5][0-9]{2}$/, STATUS_RULE)
       .refine(v => {
         const [a, b] = v.split('-').map(Number);
         return a <= b;
-      }),
+      }, STATUS_RULE),
   ],
-  { error: 'must be a list of status codes or a range like "200-299"' },
+  { error: STATUS_RULE },
 );
 
 export function statusMatches(
