@@ -85,8 +85,24 @@ type QueryAnswer =
   | { kind: 'refused'; message: string }
   | { kind: 'unavailable'; message: string };
 
+/** The parts of an /api/v1/query answer read here. */
+interface QueryResponseBody {
+  status?: string;
+  errorType?: string;
+  error?: string;
+  data?: {
+    resultType?: string;
+    result?: unknown;
+  };
+}
+
+interface VectorSample {
+  metric?: Record<string, string>;
+  value?: [number, string];
+}
+
 function readAnswer(res: OutboundResponse): QueryAnswer {
-  let body: any;
+  let body: QueryResponseBody | undefined;
   try {
     body = res.truncated ? undefined : JSON.parse(res.body);
   } catch {
@@ -112,20 +128,22 @@ function readAnswer(res: OutboundResponse): QueryAnswer {
     };
   }
   const { resultType, result } = body.data ?? {};
-  if (resultType === 'scalar')
-    return { kind: 'value', value: sampleValue(result?.[1]) };
+  if (resultType === 'scalar' && Array.isArray(result)) {
+    return { kind: 'value', value: sampleValue(result[1]) };
+  }
   if (resultType === 'vector' && Array.isArray(result)) {
-    if (result.length === 0) return { kind: 'no-data' };
-    if (result.length > 1) {
+    const samples = result as VectorSample[];
+    if (samples.length === 0) return { kind: 'no-data' };
+    if (samples.length > 1) {
       return {
         kind: 'wrong-shape',
-        message: `the query returned ${result.length} series, expected one (aggregate it, e.g. sum(…) or max(…))`,
+        message: `the query returned ${samples.length} series, expected one (aggregate it, e.g. sum(…) or max(…))`,
       };
     }
     return {
       kind: 'value',
-      value: sampleValue(result[0].value?.[1]),
-      labels: result[0].metric ?? {},
+      value: sampleValue(samples[0].value?.[1]),
+      labels: samples[0].metric ?? {},
     };
   }
   return {

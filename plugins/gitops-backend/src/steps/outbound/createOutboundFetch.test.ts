@@ -165,7 +165,11 @@ describe('createOutboundFetch', () => {
     const res = await fetch({
       method: 'POST',
       url: `${target.url}/health?x=1`,
-      headers: { 'content-type': 'application/json', 'x-token': 't0ken-value' },
+      headers: {
+        'content-type': 'application/json',
+        'x-token': 't0ken-value',
+        Host: 'admin.internal',
+      },
       body: '{"hello":"world"}',
       timeoutMs: 5000,
       maxBodyBytes: 65536,
@@ -178,6 +182,8 @@ describe('createOutboundFetch', () => {
       body: '{"hello":"world"}',
     });
     expect(target.requests[0].headers['x-token']).toBe('t0ken-value');
+    // The Host header is the URL's, whatever the caller says.
+    expect(target.requests[0].headers.host).toBe(`127.0.0.1:${target.port}`);
   });
 
   it('refuses a redirect to a host outside the list: the outside server gets nothing', async () => {

@@ -36,6 +36,14 @@ const defaultLookup: LookupAll = hostname =>
   dns.promises.lookup(hostname, { all: true, verbatim: true });
 
 const REDIRECTS = [301, 302, 303, 307, 308];
+/** Set by the client itself: a caller's value could confuse the server. */
+const RESERVED_HEADERS = [
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'upgrade',
+];
 /** Headers kept on a redirect to another origin (the rest may carry secrets). */
 const CROSS_ORIGIN_SAFE = ['accept', 'content-type', 'user-agent'];
 
@@ -70,7 +78,11 @@ export function createOutboundFetch(
     let url = request.url;
     let method = request.method.toUpperCase();
     let body = request.body;
-    let headers = { ...request.headers };
+    let headers = Object.fromEntries(
+      Object.entries(request.headers ?? {}).filter(
+        ([k]) => !RESERVED_HEADERS.includes(k.toLowerCase()),
+      ),
+    );
     for (let hop = 0; ; hop++) {
       const match = policy.checkUrl(url, options.environmentUrls);
       let address: { address: string; family: number };
