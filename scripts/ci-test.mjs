@@ -4,7 +4,8 @@
  * type-check (`tsc`: packages, plugins with their bench/ and the e2e tests;
  * `tsc -p tsconfig.scripts.json`: the scripts), lint, unit and backend
  * integration tests (SQLite and the real PostgreSQL; a run in which no
- * POSTGRES_15 test ran fails), the demo generator's and this script's tests,
+ * POSTGRES_15 test ran fails; Debian's prometheus is installed for the
+ * `prometheus` step's tests when missing), the demo generator's and this script's tests,
  * and the Playwright e2e suite in Debian's Chromium against the started
  * portal. Runs under the Node 22 that scripts/bootstrap.js provides.
  *
@@ -99,9 +100,16 @@ async function ensurePostgres() {
   return false;
 }
 
-function ensureChromium() {
-  if (fs.existsSync('/usr/bin/chromium')) return true;
-  log("installing Debian's chromium for the e2e tests");
+/**
+ * Installs a Debian package (root, or sudo) unless `binary` is there.
+ * @param {string} pkg
+ * @param {string} binary
+ * @param {string} why
+ * @param {string[]} [extra] more apt-get install arguments
+ */
+function aptInstall(pkg, binary, why, extra = []) {
+  if (fs.existsSync(binary)) return true;
+  log(`installing Debian's ${pkg} for ${why}`);
   const sudo = process.getuid && process.getuid() === 0 ? [] : ['sudo'];
   const apt = (/** @type {string[]} */ ...a) =>
     spawnSync(
@@ -114,8 +122,25 @@ function ensureChromium() {
     ).status === 0;
   return (
     apt('update', '-qq') &&
-    apt('install', '-y', '-qq', 'chromium') &&
-    fs.existsSync('/usr/bin/chromium')
+    apt('install', '-y', '-qq', ...extra, pkg) &&
+    fs.existsSync(binary)
+  );
+}
+
+function ensureChromium() {
+  return aptInstall('chromium', '/usr/bin/chromium', 'the e2e tests');
+}
+
+/**
+ * The `prometheus` step's tests start their own server (config, temporary
+ * storage, free port) from this binary.
+ */
+function ensurePrometheus() {
+  return aptInstall(
+    'prometheus',
+    '/usr/bin/prometheus',
+    'the prometheus step tests',
+    ['--no-install-recommends'],
   );
 }
 
@@ -214,6 +239,11 @@ async function main() {
       if (!pgUp) {
         process.stdout.write(
           'PostgreSQL is not reachable: its integration tests will fail\n',
+        );
+      }
+      if (!ensurePrometheus()) {
+        process.stdout.write(
+          'prometheus could not be installed: the prometheus step tests will fail\n',
         );
       }
       const jestFile = path.join(RESULTS, 'jest.json');

@@ -170,6 +170,61 @@ export interface Config {
       maxManifestBytes?: number;
     };
     /**
+     * Deployment steps of the pipeline file (docs/configuration.md "Steps",
+     * docs/pipeline.md "Steps"): what their outbound requests may reach,
+     * their secrets and the Prometheus servers they may query.
+     */
+    steps?: {
+      /**
+       * Targets of `http`, `webhook` and `prometheus` steps: hosts
+       * (`api.example.com`, `*.example.com`, `host:port`), http(s) URL
+       * prefixes (`https://hooks.example.com/services/`) and IP addresses or
+       * CIDR ranges (`10.20.0.0/16`). Private, loopback and link-local
+       * addresses are reached only when listed as an address or range.
+       * Default: none (every outbound step is refused).
+       * @visibility backend
+       */
+      allowedTargets?: string[];
+      /**
+       * Also allow the hosts of the environments' `url` in the pipeline file
+       * (public addresses only). Default false.
+       * @visibility backend
+       */
+      allowEnvironmentUrls?: boolean;
+      /**
+       * Secrets steps may use by name: `{secret:NAME}` in headers, `secret:`
+       * of a webhook. At least 8 characters each.
+       */
+      secrets?: {
+        /** @visibility secret */
+        [name: string]: string;
+      };
+      /** Prometheus servers that `prometheus` steps name in `server`. */
+      prometheus?: {
+        [name: string]: {
+          /** Base URL, e.g. https://prometheus.example.com. @visibility backend */
+          url: string;
+          /** Headers sent with each query, e.g. Authorization. */
+          headers?: {
+            /** @visibility secret */
+            [name: string]: string;
+          };
+        };
+      };
+      /**
+       * Most bytes of a response a step reads (the rest is dropped).
+       * Default 1048576 (1 MiB); 1024 to 10485760.
+       * @visibility backend
+       */
+      maxResponseBytes?: number;
+      /**
+       * Redirects a step's request follows, each to an allowed target.
+       * Default 3; 0 to 3.
+       * @visibility backend
+       */
+      maxRedirects?: number;
+    };
+    /**
      * Kubernetes clusters watched for live status (docs/clusters.md). `name`
      * matches `cluster:` of the environments in the pipeline file.
      */

@@ -34,3 +34,73 @@ describe('gitops.limits', () => {
     ).toThrow(/gitops\.limits/);
   });
 });
+
+describe('gitops.steps', () => {
+  const read = (steps: unknown) =>
+    readGitopsConfig(new ConfigReader({ gitops: { steps } } as any)).steps;
+
+  it('defaults to no targets, no secrets, no servers', () => {
+    expect(readGitopsConfig(new ConfigReader({})).steps).toEqual({
+      allowedTargets: [],
+      allowEnvironmentUrls: false,
+      secrets: {},
+      prometheus: {},
+      maxResponseBytes: 1024 * 1024,
+      maxRedirects: 3,
+    });
+  });
+
+  it('reads targets, secrets and Prometheus servers', () => {
+    expect(
+      read({
+        allowedTargets: [
+          'smoke.example.com',
+          '*.staging.example.com',
+          'https://hooks.example.com/services/',
+          '10.20.0.0/16',
+        ],
+        allowEnvironmentUrls: true,
+        secrets: { 'smoke-token': 'tok-12345678' },
+        prometheus: {
+          main: {
+            url: 'https://prometheus.example.com',
+            headers: { Authorization: 'Bearer prom-token' },
+          },
+        },
+      }),
+    ).toMatchObject({
+      allowedTargets: [
+        'smoke.example.com',
+        '*.staging.example.com',
+        'https://hooks.example.com/services/',
+        '10.20.0.0/16',
+      ],
+      allowEnvironmentUrls: true,
+      secrets: { 'smoke-token': 'tok-12345678' },
+      prometheus: { main: { url: 'https://prometheus.example.com' } },
+    });
+  });
+
+  it.each([
+    [
+      { allowedTargets: ['https://u:p@x.example.com/'] },
+      'gitops.steps.allowedTargets.0: a URL prefix may not hold credentials, a query or a fragment',
+    ],
+    [
+      { allowedTargets: ['ok.example.com', 'not a host'] },
+      'gitops.steps.allowedTargets.1: must be a host',
+    ],
+    [
+      { secrets: { token: 'short' } },
+      'gitops.steps.secrets.token: must be at least 8 characters',
+    ],
+    [
+      { prometheus: { main: { url: 'prometheus:9090' } } },
+      'gitops.steps.prometheus.main.url: must be an http(s) URL without credentials',
+    ],
+    [{ maxRedirects: 5 }, 'gitops.steps.maxRedirects'],
+    [{ allowedHosts: [] }, 'gitops.steps'],
+  ])('refuses %j', (steps, message) => {
+    expect(() => read(steps)).toThrow(message);
+  });
+});

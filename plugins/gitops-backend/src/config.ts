@@ -3,6 +3,7 @@ import { InputError } from '@backstage/errors';
 import { NAME_PATTERN } from '@gitops2/plugin-gitops-common';
 import { z } from 'zod';
 import { DEFAULT_MAX_FILE_BYTES } from './git/types';
+import { targetEntryProblem } from './steps/outbound/TargetPolicy';
 
 const durationSchema = z
   .object({
@@ -128,6 +129,69 @@ const limitsSchema = z
   })
   .strict();
 
+const STEP_SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+const prometheusServerSchema = z
+  .object({
+    url: z.string().refine(v => {
+      try {
+        const u = new URL(v);
+        return /^https?:$/.test(u.protocol) && !u.username && !u.password;
+      } catch {
+        return false;
+      }
+    }, 'must be an http(s) URL without credentials (put a token in headers)'),
+    headers: z.record(z.string(), z.string()).optional(),
+  })
+  .strict();
+
+/** Deployment steps (docs/configuration.md "Steps"). */
+const stepsSchema = z
+  .object({
+    allowedTargets: z
+      .array(
+        z.string().superRefine((v, ctx) => {
+          const problem = targetEntryProblem(v);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }),
+      )
+      .max(1000)
+      .default([]),
+    allowEnvironmentUrls: z.boolean().default(false),
+    secrets: z
+      .record(
+        z
+          .string()
+          .regex(
+            STEP_SECRET_NAME,
+            'names are 1-63 letters, digits, ".", "_" or "-"',
+          ),
+        // Step output is scrubbed of secrets by value: a very short
+        // value would scrub ordinary text (and is no secret).
+        z.string().min(8, 'must be at least 8 characters'),
+      )
+      .default({}),
+    prometheus: z
+      .record(
+        z
+          .string()
+          .regex(
+            NAME_PATTERN,
+            'names are 1-63 letters, digits, ".", "_" or "-"',
+          ),
+        prometheusServerSchema,
+      )
+      .default({}),
+    maxResponseBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(10 * 1024 * 1024)
+      .default(1024 * 1024),
+    maxRedirects: z.number().int().min(0).max(3).default(3),
+  })
+  .strict();
+
 const gitopsConfigSchema = z
   .object({
     repositories: z.array(repositorySchema).default([]),
@@ -148,6 +212,7 @@ const gitopsConfigSchema = z
       .strict()
       .default({ leaseSeconds: 30, reconcileFrequency: { seconds: 30 } }),
     limits: limitsSchema.default(limitsSchema.parse({})),
+    steps: stepsSchema.default(stepsSchema.parse({})),
     // Validated by src/cluster/clusterConfig.ts (this schema is strict, so the
     // keys must be allowed here).
     clusters: z.array(z.any()).optional(),
@@ -160,6 +225,7 @@ export type RepositoryConfig = GitopsConfig['repositories'][number];
 export type SourceRootConfig = GitopsConfig['sourceRoots'][number];
 export type CorrelationConfig = GitopsConfig['correlation'];
 export type LimitsConfig = GitopsConfig['limits'];
+export type StepsConfig = GitopsConfig['steps'];
 
 /**
  * Reads and validates the `gitops` section of app-config. Fails startup with

@@ -14,6 +14,17 @@ export interface ObservedSource {
 }
 
 /**
+ * Does one of the observed versions (tags or image references read from
+ * the running containers) stand for `version`?
+ */
+export function runsVersion(observedVersions: string[], version: string) {
+  return observedVersions.some(
+    v =>
+      v === version || v.endsWith(`:${version}`) || v.endsWith(`@${version}`),
+  );
+}
+
+/**
  * Undefined when no cluster observation covers the environment at all
  * (Git alone cannot tell health: the gate is skipped and says so).
  */
@@ -85,14 +96,7 @@ export class SourceHealthGate implements Gate {
       problems.push(`${env} is ${status.health}`);
     if (status.sync === 'OutOfSync')
       problems.push(`${env} is out of sync with Git`);
-    if (
-      !status.observedVersions.some(
-        v =>
-          v === ctx.version ||
-          v.endsWith(`:${ctx.version}`) ||
-          v.endsWith(`@${ctx.version}`),
-      )
-    ) {
+    if (!runsVersion(status.observedVersions, ctx.version)) {
       problems.push(
         `${env} does not run ${ctx.version} yet (observed: ${
           status.observedVersions.join(', ') || 'nothing'
