@@ -38,7 +38,7 @@ import { GitHubGitWriter } from './git/GitHubGitWriter';
 import { LocalGitSource } from './git/LocalGitSource';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { createPromotionStores } from './promotion/store';
-import { defaultStepCatalog } from './steps/defaultStepCatalog';
+import { createDefaultStepRegistry, createOutboundFetch } from './steps';
 import { WritablePipeline } from './promotion/planning/WritablePipeline';
 import { createStepRunner } from './steps/engine/createStepRunner';
 import { createDefaultGateRegistry } from './promotion/gates/GateRegistry';
@@ -155,7 +155,12 @@ export const gitopsPlugin = createBackendPlugin({
             return [...rows.values()];
           },
         });
-        const stepTypes = defaultStepCatalog();
+        const stepTypes = createDefaultStepRegistry({
+          prometheus: gitopsConfig.steps.prometheus,
+          maxResponseBytes: gitopsConfig.steps.maxResponseBytes,
+          portalUrl: deps.config.getOptionalString('app.baseUrl'),
+        });
+        const outbound = createOutboundFetch(gitopsConfig.steps);
         const ingestion = new IngestionManager({
           config: gitopsConfig,
           store,
@@ -225,10 +230,13 @@ export const gitopsPlugin = createBackendPlugin({
             });
           }
         }
+        // Steps planned by a write start at once (the runner is built below).
+        let stepRunner: ReturnType<typeof createStepRunner> | undefined;
         const promotions = new PromotionService({
           ledger: store,
           stores,
           stepTypes,
+          stepsPlanned: () => stepRunner?.wake(),
           repositories: writable,
           locators,
           gates: createDefaultGateRegistry(
@@ -253,6 +261,40 @@ export const gitopsPlugin = createBackendPlugin({
             deps.config.getOptionalString('app.baseUrl'),
           ),
         });
+        stepRunner = createStepRunner({
+          store: stores.steps,
+          stepTypes,
+          promotions,
+          environmentOf: async (action, environment) => {
+            const repo = writable.get(action.repositoryId)!;
+            const pipeline = await WritablePipeline.at(
+              repo,
+              await repo.source.headCommit(),
+              locators,
+              stepTypes,
+            );
+            return pipeline.environment(environment);
+          },
+          observed: (repositoryId, name, environment) =>
+            live.observedSource(repositoryId, name, environment),
+          checksOf: async (action, environment) => {
+            const { rows } = await store.listRollouts({
+              repositoryId: action.repositoryId,
+              service: action.service,
+              environment,
+              limit: 5,
+            });
+            const rollout = rows.find(r => r.to_version === action.version);
+            return rollout
+              ? (await correlation.getChangeSet(String(rollout.id))).checks
+              : undefined;
+          },
+          notifications: deps.notifications,
+          fetch: (request, options) => outbound(request, options),
+          secrets: gitopsConfig.steps.secrets,
+          logger: deps.logger.child({ task: 'gitops-steps' }),
+          owner: `${process.pid}:${Math.random().toString(36).slice(2, 10)}`,
+        });
         registerGitopsActions({
           actionsRegistry: deps.actionsRegistry,
           catalog: deps.catalog,
@@ -266,44 +308,7 @@ export const gitopsPlugin = createBackendPlugin({
           repositoryIds: [...writable.keys()],
           logger: deps.logger.child({ task: 'gitops-promotions' }),
           reconcileEvery: gitopsConfig.promotion.reconcileFrequency,
-          steps: createStepRunner({
-            store: stores.steps,
-            stepTypes,
-            promotions,
-            environmentOf: async (action, environment) => {
-              const repo = writable.get(action.repositoryId)!;
-              const pipeline = await WritablePipeline.at(
-                repo,
-                await repo.source.headCommit(),
-                locators,
-                stepTypes,
-              );
-              return pipeline.environment(environment);
-            },
-            observed: (repositoryId, name, environment) =>
-              live.observedSource(repositoryId, name, environment),
-            checksOf: async (action, environment) => {
-              const { rows } = await store.listRollouts({
-                repositoryId: action.repositoryId,
-                service: action.service,
-                environment,
-                limit: 5,
-              });
-              const rollout = rows.find(r => r.to_version === action.version);
-              return rollout
-                ? (await correlation.getChangeSet(String(rollout.id))).checks
-                : undefined;
-            },
-            notifications: deps.notifications,
-            fetch: async () => {
-              throw new Error(
-                'outbound requests of steps are not configured (gitops.steps)',
-              );
-            },
-            secrets: {},
-            logger: deps.logger.child({ task: 'gitops-steps' }),
-            owner: `${process.pid}:${Math.random().toString(36).slice(2, 10)}`,
-          }),
+          steps: stepRunner,
         }).schedule(deps.scheduler);
         if (gitopsConfig.repositories.length === 0) {
           deps.logger.info(

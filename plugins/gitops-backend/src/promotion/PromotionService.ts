@@ -67,6 +67,8 @@ export interface PromotionServiceOptions {
     actionId: string,
   ) => Promise<void>;
   notifier?: ActionNotifier;
+  /** Steps were planned: start them now (the steps' engine's tick). */
+  stepsPlanned?: () => void;
 }
 
 /**
@@ -126,6 +128,7 @@ export class PromotionService {
       afterMerge: options.afterMerge,
       notifier: options.notifier,
       steps: stores.steps,
+      stepsPlanned: () => options.stepsPlanned?.(),
     };
     this.executor = new ActionExecutor(this.engine);
     this.merger = new ActionMerger(this.engine);

@@ -57,4 +57,6 @@ export interface PromotionEngine {
   notifier?: ActionNotifier;
   /** Deployment steps of actions (before / after phases). */
   steps?: StepRunStore;
+  /** Steps were planned: start them now rather than at the next tick. */
+  stepsPlanned?(): void;
 }

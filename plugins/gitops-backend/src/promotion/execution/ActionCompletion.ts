@@ -91,6 +91,7 @@ export class ActionCompletion {
         const after = pipeline.environment(env).steps?.after ?? [];
         await steps.plan(action.id, env, 'after', after);
       }
+      this.engine.stepsPlanned?.();
     } catch (e) {
       // Merged, but its verification cannot be planned: say so loudly.
       const message = `verification not planned: ${(e as Error).message}`;

@@ -234,6 +234,7 @@ export class ActionExecutor {
       await steps.plan(action.id, env, 'before', before);
     }
     if (!planned) return false;
+    this.engine.stepsPlanned?.();
     const runs = await steps.ofAction(action.id, 'before');
     const failed = runs.find(
       r => r.state === 'failed' || r.state === 'cancelled',

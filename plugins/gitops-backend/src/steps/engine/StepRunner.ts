@@ -64,6 +64,29 @@ export class StepRunner {
     this.now = options.now ?? Date.now;
   }
 
+  private running?: Promise<number>;
+  private again = false;
+
+  /**
+   * Starts a round now (when steps were just planned), or right after the
+   * one under way: never two rounds at once in one process.
+   */
+  wake(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.tick()
+      .catch(() => 0)
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
   /** One round over the due steps; returns how many attempts ran. */
   async tick(): Promise<number> {
     let attempts = 0;

@@ -34,7 +34,10 @@ export function createStepRunner(options: {
     environment: string,
   ): Promise<ChecksSummary | undefined>;
   notifications: NotificationService;
-  fetch(request: OutboundRequest): Promise<OutboundResponse>;
+  fetch(
+    request: OutboundRequest,
+    options: { signal?: AbortSignal; environmentUrls: string[] },
+  ): Promise<OutboundResponse>;
   secrets: Record<string, string>;
   logger: LoggerService;
   owner: string;
@@ -47,7 +50,12 @@ export function createStepRunner(options: {
     environmentOf: options.environmentOf,
     contextFor: base => ({
       ...base,
-      fetch: request => options.fetch(request),
+      // A step may reach its own environment's URL (allowEnvironmentUrls).
+      fetch: request =>
+        options.fetch(request, {
+          signal: base.signal,
+          environmentUrls: base.environment.url ? [base.environment.url] : [],
+        }),
       secret: name => options.secrets[name],
       observed: () =>
         options.observed(
