@@ -247,12 +247,18 @@ export const gitopsPlugin = createBackendPlugin({
             deps.config.getOptionalString('app.baseUrl'),
           ),
         });
+        const metrics = new MetricsService(new MetricsStore(db), service);
         registerGitopsActions({
           actionsRegistry: deps.actionsRegistry,
           catalog: deps.catalog,
           service,
           promotions,
           permissions: deps.permissions,
+          correlation,
+          live,
+          metrics,
+          actions: stores.actions,
+          appBaseUrl: deps.config.getOptionalString('app.baseUrl'),
         });
         await new PromotionScheduler({
           promotions,
@@ -274,7 +280,7 @@ export const gitopsPlugin = createBackendPlugin({
             ingestion,
             promotions: { promotions, stores },
             live,
-            metrics: new MetricsService(new MetricsStore(db), service),
+            metrics,
           }),
         );
         deps.httpRouter.addAuthPolicy({
