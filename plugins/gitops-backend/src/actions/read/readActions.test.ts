@@ -17,11 +17,6 @@ const READ_ACTIONS = [
   'list-approvals',
 ];
 
-/** Midnight UTC of today, as an epoch. */
-const today = () => {
-  const d = new Date();
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
-};
 const DAY = 86_400_000;
 
 /**
@@ -36,6 +31,8 @@ describe.each(databases.eachSupportedId())(
     beforeAll(() => portal.start(databases, databaseId));
     afterAll(() => portal.cleanup());
     const guest = portal.http('guest');
+    /** Midnight UTC of the demo's anchor day ("yesterday" is the day before). */
+    const today = () => Date.parse(`${portal.summary.anchorDay}T00:00:00Z`);
 
     it('registers the read actions beside the writes, read-only, non-destructive and idempotent', async () => {
       const { actions } = await portal.actionsRegistry.list();
