@@ -30,6 +30,8 @@ backend.add(import('@backstage/plugin-auth-backend'));
 backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
 // Demo only: a second identity that approves production promotions.
 backend.add(import('./modules/demoReleaseManagerAuth'));
+// Demo only: a visitor who may not read the guestbook services.
+backend.add(import('./modules/demoVisitorAuth'));
 // See https://backstage.io/docs/auth/guest/provider
 
 // catalog plugin

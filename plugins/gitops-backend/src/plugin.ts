@@ -231,12 +231,12 @@ export const gitopsPlugin = createBackendPlugin({
           }
         }
         // Steps planned by a write start at once (the runner is built below).
-        let stepRunner: ReturnType<typeof createStepRunner> | undefined;
+        const runner: { current?: ReturnType<typeof createStepRunner> } = {};
         const promotions = new PromotionService({
           ledger: store,
           stores,
           stepTypes,
-          stepsPlanned: () => stepRunner?.wake(),
+          stepsPlanned: () => runner.current?.wake(),
           repositories: writable,
           locators,
           gates: createDefaultGateRegistry(
@@ -261,7 +261,7 @@ export const gitopsPlugin = createBackendPlugin({
             deps.config.getOptionalString('app.baseUrl'),
           ),
         });
-        stepRunner = createStepRunner({
+        const stepRunner = createStepRunner({
           store: stores.steps,
           stepTypes,
           promotions,
@@ -295,12 +295,19 @@ export const gitopsPlugin = createBackendPlugin({
           logger: deps.logger.child({ task: 'gitops-steps' }),
           owner: `${process.pid}:${Math.random().toString(36).slice(2, 10)}`,
         });
+        runner.current = stepRunner;
+        const metrics = new MetricsService(new MetricsStore(db), service);
         registerGitopsActions({
           actionsRegistry: deps.actionsRegistry,
           catalog: deps.catalog,
           service,
           promotions,
           permissions: deps.permissions,
+          correlation,
+          live,
+          metrics,
+          actions: stores.actions,
+          appBaseUrl: deps.config.getOptionalString('app.baseUrl'),
         });
         await new PromotionScheduler({
           promotions,
@@ -323,7 +330,7 @@ export const gitopsPlugin = createBackendPlugin({
             ingestion,
             promotions: { promotions, stores },
             live,
-            metrics: new MetricsService(new MetricsStore(db), service),
+            metrics,
           }),
         );
         deps.httpRouter.addAuthPolicy({

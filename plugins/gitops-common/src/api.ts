@@ -56,6 +56,8 @@ const isoDateTime = z.iso.datetime({ offset: true });
 export const rolloutsQuerySchema = z
   .object({
     environment: nameSchema.optional(),
+    /** Only rollouts of this kind. */
+    kind: z.enum(['promotion', 'rollback', 'direct']).optional(),
     /** Only rollouts desired at or after this time (ISO 8601). */
     since: isoDateTime.optional(),
     /** Only rollouts desired before this time (ISO 8601). */

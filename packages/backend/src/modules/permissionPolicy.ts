@@ -2,8 +2,13 @@ import { createBackendModule } from '@backstage/backend-plugin-api';
 import {
   AuthorizeResult,
   isPermission,
+  isResourcePermission,
   PolicyDecision,
 } from '@backstage/plugin-permission-common';
+import {
+  catalogConditions,
+  createCatalogConditionalDecision,
+} from '@backstage/plugin-catalog-backend/alpha';
 import {
   PermissionPolicy,
   PolicyQuery,
@@ -27,8 +32,11 @@ const RELEASE_MANAGERS = 'group:default/release-managers';
  * granted by group: members of the guestbook team and release managers may
  * promote and roll back; only release managers approve and roll back in an
  * emergency (a direct commit, without pull request or approval). Reads and a manual
- * ingestion refresh are allowed to signed-in users; everything else behaves
- * like Backstage's allow-all demo policy.
+ * ingestion refresh are allowed to signed-in users. The guestbook system's
+ * entities are readable in the catalog only by the guestbook team and the
+ * release managers: the visitor (demoVisitorAuth.ts) does not see them, so
+ * the portal's answers to someone who may not read a service can be tried.
+ * Everything else behaves like Backstage's allow-all demo policy.
  */
 export class DemoPermissionPolicy implements PermissionPolicy {
   async handle(
@@ -66,6 +74,17 @@ export class DemoPermissionPolicy implements PermissionPolicy {
       isPermission(p, gitopsRefreshPermission)
     ) {
       return { result: user ? AuthorizeResult.ALLOW : AuthorizeResult.DENY };
+    }
+    if (
+      isResourcePermission(p, 'catalog-entity') &&
+      p.attributes.action === 'read' &&
+      user &&
+      !groups.has(TEAM) &&
+      !groups.has(RELEASE_MANAGERS)
+    ) {
+      return createCatalogConditionalDecision(p, {
+        not: catalogConditions.hasSpec({ key: 'system', value: 'guestbook' }),
+      });
     }
     return { result: AuthorizeResult.ALLOW };
   }

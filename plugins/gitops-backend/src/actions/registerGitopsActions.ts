@@ -2,14 +2,11 @@ import type {
   BackstageCredentials,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
-import { NotAllowedError, NotFoundError } from '@backstage/errors';
-import { stringifyEntityRef, parseEntityRef } from '@backstage/catalog-model';
+import { NotFoundError } from '@backstage/errors';
 import {
   GitopsAction,
-  gitopsReadPermission,
   idempotencyKeySchema,
   promotionRequestSchema,
   rollbackRequestSchema,
@@ -19,6 +16,19 @@ import { randomUUID } from 'node:crypto';
 import { callerOf } from '../service/promotionRouter';
 import { GitopsService } from '../service/GitopsService';
 import { PromotionService } from '../promotion/PromotionService';
+import type { CorrelationService } from '../service/CorrelationService';
+import type { LiveService } from '../cluster/LiveService';
+import type { MetricsService } from '../metrics/MetricsService';
+import type { ActionStore } from '../promotion/store';
+import { ActionAccess } from './read/ActionAccess';
+import { PortalLinks } from './read/portalLinks';
+import type { ReadActionDeps } from './read/readActions';
+import { registerLookupFeatureAction } from './read/lookupFeatureAction';
+import { registerServiceStatusAction } from './read/serviceStatusAction';
+import { registerListDeploymentsAction } from './read/listDeploymentsAction';
+import { registerChangeSetAction } from './read/changeSetAction';
+import { registerDeliveryMetricsAction } from './read/deliveryMetricsAction';
+import { registerListApprovalsAction } from './read/listApprovalsAction';
 
 const summary = (a: GitopsAction) => ({
   actionId: a.id,
@@ -30,10 +40,13 @@ const summary = (a: GitopsAction) => ({
 });
 
 /**
- * Registers the write actions in Backstage's actions registry (exposed to
- * AI agents and scripts through the MCP actions backend). They run with the
- * caller's own credentials and go through the same planning, permissions,
- * gates, approvals, idempotency and audit as the HTTP API (door `actions`).
+ * Registers the GitOps actions in Backstage's actions registry (exposed to
+ * AI agents and scripts through the MCP actions backend): the read actions
+ * (src/actions/read: the product's questions, answered like the HTTP API
+ * answers them) and the write actions. All run with the caller's own
+ * credentials, check gitops.read and the catalog visibility of the service;
+ * writes go through the same planning, permissions, gates, approvals,
+ * idempotency and audit as the HTTP API (door `actions`).
  */
 export function registerGitopsActions(options: {
   actionsRegistry: ActionsRegistryService;
@@ -41,18 +54,38 @@ export function registerGitopsActions(options: {
   service: GitopsService;
   promotions: PromotionService;
   permissions: PermissionsService;
+  correlation: CorrelationService;
+  live?: LiveService;
+  metrics?: MetricsService;
+  actions?: Pick<ActionStore, 'list'>;
+  /** app.baseUrl: answers link to the portal's pages. */
+  appBaseUrl?: string;
+  now?: () => number;
 }): void {
   const { actionsRegistry, catalog, service, promotions, permissions } =
     options;
+  const access = new ActionAccess({ permissions, catalog, service });
+
+  const reads: ReadActionDeps = {
+    access,
+    links: new PortalLinks(options.appBaseUrl),
+    gitops: service,
+    correlation: options.correlation,
+    live: options.live,
+    metrics: options.metrics,
+    actions: options.actions,
+    now: options.now,
+  };
+  registerLookupFeatureAction(actionsRegistry, reads);
+  registerServiceStatusAction(actionsRegistry, reads);
+  registerListDeploymentsAction(actionsRegistry, reads);
+  registerChangeSetAction(actionsRegistry, reads);
+  registerDeliveryMetricsAction(actionsRegistry, reads);
+  registerListApprovalsAction(actionsRegistry, reads);
 
   /** gitops.read, as on every HTTP read (deny when it cannot be asked). */
-  async function assertRead(credentials: BackstageCredentials) {
-    const [decision] = await permissions
-      .authorize([{ permission: gitopsReadPermission }], { credentials })
-      .catch(() => [{ result: AuthorizeResult.DENY }]);
-    if (decision?.result !== AuthorizeResult.ALLOW)
-      throw new NotAllowedError('not allowed: gitops.read');
-  }
+  const assertRead = (credentials: BackstageCredentials) =>
+    access.assertRead(credentials);
 
   /** The caller's key, validated like the HTTP header; none: a new request. */
   const keyOf = (key: string | undefined) =>
@@ -94,22 +127,13 @@ export function registerGitopsActions(options: {
     if (!visible) throw new NotFoundError(`unknown ${what} #${id}`);
   }
 
+  /** The service of a write: gitops.read, catalog visibility, closest names when unknown. */
   async function target(entityRef: string, credentials: BackstageCredentials) {
-    await assertRead(credentials);
-    const ref = parseEntityRef(entityRef, {
-      defaultKind: 'component',
-      defaultNamespace: 'default',
-    });
-    const entity = await catalog.getEntityByRef(stringifyEntityRef(ref), {
-      credentials,
-    });
-    if (!entity)
-      throw new NotFoundError(`entity ${entityRef} not found in the catalog`);
-    const { repo, service: name } = service.resolveEntity(entity);
+    const t = await access.service(entityRef, credentials);
     return {
-      repositoryId: repo.id,
-      service: name,
-      entityRef: stringifyEntityRef(entity),
+      repositoryId: t.repositoryId,
+      service: t.service,
+      entityRef: t.entityRef,
     };
   }
   const caller = (credentials: BackstageCredentials) =>

@@ -403,6 +403,29 @@ export class CorrelationStore {
       .limit(10000);
   }
 
+  /**
+   * Issue keys numbered `n` in any project (`SAAS-1543`, `OPS-1543` for
+   * 1543) and pull request #n, per source repository: what a bare number
+   * could mean.
+   */
+  async refsNumbered(
+    n: string,
+    limit: number,
+  ): Promise<
+    Array<{ kind: 'pr' | 'issue'; value: string; source_repository: string }>
+  > {
+    return this.db<FeatureRefRow>('gitops_feature_refs')
+      .where(q =>
+        q
+          .where({ kind: 'issue' })
+          .andWhere('value', 'like', `%-${n}`)
+          .orWhere(pr => pr.where({ kind: 'pr', value: n })),
+      )
+      .distinct('kind', 'value', 'source_repository')
+      .orderBy(['kind', 'value', 'source_repository'])
+      .limit(limit);
+  }
+
   /** Commits whose sha starts with `prefix` (7-40 hex digits). */
   async findCommits(prefix: string): Promise<SourceCommitRow[]> {
     const q = this.db<SourceCommitRow>('gitops_source_commits');

@@ -314,6 +314,8 @@ export class LedgerStore {
     repositoryId?: string;
     service?: string;
     environment?: string;
+    /** promotion | rollback | direct */
+    kind?: string;
     /** Desired at or after (ISO 8601). */
     since?: string;
     /** Desired before (ISO 8601). */
@@ -355,6 +357,7 @@ export class LedgerStore {
         q.where({ repository_id: options.repositoryId });
       if (options.service) q.where({ service: options.service });
       if (options.environment) q.andWhere({ environment: options.environment });
+      if (options.kind) q.andWhere({ kind: options.kind });
       if (options.since)
         q.andWhere('desired_at', '>=', new Date(options.since));
       if (options.until) q.andWhere('desired_at', '<', new Date(options.until));

@@ -9,10 +9,24 @@ import {
 
 /** The services (and their entities) one caller may see in the catalog. */
 export class VisibleServices {
+  /** (repository, service) → the first visible entity ref of that service. */
+  private readonly services = new Map<string, string>();
+  /** Visible entity refs, lower-cased → as the catalog spells them. */
+  private readonly entities = new Map<string, string>();
+
   constructor(
-    private readonly services: Set<string>,
-    private readonly entities: Set<string>,
-  ) {}
+    entries: Iterable<{
+      repositoryId: string;
+      service: string;
+      entityRef: string;
+    }>,
+  ) {
+    for (const e of entries) {
+      const key = VisibleServices.key(e.repositoryId, e.service);
+      if (!this.services.has(key)) this.services.set(key, e.entityRef);
+      this.entities.set(e.entityRef.toLocaleLowerCase('en-US'), e.entityRef);
+    }
+  }
 
   static key(repositoryId: string, service: string): string {
     return `${repositoryId}\u0000${service}`;
@@ -26,9 +40,19 @@ export class VisibleServices {
     return this.entities.has(entityRef.toLocaleLowerCase('en-US'));
   }
 
+  /** The entity of a visible service (the first one, by catalog order). */
+  entityRefOf(repositoryId: string, service: string): string | undefined {
+    return this.services.get(VisibleServices.key(repositoryId, service));
+  }
+
+  /** Every visible GitOps entity, as the catalog spells its ref. */
+  entityRefs(): string[] {
+    return [...this.entities.values()];
+  }
+
   /** Every visible (repository, service) pair. */
   pairs(): Array<{ repositoryId: string; service: string }> {
-    return [...this.services].map(k => {
+    return [...this.services.keys()].map(k => {
       const [repositoryId, service] = k.split('\u0000');
       return { repositoryId, service };
     });
@@ -60,15 +84,21 @@ export class CatalogVisibility {
       },
       { credentials },
     );
-    const services = new Set<string>();
-    const entities = new Set<string>();
+    const entries: Array<{
+      repositoryId: string;
+      service: string;
+      entityRef: string;
+    }> = [];
     for (const entity of items) {
       const repositoryId =
         entity.metadata.annotations?.[GITOPS_ANNOTATIONS.repository];
       if (!repositoryId) continue;
-      services.add(VisibleServices.key(repositoryId, serviceNameOf(entity)));
-      entities.add(stringifyEntityRef(entity).toLocaleLowerCase('en-US'));
+      entries.push({
+        repositoryId,
+        service: serviceNameOf(entity),
+        entityRef: stringifyEntityRef(entity),
+      });
     }
-    return new VisibleServices(services, entities);
+    return new VisibleServices(entries);
   }
 }

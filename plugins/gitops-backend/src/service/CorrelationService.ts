@@ -275,6 +275,35 @@ export class CorrelationService {
     return { query: q.trim(), kind: parsed.kind, services: out };
   }
 
+  /**
+   * What a bare number (`1543`) could mean: issue keys with that number
+   * (`SAAS-1543`) and pull request `#1543`, with the services whose source
+   * repositories carry them.
+   */
+  async featureCandidates(
+    n: string,
+  ): Promise<Array<{ query: string; repositoryId: string; service: string }>> {
+    const { store } = this.options;
+    const refs = await store.refsNumbered(n, 200);
+    const services = await store.servicesOfSources([
+      ...new Set(refs.map(r => r.source_repository)),
+    ]);
+    const out: Array<{ query: string; repositoryId: string; service: string }> =
+      [];
+    for (const r of refs) {
+      for (const s of services.filter(
+        x => x.source_repository === r.source_repository,
+      )) {
+        out.push({
+          query: r.kind === 'pr' ? `#${r.value}` : r.value,
+          repositoryId: s.repository_id,
+          service: s.service,
+        });
+      }
+    }
+    return out;
+  }
+
   async getPendingChanges(
     entity: Entity,
     from: string,

@@ -27,6 +27,7 @@ import { ParsedPipeline } from '../pipeline/types';
 
 export interface RolloutFilter {
   environment?: string;
+  kind?: RolloutKind;
   since?: string;
   until?: string;
   limit: number;
@@ -210,6 +211,7 @@ export class GitopsService {
       repositoryId: query.repository,
       service: query.service,
       environment: query.environment,
+      kind: query.kind,
       since: query.since,
       until: query.until,
       limit: query.limit,

@@ -22,6 +22,7 @@ import {
   PromotionService,
 } from '../promotion/PromotionService';
 import type { Door } from '../promotion/types';
+import { approvalInbox, canSeeAction } from '../promotion/approvalInbox';
 
 export interface PromotionRouterOptions {
   httpAuth: HttpAuthService;
@@ -35,12 +36,6 @@ export interface PromotionRouterOptions {
   /** gitops.read, then the services the caller may see in the catalog. */
   visibleServices(req: Request): Promise<VisibleServices>;
 }
-
-/** An action is visible when its entity (or else its service) is. */
-const canSee = (visible: VisibleServices, a: GitopsAction) =>
-  a.entityRef
-    ? visible.hasEntity(a.entityRef)
-    : visible.has(a.repositoryId, a.service);
 
 /** Request bodies name a missing whole value `(body)`. */
 const parse = <T extends z.ZodType>(schema: T, value: unknown, what: string) =>
@@ -246,18 +241,8 @@ export function addPromotionRoutes(
   router.get('/v1/actions', async (req, res) => {
     const who = await caller(req);
     const visible = await options.visibleServices(req);
-    const waiting = await stores.actions.list({
-      states: ['awaiting-approval', 'pull-request-open'],
-      limit: 100,
-    });
-    // The inbox: what others asked for and still needs an approval or a
-    // merge, on services the caller may see.
     res.json({
-      items: waiting.filter(
-        a =>
-          canSee(visible, a) &&
-          (a.requestedBy !== who.initiator || a.state === 'pull-request-open'),
-      ),
+      items: await approvalInbox(stores.actions, visible, who.initiator),
     });
   });
 
@@ -279,7 +264,7 @@ export function addPromotionRoutes(
     if (!target) return; // the engine answers (and audits) the unknown id
     const seen =
       what === 'action'
-        ? canSee(visible, target as GitopsAction)
+        ? canSeeAction(visible, target as GitopsAction)
         : visible.has(target.repositoryId, target.service);
     if (!seen) throw new NotFoundError(`unknown ${what} #${id}`);
   }

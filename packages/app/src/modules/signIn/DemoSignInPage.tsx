@@ -28,12 +28,20 @@ const IDENTITIES = [
       'Member of release-managers: approves promotions to production (never her own).',
     button: 'Enter as release manager',
   },
+  {
+    provider: 'visitor',
+    title: 'Vic, visitor from another team',
+    description:
+      'May not read the guestbook services in the catalog: the GitOps pages, API and MCP actions answer as if they did not exist.',
+    button: 'Enter as visitor',
+  },
 ];
 
 /**
  * The demo's sign-in page: two identities, so that the approval flow can be
- * tried by two people. Both are proxy providers of the auth backend that only
- * work in development. The choice is remembered, like the guest sign-in.
+ * tried by two people, and a visitor who may not read the guestbook
+ * services. All are proxy providers of the auth backend that only work in
+ * development. The choice is remembered, like the guest sign-in.
  */
 export function DemoSignInPage(props: SignInPageProps) {
   const [provider, setProvider] = useState<string | null>(() =>
