@@ -148,6 +148,23 @@ export function registerGitopsActions(options: {
       error: z.string().optional(),
     });
 
+  /**
+   * The checks a write makes before the engine (read permission,
+   * visibility, input): a refusal there is audited like any other attempt.
+   */
+  async function checked<T>(
+    credentials: BackstageCredentials,
+    what: string,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      await promotions.auditRefusal(caller(credentials), what, e as Error);
+      throw e;
+    }
+  }
+
   actionsRegistry.register({
     name: 'promote',
     title: 'Promote a service through its GitOps pipeline',
@@ -183,24 +200,32 @@ export function registerGitopsActions(options: {
       output: actionOutput,
     },
     action: async ({ input, credentials }) => {
+      const { request, key } = await checked(
+        credentials,
+        'promotion',
+        async () => ({
+          request: {
+            kind: 'promotion' as const,
+            ...(await target(input.entityRef, credentials)),
+            body: parseInput(
+              promotionRequestSchema,
+              {
+                sourceEnvironment: input.sourceEnvironment,
+                environments: input.environments,
+                version: input.version,
+                reason: input.reason,
+              },
+              'promotion request',
+              '(input)',
+            ),
+          },
+          key: keyOf(input.idempotencyKey),
+        }),
+      );
       const { action } = await promotions.request(
-        {
-          kind: 'promotion',
-          ...(await target(input.entityRef, credentials)),
-          body: parseInput(
-            promotionRequestSchema,
-            {
-              sourceEnvironment: input.sourceEnvironment,
-              environments: input.environments,
-              version: input.version,
-              reason: input.reason,
-            },
-            'promotion request',
-            '(input)',
-          ),
-        },
+        request,
         caller(credentials),
-        keyOf(input.idempotencyKey),
+        key,
       );
       return { output: summary(action) };
     },
@@ -230,24 +255,32 @@ export function registerGitopsActions(options: {
       output: actionOutput,
     },
     action: async ({ input, credentials }) => {
+      const { request, key } = await checked(
+        credentials,
+        'rollback',
+        async () => ({
+          request: {
+            kind: 'rollback' as const,
+            ...(await target(input.entityRef, credentials)),
+            body: parseInput(
+              rollbackRequestSchema,
+              {
+                environment: input.environment,
+                version: input.version,
+                reason: input.reason,
+                emergency: input.emergency,
+              },
+              'rollback request',
+              '(input)',
+            ),
+          },
+          key: keyOf(input.idempotencyKey),
+        }),
+      );
       const { action } = await promotions.request(
-        {
-          kind: 'rollback',
-          ...(await target(input.entityRef, credentials)),
-          body: parseInput(
-            rollbackRequestSchema,
-            {
-              environment: input.environment,
-              version: input.version,
-              reason: input.reason,
-              emergency: input.emergency,
-            },
-            'rollback request',
-            '(input)',
-          ),
-        },
+        request,
         caller(credentials),
-        keyOf(input.idempotencyKey),
+        key,
       );
       return { output: summary(action) };
     },
@@ -269,7 +302,9 @@ export function registerGitopsActions(options: {
       output: actionOutput,
     },
     action: async ({ input, credentials }) => {
-      await assertVisible(credentials, 'action', input.actionId);
+      await checked(credentials, 'approve', () =>
+        assertVisible(credentials, 'action', input.actionId),
+      );
       return {
         output: summary(
           await promotions.approve(
@@ -294,7 +329,9 @@ export function registerGitopsActions(options: {
       output: actionOutput,
     },
     action: async ({ input, credentials }) => {
-      await assertVisible(credentials, 'action', input.actionId);
+      await checked(credentials, 'cancel', () =>
+        assertVisible(credentials, 'action', input.actionId),
+      );
       return {
         output: summary(
           await promotions.cancel(input.actionId, caller(credentials)),
@@ -324,7 +361,9 @@ export function registerGitopsActions(options: {
         }),
     },
     action: async ({ input, credentials }) => {
-      await assertVisible(credentials, 'hold', input.holdId);
+      await checked(credentials, 'lift-hold', () =>
+        assertVisible(credentials, 'hold', input.holdId),
+      );
       const hold = await promotions.liftHold(
         input.holdId,
         caller(credentials),

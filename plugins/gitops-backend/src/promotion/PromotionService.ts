@@ -198,6 +198,15 @@ export class PromotionService {
     return this.engine.holds.get(id);
   }
 
+  /** An attempt refused before it reached the engine (a door's own checks). */
+  auditRefusal(caller: Caller, what: string, error: Error): Promise<void> {
+    return this.engine.audit.record(caller, {
+      action: what,
+      result: error.name === 'NotAllowedError' ? 'denied' : 'refused',
+      message: error.message,
+    });
+  }
+
   /** The action a caller recorded under an idempotency key, if any. */
   async actionByKey(
     initiator: string,

@@ -80,6 +80,26 @@ describe.each(databases.eachSupportedId())('write path doors on %p', dbId => {
     );
   });
 
+  it('an MCP write refused by the door itself (no gitops.read) is audited too', async () => {
+    h = new WritePathHarness();
+    await h.start(databases, dbId);
+    h.policy = user => user !== 'trent';
+    await expect(
+      h.actionsRegistry.invoke({
+        id: 'test:rollback',
+        input: {
+          entityRef: 'component:default/cart',
+          environment: 'prod-us',
+          reason: 'x',
+        },
+        credentials: mockCredentials.user('user:default/trent'),
+      }),
+    ).rejects.toThrow(/not allowed: gitops\.read/);
+    expect(
+      (await h.audit()).map(r => [r.door, r.actor, r.action, r.result]),
+    ).toEqual([['actions', 'user:default/trent', 'rollback', 'denied']]);
+  });
+
   it('the scaffolder door is audited as such, with the same checks', async () => {
     h = new WritePathHarness();
     h.bump('cart', ['dev'], 'v2');
