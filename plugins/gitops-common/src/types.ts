@@ -21,13 +21,17 @@ export type RolloutKind = 'promotion' | 'rollback' | 'direct';
 
 /**
  * Outcome of a rollout. Rollouts read from Git start as `pending`; cluster
- * observation (when configured) moves them to the other states.
+ * observation (when configured) moves them to `progressing`, `succeeded` or
+ * `degraded`; the deployment steps of the environment (`after` steps) to
+ * `verified` or `failed`; a later rollback of the environment away from the
+ * version to `rolled-back`.
  * @public
  */
 export type RolloutOutcome =
   | 'pending'
   | 'progressing'
   | 'succeeded'
+  | 'verified'
   | 'degraded'
   | 'failed'
   | 'rolled-back';

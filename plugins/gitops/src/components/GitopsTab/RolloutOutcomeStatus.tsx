@@ -13,6 +13,8 @@ export const RolloutOutcomeStatus = (props: { outcome: RolloutOutcome }) => {
   switch (props.outcome) {
     case 'succeeded':
       return <StatusOK>succeeded</StatusOK>;
+    case 'verified':
+      return <StatusOK>verified</StatusOK>;
     case 'progressing':
       return <StatusRunning>progressing</StatusRunning>;
     case 'degraded':
