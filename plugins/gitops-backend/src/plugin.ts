@@ -294,6 +294,8 @@ export const gitopsPlugin = createBackendPlugin({
           secrets: gitopsConfig.steps.secrets,
           logger: deps.logger.child({ task: 'gitops-steps' }),
           owner: `${process.pid}:${Math.random().toString(36).slice(2, 10)}`,
+          // A crashed replica's step is taken over like its action.
+          leaseTtlMs: gitopsConfig.promotion.leaseSeconds * 1000,
         });
         runner.current = stepRunner;
         const metrics = new MetricsService(new MetricsStore(db), service);

@@ -123,6 +123,18 @@ export class StepRunStore {
       : undefined;
   }
 
+  /** Extends a held claim; false once it was taken over or let go. */
+  async renew(id: string, fence: StepFence, ttlMs: number): Promise<boolean> {
+    const updated = await this.db('gitops_step_runs')
+      .where({
+        id,
+        claimed_by: fence.owner,
+        claim_generation: fence.generation,
+      })
+      .update({ claim_expires_at_ms: this.now() + ttlMs });
+    return updated === 1;
+  }
+
   /** Records an attempt under the lease (and lets the lease go). */
   async record(
     id: string,

@@ -12,6 +12,7 @@ import type {
   StepType,
 } from '../types';
 import { isFinished, phaseOutcome, readiness, siblingsOf } from './phase';
+import { StepClaim } from './StepClaim';
 import type { StepFence, StepRunRow, StepRunStore } from './StepRunStore';
 
 /** What a finished phase of one environment came to. */
@@ -42,7 +43,11 @@ export interface StepRunnerOptions {
   onPhaseFinished(result: PhaseResult): Promise<void>;
   logger: LoggerService;
   owner: string;
-  /** Lease on one step while an attempt runs (renewed by nothing: keep attempts short). */
+  /**
+   * Time to live of a claim on one step, renewed every third of it while an
+   * attempt runs: a crashed replica's step is taken over after this long
+   * (gitops.promotion.leaseSeconds). Default 30 s.
+   */
   leaseTtlMs?: number;
   /** Longest one attempt may take before it counts as failed. */
   attemptTimeoutMs?: number;
@@ -50,6 +55,7 @@ export interface StepRunnerOptions {
 }
 
 const DEFAULT_RETRY_MS = 5_000;
+const DEFAULT_LEASE_TTL_MS = 30_000;
 
 /**
  * Runs deployment steps, one attempt at a time, from the database: any
@@ -110,38 +116,41 @@ export class StepRunner {
     const siblings = siblingsOf(all, row);
     const ready = readiness(siblings, row);
     if (ready === 'wait') return false;
-    const fence = await store.claim(
-      String(row.id),
-      this.options.owner,
-      this.options.leaseTtlMs ?? 60_000,
-    );
+    const ttlMs = this.options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+    const fence = await store.claim(String(row.id), this.options.owner, ttlMs);
     if (!fence) return false;
-    const action = await this.options.getAction(String(row.action_id));
-    if (!action || ['cancelled', 'refused'].includes(action.state)) {
-      await store.record(String(row.id), fence, {
-        state: 'cancelled',
-        finished: true,
-        message: `the action is ${action?.state ?? 'gone'}`,
-      });
-      return false;
+    const claim = new StepClaim(store, String(row.id), fence, ttlMs);
+    try {
+      const action = await this.options.getAction(String(row.action_id));
+      if (!action || ['cancelled', 'refused'].includes(action.state)) {
+        await store.record(String(row.id), fence, {
+          state: 'cancelled',
+          finished: true,
+          message: `the action is ${action?.state ?? 'gone'}`,
+        });
+        return false;
+      }
+      if (ready === 'skip') {
+        await store.record(String(row.id), fence, {
+          state: 'skipped',
+          finished: true,
+          message: 'skipped (its condition does not hold)',
+        });
+        await this.afterFinish(action, row);
+        return false;
+      }
+      await this.attempt(action, row, fence, claim.signal);
+      return true;
+    } finally {
+      claim.stop();
     }
-    if (ready === 'skip') {
-      await store.record(String(row.id), fence, {
-        state: 'skipped',
-        finished: true,
-        message: 'skipped (its condition does not hold)',
-      });
-      await this.afterFinish(action, row);
-      return false;
-    }
-    await this.attempt(action, row, fence);
-    return true;
   }
 
   private async attempt(
     action: GitopsAction,
     row: StepRunRow,
     fence: StepFence,
+    claimLost: AbortSignal,
   ): Promise<void> {
     const { store } = this.options;
     const step = JSON.parse(row.definition) as PipelineStep;
@@ -159,7 +168,7 @@ export class StepRunner {
         }`,
       };
     } else {
-      result = await this.runOnce(action, row, step, base);
+      result = await this.runOnce(action, row, step, base, claimLost);
     }
     const finished = result.status !== 'running';
     const recorded = await store.record(String(row.id), fence, {
@@ -182,6 +191,7 @@ export class StepRunner {
     row: StepRunRow,
     step: PipelineStep,
     base: { attempt: number; startedAtMs: number },
+    claimLost: AbortSignal,
   ): Promise<StepAttemptResult> {
     const type = this.options.stepTypes.get(step.type);
     if (!type)
@@ -204,7 +214,7 @@ export class StepRunner {
         attempt: base.attempt,
         startedAtMs: base.startedAtMs,
         state: row.step_state ? (JSON.parse(row.step_state) as JsonObject) : {},
-        signal: controller.signal,
+        signal: AbortSignal.any([controller.signal, claimLost]),
         logger: this.options.logger.child({
           action: String(action.id),
           step: step.name,

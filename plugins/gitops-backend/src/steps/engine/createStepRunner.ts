@@ -41,6 +41,8 @@ export function createStepRunner(options: {
   secrets: Record<string, string>;
   logger: LoggerService;
   owner: string;
+  /** Claims on steps lapse after this long without renewal (a crashed replica's). */
+  leaseTtlMs?: number;
 }): StepRunner {
   const { promotions, notifications } = options;
   return new StepRunner({
@@ -85,5 +87,6 @@ export function createStepRunner(options: {
     onPhaseFinished: result => promotions.onStepPhaseFinished(result),
     logger: options.logger,
     owner: options.owner,
+    leaseTtlMs: options.leaseTtlMs,
   });
 }
