@@ -33,6 +33,9 @@ export interface StepFence {
   generation: number;
 }
 
+const ACTIVE = ['pending', 'running'];
+const FINISHED = ['passed', 'failed', 'skipped', 'cancelled'];
+
 const num = (v: number | string | null) => (v === null ? null : Number(v));
 const iso = (v: number | string | null) =>
   v === null ? undefined : new Date(Number(v)).toISOString();
@@ -84,12 +87,27 @@ export class StepRunStore {
     return q.orderBy(['phase', 'environment', 'position']);
   }
 
-  /** Steps whose next attempt is due, oldest first, not claimed by a live lease. */
+  /**
+   * Steps whose next attempt is due, and finished steps whose phase was not
+   * handed on (the replica doing it died: `next_at_ms` stays set until it is
+   * done), oldest first, not claimed by a live lease.
+   */
   async due(limit = 50): Promise<StepRunRow[]> {
     const now = this.now();
     return this.db<StepRunRow>('gitops_step_runs')
-      .whereIn('state', ['pending', 'running'])
-      .andWhere(q => q.whereNull('next_at_ms').orWhere('next_at_ms', '<=', now))
+      .where(q =>
+        q
+          .where(active =>
+            active
+              .whereIn('state', ACTIVE)
+              .andWhere(n =>
+                n.whereNull('next_at_ms').orWhere('next_at_ms', '<=', now),
+              ),
+          )
+          .orWhere(handOn =>
+            handOn.whereIn('state', FINISHED).andWhere('next_at_ms', '<=', now),
+          ),
+      )
       .andWhere(q =>
         q.whereNull('claimed_by').orWhere('claim_expires_at_ms', '<', now),
       )
@@ -105,7 +123,7 @@ export class StepRunStore {
     const now = this.now();
     const updated = await this.db('gitops_step_runs')
       .where({ id })
-      .whereIn('state', ['pending', 'running'])
+      .andWhere(q => q.whereIn('state', ACTIVE).orWhereNotNull('next_at_ms'))
       .andWhere(q =>
         q.whereNull('claimed_by').orWhere('claim_expires_at_ms', '<', now),
       )
@@ -135,7 +153,12 @@ export class StepRunStore {
     return updated === 1;
   }
 
-  /** Records an attempt under the lease (and lets the lease go). */
+  /**
+   * Records an attempt under the lease and lets the lease go; with
+   * `handOn` (a finished step) the lease is kept until `release`, after its
+   * phase was handed on, and the step is due again should the lease lapse
+   * before that.
+   */
   async record(
     id: string,
     fence: StepFence,
@@ -145,20 +168,20 @@ export class StepRunStore {
       startedAtMs?: number;
       nextAtMs?: number | null;
       finished?: boolean;
+      handOn?: boolean;
       message?: string;
       output?: JsonObject;
       stepState?: JsonObject;
     },
   ): Promise<boolean> {
-    const values: Record<string, unknown> = {
-      state: patch.state,
-      claimed_by: null,
-      claim_expires_at_ms: null,
-    };
+    const values: Record<string, unknown> = patch.handOn
+      ? { state: patch.state, next_at_ms: this.now() }
+      : { state: patch.state, claimed_by: null, claim_expires_at_ms: null };
     if (patch.attempt !== undefined) values.attempt = patch.attempt;
     if (patch.startedAtMs !== undefined)
       values.started_at_ms = patch.startedAtMs;
-    if (patch.nextAtMs !== undefined) values.next_at_ms = patch.nextAtMs;
+    if (patch.nextAtMs !== undefined && !patch.handOn)
+      values.next_at_ms = patch.nextAtMs;
     if (patch.finished) values.finished_at_ms = this.now();
     if (patch.message !== undefined)
       values.message = patch.message.slice(0, 2000);
@@ -176,6 +199,22 @@ export class StepRunStore {
     return updated === 1;
   }
 
+  /** Lets the lease go once a finished step's phase was handed on. */
+  async release(id: string, fence: StepFence): Promise<boolean> {
+    const updated = await this.db('gitops_step_runs')
+      .where({
+        id,
+        claimed_by: fence.owner,
+        claim_generation: fence.generation,
+      })
+      .update({
+        claimed_by: null,
+        claim_expires_at_ms: null,
+        next_at_ms: null,
+      });
+    return updated === 1;
+  }
+
   /** Ends every unfinished step of an action (cancel, refused). */
   async cancelAll(actionId: string, message: string): Promise<void> {
     await this.db('gitops_step_runs')
@@ -185,6 +224,7 @@ export class StepRunStore {
         state: 'cancelled',
         message,
         finished_at_ms: this.now(),
+        next_at_ms: null,
         claimed_by: null,
         claim_expires_at_ms: null,
       });

@@ -48,7 +48,12 @@ describe.each(databases.eachSupportedId())('StepRunner on %p', dbId => {
       run,
     };
     const phases: PhaseResult[] = [];
-    const runner = (owner: string) =>
+    const runner = (
+      owner: string,
+      onPhaseFinished = async (r: PhaseResult) => {
+        phases.push(r);
+      },
+    ) =>
       new StepRunner({
         store,
         stepTypes: { get: () => probe },
@@ -68,9 +73,7 @@ describe.each(databases.eachSupportedId())('StepRunner on %p', dbId => {
           checks: async () => undefined,
           notify: async () => undefined,
         }),
-        onPhaseFinished: async r => {
-          phases.push(r);
-        },
+        onPhaseFinished,
         logger: mockServices.logger.mock(),
         owner,
         leaseTtlMs: LEASE_MS,
@@ -81,7 +84,7 @@ describe.each(databases.eachSupportedId())('StepRunner on %p', dbId => {
 
   it('a live runner keeps its step through an attempt three times longer than the lease: no other runner starts it again', async () => {
     let attempts = 0;
-    const { runner, step, phases } = await setup(async () => {
+    const { store, runner, step, phases } = await setup(async () => {
       attempts++;
       await sleep(3 * LEASE_MS);
       return { status: 'passed', message: 'ok' };
@@ -97,8 +100,10 @@ describe.each(databases.eachSupportedId())('StepRunner on %p', dbId => {
       state: 'passed',
       attempt: 1,
       claimed_by: null,
+      next_at_ms: null,
     });
     expect(phases.map(p => [p.phase, p.passed])).toEqual([['after', true]]);
+    expect(await store.due()).toEqual([]);
   });
 
   it('the claim of a runner that stopped renewing it (a crash) lapses after the lease; another runner takes the step over', async () => {
@@ -116,5 +121,39 @@ describe.each(databases.eachSupportedId())('StepRunner on %p', dbId => {
     await sleep(LEASE_MS + 100);
     expect(await runner('replica-b').tick()).toBe(1);
     expect(await step()).toMatchObject({ state: 'passed', claimed_by: null });
+  });
+
+  it('a step that ended while its replica died handing the phase on: another runner hands it on after the lease, once', async () => {
+    const { store, runner, step, phases } = await setup(async () => ({
+      status: 'failed',
+      message: 'HTTP 500',
+    }));
+    // The replica records the step's end, then dies in the hand-on (the
+    // automatic rollback, say): here its hand-on throws and stops there.
+    const dying = runner('replica-a', async () => {
+      throw new Error('killed');
+    });
+    await dying.tick();
+    expect(await step()).toMatchObject({
+      state: 'failed',
+      claimed_by: 'replica-a',
+    });
+    expect(await runner('replica-b').tick()).toBe(0);
+    expect(phases).toEqual([]);
+    await sleep(LEASE_MS + 100);
+    await runner('replica-b').tick();
+    expect(phases.map(p => [p.phase, p.passed, p.failedStep?.name])).toEqual([
+      ['after', false, 'smoke'],
+    ]);
+    expect(await step()).toMatchObject({
+      state: 'failed',
+      attempt: 1,
+      claimed_by: null,
+      next_at_ms: null,
+    });
+    await sleep(LEASE_MS + 100);
+    await runner('replica-c').tick();
+    expect(phases).toHaveLength(1);
+    expect(await store.due()).toEqual([]);
   });
 });

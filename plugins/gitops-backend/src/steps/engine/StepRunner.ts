@@ -112,17 +112,27 @@ export class StepRunner {
 
   private async advance(row: StepRunRow): Promise<boolean> {
     const { store } = this.options;
-    const all = await store.ofAction(String(row.action_id));
-    const siblings = siblingsOf(all, row);
-    const ready = readiness(siblings, row);
-    if (ready === 'wait') return false;
+    // Finished, but the replica handing its phase on died: do that again.
+    const handOnOnly = isFinished(row);
+    let ready: 'wait' | 'run' | 'skip' = 'run';
+    if (!handOnOnly) {
+      const all = await store.ofAction(String(row.action_id));
+      ready = readiness(siblingsOf(all, row), row);
+      if (ready === 'wait') return false;
+    }
     const ttlMs = this.options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
     const fence = await store.claim(String(row.id), this.options.owner, ttlMs);
     if (!fence) return false;
     const claim = new StepClaim(store, String(row.id), fence, ttlMs);
     try {
       const action = await this.options.getAction(String(row.action_id));
-      if (!action || ['cancelled', 'refused'].includes(action.state)) {
+      const ended = !action || ['cancelled', 'refused'].includes(action.state);
+      if (handOnOnly) {
+        if (action && !ended) await this.afterFinish(action, row);
+        await store.release(String(row.id), fence);
+        return false;
+      }
+      if (ended) {
         await store.record(String(row.id), fence, {
           state: 'cancelled',
           finished: true,
@@ -131,12 +141,13 @@ export class StepRunner {
         return false;
       }
       if (ready === 'skip') {
-        await store.record(String(row.id), fence, {
+        const recorded = await store.record(String(row.id), fence, {
           state: 'skipped',
           finished: true,
+          handOn: true,
           message: 'skipped (its condition does not hold)',
         });
-        await this.afterFinish(action, row);
+        if (recorded) await this.handOn(action, row, fence);
         return false;
       }
       await this.attempt(action, row, fence, claim.signal);
@@ -179,11 +190,28 @@ export class StepRunner {
         ? null
         : now + Math.max(100, result.retryAfterMs ?? DEFAULT_RETRY_MS),
       finished,
+      handOn: finished,
       message: result.message,
       output: result.output,
       stepState: result.state,
     });
-    if (recorded && finished) await this.afterFinish(action, row);
+    if (recorded && finished) await this.handOn(action, row, fence);
+  }
+
+  /**
+   * Hands a finished step's phase on (when it was the last of it) under the
+   * step's lease, then lets the lease go. Should this replica die or the
+   * hand-on throw first, the lease lapses and a replica does it again (the
+   * phase handler is idempotent: the rollback is requested once per
+   * version, states move by compare-and-set).
+   */
+  private async handOn(
+    action: GitopsAction,
+    row: StepRunRow,
+    fence: StepFence,
+  ): Promise<void> {
+    await this.afterFinish(action, row);
+    await this.options.store.release(String(row.id), fence);
   }
 
   private async runOnce(
