@@ -98,6 +98,15 @@ export class AutomaticRollback {
         ? `held ${action.version}; a rollback is never rolled back automatically`
         : `held ${action.version}; no earlier version to roll back to`;
     }
+    // Decided again (the replica handing the failed phase on died after
+    // requesting it): the environment runs the previous version because of
+    // that rollback, so name it rather than calling it a move.
+    const requested = await this.engine.actions.findByKey(
+      autoRollbackCaller.initiator,
+      keyOf(action, environment),
+    );
+    if (requested)
+      return `already rolling back: action #${requested.action.id} (${requested.action.state})`;
     const state = (
       await this.ledger.getDesiredStates(action.repositoryId, action.service)
     ).find(s => s.environment === environment);

@@ -301,6 +301,56 @@ describe.each(databases.eachSupportedId())('deployment steps on %p', dbId => {
     expect(rows[0].initiator).toBe(AUTO_ROLLBACK_INITIATOR);
   });
 
+  it('a failed phase handed on again (its replica died after requesting the rollback) names that rollback; no second one', async () => {
+    const { stores, runUntil, promote, promotions, stagingOnMain } =
+      await setup();
+    answers.set('smoke', ['failed']);
+    const { action } = await promote(
+      { sourceEnvironment: 'dev' },
+      'after-fails-2',
+    );
+    await runUntil(
+      async () => (await stores.actions.get(action.id))!.state === 'failed',
+    );
+    const autoRollbacks = async () =>
+      (await stores.actions.list({ limit: 20 })).filter(
+        a => a.requestedBy === AUTO_ROLLBACK_INITIATOR,
+      );
+    const [rollback] = await autoRollbacks();
+    await runUntil(async () =>
+      ['merged', 'succeeded'].includes(
+        (await stores.actions.get(rollback.id))!.state,
+      ),
+    );
+    // staging runs v1 again, because of that rollback; the steps' engine
+    // hands the failed phase on once more (what another replica does when
+    // the first died before finishing the hand-on).
+    expect(stagingOnMain()).toBe('v1');
+    await promotions.onStepPhaseFinished({
+      action: (await stores.actions.get(action.id))!,
+      environment: 'staging',
+      phase: 'after',
+      passed: false,
+      failedStep: { name: 'smoke', type: 'probe', message: 'failed' },
+    });
+    expect((await autoRollbacks()).map(a => a.id)).toEqual([rollback.id]);
+    const decisions = (await stores.auditLog.entries())
+      .filter(a => a.action === 'verification-policy')
+      .map(a => a.message);
+    expect(decisions).toHaveLength(2);
+    expect(decisions).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          new RegExp(`rolling back to v1: action #${rollback.id} `),
+        ),
+        expect.stringMatching(
+          new RegExp(`already rolling back: action #${rollback.id} `),
+        ),
+      ]),
+    );
+    expect((await stores.actions.get(action.id))!.state).toBe('failed');
+  });
+
   it('never rolls back a rollback whose verification failed: it holds', async () => {
     const { stores, runUntil, promote, stagingOnMain, promotions } =
       await setup();
