@@ -6,7 +6,9 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { GitHubApiDouble, start } from '@gitops2/github-api-double';
 import knexFactory, { Knex } from 'knex';
+import { parseDocument, Document } from 'yaml';
 import { Replica } from './Replica';
+import { StepTarget } from './StepTarget';
 
 const ROOT = path.resolve(__dirname, '../../..');
 export const PG_URL =
@@ -81,6 +83,8 @@ export class Deployment {
   tokens: { guest: string; rita: string } = { guest: '', rita: '' };
   gh!: GitHubApiDouble;
   db!: Knex;
+  /** The target of deployment steps (allowlisted in both replicas' config). */
+  target!: StepTarget;
 
   private constructor(readonly workDir: string, readonly prefix: string) {}
 
@@ -124,6 +128,7 @@ export class Deployment {
       token: GH_TOKEN,
     });
     fs.writeFileSync(path.join(workDir, 'gh-entities.yaml'), GH_ENTITIES);
+    this.target = await StepTarget.start();
     for (const name of ['replica-a', 'replica-b']) {
       const port = await freePort();
       const overlay = path.join(workDir, `${name}.yaml`);
@@ -210,6 +215,7 @@ export class Deployment {
         ingestion: { frequency: { seconds: 2 } },
         demoCluster: { enabled: false },
         promotion: { leaseSeconds: 4, reconcileFrequency: { seconds: 1 } },
+        steps: { allowedTargets: [`${this.target.url}/smoke/`] },
       },
     };
   }
@@ -268,12 +274,65 @@ export class Deployment {
   }
 
   git(...args: string[]): string {
+    return this.gitWith({}, ...args);
+  }
+
+  private gitWith(
+    options: { env?: Record<string, string>; input?: string },
+    ...args: string[]
+  ): string {
     const r = spawnSync('git', args, {
       cwd: this.demoGitops,
       encoding: 'utf8',
+      input: options.input,
+      env: { ...process.env, ...options.env },
     });
     if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
     return r.stdout.trim();
+  }
+
+  /**
+   * Changes the pipeline file of the local repository on `main`, the way the
+   * backends write (plumbing, compare-and-swap on the ref): the checked-out
+   * work tree is never used, since the backends move `main` under it.
+   */
+  editPipeline(edit: (pipeline: Document) => void, message: string): string {
+    const file = 'gitops-pipeline.yaml';
+    const head = this.git('rev-parse', 'main');
+    const doc = parseDocument(this.git('show', `${head}:${file}`));
+    edit(doc);
+    const blob = this.gitWith(
+      { input: doc.toString() },
+      'hash-object',
+      '-w',
+      '--stdin',
+    );
+    const index = path.join(this.workDir, 'pipeline-edit.index');
+    const env = {
+      GIT_INDEX_FILE: index,
+      GIT_AUTHOR_NAME: 'Fault Injection',
+      GIT_AUTHOR_EMAIL: 'faults@example.com',
+      GIT_COMMITTER_NAME: 'Fault Injection',
+      GIT_COMMITTER_EMAIL: 'faults@example.com',
+    };
+    this.gitWith({ env }, 'read-tree', head);
+    this.gitWith(
+      { env },
+      'update-index',
+      '--cacheinfo',
+      `100644,${blob},${file}`,
+    );
+    const tree = this.gitWith({ env }, 'write-tree');
+    fs.rmSync(index, { force: true });
+    const commit = this.gitWith(
+      { env, input: message },
+      'commit-tree',
+      tree,
+      '-p',
+      head,
+    );
+    this.git('update-ref', 'refs/heads/main', commit, head);
+    return commit;
   }
 
   async action(id: string): Promise<any> {
@@ -302,6 +361,7 @@ export class Deployment {
   async cleanup(): Promise<void> {
     await Promise.all(this.replicas.map(r => r.stop()));
     await this.gh?.close();
+    await this.target?.close();
     await this.db?.destroy();
     const admin = knexFactory({ client: 'pg', connection: PG_URL });
     try {

@@ -1,2 +1,3 @@
 export { Replica } from './Replica';
 export { Deployment } from './Deployment';
+export { StepTarget } from './StepTarget';

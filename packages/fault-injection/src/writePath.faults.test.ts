@@ -1,6 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Deployment, GH_SLUG } from './Deployment';
+import {
+  prepareStepScenarios,
+  resumedAfterKill,
+  rolledBackOnceDespiteKills,
+} from './stepScenarios';
 import { Replica } from './Replica';
 
 jest.setTimeout(20 * 60_000);
@@ -421,5 +426,20 @@ describe('write path under faults: two backend processes, one PostgreSQL', () =>
 
   it('kill -9 of the replica holding the lock after the merge (local Git): reconciliation finishes it', async () => {
     await killDuring(false, 'merge', a, b, 'guestbook-worker');
+  });
+
+  // Deployment steps (issue #9) on the same deployment: starting two
+  // backends costs most of a minute. See stepScenarios.ts for the rules.
+  describe('deployment steps under faults', () => {
+    const suite = () => ({ deployment: d, up, restartLater, figures });
+    beforeAll(() => prepareStepScenarios(d));
+
+    it('kill -9 of the backend running an after step mid-request: another backend resumes it within the lease; the step passes, the cut attempt is sent once more, the rollout is verified', async () => {
+      await resumedAfterKill(suite());
+    });
+
+    it('kill -9 while an after step fails, and again while its automatic rollback is written: the rollback happens exactly once; the action fails, its rollout is failed, the version held', async () => {
+      await rolledBackOnceDespiteKills(suite());
+    });
   });
 });
