@@ -156,4 +156,24 @@ describe.each(databases.eachSupportedId())('StepRunner on %p', dbId => {
     expect(phases).toHaveLength(1);
     expect(await store.due()).toEqual([]);
   });
+
+  it('a step that asks to be tried again in 300 ms is, by the runner itself, not at the next scheduled round', async () => {
+    const attempts: number[] = [];
+    const { runner, step } = await setup(async () => {
+      attempts.push(Date.now());
+      return attempts.length < 3
+        ? { status: 'running', message: 'not yet', retryAfterMs: 300 }
+        : { status: 'passed', message: 'ok' };
+    });
+    // One wake-up (steps planned); no scheduled round afterwards.
+    runner('replica-a').wake();
+    for (let i = 0; i < 40 && (await step()).state !== 'passed'; i++)
+      await sleep(50);
+    expect(await step()).toMatchObject({ state: 'passed', attempt: 3 });
+    const gaps = attempts.slice(1).map((t, i) => t - attempts[i]);
+    for (const gap of gaps) {
+      expect(gap).toBeGreaterThanOrEqual(250);
+      expect(gap).toBeLessThan(1000);
+    }
+  });
 });

@@ -72,6 +72,9 @@ export class StepRunner {
 
   private running?: Promise<number>;
   private again = false;
+  /** The earliest retry this replica asked for, and its wake-up. */
+  private retryTimer?: ReturnType<typeof setTimeout>;
+  private retryAt = Infinity;
 
   /**
    * Starts a round now (when steps were just planned), or right after the
@@ -182,13 +185,14 @@ export class StepRunner {
       result = await this.runOnce(action, row, step, base, claimLost);
     }
     const finished = result.status !== 'running';
+    const nextAtMs = finished
+      ? null
+      : now + Math.max(100, result.retryAfterMs ?? DEFAULT_RETRY_MS);
     const recorded = await store.record(String(row.id), fence, {
       state: result.status,
       attempt,
       startedAtMs,
-      nextAtMs: finished
-        ? null
-        : now + Math.max(100, result.retryAfterMs ?? DEFAULT_RETRY_MS),
+      nextAtMs,
       finished,
       handOn: finished,
       message: result.message,
@@ -196,6 +200,24 @@ export class StepRunner {
       stepState: result.state,
     });
     if (recorded && finished) await this.handOn(action, row, fence);
+    else if (recorded && nextAtMs !== null) this.wakeAt(nextAtMs);
+  }
+
+  /**
+   * A round when a step asked to be tried again, not at the next scheduled
+   * round (every 2 s): its interval is kept. Should this replica die, any
+   * replica's scheduled round finds the step due.
+   */
+  private wakeAt(at: number): void {
+    if (at >= this.retryAt) return;
+    clearTimeout(this.retryTimer);
+    this.retryAt = at;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.retryAt = Infinity;
+      this.wake();
+    }, Math.max(0, at - this.now()));
+    this.retryTimer.unref?.();
   }
 
   /**
