@@ -411,7 +411,7 @@ export class LedgerStore {
     environment: string,
     version: string,
     outcome: 'verified' | 'failed',
-  ): Promise<void> {
+  ): Promise<boolean> {
     const latest = await this.db('gitops_rollouts')
       .where({
         repository_id: repositoryId,
@@ -422,9 +422,10 @@ export class LedgerStore {
       .whereNull('rewritten_at')
       .orderBy('id', 'desc')
       .first('id');
-    if (latest)
-      await this.db('gitops_rollouts')
-        .where({ id: latest.id })
-        .update({ outcome });
+    if (!latest) return false;
+    await this.db('gitops_rollouts')
+      .where({ id: latest.id })
+      .update({ outcome });
+    return true;
   }
 }

@@ -8,6 +8,10 @@ import type { ActionExecutor } from '../execution/ActionExecutor';
 import { stepsCaller } from '../types';
 import type { AutomaticRollback } from './AutomaticRollback';
 
+/** Waiting for the lease on an action whose before steps passed: 3 s in all. */
+const LEASE_TRIES = 30;
+const LEASE_WAIT_MS = 100;
+
 /**
  * What a finished phase of deployment steps does to its action:
  * - `before`, failed: the action is refused (nothing was written);
@@ -52,26 +56,34 @@ export class StepPhaseHandler {
     // Every target's before steps finished and passed: write now.
     const runs = await this.steps.ofAction(action.id, 'before');
     if (runs.some(r => r.state === 'pending' || r.state === 'running')) return;
-    if (runs.every(r => r.state === 'passed' || r.state === 'skipped')) {
-      await this.executor
+    if (!runs.every(r => r.state === 'passed' || r.state === 'skipped')) return;
+    // A fast step can pass while the request that planned it still holds
+    // the action for a moment: wait for it rather than for reconciliation.
+    for (let tries = 0; tries < LEASE_TRIES; tries++) {
+      const now = await this.executor
         .execute(action.id, stepsCaller)
-        .catch(e =>
+        .catch(e => {
           this.engine.logger.warn(
             `action #${action.id} after its before steps: ${
               (e as Error).message
             }`,
-          ),
-        );
+          );
+          return undefined;
+        });
+      if (
+        now?.state !== 'requested' ||
+        !(await this.engine.leases.isClaimed(action.id))
+      )
+        return;
+      await new Promise(r => setTimeout(r, LEASE_WAIT_MS));
     }
   }
 
   private async after(result: PhaseResult): Promise<void> {
     const { action, environment } = result;
-    await this.ledger.setRolloutVerification(
-      action.repositoryId,
-      action.service,
+    await this.recordVerification(
+      action,
       environment,
-      action.version,
       result.passed ? 'verified' : 'failed',
     );
     await this.engine.audit.recordAction(
@@ -85,6 +97,38 @@ export class StepPhaseHandler {
     );
     if (!result.passed) await this.rollback.afterFailure(action, result);
     await this.settle(action);
+  }
+
+  /**
+   * The rollout's outcome in the ledger. A fast step can finish before the
+   * merge it verifies was ingested (ingestion runs after the merge, and the
+   * steps start as soon as they are planned): ingest first, so the rollout
+   * is there and the rollback's checks (what the environment runs now) read
+   * the merge. An ingestion under way is joined, and it may have started
+   * before the merge: hence a second one.
+   */
+  private async recordVerification(
+    action: GitopsAction,
+    environment: string,
+    outcome: 'verified' | 'failed',
+  ): Promise<void> {
+    const record = () =>
+      this.ledger.setRolloutVerification(
+        action.repositoryId,
+        action.service,
+        environment,
+        action.version,
+        outcome,
+      );
+    for (let ingestions = 0; !(await record()); ingestions++) {
+      if (ingestions === 2 || !this.engine.afterMerge) {
+        this.engine.logger.warn(
+          `action #${action.id}: no rollout of ${action.version} to ${environment} in the ledger; its outcome (${outcome}) is not recorded there`,
+        );
+        return;
+      }
+      await this.engine.afterMerge(action.repositoryId);
+    }
   }
 
   /** The action's final state once every target's verification finished. */

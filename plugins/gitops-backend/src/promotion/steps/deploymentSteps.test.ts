@@ -97,7 +97,13 @@ describe.each(databases.eachSupportedId())('deployment steps on %p', dbId => {
   });
   afterEach(() => repo.cleanup());
 
-  async function setup() {
+  /**
+   * `wake`: steps planned start a round at once, as in the plugin
+   * (`stepsPlanned: runner.wake`). `holdIngestion()` makes ingestion after
+   * merges wait until the returned release is called (a big repository, a
+   * busy machine).
+   */
+  async function setup(options: { wake?: boolean } = {}) {
     const knex = await databases.init(dbId);
     const ledger = await LedgerStore.fromKnex(knex);
     const source = new LocalGitSource(repo.dir, 'main');
@@ -117,6 +123,20 @@ describe.each(databases.eachSupportedId())('deployment steps on %p', dbId => {
         r.map(() => ({ result: AuthorizeResult.ALLOW })) as any,
     });
     const stores = createPromotionStores(knex);
+    let ingesting: Promise<unknown> | undefined;
+    /** The replica's runner that steps planned wake up (one, like the plugin's). */
+    const woken: { runner?: StepRunner } = {};
+    let ingestionHeld: Promise<void> | undefined;
+    const holdIngestion = () => {
+      let release!: () => void;
+      ingestionHeld = new Promise<void>(r => {
+        release = r;
+      });
+      return () => {
+        ingestionHeld = undefined;
+        release();
+      };
+    };
     const promotions = new PromotionService({
       ledger,
       stores,
@@ -138,8 +158,14 @@ describe.each(databases.eachSupportedId())('deployment steps on %p', dbId => {
       permissions,
       logger: mockServices.logger.mock(),
       recordPortalCommit: (r, sha, id) => ledger.recordPortalCommit(r, sha, id),
+      stepsPlanned: () => woken.runner?.wake(),
       afterMerge: async () => {
-        await ingester.ingest();
+        await ingestionHeld;
+        // One ingestion at a time, joined (as IngestionManager does).
+        ingesting ??= ingester.ingest().finally(() => {
+          ingesting = undefined;
+        });
+        await ingesting;
       },
     });
     const runner = (owner: string) =>
@@ -166,6 +192,7 @@ describe.each(databases.eachSupportedId())('deployment steps on %p', dbId => {
         logger: mockServices.logger.mock(),
         owner,
       });
+    if (options.wake) woken.runner = runner('woken');
     /** Ticks (a fresh runner each time: nothing is kept in memory) until `done`. */
     const runUntil = async (done: () => Promise<boolean>) => {
       for (let i = 0; i < 40 && !(await done()); i++) {
@@ -185,6 +212,8 @@ describe.each(databases.eachSupportedId())('deployment steps on %p', dbId => {
       )?.[1];
     return {
       knex,
+      runner,
+      holdIngestion,
       ledger,
       stores,
       promotions,
@@ -245,6 +274,91 @@ describe.each(databases.eachSupportedId())('deployment steps on %p', dbId => {
       limit: 1,
     });
     expect(rows[0]).toMatchObject({ to_version: 'v2', outcome: 'verified' });
+  });
+
+  it('before steps that pass while the request still holds the action (a fast step) let the write go on at once, not at the next reconciliation', async () => {
+    const { stores, runner, promote } = await setup();
+    const { action } = await promote(
+      { sourceEnvironment: 'dev' },
+      'fast-before-1',
+    );
+    expect(action.state).toBe('requested');
+    // The request that planned the step has not let the action go yet.
+    const held = await stores.leases.claim(action.id, 'the-request', 30_000, [
+      'requested',
+    ]);
+    expect(held).toBeDefined();
+    setTimeout(() => stores.leases.release(action.id, held!), 300);
+    await runner('replica-a').tick();
+    expect((await stores.actions.get(action.id))!.state).not.toBe('requested');
+  });
+
+  /**
+   * The merge is recorded, its ingestion has not run yet (held), and a
+   * replica's round runs the after step at once: it ends before the ledger
+   * knows the rollout.
+   */
+  async function afterStepBeforeIngestion(key: string) {
+    const env = await setup({ wake: true });
+    const { stores, runner, holdIngestion, promote } = env;
+    const release = holdIngestion();
+    const { action } = await promote({ sourceEnvironment: 'dev' }, key);
+    const stateOf = async () => (await stores.actions.get(action.id))!.state;
+    const smoke = async () =>
+      (await stores.steps.ofAction(action.id, 'after')).find(
+        s => s.name === 'smoke',
+      );
+    for (let i = 0; i < 400 && (await stateOf()) !== 'merged'; i++)
+      await new Promise(r => setTimeout(r, 50));
+    expect(await stateOf()).toBe('merged');
+    const round = runner('replica-b').tick();
+    for (
+      let i = 0;
+      i < 400 && !['passed', 'failed'].includes((await smoke())?.state ?? '');
+      i++
+    )
+      await new Promise(r => setTimeout(r, 50));
+    release();
+    await round;
+    return { ...env, action };
+  }
+
+  it('an after step that finishes before the merge is ingested still records the rollout verified', async () => {
+    const { stores, ledger, runUntil, action } = await afterStepBeforeIngestion(
+      'fast-after-01',
+    );
+    await runUntil(
+      async () => (await stores.actions.get(action.id))!.state === 'succeeded',
+    );
+    const { rows } = await ledger.listRollouts({
+      repositoryId: 'demo',
+      service: 'cart',
+      environment: 'staging',
+      limit: 1,
+    });
+    expect(rows[0]).toMatchObject({ to_version: 'v2', outcome: 'verified' });
+  });
+
+  it('an after step that fails before the merge is ingested still rolls back (the environment has not moved on)', async () => {
+    answers.set('smoke', ['failed']);
+    const { stores, runUntil, stagingOnMain, action } =
+      await afterStepBeforeIngestion('fast-after-02');
+    await runUntil(
+      async () => (await stores.actions.get(action.id))!.state === 'failed',
+    );
+    const rollbacks = (await stores.actions.list({ limit: 10 })).filter(
+      a => a.requestedBy === AUTO_ROLLBACK_INITIATOR,
+    );
+    expect(rollbacks.map(a => [a.kind, a.version])).toEqual([
+      ['rollback', 'v1'],
+    ]);
+    await runUntil(async () =>
+      // Its own smoke test fails too (a rollback is never rolled back).
+      ['merged', 'succeeded', 'failed'].includes(
+        (await stores.actions.get(rollbacks[0].id))!.state,
+      ),
+    );
+    expect(stagingOnMain()).toBe('v1');
   });
 
   it('a failed after step rolls the environment back through Git, with a hold, once; the onFailure step runs', async () => {
