@@ -56,6 +56,7 @@ export interface StepRunnerOptions {
 
 const DEFAULT_RETRY_MS = 5_000;
 const DEFAULT_LEASE_TTL_MS = 30_000;
+const RETRY_SLACK_MS = 10;
 
 /**
  * Runs deployment steps, one attempt at a time, from the database: any
@@ -212,11 +213,13 @@ export class StepRunner {
     if (at >= this.retryAt) return;
     clearTimeout(this.retryTimer);
     this.retryAt = at;
+    // A timer may fire a millisecond early against the wall clock the due
+    // time is in (the round would find the step not yet due): a little slack.
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.retryAt = Infinity;
       this.wake();
-    }, Math.max(0, at - this.now()));
+    }, Math.max(0, at - this.now()) + RETRY_SLACK_MS);
     this.retryTimer.unref?.();
   }
 
