@@ -144,9 +144,10 @@ export interface Config {
     /** The write path: promotions and rollbacks (docs/promotion.md). */
     promotion?: {
       /**
-       * Seconds a replica's lease on an action lasts without renewal (it is
-       * renewed every third of that while the replica works). A crashed
-       * replica's action is taken over by reconciliation after this long.
+       * Seconds a replica's lease on an action, or on a deployment step,
+       * lasts without renewal (it is renewed every third of that while the
+       * replica works). A crashed replica's action is taken over by
+       * reconciliation after this long, its step by the steps' engine.
        * Default 30, between 2 and 3600.
        * @visibility backend
        */
