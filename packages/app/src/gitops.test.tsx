@@ -236,6 +236,9 @@ async function fakeBackend(
     }
   }
   if (path === `${entityPath}/actions`) return json({ items: [awaiting] });
+  if (/^\/api\/gitops\/v1\/actions\/[0-9]+\/steps$/.test(path)) {
+    return json({ items: [] });
+  }
   if (path === `${entityPath}/holds`) return json({ items: [hold] });
   if (path === '/api/gitops/v1/actions') return json({ items: [awaiting] });
   if (path === '/api/catalog/entities/by-name/component/default/guestbook-ui') {
@@ -493,6 +496,13 @@ describe('GitOps in the app', () => {
     expect(
       writes.find(w => w.path.endsWith('/promotions/preview'))?.key,
     ).toBeNull();
+    // The result shows the request's deployment steps, through the client.
+    expect(
+      await dialog.findByRole('region', {
+        name: 'Deployment steps of action #16',
+      }),
+    ).toHaveTextContent('No deployment steps for');
+    expect(requests).toContain('/api/gitops/v1/actions/16/steps');
   });
 
   it('has an approval inbox under /gitops/approvals', async () => {
