@@ -244,7 +244,11 @@ describe.each(databases.eachSupportedId())('deployment steps on %p', dbId => {
       environment: 'staging',
       limit: 1,
     });
-    expect(rows[0]).toMatchObject({ to_version: 'v2', outcome: 'verified' });
+    expect(rows[0]).toMatchObject({
+      to_version: 'v2',
+      outcome: 'verified',
+      outcome_detail: null,
+    });
   });
 
   it('a failed after step rolls the environment back through Git, with a hold, once; the onFailure step runs', async () => {
@@ -297,7 +301,13 @@ describe.each(databases.eachSupportedId())('deployment steps on %p', dbId => {
       ['v1', 'rollback'],
       ['v2', 'promotion'],
     ]);
-    expect(rows[1].outcome).toBe('failed');
+    // v2's rollout failed its verification, then the rollback took it away:
+    // rolled-back, saying both.
+    expect(rows[1].outcome).toBe('rolled-back');
+    expect(rows[1].outcome_detail).toBe(
+      'step smoke (probe) failed in staging: smoke: attempt 1 failed',
+    );
+    expect(rows[1].rolled_back_by).toBe(rows[0].commit_sha);
     expect(rows[0].initiator).toBe(AUTO_ROLLBACK_INITIATOR);
   });
 
