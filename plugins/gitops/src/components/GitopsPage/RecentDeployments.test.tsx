@@ -132,6 +132,8 @@ describe('RecentDeployments', () => {
     page.items = page.items
       .slice(0, 3)
       .map((r, i) => ({ ...r, outcome: outcomes[i] }));
+    page.items[1].outcomeDetail =
+      'step smoke (http) failed in staging: HTTP 500';
     page.totalCount = 3;
     page.nextCursor = undefined;
     api.listRollouts.mockResolvedValue(page);
@@ -143,7 +145,12 @@ describe('RecentDeployments', () => {
       'rolled-back',
     ]);
     expect(rows[0]).toHaveTextContent('verified');
-    expect(rows[1]).toHaveTextContent('failed');
+    expect(rows[1]).toHaveTextContent(
+      'failedstep smoke (http) failed in staging: HTTP 500',
+    );
+    expect(
+      within(rows[0]).queryByTestId('gitops-rollout-outcome-detail'),
+    ).not.toBeInTheDocument();
     expect(rows[2]).toHaveTextContent('rolled back');
   });
 

@@ -20,6 +20,7 @@ import type { Rollout } from '@gitops2/plugin-gitops-common';
 import useAsync from 'react-use/esm/useAsync';
 import { gitopsApiRef } from '../../api';
 import { RolloutKindChip } from '../GitopsTab/RolloutKindChip';
+import { RolloutOutcomeDetail } from '../GitopsTab/RolloutOutcomeDetail';
 import { RolloutOutcomeStatus } from '../GitopsTab/RolloutOutcomeStatus';
 import { RelativeTime } from '../shared';
 
@@ -224,6 +225,7 @@ export const RecentDeployments = () => {
                 </TableCell>
                 <TableCell>
                   <RolloutOutcomeStatus outcome={r.outcome} />
+                  <RolloutOutcomeDetail detail={r.outcomeDetail} />
                 </TableCell>
               </TableRow>
             ))}
