@@ -133,6 +133,21 @@ describe('GitopsTab: deployment steps of the actions', () => {
   });
 });
 
+/** #31's smoke test runs, then fails at the next poll; #32 has no steps. */
+function stepsOf31(api: MockGitopsApi) {
+  let polls = 0;
+  api.getActionSteps.mockImplementation(async id => {
+    if (id !== '31') return { items: [] };
+    polls += 1;
+    return {
+      items:
+        polls === 1
+          ? makeRunningVerificationSteps()
+          : makeFailedVerificationSteps(),
+    };
+  });
+}
+
 describe('GitopsTab: deployment steps, live', () => {
   beforeEach(() => jest.useFakeTimers({ advanceTimers: true }));
   afterEach(() => jest.useRealTimers());
@@ -140,9 +155,7 @@ describe('GitopsTab: deployment steps, live', () => {
   it('refetches the actions once the steps finished, and shows the automatic rollback', async () => {
     const api = createFakeGitopsApi();
     api.getActions.mockResolvedValue({ items: [makeVerifyingPromotion()] });
-    api.getActionSteps
-      .mockResolvedValueOnce({ items: makeRunningVerificationSteps() })
-      .mockResolvedValue({ items: makeFailedVerificationSteps() });
+    stepsOf31(api);
     await render(api);
     await waitFor(() =>
       expect(timelineOf('31')).toHaveAttribute('data-live', 'true'),
@@ -162,5 +175,41 @@ describe('GitopsTab: deployment steps, live', () => {
       within(row('32')).getByTestId('gitops-action-auto-rollback'),
     ).toBeInTheDocument();
     expect(timelineOf('31')).toHaveAttribute('data-live', 'false');
+
+    // The action shows its end: no more refetches.
+    const after = api.getActions.mock.calls.length;
+    await act(async () => {
+      jest.advanceTimersByTime(30_000);
+    });
+    expect(api.getActions.mock.calls.length).toBe(after);
+  });
+
+  it('refetches again when the backend wrote the end of the action a moment after the last step', async () => {
+    const api = createFakeGitopsApi();
+    api.getActions.mockResolvedValue({ items: [makeVerifyingPromotion()] });
+    stepsOf31(api);
+    await render(api);
+    await waitFor(() =>
+      expect(timelineOf('31')).toHaveAttribute('data-live', 'true'),
+    );
+    const calls = api.getActions.mock.calls.length;
+
+    // The smoke test failed; the first refetch still finds #31 merged.
+    await act(async () => {
+      jest.advanceTimersByTime(5000);
+    });
+    await waitFor(() =>
+      expect(api.getActions.mock.calls.length).toBeGreaterThan(calls),
+    );
+    expect(row('31')).toHaveTextContent('merged');
+
+    api.getActions.mockResolvedValue({ items: makeAutoRolledBack() });
+    await act(async () => {
+      jest.advanceTimersByTime(5000);
+    });
+    await waitFor(() => expect(row('31')).toHaveTextContent('failed'));
+    expect(
+      within(row('32')).getByTestId('gitops-action-auto-rollback'),
+    ).toBeInTheDocument();
   });
 });

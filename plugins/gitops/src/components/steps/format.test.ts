@@ -1,5 +1,10 @@
 import type { StepRun } from '@gitops2/plugin-gitops-common';
-import { formatStepDuration, groupSteps, stepTiming } from './format';
+import {
+  actionLagsSteps,
+  formatStepDuration,
+  groupSteps,
+  stepTiming,
+} from './format';
 
 const run = (partial: Partial<StepRun>): StepRun => ({
   id: '1',
@@ -71,5 +76,24 @@ describe('groupSteps', () => {
     });
     expect(groups[1].after.map(s => s.name)).toEqual(['a', 'b']);
     expect(groups[1].before.map(s => s.name)).toEqual(['c']);
+  });
+});
+
+describe('actionLagsSteps', () => {
+  const after = [run({ state: 'failed' })];
+  const before = [run({ phase: 'before', state: 'passed' })];
+
+  it('is true while the action has not caught up with its finished steps', () => {
+    expect(actionLagsSteps('merged', after)).toBe(true);
+    expect(actionLagsSteps('syncing', after)).toBe(true);
+    expect(actionLagsSteps('requested', before)).toBe(true);
+  });
+
+  it('is false once the action ended, while a step is open, or without steps', () => {
+    expect(actionLagsSteps('failed', after)).toBe(false);
+    expect(actionLagsSteps('succeeded', after)).toBe(false);
+    expect(actionLagsSteps('merged', [run({ state: 'running' })])).toBe(false);
+    expect(actionLagsSteps('merged', before)).toBe(false);
+    expect(actionLagsSteps('merged', [])).toBe(false);
   });
 });

@@ -9,6 +9,19 @@ export function isStepOpen(state: StepRunState): boolean {
   return state === 'pending' || state === 'running';
 }
 
+/**
+ * Every step finished but the action does not show it yet: the backend is
+ * writing what follows (the change, after its before steps; the action's
+ * end and an automatic rollback, after its after steps).
+ */
+export function actionLagsSteps(state: ActionState, steps: StepRun[]): boolean {
+  if (steps.length === 0 || steps.some(s => isStepOpen(s.state))) return false;
+  if (state === 'requested') return steps.some(s => s.phase === 'before');
+  if (state === 'merged' || state === 'syncing')
+    return steps.some(s => s.phase === 'after');
+  return false;
+}
+
 /** "850 ms", "4.2 s", "45 s", "2 min 5 s", "1 h 3 min". */
 export function formatStepDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '—';

@@ -6,7 +6,7 @@ import type {
 import type { GitopsFrontendApi } from '../../api';
 import { LIVE_POLL_INTERVAL_MS, usePolledAsync } from '../live';
 import type { RefreshableAsyncState } from '../shared/useRefreshableAsync';
-import { isStepOpen } from './format';
+import { actionLagsSteps, isStepOpen } from './format';
 
 /** While a step is open, its action's steps are asked for this often. */
 export const STEPS_POLL_INTERVAL_MS = LIVE_POLL_INTERVAL_MS;
@@ -16,6 +16,12 @@ export const STEPS_POLL_INTERVAL_MS = LIVE_POLL_INTERVAL_MS;
  * keep a forgotten tab polling); "Refresh" starts them again.
  */
 export const STEPS_POLL_LIMIT_MS = 60 * 60 * 1000;
+
+/**
+ * When the steps finished but the action does not show it yet, `onSettled`
+ * is called again every 5 s, at most this many times.
+ */
+export const SETTLE_FOLLOW_UPS = 6;
 
 export interface ActionStepsState
   extends RefreshableAsyncState<StepRunsResponse> {
@@ -32,8 +38,10 @@ export interface ActionStepsState
  * visible) as long as a step is pending or running, or the action is
  * `requested` (its before steps are being planned); refetched when the
  * action changes (a newer `updatedAt` from the tab's actions). When the open
- * steps have all finished, `onSettled` is called once, so that the tab
- * refetches the action's new state and an automatic rollback.
+ * steps have all finished, `onSettled` is called, so that the tab refetches
+ * the action's new state and an automatic rollback; again every 5 s (a few
+ * times) while the action still lags behind its steps, since the backend
+ * writes those a moment after the last step.
  */
 export function useActionSteps(
   api: GitopsFrontendApi,
@@ -63,6 +71,18 @@ export function useActionSteps(
     wasOpen.current = nowOpen;
     setOpen(nowOpen);
   }, [nowOpen]);
+
+  const lagging = items ? actionLagsSteps(action.state, items) : false;
+  useEffect(() => {
+    if (!lagging) return undefined;
+    let left = SETTLE_FOLLOW_UPS;
+    const timer = setInterval(() => {
+      settled.current?.();
+      left -= 1;
+      if (left <= 0) clearInterval(timer);
+    }, STEPS_POLL_INTERVAL_MS);
+    return () => clearInterval(timer);
+  }, [lagging]);
 
   // The bound: counted from when live updates (re)started.
   const wanted = open || action.state === 'requested';
