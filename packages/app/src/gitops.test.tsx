@@ -313,6 +313,10 @@ const apis = [
   ],
 ] as const;
 
+// The whole app renders; its first test also pays for loading it. The waits
+// inside the tests allow 5 s, so the tests themselves get more.
+jest.setTimeout(20_000);
+
 describe('GitOps in the app', () => {
   beforeEach(() => {
     requests.length = 0;
