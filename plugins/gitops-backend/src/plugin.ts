@@ -37,6 +37,8 @@ import { LocalGitWriter } from './git/LocalGitWriter';
 import { GitHubGitWriter } from './git/GitHubGitWriter';
 import { LocalGitSource } from './git/LocalGitSource';
 import { notificationService } from '@backstage/plugin-notifications-node';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
+import { setupGithubEvents } from './events/setupGithubEvents';
 import { createPromotionStores } from './promotion/store';
 import { createDefaultStepRegistry, createOutboundFetch } from './steps';
 import { WritablePipeline } from './promotion/planning/WritablePipeline';
@@ -73,6 +75,7 @@ export const gitopsPlugin = createBackendPlugin({
         catalog: catalogServiceRef,
         lifecycle: coreServices.lifecycle,
         notifications: notificationService,
+        events: eventsServiceRef,
       },
       async init(deps) {
         const gitopsConfig = readGitopsConfig(deps.config);
@@ -317,6 +320,19 @@ export const gitopsPlugin = createBackendPlugin({
           reconcileEvery: gitopsConfig.promotion.reconcileFrequency,
           steps: stepRunner,
         }).schedule(deps.scheduler);
+        // GitHub webhooks (through the events backend): ingest, reconcile
+        // and refresh CI results at once; the schedules stay the fallback.
+        const webhooks = await setupGithubEvents({
+          events: deps.events,
+          db,
+          scheduler: deps.scheduler,
+          repositories: gitopsConfig.repositories,
+          ingest: id => ingestion.ingest(id),
+          reconcileAction: id => promotions.reconcileAction(id),
+          refreshCommit: (source, sha) => correlator.refreshCommit(source, sha),
+          logger: deps.logger.child({ task: 'gitops-webhooks' }),
+        });
+        deps.lifecycle.addShutdownHook(() => webhooks.pushes.stop());
         if (gitopsConfig.repositories.length === 0) {
           deps.logger.info(
             'no gitops.repositories configured; the GitOps tab will show nothing',
