@@ -39,6 +39,11 @@ import { LocalGitSource } from './git/LocalGitSource';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { setupGithubEvents } from './events/setupGithubEvents';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
+import { ChangeSignals } from './signals/ChangeSignals';
+import { connectChangeFeeds } from './signals/connectChangeFeeds';
+import { ActionChangeNotifier } from './promotion/notify/ActionChangeNotifier';
+import { DegradedRolloutNotifier } from './promotion/notify/DegradedRolloutNotifier';
 import { createPromotionStores } from './promotion/store';
 import { createDefaultStepRegistry, createOutboundFetch } from './steps';
 import { WritablePipeline } from './promotion/planning/WritablePipeline';
@@ -76,6 +81,7 @@ export const gitopsPlugin = createBackendPlugin({
         lifecycle: coreServices.lifecycle,
         notifications: notificationService,
         events: eventsServiceRef,
+        signals: signalsServiceRef,
       },
       async init(deps) {
         const gitopsConfig = readGitopsConfig(deps.config);
@@ -164,6 +170,41 @@ export const gitopsPlugin = createBackendPlugin({
           portalUrl: deps.config.getOptionalString('app.baseUrl'),
         });
         const outbound = createOutboundFetch(gitopsConfig.steps);
+        const db = await deps.database.getClient();
+        const stores = createPromotionStores(db);
+        // Who hears of changes: notifications and live updates (signals).
+        const portalUrl = deps.config.getOptionalString('app.baseUrl');
+        const productionEnvironments = async (repositoryId: string) => {
+          const stages = (await store.getStoredPipeline(repositoryId))
+            ?.definition?.stages;
+          return stages?.length ? stages[stages.length - 1].environments : [];
+        };
+        const changeSignals = new ChangeSignals(
+          deps.signals,
+          deps.logger.child({ task: 'gitops-signals' }),
+        );
+        deps.lifecycle.addShutdownHook(() => changeSignals.stop());
+        const feeds = connectChangeFeeds({
+          actions: stores.actions,
+          signals: changeSignals,
+          actionNotifier: new ActionChangeNotifier({
+            notifications: deps.notifications,
+            getAction: id => stores.actions.get(id),
+            productionEnvironments,
+            logger: deps.logger.child({ task: 'gitops-notifications' }),
+            portalUrl,
+          }),
+          degradedNotifier: new DegradedRolloutNotifier({
+            notifications: deps.notifications,
+            productionEnvironments,
+            entityOf: async (repositoryId, service) =>
+              (await correlationStore.listServiceSources()).find(
+                r => r.repository_id === repositoryId && r.service === service,
+              )?.entity_ref,
+            logger: deps.logger.child({ task: 'gitops-notifications' }),
+            portalUrl,
+          }),
+        });
         const ingestion = new IngestionManager({
           config: gitopsConfig,
           store,
@@ -172,8 +213,11 @@ export const gitopsPlugin = createBackendPlugin({
           logger: deps.logger,
           createSource: r => sources.get(r.id)!,
           // New rollouts are correlated at once; catalog changes wait for the scheduled run.
-          afterIngest: async r =>
-            r.rolloutsInserted > 0 ? correlator.run() : undefined,
+          afterIngest: async (r, repositoryId) => {
+            if (r.rolloutsInserted === 0) return;
+            feeds.rolloutsIngested(repositoryId);
+            await correlator.run();
+          },
         });
         const service = new GitopsService(
           store,
@@ -208,9 +252,8 @@ export const gitopsPlugin = createBackendPlugin({
         const { live } = await setupClusterObservation({
           ...deps,
           repositoryIds: gitopsConfig.repositories.map(r => r.id),
+          onChange: feeds.onLiveChange,
         });
-        const db = await deps.database.getClient();
-        const stores = createPromotionStores(db);
         const writable = new Map<string, PromotionRepository>();
         for (const r of gitopsConfig.repositories) {
           const source = sources.get(r.id);

@@ -30,7 +30,10 @@ export class IngestionManager {
       logger: LoggerService;
       createSource: (repo: RepositoryConfig) => GitSource;
       /** Runs after each successful ingestion run (the correlation); its failure is logged, not thrown. */
-      afterIngest?: (result: IngestionResult) => Promise<unknown>;
+      afterIngest?: (
+        result: IngestionResult,
+        repositoryId: string,
+      ) => Promise<unknown>;
     },
   ) {
     for (const repo of options.config.repositories) {
@@ -83,7 +86,7 @@ export class IngestionManager {
       .ingest()
       .then(async result => {
         try {
-          await this.options.afterIngest?.(result);
+          await this.options.afterIngest?.(result, repositoryId);
         } catch (e) {
           this.options.logger.warn(
             `after ingestion of ${repositoryId}: ${

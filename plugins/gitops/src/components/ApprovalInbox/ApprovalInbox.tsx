@@ -3,6 +3,7 @@ import { EmptyState, InfoCard, Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Alert from '@material-ui/lab/Alert';
 import { gitopsApiRef } from '../../api';
+import { pollInterval, useGitopsChanges } from '../../api/useGitopsChanges';
 import {
   ActionsTable,
   backendMessage,
@@ -31,12 +32,15 @@ export const ApprovalInbox = () => {
     refreshKey,
   ]);
 
+  // Any action change refetches the inbox; polling is then a slow fallback.
+  const { connected } = useGitopsChanges({ kinds: ['action'] }, refresh);
+  const every = pollInterval(INBOX_POLL_INTERVAL_MS, connected);
   const waiting = Boolean(inbox.value?.items.some(a => isWaiting(a.state)));
   useEffect(() => {
     if (!waiting) return undefined;
-    const timer = setInterval(refresh, INBOX_POLL_INTERVAL_MS);
+    const timer = setInterval(refresh, every);
     return () => clearInterval(timer);
-  }, [waiting, refresh]);
+  }, [waiting, refresh, every]);
 
   let body;
   if (inbox.loading && !inbox.value) {

@@ -40,6 +40,10 @@ export const Dashboard = () => {
     async () => (ready ? api.getDashboard(repositoryId) : undefined),
     `${repositoryId}/${ready}`,
     [api],
+    undefined,
+    undefined,
+    // refetched on the backend's change signals of this repository
+    repositoryId ? { repositoryId } : undefined,
   );
 
   if (repositories.error) {

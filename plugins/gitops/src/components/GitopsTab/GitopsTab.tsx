@@ -12,6 +12,7 @@ import Grid from '@material-ui/core/Grid';
 import Box from '@material-ui/core/Box';
 import {
   GITOPS_ANNOTATIONS,
+  serviceNameOf,
   isGitopsAvailable,
 } from '@gitops2/plugin-gitops-common';
 import { gitopsApiRef } from '../../api';
@@ -45,7 +46,15 @@ export const GitopsTab = () => {
   const available = isGitopsAvailable(entity);
   const ref = entityRefPartsOf(entity);
 
-  const promotion = usePromotionState(api, ref, available);
+  // The backend's change signals of this service refetch the tab.
+  const repositoryId =
+    entity.metadata.annotations?.[GITOPS_ANNOTATIONS.repository];
+  const promotion = usePromotionState(
+    api,
+    ref,
+    available,
+    repositoryId ? { repositoryId, service: serviceNameOf(entity) } : undefined,
+  );
   const currentUser = useCurrentUser();
   const { refreshKey, refresh } = promotion;
 

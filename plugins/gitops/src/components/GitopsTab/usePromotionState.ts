@@ -6,6 +6,7 @@ import type {
 import type { GitopsFrontendApi } from '../../api';
 import { isWaiting } from '../promotion';
 import { useRefreshableAsync } from '../shared';
+import { pollInterval, useGitopsChanges } from '../../api/useGitopsChanges';
 
 /** While an action waits for an approval or a merge, poll this often. */
 export const ACTION_POLL_INTERVAL_MS = 10_000;
@@ -27,6 +28,8 @@ export function usePromotionState(
   api: GitopsFrontendApi,
   entity: EntityRefParts,
   enabled: boolean,
+  /** The service's repository and name, once known: its change signals refetch the tab. */
+  service?: { repositoryId: string; service: string },
 ) {
   const { kind, namespace, name } = entity;
   const identity = `${kind}/${namespace}/${name}/${enabled}`;
@@ -50,6 +53,11 @@ export function usePromotionState(
   const current = useRef('');
   current.current = items ? signature(items) : '';
   const waiting = Boolean(items?.some(a => isWaiting(a.state)));
+  const { connected } = useGitopsChanges(
+    enabled && service ? service : undefined,
+    refresh,
+  );
+  const every = pollInterval(ACTION_POLL_INTERVAL_MS, connected && !!service);
 
   useEffect(() => {
     if (!enabled || !waiting) return undefined;
@@ -65,12 +73,12 @@ export function usePromotionState(
           // A failed poll is retried at the next tick.
         },
       );
-    }, ACTION_POLL_INTERVAL_MS);
+    }, every);
     return () => {
       stopped = true;
       clearInterval(timer);
     };
-  }, [api, kind, namespace, name, enabled, waiting, refresh]);
+  }, [api, kind, namespace, name, enabled, waiting, refresh, every]);
 
   return { actions, holds, refreshKey, refresh };
 }

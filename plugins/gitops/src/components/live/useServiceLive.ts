@@ -39,17 +39,28 @@ export function useServiceLive(
   },
 ): LiveView {
   const identity = `${entity.kind}/${entity.namespace}/${entity.name}/${enabled}`;
+  const repositoryId = status?.repository.id;
+  // Refetched on the backend's change signals of this service (live
+  // status, outcomes) once its repository is known.
+  const changes = repositoryId
+    ? { repositoryId, service: status?.service }
+    : undefined;
   const live = usePolledAsync(
     async () => (enabled ? api.getLive(entity) : undefined),
     identity,
     [api],
+    undefined,
+    undefined,
+    changes && { ...changes, kinds: ['live', 'outcome'] },
   );
-  const repositoryId = status?.repository.id;
   const dashboard = usePolledAsync<DashboardResponse | undefined>(
     async () =>
       enabled && repositoryId ? api.getDashboard(repositoryId) : undefined,
     `${identity}/${repositoryId}`,
     [api],
+    undefined,
+    undefined,
+    repositoryId ? { repositoryId } : undefined,
   );
 
   const byEnvironment = new Map<string, EnvironmentLiveStatus>();
