@@ -370,7 +370,7 @@ export const gitopsPlugin = createBackendPlugin({
           db,
           scheduler: deps.scheduler,
           repositories: gitopsConfig.repositories,
-          ingest: id => ingestion.ingest(id),
+          ingest: id => ingestion.ingestFromNow(id),
           reconcileAction: id => promotions.reconcileAction(id),
           refreshCommit: (source, sha) => correlator.refreshCommit(source, sha),
           logger: deps.logger.child({ task: 'gitops-webhooks' }),

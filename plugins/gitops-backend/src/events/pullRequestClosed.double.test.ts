@@ -32,7 +32,8 @@ describe.each(databases.eachSupportedId())(
       h?.cleanup();
     });
 
-    it('a pull request closed on GitHub cancels its action when the webhook arrives', async () => {
+    /** A production promotion with its pull request open on the double. */
+    async function openPullRequest(key: string) {
       h = new WritePathHarness();
       h.bump('cart', ['dev', 'staging'], 'v2');
       h.groups.set('erin', ['group:default/release-eu']);
@@ -69,7 +70,7 @@ describe.each(databases.eachSupportedId())(
         .as('alice')
         .promote(
           { sourceEnvironment: 'staging', environments: ['prod-eu'] },
-          'webhook-closed-01',
+          key,
         );
       expect(requested.body.state).toBe('awaiting-approval');
       const open = await h.as('erin').approve(requested.body.id);
@@ -79,6 +80,11 @@ describe.each(databases.eachSupportedId())(
         /\/pull\/(\d+)$/.exec(open.body.pullRequestUrl)![1],
       );
 
+      return { id, number, commitSha: open.body.commitSha as string };
+    }
+
+    it('a pull request closed on GitHub cancels its action when the webhook arrives', async () => {
+      const { id, number } = await openPullRequest('webhook-closed-01');
       await double.closePullRequest(SLUG, number);
       // Closed on GitHub, but the portal has not heard of it yet.
       expect((await h.action(id)).state).toBe('pull-request-open');
@@ -90,7 +96,7 @@ describe.each(databases.eachSupportedId())(
           action: 'closed',
           number,
           headRef: `gitops/promotion-${id}`,
-          headSha: open.body.commitSha,
+          headSha: (await h.action(id)).commitSha,
           merged: false,
         }),
         secret: SECRET,
@@ -107,6 +113,28 @@ describe.each(databases.eachSupportedId())(
           .knex('gitops_environment_locks')
           .where({ environment: 'prod-eu' }),
       ).toEqual([]);
+    });
+
+    it('a pull request merged on GitHub marks its action merged when the webhook arrives', async () => {
+      const { id, number, commitSha } = await openPullRequest(
+        'webhook-merged-01',
+      );
+      await double.mergePullRequest(SLUG, number);
+      expect((await h.action(id)).state).toBe('pull-request-open');
+      const res = await deliver(h.server, {
+        event: 'pull_request',
+        payload: pullRequestPayload({
+          slug: SLUG,
+          action: 'closed',
+          number,
+          headRef: `gitops/promotion-${id}`,
+          headSha: commitSha,
+          merged: true,
+        }),
+        secret: SECRET,
+      });
+      expect(res.status).toBe(202);
+      await h.eventually(async () => (await h.action(id)).state === 'merged');
     });
   },
 );

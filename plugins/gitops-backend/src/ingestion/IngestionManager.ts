@@ -72,6 +72,17 @@ export class IngestionManager {
     }
   }
 
+  /**
+   * Runs an ingestion that starts after now: a run already in progress may
+   * have read the branch head before a push, so it is waited for, then a
+   * new run (or one started meanwhile, which is after now too) is joined.
+   */
+  async ingestFromNow(repositoryId: string): Promise<IngestionResult> {
+    const current = this.running.get(repositoryId);
+    if (current) await current.catch(() => undefined);
+    return this.ingest(repositoryId);
+  }
+
   /** Runs (or joins the running) ingestion of one repository. */
   ingest(repositoryId: string): Promise<IngestionResult> {
     const ingester = this.ingesters.get(repositoryId);
