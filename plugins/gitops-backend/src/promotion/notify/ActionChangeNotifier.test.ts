@@ -175,6 +175,19 @@ describe('ActionChangeNotifier', () => {
     ]);
   });
 
+  it('leaves emergency rollbacks to their own notification (never overwritten in place)', async () => {
+    const { sent, notifier } = setup(
+      action({
+        kind: 'rollback',
+        emergency: true,
+        state: 'merged',
+        mode: 'direct',
+      }),
+    );
+    await notifier.notify({ actionId: '12', state: 'merged' });
+    expect(sent).toEqual([]);
+  });
+
   it('a failing notifications service is logged, never thrown', async () => {
     const logger = mockServices.logger.mock();
     const notifier = new ActionChangeNotifier({

@@ -42,7 +42,9 @@ export class ActionChangeNotifier {
   async notify(change: ActionChange): Promise<void> {
     try {
       const action = await this.options.getAction(change.actionId);
-      if (!action) return;
+      // Emergency rollbacks have their own notification (NotificationsNotifier),
+      // under the same scope: nothing here may overwrite it.
+      if (!action || action.emergency) return;
       for (const message of await this.messagesFor(action, change)) {
         await this.options.notifications.send(message);
       }
@@ -67,10 +69,11 @@ export class ActionChangeNotifier {
       action.version
     } to ${action.environments.join(', ')}`;
     const kind = action.kind === 'rollback' ? 'Rollback' : 'Promotion';
+    const link = actionLink(this.options.portalUrl, action);
     const base = {
       scope: `gitops-action-${action.id}`,
       severity,
-      link: actionLink(this.options.portalUrl, action),
+      ...(link ? { link } : {}),
     };
     const out: NotificationSendOptions[] = [];
     const toRequester = (title: string, description: string) => {
