@@ -28,7 +28,7 @@ const TAB = '/catalog/default/component/guestbook-ui/gitops';
 const ENTITY_API = `${BACKEND}/api/gitops/v1/entities/default/component/guestbook-ui`;
 
 /** What the first test found, for the second. */
-const run: { actionId?: string; bad?: string } = {};
+const run: { actionId?: string; rollbackId?: string; bad?: string } = {};
 
 async function api(
   request: APIRequestContext,
@@ -184,6 +184,7 @@ test('promoting the bad version to staging: wait-healthy passes, the smoke test 
       ),
     60_000,
   );
+  run.rollbackId = rollback.id;
   const rolledBackIn = Date.now() - started;
   expect(rollback).toMatchObject({
     environments: ['staging'],
@@ -291,6 +292,40 @@ test('promoting the bad version to staging: wait-healthy passes, the smoke test 
   }
   await page.screenshot({
     path: screenshotPath('verification-notifications.png'),
+    fullPage: true,
+  });
+});
+
+/*
+ * The live timeline of deployment steps (issue #9, point 4): the contract
+ * agreed for its component is a region named "Deployment steps of action
+ * #<id>" on the GitOps tab, listing each step with its state and output.
+ */
+test('the GitOps tab shows the steps of both actions: wait-healthy passed and http failed (HTTP 500), then the automatic rollback verified', async ({
+  page,
+}) => {
+  expect(run.actionId, 'the promotion of the first test').toBeDefined();
+  await open(page, TAB);
+  const steps = (id: string) =>
+    page.getByRole('region', {
+      name: new RegExp(`Deployment steps of action #${id}\\b`),
+    });
+
+  const promotion = steps(run.actionId!);
+  await expect(promotion).toBeVisible();
+  await expect(promotion).toContainText('wait-healthy');
+  await expect(promotion).toContainText('passed');
+  await expect(promotion).toContainText('http');
+  await expect(promotion).toContainText('failed');
+  await expect(promotion).toContainText('HTTP 500');
+
+  const rollback = steps(run.rollbackId!);
+  await expect(rollback).toBeVisible();
+  await expect(rollback).toContainText('wait-healthy');
+  await expect(rollback).toContainText('http');
+  await expect(rollback).not.toContainText('failed');
+  await page.screenshot({
+    path: screenshotPath('verification-timeline.png'),
     fullPage: true,
   });
 });
