@@ -188,6 +188,12 @@ export interface Rollout {
   toVersion: string;
   kind: RolloutKind;
   outcome: RolloutOutcome;
+  /**
+   * Why the outcome is what it is, when the portal knows: the deployment
+   * step that failed and what it saw, the rollback that took the version
+   * away. One line, secret-free.
+   */
+  outcomeDetail?: string;
   /** The GitOps commit that changed the version. */
   commit: GitCommitRef;
   /** Desired-at: commit time in Git (ISO 8601). */

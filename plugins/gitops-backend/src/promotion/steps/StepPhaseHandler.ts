@@ -67,13 +67,7 @@ export class StepPhaseHandler {
 
   private async after(result: PhaseResult): Promise<void> {
     const { action, environment } = result;
-    await this.ledger.setRolloutVerification(
-      action.repositoryId,
-      action.service,
-      environment,
-      action.version,
-      result.passed ? 'verified' : 'failed',
-    );
+    await this.recordOutcome(result);
     await this.engine.audit.recordAction(
       stepsCaller,
       action,
@@ -85,6 +79,30 @@ export class StepPhaseHandler {
     );
     if (!result.passed) await this.rollback.afterFailure(action, result);
     await this.settle(action);
+  }
+
+  /**
+   * The rollout's outcome in the ledger. The merge ingests at once, but when
+   * that failed the rollout may not be there yet: ingest, then try again; a
+   * rollout still missing is said in the log (the action keeps the result).
+   */
+  private async recordOutcome(result: PhaseResult): Promise<void> {
+    const { action, environment } = result;
+    const record = () =>
+      this.ledger.setRolloutVerification(
+        action.repositoryId,
+        action.service,
+        environment,
+        action.version,
+        result.passed ? 'verified' : 'failed',
+        result.passed ? undefined : describe(result),
+      );
+    if (await record()) return;
+    await this.engine.afterMerge?.(action.repositoryId).catch(() => undefined);
+    if (await record()) return;
+    this.engine.logger.warn(
+      `action #${action.id}: no rollout of ${action.service} ${action.version} in ${environment} in the ledger yet; its verification is on the action only`,
+    );
   }
 
   /** The action's final state once every target's verification finished. */

@@ -15,19 +15,21 @@ function isVisible(): boolean {
 
 /**
  * `useRefreshableAsync`, refetched every `intervalMs` while the page is
- * visible (`document.visibilityState`), and at once when it becomes visible
- * again. The last value stays on screen during a refetch, and when a refetch
- * fails (`error` is set then).
+ * visible (`document.visibilityState`) and `enabled`, and at once when it
+ * becomes visible again. The last value stays on screen during a refetch,
+ * and when a refetch fails (`error` is set then).
  */
 export function usePolledAsync<T>(
   fn: () => Promise<T>,
   identity: string,
   deps: DependencyList,
   intervalMs: number = LIVE_POLL_INTERVAL_MS,
+  enabled: boolean = true,
 ): RefreshableAsyncState<T> {
   const [tick, setTick] = useState(0);
 
   useEffect(() => {
+    if (!enabled) return undefined;
     let timer: ReturnType<typeof setInterval> | undefined;
     const start = () => {
       if (timer === undefined) {
@@ -52,7 +54,7 @@ export function usePolledAsync<T>(
       stop();
       document.removeEventListener('visibilitychange', onVisibility);
     };
-  }, [intervalMs]);
+  }, [intervalMs, enabled]);
 
   return useRefreshableAsync(fn, identity, [...deps, tick]);
 }
