@@ -297,33 +297,48 @@ test('promoting the bad version to staging: wait-healthy passes, the smoke test 
 });
 
 /*
- * The live timeline of deployment steps (issue #9, point 4): the contract
- * agreed for its component is a region named "Deployment steps of action
- * #<id>" on the GitOps tab, listing each step with its state and output.
+ * The live timeline of deployment steps (issue #9, point 4): on the GitOps
+ * tab, a region "Deployment steps of action #<id>" per action, each step an
+ * item with its state, message and output.
  */
-test('the GitOps tab shows the steps of both actions: wait-healthy passed and http failed (HTTP 500), then the automatic rollback verified', async ({
+test('the GitOps tab shows the steps of both actions: wait-healthy passed and http failed (HTTP 500), the automatic rollback, then its own steps passed', async ({
   page,
 }) => {
   expect(run.actionId, 'the promotion of the first test').toBeDefined();
   await open(page, TAB);
-  const steps = (id: string) =>
+  const timeline = (id: string) =>
     page.getByRole('region', {
-      name: new RegExp(`Deployment steps of action #${id}\\b`),
+      name: new RegExp(`Deployment steps of action #${id}$`),
     });
+  const step = (id: string, type: string) =>
+    timeline(id)
+      .getByRole('listitem')
+      .and(page.locator(`[data-step-type="${type}"]`));
 
-  const promotion = steps(run.actionId!);
-  await expect(promotion).toBeVisible();
-  await expect(promotion).toContainText('wait-healthy');
-  await expect(promotion).toContainText('passed');
-  await expect(promotion).toContainText('http');
-  await expect(promotion).toContainText('failed');
-  await expect(promotion).toContainText('HTTP 500');
+  const promotion = run.actionId!;
+  await expect(timeline(promotion)).toBeVisible();
+  await expect(step(promotion, 'wait-healthy')).toHaveAttribute(
+    'data-state',
+    'passed',
+  );
+  await expect(step(promotion, 'wait-healthy')).toContainText('passed');
+  await expect(step(promotion, 'http')).toHaveAttribute('data-state', 'failed');
+  await expect(step(promotion, 'http')).toContainText('failed');
+  await expect(step(promotion, 'http')).toContainText('HTTP 500');
+  // What the verification policy did: the automatic rollback, by its number.
+  await expect(
+    timeline(promotion).getByTestId('gitops-step-auto-rollback'),
+  ).toContainText(`rollback #${run.rollbackId}`);
 
-  const rollback = steps(run.rollbackId!);
-  await expect(rollback).toBeVisible();
-  await expect(rollback).toContainText('wait-healthy');
-  await expect(rollback).toContainText('http');
-  await expect(rollback).not.toContainText('failed');
+  // The rollback's own verification: staging answers 200 again.
+  const rollback = run.rollbackId!;
+  await expect(timeline(rollback)).toBeVisible();
+  await expect(step(rollback, 'wait-healthy')).toHaveAttribute(
+    'data-state',
+    'passed',
+  );
+  await expect(step(rollback, 'http')).toHaveAttribute('data-state', 'passed');
+  await expect(step(rollback, 'http')).toContainText('HTTP 200');
   await page.screenshot({
     path: screenshotPath('verification-timeline.png'),
     fullPage: true,
