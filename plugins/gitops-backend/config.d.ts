@@ -249,6 +249,15 @@ export interface Config {
     demoCluster?: {
       /** @visibility backend */
       enabled?: boolean;
+      /**
+       * Demo only: a JSON file with `badVersions: [{ service, version }]`
+       * (the demo generator's demo-summary.json), relative to the backend's
+       * working directory. The demo smoke endpoint
+       * (`/api/gitops/demo/apps/<service>/<environment>/healthz`) answers 500
+       * for these versions.
+       * @visibility backend
+       */
+      badVersionsFile?: string;
     };
   };
 }

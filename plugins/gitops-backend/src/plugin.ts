@@ -33,6 +33,8 @@ import { CorrelationService } from './service/CorrelationService';
 import { GitopsService } from './service/GitopsService';
 import { createRouter } from './service/router';
 import { setupClusterObservation } from './cluster/setupClusterObservation';
+import { demoClusterEnabled } from './cluster/clusterConfig';
+import { mountDemoApps } from './cluster/demo/mountDemoApps';
 import { LocalGitWriter } from './git/LocalGitWriter';
 import { GitHubGitWriter } from './git/GitHubGitWriter';
 import { LocalGitSource } from './git/LocalGitSource';
@@ -380,6 +382,14 @@ export const gitopsPlugin = createBackendPlugin({
           deps.logger.info(
             'no gitops.repositories configured; the GitOps tab will show nothing',
           );
+        }
+        if (demoClusterEnabled(deps.config)) {
+          // Demo only: the smoke endpoint of the demo pipeline's http steps.
+          await mountDemoApps({
+            ...deps,
+            live,
+            repositoryIds: gitopsConfig.repositories.map(r => r.id),
+          });
         }
         deps.httpRouter.use(
           await createRouter({
