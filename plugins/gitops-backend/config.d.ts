@@ -159,6 +159,16 @@ export interface Config {
        */
       reconcileFrequency?: HumanDuration;
     };
+    /** Live updates over Backstage signals (docs/api.md, "Live updates"). */
+    signals?: {
+      /**
+       * Secret of the opaque change keys the broadcast carries (HMAC-SHA256),
+       * the same on every replica; at least 16 characters. Default: a random
+       * secret the first replica stores in the plugin's database.
+       * @visibility secret
+       */
+      keySecret?: string;
+    };
     /** Limits against hostile or accidental big files (docs/configuration.md). */
     limits?: {
       /**

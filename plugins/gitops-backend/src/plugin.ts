@@ -42,6 +42,7 @@ import { notificationService } from '@backstage/plugin-notifications-node';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { setupGithubEvents } from './events/setupGithubEvents';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
+import { ChangeKeys } from './signals/ChangeKeys';
 import { ChangeSignals } from './signals/ChangeSignals';
 import { connectChangeFeeds } from './signals/connectChangeFeeds';
 import { ActionChangeNotifier } from './promotion/notify/ActionChangeNotifier';
@@ -181,8 +182,14 @@ export const gitopsPlugin = createBackendPlugin({
             ?.definition?.stages;
           return stages?.length ? stages[stages.length - 1].environments : [];
         };
+        // Opaque keys: the broadcast names no repository and no service.
+        const changeKeys = ChangeKeys.create({
+          keySecret: deps.config.getOptionalString('gitops.signals.keySecret'),
+          db,
+        });
         const changeSignals = new ChangeSignals(
           deps.signals,
+          changeKeys,
           deps.logger.child({ task: 'gitops-signals' }),
         );
         deps.lifecycle.addShutdownHook(() => changeSignals.stop());
@@ -400,6 +407,7 @@ export const gitopsPlugin = createBackendPlugin({
             promotions: { promotions, stores },
             live,
             metrics,
+            changeKeys,
           }),
         );
         deps.httpRouter.addAuthPolicy({

@@ -6,13 +6,18 @@
 export const GITOPS_SIGNAL_CHANNEL = 'gitops:changes';
 
 /**
- * What changed: `rollouts` (new rollouts ingested), `outcome` (a rollout's
+ * A change, as broadcast to every signed-in browser. It names no repository
+ * and no service: `key` is an opaque change key (32 hex characters) that a
+ * view learns only from the permission-checked API (`changeKey` and
+ * `repositoryChangeKey` of the service status), so a user who may not see
+ * a service cannot tell its changes apart from noise. A repository-wide key
+ * (new rollouts of the repository) concerns every service of it.
+ *
+ * `kind`: `rollouts` (new rollouts ingested), `outcome` (a rollout's
  * outcome), `action` (a promotion or rollback changed state or got an
- * approval), `live` (a service's live status in a cluster). Without
- * `service`, anything in the repository may have changed. @public
+ * approval), `live` (a service's live status in a cluster). @public
  */
 export interface GitopsChangeSignal {
-  repositoryId: string;
-  service?: string;
+  key: string;
   kind: 'rollouts' | 'outcome' | 'action' | 'live';
 }

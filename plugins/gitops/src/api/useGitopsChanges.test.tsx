@@ -12,7 +12,10 @@ import {
   usePolledAsync,
 } from '../components/live/usePolledAsync';
 import {
+  CROSS_SERVICE_THROTTLE_MS,
   SIGNALS_FALLBACK_POLL_MS,
+  useGitopsChanges,
+  changeKeysOf,
   matchesChange,
   pollInterval,
 } from './useGitopsChanges';
@@ -37,38 +40,32 @@ function fakeSignals() {
   return { api, send, count };
 }
 
+const CART = 'c0ffee00c0ffee00c0ffee00c0ffee00';
+const REPO = 'feed0000feed0000feed0000feed0000';
+const OTHER = 'bad00000bad00000bad00000bad00000';
+
 describe('matchesChange', () => {
-  it('matches on the repository, the service and the kind; a signal without a service concerns every service', () => {
-    const filter = { repositoryId: 'demo', service: 'cart' };
+  it('matches on the opaque key and the kind; without keys any key matches', () => {
+    const filter = { keys: [CART, REPO] };
+    expect(matchesChange(filter, { key: CART, kind: 'action' })).toBe(true);
+    expect(matchesChange(filter, { key: REPO, kind: 'rollouts' })).toBe(true);
+    expect(matchesChange(filter, { key: OTHER, kind: 'action' })).toBe(false);
     expect(
-      matchesChange(filter, {
-        repositoryId: 'demo',
-        service: 'cart',
-        kind: 'action',
-      }),
+      matchesChange({ kinds: ['action'] }, { key: OTHER, kind: 'action' }),
     ).toBe(true);
     expect(
-      matchesChange(filter, { repositoryId: 'demo', kind: 'rollouts' }),
-    ).toBe(true);
-    expect(
-      matchesChange(filter, {
-        repositoryId: 'demo',
-        service: 'ledger',
-        kind: 'action',
-      }),
-    ).toBe(false);
-    expect(
-      matchesChange(filter, {
-        repositoryId: 'other',
-        service: 'cart',
-        kind: 'action',
-      }),
-    ).toBe(false);
-    expect(
-      matchesChange({ kinds: ['action'] }, { repositoryId: 'x', kind: 'live' }),
+      matchesChange({ kinds: ['action'] }, { key: CART, kind: 'live' }),
     ).toBe(false);
     expect(matchesChange({}, null)).toBe(false);
-    expect(matchesChange({}, { kind: 'live' } as any)).toBe(false);
+    expect(matchesChange({}, { kind: 'live' })).toBe(false);
+  });
+
+  it('the keys of a status are its changeKey and repositoryChangeKey, once given', () => {
+    expect(
+      changeKeysOf({ changeKey: CART, repositoryChangeKey: REPO }),
+    ).toEqual([CART, REPO]);
+    expect(changeKeysOf({})).toBeUndefined();
+    expect(changeKeysOf(undefined)).toBeUndefined();
   });
 
   it('polls only every 60 s while signals are available', () => {
@@ -81,6 +78,12 @@ describe('matchesChange', () => {
 describe('GitopsTab with signals', () => {
   async function render() {
     const api = createFakeGitopsApi();
+    const status = api.getServiceStatus.getMockImplementation()!;
+    api.getServiceStatus.mockImplementation(async ref => ({
+      ...(await status(ref)),
+      changeKey: CART,
+      repositoryChangeKey: REPO,
+    }));
     const signals = fakeSignals();
     await renderInTestApp(
       <TestApiProvider
@@ -100,39 +103,31 @@ describe('GitopsTab with signals', () => {
   }
 
   // The first render of the tab loads much of the plugin: allow for a slow machine.
-  it("refetches the tab's status, actions and live status when its service changes, not for another service", async () => {
+  it("refetches the tab's status, actions and live status on its service's change key, not on another key", async () => {
     const { api, signals } = await render();
-    expect(signals.count()).toBeGreaterThan(0);
+    await waitFor(() => expect(signals.count()).toBeGreaterThan(0));
+    // Subscribed once the status gave the keys.
+    await waitFor(() => expect(signals.count()).toBeGreaterThanOrEqual(3));
     const before = {
       status: api.getServiceStatus.mock.calls.length,
       actions: api.getActions.mock.calls.length,
       live: api.getLive.mock.calls.length,
     };
-    await signals.send({
-      repositoryId: 'platform-gitops',
-      service: 'other-service',
-      kind: 'action',
-    });
+    await signals.send({ key: OTHER, kind: 'action' });
+    await signals.send({ key: OTHER, kind: 'live' });
     await new Promise(r => setTimeout(r, 50));
     expect(api.getServiceStatus.mock.calls.length).toBe(before.status);
+    expect(api.getActions.mock.calls.length).toBe(before.actions);
     expect(api.getLive.mock.calls.length).toBe(before.live);
 
-    await signals.send({
-      repositoryId: 'platform-gitops',
-      service: 'guestbook-ui',
-      kind: 'action',
-    });
+    await signals.send({ key: CART, kind: 'action' });
     await waitFor(() => {
       expect(api.getServiceStatus.mock.calls.length).toBeGreaterThan(
         before.status,
       );
       expect(api.getActions.mock.calls.length).toBeGreaterThan(before.actions);
     });
-    await signals.send({
-      repositoryId: 'platform-gitops',
-      service: 'guestbook-ui',
-      kind: 'live',
-    });
+    await signals.send({ key: CART, kind: 'live' });
     await waitFor(() =>
       expect(api.getLive.mock.calls.length).toBeGreaterThan(before.live),
     );
@@ -156,8 +151,7 @@ describe('usePolledAsync with change signals', () => {
     renderHook(
       () =>
         usePolledAsync(fn, 'id', [], LIVE_POLL_INTERVAL_MS, true, {
-          repositoryId: 'demo',
-          service: 'cart',
+          keys: [CART],
         }),
       { wrapper },
     );
@@ -180,15 +174,47 @@ describe('usePolledAsync with change signals', () => {
     expect(fn).toHaveBeenCalledTimes(1);
     await advance(LIVE_POLL_INTERVAL_MS * 2);
     expect(fn).toHaveBeenCalledTimes(1);
-    await signals.send({ repositoryId: 'demo', service: 'cart', kind: 'live' });
+    await signals.send({ key: CART, kind: 'live' });
     expect(fn).toHaveBeenCalledTimes(2);
-    await signals.send({
-      repositoryId: 'demo',
-      service: 'ledger',
-      kind: 'live',
-    });
+    await signals.send({ key: OTHER, kind: 'live' });
     expect(fn).toHaveBeenCalledTimes(2);
     await advance(SIGNALS_FALLBACK_POLL_MS);
     expect(fn).toHaveBeenCalledTimes(3);
+  });
+});
+
+describe('useGitopsChanges for cross-service views', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('with throttleMs, a burst of signals of the shown kinds calls onChange once, after the window', async () => {
+    jest.useFakeTimers();
+    const signals = fakeSignals();
+    const onChange = jest.fn();
+    const wrapper = ({ children }: { children: ReactNode }) => (
+      <TestApiProvider apis={[[signalApiRef, signals.api]]}>
+        {children}
+      </TestApiProvider>
+    );
+    renderHook(
+      () =>
+        useGitopsChanges(
+          { kinds: ['action'], throttleMs: CROSS_SERVICE_THROTTLE_MS },
+          onChange,
+        ),
+      { wrapper },
+    );
+    for (const key of [CART, REPO, OTHER])
+      await signals.send({ key, kind: 'action' });
+    await signals.send({ key: CART, kind: 'live' });
+    expect(onChange).not.toHaveBeenCalled();
+    await act(() => {
+      jest.advanceTimersByTime(CROSS_SERVICE_THROTTLE_MS);
+    });
+    expect(onChange).toHaveBeenCalledTimes(1);
+    await signals.send({ key: CART, kind: 'live' });
+    await act(() => {
+      jest.advanceTimersByTime(CROSS_SERVICE_THROTTLE_MS);
+    });
+    expect(onChange).toHaveBeenCalledTimes(1);
   });
 });

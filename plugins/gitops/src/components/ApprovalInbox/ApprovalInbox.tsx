@@ -3,7 +3,11 @@ import { EmptyState, InfoCard, Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Alert from '@material-ui/lab/Alert';
 import { gitopsApiRef } from '../../api';
-import { pollInterval, useGitopsChanges } from '../../api/useGitopsChanges';
+import {
+  CROSS_SERVICE_THROTTLE_MS,
+  pollInterval,
+  useGitopsChanges,
+} from '../../api/useGitopsChanges';
 import {
   ActionsTable,
   backendMessage,
@@ -32,8 +36,12 @@ export const ApprovalInbox = () => {
     refreshKey,
   ]);
 
-  // Any action change refetches the inbox; polling is then a slow fallback.
-  const { connected } = useGitopsChanges({ kinds: ['action'] }, refresh);
+  // Any action change refetches the inbox (at most every 2 s; the API
+  // filters it by permission); polling is then a slow fallback.
+  const { connected } = useGitopsChanges(
+    { kinds: ['action'], throttleMs: CROSS_SERVICE_THROTTLE_MS },
+    refresh,
+  );
   const every = pollInterval(INBOX_POLL_INTERVAL_MS, connected);
   const waiting = Boolean(inbox.value?.items.some(a => isWaiting(a.state)));
   useEffect(() => {

@@ -12,10 +12,11 @@ import Grid from '@material-ui/core/Grid';
 import Box from '@material-ui/core/Box';
 import {
   GITOPS_ANNOTATIONS,
-  serviceNameOf,
   isGitopsAvailable,
 } from '@gitops2/plugin-gitops-common';
+import { useEffect, useState } from 'react';
 import { gitopsApiRef } from '../../api';
+import { changeKeysOf } from '../../api/useGitopsChanges';
 import Alert from '@material-ui/lab/Alert';
 import {
   LiveActionsContext,
@@ -46,14 +47,14 @@ export const GitopsTab = () => {
   const available = isGitopsAvailable(entity);
   const ref = entityRefPartsOf(entity);
 
-  // The backend's change signals of this service refetch the tab.
-  const repositoryId =
-    entity.metadata.annotations?.[GITOPS_ANNOTATIONS.repository];
+  // The backend's change signals of this service refetch the tab: the
+  // service's opaque change keys come with its status.
+  const [changeKeys, setChangeKeys] = useState<string>();
   const promotion = usePromotionState(
     api,
     ref,
     available,
-    repositoryId ? { repositoryId, service: serviceNameOf(entity) } : undefined,
+    changeKeys?.split(','),
   );
   const currentUser = useCurrentUser();
   const { refreshKey, refresh } = promotion;
@@ -66,6 +67,8 @@ export const GitopsTab = () => {
     `${ref.kind}/${ref.namespace}/${ref.name}/${available}`,
     [api, refreshKey],
   );
+  const keysOfStatus = changeKeysOf(status.value)?.join(',');
+  useEffect(() => setChangeKeys(keysOfStatus), [keysOfStatus]);
 
   // What the clusters run: polled from our backend every 5 s while visible.
   const live = useServiceLive(api, ref, available, status.value);

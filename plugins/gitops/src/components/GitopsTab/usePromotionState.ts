@@ -28,8 +28,8 @@ export function usePromotionState(
   api: GitopsFrontendApi,
   entity: EntityRefParts,
   enabled: boolean,
-  /** The service's repository and name, once known: its change signals refetch the tab. */
-  service?: { repositoryId: string; service: string },
+  /** The service's change keys, once the API gave them: their signals refetch the tab. */
+  changeKeys?: string[],
 ) {
   const { kind, namespace, name } = entity;
   const identity = `${kind}/${namespace}/${name}/${enabled}`;
@@ -54,10 +54,13 @@ export function usePromotionState(
   current.current = items ? signature(items) : '';
   const waiting = Boolean(items?.some(a => isWaiting(a.state)));
   const { connected } = useGitopsChanges(
-    enabled && service ? service : undefined,
+    enabled && changeKeys ? { keys: changeKeys } : undefined,
     refresh,
   );
-  const every = pollInterval(ACTION_POLL_INTERVAL_MS, connected && !!service);
+  const every = pollInterval(
+    ACTION_POLL_INTERVAL_MS,
+    connected && !!changeKeys,
+  );
 
   useEffect(() => {
     if (!enabled || !waiting) return undefined;

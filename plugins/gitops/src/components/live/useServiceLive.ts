@@ -8,6 +8,7 @@ import type {
 import type { GitopsFrontendApi } from '../../api';
 import { groupByStage } from '../shared';
 import { usePolledAsync } from './usePolledAsync';
+import { changeKeysOf } from '../../api/useGitopsChanges';
 
 /** What the cards of the GitOps tab show of the clusters. */
 export interface LiveView {
@@ -34,6 +35,8 @@ export function useServiceLive(
   status?: {
     service: string;
     repository: { id: string };
+    changeKey?: string;
+    repositoryChangeKey?: string;
     pipeline: PipelineDefinition | null;
     environments: EnvironmentStatus[];
   },
@@ -41,17 +44,15 @@ export function useServiceLive(
   const identity = `${entity.kind}/${entity.namespace}/${entity.name}/${enabled}`;
   const repositoryId = status?.repository.id;
   // Refetched on the backend's change signals of this service (live
-  // status, outcomes) once its repository is known.
-  const changes = repositoryId
-    ? { repositoryId, service: status?.service }
-    : undefined;
+  // status, outcomes) once the API gave its change keys.
+  const keys = changeKeysOf(status);
   const live = usePolledAsync(
     async () => (enabled ? api.getLive(entity) : undefined),
     identity,
     [api],
     undefined,
     undefined,
-    changes && { ...changes, kinds: ['live', 'outcome'] },
+    keys && { keys, kinds: ['live', 'outcome'] },
   );
   const dashboard = usePolledAsync<DashboardResponse | undefined>(
     async () =>
@@ -60,7 +61,7 @@ export function useServiceLive(
     [api],
     undefined,
     undefined,
-    repositoryId ? { repositoryId } : undefined,
+    keys && { keys },
   );
 
   const byEnvironment = new Map<string, EnvironmentLiveStatus>();
