@@ -236,6 +236,9 @@ async function fakeBackend(
     }
   }
   if (path === `${entityPath}/actions`) return json({ items: [awaiting] });
+  if (/^\/api\/gitops\/v1\/actions\/[0-9]+\/steps$/.test(path)) {
+    return json({ items: [] });
+  }
   if (path === `${entityPath}/holds`) return json({ items: [hold] });
   if (path === '/api/gitops/v1/actions') return json({ items: [awaiting] });
   if (path === '/api/catalog/entities/by-name/component/default/guestbook-ui') {
@@ -309,6 +312,10 @@ const apis = [
     { getBaseUrl: async (id: string) => `http://backend.test/api/${id}` },
   ],
 ] as const;
+
+// The whole app renders; its first test also pays for loading it. The waits
+// inside the tests allow 5 s, so the tests themselves get more.
+jest.setTimeout(20_000);
 
 describe('GitOps in the app', () => {
   beforeEach(() => {
@@ -493,6 +500,13 @@ describe('GitOps in the app', () => {
     expect(
       writes.find(w => w.path.endsWith('/promotions/preview'))?.key,
     ).toBeNull();
+    // The result shows the request's deployment steps, through the client.
+    expect(
+      await dialog.findByRole('region', {
+        name: 'Deployment steps of action #16',
+      }),
+    ).toHaveTextContent('No deployment steps for');
+    expect(requests).toContain('/api/gitops/v1/actions/16/steps');
   });
 
   it('has an approval inbox under /gitops/approvals', async () => {

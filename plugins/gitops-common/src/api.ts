@@ -21,6 +21,7 @@ import type {
   HoldsResponse,
   PromotionRequest,
   RollbackRequest,
+  StepRunsResponse,
 } from './promotion';
 import type {
   RepositoriesResponse,
@@ -308,6 +309,13 @@ export class GitopsClient
       'POST',
       `/v1/actions/${encodeURIComponent(actionId)}/cancel`,
       {},
+    );
+  }
+
+  getActionSteps(actionId: string): Promise<StepRunsResponse> {
+    return this.request(
+      'GET',
+      `/v1/actions/${encodeURIComponent(actionId)}/steps`,
     );
   }
 

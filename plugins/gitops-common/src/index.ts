@@ -12,3 +12,4 @@ export * from './correlation';
 export * from './promotion';
 export * from './cluster';
 export * from './metrics';
+export * from './signals';

@@ -239,6 +239,8 @@ export interface GitopsPromotionApi {
   merge(actionId: string): Promise<GitopsAction>;
   cancel(actionId: string): Promise<GitopsAction>;
   liftHold(holdId: string, reason: string): Promise<Hold>;
+  /** The deployment steps of an action (before and after), for its timeline. */
+  getActionSteps(actionId: string): Promise<StepRunsResponse>;
 }
 
 /**

@@ -177,6 +177,13 @@ export interface ServiceStatusResponse {
   /** The pipeline file itself is broken (the last good one is shown). */
   pipelineError: SourceError | null;
   environments: EnvironmentStatus[];
+  /**
+   * Opaque key of this service's live updates (GITOPS_SIGNAL_CHANNEL): a
+   * view refetches on signals carrying it. Set by the HTTP API.
+   */
+  changeKey?: string;
+  /** Opaque key of repository-wide live updates (new rollouts of the repository). */
+  repositoryChangeKey?: string;
 }
 
 /** @public */
@@ -188,6 +195,12 @@ export interface Rollout {
   toVersion: string;
   kind: RolloutKind;
   outcome: RolloutOutcome;
+  /**
+   * Why the outcome is what it is, when the portal knows: the deployment
+   * step that failed and what it saw, the rollback that took the version
+   * away. One line, secret-free.
+   */
+  outcomeDetail?: string;
   /** The GitOps commit that changed the version. */
   commit: GitCommitRef;
   /** Desired-at: commit time in Git (ISO 8601). */

@@ -19,6 +19,7 @@ import {
 import {
   applyHistoryRewrite,
   HistoryRewrite,
+  restoreIngested,
   rolloutCommits,
 } from './rewrittenRollouts';
 import {
@@ -29,6 +30,11 @@ import {
   RepositoryRow,
   RolloutRow,
 } from './tables';
+import {
+  markRolledBack,
+  outcomeDetail,
+  unmarkRolledBack,
+} from './rolledBackRollouts';
 
 const migrationsDir = resolvePackagePath(
   '@gitops2/plugin-gitops-backend',
@@ -189,6 +195,11 @@ export class LedgerStore {
           batch.restart,
           new Date(),
         );
+        await unmarkRolledBack(
+          tx,
+          batch.repositoryId,
+          batch.restart.rewrittenShas,
+        );
       }
       await insertIngestionErrors(tx, batch.errors ?? []);
       let inserted = 0;
@@ -202,6 +213,11 @@ export class LedgerStore {
           .returning('id');
         inserted += rows.length;
       }
+      const batchShas = [...new Set(batch.rollouts.map(r => r.commit_sha))];
+      await restoreIngested(tx, batch.repositoryId, batchShas);
+      await markRolledBack(tx, batch.repositoryId, [
+        ...new Set([...(batch.restart?.restoredShas ?? []), ...batchShas]),
+      ]);
       for (let i = 0; i < batch.desiredStates.length; i += 50) {
         await tx('gitops_desired_states')
           .insert(batch.desiredStates.slice(i, i + 50))
@@ -403,7 +419,9 @@ export class LedgerStore {
 
   /**
    * Records what the deployment steps found on the latest rollout of a
-   * version in an environment: `verified`, or `failed` (a step failed).
+   * version in an environment: `verified`, or `failed` (a step failed, said
+   * in `detail`). A rollout already `rolled-back` stays so. False when the
+   * ledger has no such rollout (not ingested yet).
    */
   async setRolloutVerification(
     repositoryId: string,
@@ -411,6 +429,7 @@ export class LedgerStore {
     environment: string,
     version: string,
     outcome: 'verified' | 'failed',
+    detail?: string,
   ): Promise<boolean> {
     const latest = await this.db('gitops_rollouts')
       .where({
@@ -421,11 +440,19 @@ export class LedgerStore {
       })
       .whereNull('rewritten_at')
       .orderBy('id', 'desc')
-      .first('id');
+      .first('id', 'outcome');
     if (!latest) return false;
+    const detailColumn = {
+      outcome_detail: detail ? outcomeDetail(detail) : null,
+    };
+    // Already rolled back: that stays; the verification is what it was before.
     await this.db('gitops_rollouts')
       .where({ id: latest.id })
-      .update({ outcome });
+      .update(
+        latest.outcome === 'rolled-back'
+          ? { outcome_before_rollback: outcome, ...detailColumn }
+          : { outcome, ...detailColumn },
+      );
     return true;
   }
 }

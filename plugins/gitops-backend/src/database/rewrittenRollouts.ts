@@ -45,3 +45,21 @@ export async function applyHistoryRewrite(
       .update({ rewritten_at: null });
   }
 }
+
+/**
+ * Commits ingested again (a branch force-pushed back, fast-forward, to
+ * commits it had left): their rollouts, kept with `rewritten_at`, stand again.
+ */
+export async function restoreIngested(
+  tx: Knex.Transaction,
+  repositoryId: string,
+  commitShas: string[],
+): Promise<void> {
+  for (let i = 0; i < commitShas.length; i += 500) {
+    await tx('gitops_rollouts')
+      .where({ repository_id: repositoryId })
+      .whereIn('commit_sha', commitShas.slice(i, i + 500))
+      .whereNotNull('rewritten_at')
+      .update({ rewritten_at: null });
+  }
+}

@@ -35,6 +35,11 @@ export interface RolloutRow {
   to_version: string;
   kind: string;
   outcome: string;
+  /** Why the outcome is what it is (failed step, rollback commit), one line. */
+  outcome_detail?: string | null;
+  /** GitOps commit of the rollback that took this version away. */
+  rolled_back_by?: string | null;
+  outcome_before_rollback?: string | null;
   commit_sha: string;
   author_name: string;
   author_email: string | null;
@@ -51,7 +56,14 @@ export interface RolloutRow {
 
 export type NewRolloutRow = Omit<
   RolloutRow,
-  'id' | 'outcome' | 'observed_at' | 'recorded_at' | 'rewritten_at'
+  | 'id'
+  | 'outcome'
+  | 'outcome_detail'
+  | 'rolled_back_by'
+  | 'outcome_before_rollback'
+  | 'observed_at'
+  | 'recorded_at'
+  | 'rewritten_at'
 >;
 
 /** A commit (or one service × environment of it) that could not be ingested. */

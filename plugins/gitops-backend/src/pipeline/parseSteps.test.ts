@@ -2,6 +2,7 @@ import { createDefaultLocatorRegistry } from '../locators/VersionLocatorRegistry
 import { TWO_STAGE_PIPELINE } from '../testing/GitRepoFixture';
 import { parsePipeline } from './parsePipeline';
 import type { StepTypeCatalog } from './parseSteps';
+import { createDefaultStepRegistry } from '../steps/StepRegistry';
 
 /** Two step types: `http` needs a string url; `wait-healthy` takes nothing. */
 const catalog: StepTypeCatalog = {
@@ -150,4 +151,50 @@ describe('pipeline steps', () => {
       /onFailedVerification/,
     );
   });
+});
+
+describe('pipeline steps with the built-in step types', () => {
+  const builtIn = createDefaultStepRegistry({
+    prometheus: { main: { url: 'https://prometheus.example.com' } },
+  });
+  const parseReal = (yaml: string) =>
+    parsePipeline(yaml, 'gitops-pipeline.yaml', locators, builtIn);
+  const stagingLine = TWO_STAGE_PIPELINE.split('\n').indexOf('    staging:');
+
+  it.each([
+    [
+      'an unknown type',
+      '          - type: smoke-test\n',
+      /unknown step type "smoke-test" \(known: checks, http, notify, prometheus, wait-healthy, webhook\)/,
+    ],
+    [
+      'a bad URL',
+      '          - type: http\n            options: { url: "not a url" }\n',
+      /options\.url/,
+    ],
+    [
+      'a PromQL query that is not a string',
+      '          - type: prometheus\n            options: { server: main, query: [1, 2], successCondition: "value < 0.01" }\n',
+      /options\.query/,
+    ],
+    [
+      'an expression that does not parse',
+      '          - type: http\n            options: { url: "https://shop.example.com/healthz", successCondition: "body.status == == \'ok\'" }\n',
+      /successCondition/,
+    ],
+  ])(
+    'refuses %s at its file:line as an error of that environment (the error that blocks its writes), the others unaffected',
+    (_what, step, message) => {
+      const parsed = parseReal(
+        pipeline('', `      steps:\n        after:\n${step}`),
+      );
+      expect(parsed.environmentErrors.staging).toEqual({
+        file: 'gitops-pipeline.yaml',
+        // the step's own line: 3 lines below "staging:" (cluster, steps, after)
+        line: stagingLine + 5,
+        message: expect.stringMatching(message),
+      });
+      expect(parsed.environmentErrors.dev).toBeUndefined();
+    },
+  );
 });

@@ -24,6 +24,7 @@ import {
 } from '../database/tables';
 import { GitSource } from '../git/types';
 import { ParsedPipeline } from '../pipeline/types';
+import { describeOutcome } from '../database/rolledBackRollouts';
 
 export interface RolloutFilter {
   environment?: string;
@@ -259,6 +260,7 @@ function toRollout(r: RolloutRow, source?: GitSource): Rollout {
     toVersion: r.to_version,
     kind: r.kind as RolloutKind,
     outcome: r.outcome as RolloutOutcome,
+    ...(describeOutcome(r) ? { outcomeDetail: describeOutcome(r) } : {}),
     commit: {
       sha: r.commit_sha,
       url: source?.commitUrl(r.commit_sha),

@@ -826,7 +826,8 @@ export function makeRollbackPreview(request: RollbackRequest): ActionPreview {
   };
 }
 
-function action(
+/** An action of guestbook-ui; what is not given is realistic and empty. */
+export function action(
   partial: Partial<GitopsAction> &
     Pick<
       GitopsAction,
@@ -1243,6 +1244,8 @@ export function createFakeGitopsApi(): MockGitopsApi {
       void reason;
       return lifted;
     },
+    // No action of the fake has deployment steps unless a test says so.
+    getActionSteps: async () => ({ items: [] }),
     getLive: async () => makeLive(),
     getDashboard: async (repositoryId?: string) => makeDashboard(repositoryId),
   };
@@ -1266,6 +1269,7 @@ export function createFakeGitopsApi(): MockGitopsApi {
     merge: jest.fn(fake.merge),
     cancel: jest.fn(fake.cancel),
     liftHold: jest.fn(fake.liftHold),
+    getActionSteps: jest.fn(fake.getActionSteps),
     getLive: jest.fn(fake.getLive),
     getDashboard: jest.fn(fake.getDashboard),
     getMetrics: jest.fn(fake.getMetrics),

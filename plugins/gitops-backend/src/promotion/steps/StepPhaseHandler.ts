@@ -81,11 +81,7 @@ export class StepPhaseHandler {
 
   private async after(result: PhaseResult): Promise<void> {
     const { action, environment } = result;
-    await this.recordVerification(
-      action,
-      environment,
-      result.passed ? 'verified' : 'failed',
-    );
+    await this.recordOutcome(result);
     await this.engine.audit.recordAction(
       stepsCaller,
       action,
@@ -100,35 +96,27 @@ export class StepPhaseHandler {
   }
 
   /**
-   * The rollout's outcome in the ledger. A fast step can finish before the
-   * merge it verifies was ingested (ingestion runs after the merge, and the
-   * steps start as soon as they are planned): ingest first, so the rollout
-   * is there and the rollback's checks (what the environment runs now) read
-   * the merge. An ingestion under way is joined, and it may have started
-   * before the merge: hence a second one.
+   * The rollout's outcome in the ledger. The merge ingests at once, but when
+   * that failed the rollout may not be there yet: ingest, then try again; a
+   * rollout still missing is said in the log (the action keeps the result).
    */
-  private async recordVerification(
-    action: GitopsAction,
-    environment: string,
-    outcome: 'verified' | 'failed',
-  ): Promise<void> {
+  private async recordOutcome(result: PhaseResult): Promise<void> {
+    const { action, environment } = result;
     const record = () =>
       this.ledger.setRolloutVerification(
         action.repositoryId,
         action.service,
         environment,
         action.version,
-        outcome,
+        result.passed ? 'verified' : 'failed',
+        result.passed ? undefined : describe(result),
       );
-    for (let ingestions = 0; !(await record()); ingestions++) {
-      if (ingestions === 2 || !this.engine.afterMerge) {
-        this.engine.logger.warn(
-          `action #${action.id}: no rollout of ${action.version} to ${environment} in the ledger; its outcome (${outcome}) is not recorded there`,
-        );
-        return;
-      }
-      await this.engine.afterMerge(action.repositoryId);
-    }
+    if (await record()) return;
+    await this.engine.afterMerge?.(action.repositoryId).catch(() => undefined);
+    if (await record()) return;
+    this.engine.logger.warn(
+      `action #${action.id}: no rollout of ${action.service} ${action.version} in ${environment} in the ledger yet; its verification is on the action only`,
+    );
   }
 
   /** The action's final state once every target's verification finished. */

@@ -273,7 +273,11 @@ describe.each(databases.eachSupportedId())('deployment steps on %p', dbId => {
       environment: 'staging',
       limit: 1,
     });
-    expect(rows[0]).toMatchObject({ to_version: 'v2', outcome: 'verified' });
+    expect(rows[0]).toMatchObject({
+      to_version: 'v2',
+      outcome: 'verified',
+      outcome_detail: null,
+    });
   });
 
   it('before steps that pass while the request still holds the action (a fast step) let the write go on at once, not at the next reconciliation', async () => {
@@ -411,7 +415,13 @@ describe.each(databases.eachSupportedId())('deployment steps on %p', dbId => {
       ['v1', 'rollback'],
       ['v2', 'promotion'],
     ]);
-    expect(rows[1].outcome).toBe('failed');
+    // v2's rollout failed its verification, then the rollback took it away:
+    // rolled-back, saying both.
+    expect(rows[1].outcome).toBe('rolled-back');
+    expect(rows[1].outcome_detail).toBe(
+      'step smoke (probe) failed in staging: smoke: attempt 1 failed',
+    );
+    expect(rows[1].rolled_back_by).toBe(rows[0].commit_sha);
     expect(rows[0].initiator).toBe(AUTO_ROLLBACK_INITIATOR);
   });
 
@@ -535,5 +545,80 @@ describe.each(databases.eachSupportedId())('deployment steps on %p', dbId => {
     expect(
       audit.find(a => a.action === 'verification-policy')?.message,
     ).toMatch(/nothing done: staging runs v3 now, not v2/);
+  });
+  it('a pending automatic rollback waits as a pull request for a person, who may cancel it: the environment keeps the version, nothing is held, no second rollback', async () => {
+    repo.write(
+      'gitops-pipeline.yaml',
+      PIPELINE.replace(
+        '        mode: direct\n',
+        '        mode: pull-request\n',
+      ),
+    );
+    repo.commit('staging by pull request');
+    const {
+      stores,
+      ledger,
+      runUntil,
+      promotions,
+      stagingOnMain: staging,
+    } = await setup();
+    const bob: Caller = {
+      credentials: mockCredentials.user('user:default/bob'),
+      initiator: 'user:default/bob',
+      door: 'http',
+    };
+
+    answers.set('smoke', ['failed']);
+    const { action } = await promotions.request(
+      {
+        kind: 'promotion',
+        repositoryId: 'demo',
+        service: 'cart',
+        body: { sourceEnvironment: 'dev' },
+      },
+      alice,
+      'pr-mode-0001',
+    );
+    await runUntil(
+      async () =>
+        (await stores.actions.get(action.id))!.state === 'pull-request-open',
+    );
+    await promotions.merge(action.id, bob);
+    expect(staging()).toBe('v2');
+    await runUntil(
+      async () => (await stores.actions.get(action.id))!.state === 'failed',
+    );
+    const [rollback] = (await stores.actions.list({ limit: 10 })).filter(
+      a => a.requestedBy === AUTO_ROLLBACK_INITIATOR,
+    );
+    expect(rollback).toMatchObject({
+      kind: 'rollback',
+      version: 'v1',
+      mode: 'pull-request',
+    });
+    await runUntil(
+      async () =>
+        (await stores.actions.get(rollback.id))!.state === 'pull-request-open',
+    );
+    // Nothing merged by itself: a person decides.
+    expect(staging()).toBe('v2');
+    const cancelled = await promotions.cancel(rollback.id, bob);
+    expect(cancelled.state).toBe('cancelled');
+    expect(staging()).toBe('v2');
+    expect(await stores.holds.active('demo', 'cart')).toEqual([]);
+    // The failed rollout stays failed (not rolled back); no second attempt.
+    const { rows } = await ledger.listRollouts({
+      repositoryId: 'demo',
+      service: 'cart',
+      environment: 'staging',
+      limit: 1,
+    });
+    expect(rows[0]).toMatchObject({ to_version: 'v2', outcome: 'failed' });
+    await runUntil(async () => false);
+    expect(
+      (await stores.actions.list({ limit: 10 })).filter(
+        a => a.requestedBy === AUTO_ROLLBACK_INITIATOR,
+      ),
+    ).toHaveLength(1);
   });
 });

@@ -84,6 +84,51 @@ describe('Dashboard', () => {
     expect(within(env('prod-us')).getByText('none')).toBeInTheDocument();
   });
 
+  it('shows the verification result of each rollout: verified, failed, rolled back', async () => {
+    const api = createFakeGitopsApi();
+    const dashboard = makeDashboard();
+    const staging = dashboard.environments[2];
+    const recent = staging.recentRollouts[0];
+    staging.recentRollouts = [
+      {
+        ...recent,
+        id: '42',
+        fromVersion: '1.4.3',
+        toVersion: '1.4.2',
+        kind: 'rollback',
+        outcome: 'verified',
+      },
+      {
+        ...recent,
+        id: '41',
+        fromVersion: '1.4.2',
+        toVersion: '1.4.3',
+        outcome: 'rolled-back',
+      },
+      {
+        ...recent,
+        id: '40',
+        fromVersion: '1.4.1',
+        toVersion: '1.4.2',
+        outcome: 'failed',
+      },
+    ];
+    api.getDashboard.mockResolvedValue(dashboard);
+    await render(api);
+    await screen.findByTestId('gitops-dashboard-env-staging');
+    const rows = within(env('staging')).getAllByTestId(
+      'gitops-dashboard-rollout',
+    );
+    expect(rows.map(r => r.getAttribute('data-outcome'))).toEqual([
+      'verified',
+      'rolled-back',
+      'failed',
+    ]);
+    expect(rows[0]).toHaveTextContent('1.4.3 → 1.4.2verified');
+    expect(rows[1]).toHaveTextContent('1.4.2 → 1.4.3rolled back');
+    expect(rows[2]).toHaveTextContent('1.4.1 → 1.4.2failed');
+  });
+
   it('shows the services × environments matrix with versions, lag, health and drift', async () => {
     const api = createFakeGitopsApi();
     await render(api);

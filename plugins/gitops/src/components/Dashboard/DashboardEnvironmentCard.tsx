@@ -41,7 +41,8 @@ const useStyles = makeStyles(theme => ({
 
 /**
  * One environment on the dashboard: status, URL, cluster and connection,
- * counts of services, deployments and pods, and its last rollouts.
+ * counts of services, deployments and pods, and its last rollouts with
+ * their outcome (verified or failed by the deployment steps, rolled back).
  */
 export const DashboardEnvironmentCard = (props: {
   environment: DashboardEnvironment;
@@ -119,7 +120,11 @@ export const DashboardEnvironmentCard = (props: {
           ) : (
             <ul className={classes.rollouts}>
               {env.recentRollouts.slice(0, 5).map(r => (
-                <li key={r.id} data-testid="gitops-dashboard-rollout">
+                <li
+                  key={r.id}
+                  data-testid="gitops-dashboard-rollout"
+                  data-outcome={r.outcome}
+                >
                   <span>{r.service}</span>
                   <span className={classes.mono}>
                     {r.fromVersion ? `${r.fromVersion} → ` : ''}

@@ -125,6 +125,35 @@ describe('RecentDeployments', () => {
     ).not.toBeInTheDocument();
   });
 
+  it('shows the result of each deployment: verified, failed, rolled back', async () => {
+    const api = createFakeGitopsApi();
+    const page = pageOfAllRollouts({ limit: 200 });
+    const outcomes = ['verified', 'failed', 'rolled-back'] as const;
+    page.items = page.items
+      .slice(0, 3)
+      .map((r, i) => ({ ...r, outcome: outcomes[i] }));
+    page.items[1].outcomeDetail =
+      'step smoke (http) failed in staging: HTTP 500';
+    page.totalCount = 3;
+    page.nextCursor = undefined;
+    api.listRollouts.mockResolvedValue(page);
+    await render(api);
+    const rows = await screen.findAllByTestId('gitops-recent-row');
+    expect(rows.map(r => r.getAttribute('data-outcome'))).toEqual([
+      'verified',
+      'failed',
+      'rolled-back',
+    ]);
+    expect(rows[0]).toHaveTextContent('verified');
+    expect(rows[1]).toHaveTextContent(
+      'failedstep smoke (http) failed in staging: HTTP 500',
+    );
+    expect(
+      within(rows[0]).queryByTestId('gitops-rollout-outcome-detail'),
+    ).not.toBeInTheDocument();
+    expect(rows[2]).toHaveTextContent('rolled back');
+  });
+
   it('shows the error of the backend', async () => {
     const api = createFakeGitopsApi();
     api.listRollouts.mockRejectedValue(new Error('ledger unavailable'));

@@ -20,6 +20,8 @@ import type { Rollout } from '@gitops2/plugin-gitops-common';
 import useAsync from 'react-use/esm/useAsync';
 import { gitopsApiRef } from '../../api';
 import { RolloutKindChip } from '../GitopsTab/RolloutKindChip';
+import { RolloutOutcomeDetail } from '../GitopsTab/RolloutOutcomeDetail';
+import { RolloutOutcomeStatus } from '../GitopsTab/RolloutOutcomeStatus';
 import { RelativeTime } from '../shared';
 
 /** Rollouts fetched per page (the API's maximum). */
@@ -68,7 +70,8 @@ export function windowOf(
 
 /**
  * What was deployed where in a time window, across services: "what changed
- * in prod-eu yesterday?".
+ * in prod-eu yesterday?", with each rollout's result (verified, failed,
+ * rolled back).
  */
 export const RecentDeployments = () => {
   const api = useApi(gitopsApiRef);
@@ -199,11 +202,16 @@ export const RecentDeployments = () => {
               <TableCell>Environment</TableCell>
               <TableCell>Version</TableCell>
               <TableCell>Kind</TableCell>
+              <TableCell>Result</TableCell>
             </TableRow>
           </TableHead>
           <TableBody>
             {items.map(r => (
-              <TableRow key={r.id} data-testid="gitops-recent-row">
+              <TableRow
+                key={r.id}
+                data-testid="gitops-recent-row"
+                data-outcome={r.outcome}
+              >
                 <TableCell>
                   <RelativeTime value={r.desiredAt} />
                 </TableCell>
@@ -214,6 +222,10 @@ export const RecentDeployments = () => {
                 </TableCell>
                 <TableCell>
                   <RolloutKindChip kind={r.kind} />
+                </TableCell>
+                <TableCell>
+                  <RolloutOutcomeStatus outcome={r.outcome} />
+                  <RolloutOutcomeDetail detail={r.outcomeDetail} />
                 </TableCell>
               </TableRow>
             ))}

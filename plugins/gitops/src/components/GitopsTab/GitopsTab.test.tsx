@@ -269,6 +269,31 @@ describe('GitopsTab', () => {
     ).not.toBeInTheDocument();
   });
 
+  it('shows why a rollout failed its verification', async () => {
+    const api = createFakeGitopsApi();
+    const page = await api.getRollouts(ref as any, { limit: 20 });
+    api.getRollouts.mockResolvedValue({
+      ...page,
+      items: page.items.map((r, i) =>
+        i === 0
+          ? {
+              ...r,
+              outcome: 'failed' as const,
+              outcomeDetail: 'step smoke (http) failed in staging: HTTP 500',
+            }
+          : r,
+      ),
+    });
+    await render(api);
+    const rows = await screen.findAllByTestId('gitops-rollout-row');
+    expect(rows[0]).toHaveTextContent(
+      'failedstep smoke (http) failed in staging: HTTP 500',
+    );
+    expect(
+      within(rows[1]).queryByTestId('gitops-rollout-outcome-detail'),
+    ).not.toBeInTheDocument();
+  });
+
   it('warns about commits ingestion skipped, naming the latest', async () => {
     const api = createFakeGitopsApi();
     const status = makeStatus();

@@ -6,7 +6,8 @@ import type { RefreshableAsyncState } from '../shared/useRefreshableAsync';
 
 /**
  * "Promotions and rollbacks" of the service, newest first, with Approve
- * (not for one's own requests), Merge and Cancel.
+ * (not for one's own requests), Merge and Cancel, and the deployment steps
+ * of each (live while one runs; the tab refetches when they finished).
  */
 export const PromotionsSection = (props: {
   actions: RefreshableAsyncState<{ items: GitopsAction[] }>;
@@ -37,6 +38,7 @@ export const PromotionsSection = (props: {
         actions={actions.value.items}
         currentUser={props.currentUser}
         cancellable
+        steps
         rowTestId="gitops-action-row"
         onChanged={() => props.onChanged()}
       />

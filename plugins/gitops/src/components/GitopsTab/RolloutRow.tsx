@@ -12,6 +12,7 @@ import type { Rollout } from '@gitops2/plugin-gitops-common';
 import { CommitLink, RelativeTime } from '../shared';
 import { RolloutKindChip } from './RolloutKindChip';
 import { RolloutChangeSet } from './RolloutChangeSet';
+import { RolloutOutcomeDetail } from './RolloutOutcomeDetail';
 import { RolloutOutcomeStatus } from './RolloutOutcomeStatus';
 
 const useStyles = makeStyles(theme => ({
@@ -91,6 +92,7 @@ export const RolloutRow = (props: { rollout: Rollout }) => {
         </TableCell>
         <TableCell>
           <RolloutOutcomeStatus outcome={rollout.outcome} />
+          <RolloutOutcomeDetail detail={rollout.outcomeDetail} />
         </TableCell>
         <TableCell>
           {rollout.initiator}

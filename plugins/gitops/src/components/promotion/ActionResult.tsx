@@ -7,6 +7,7 @@ import Alert from '@material-ui/lab/Alert';
 import type { GitopsAction } from '@gitops2/plugin-gitops-common';
 import { gitopsApiRef } from '../../api';
 import { shortSha } from '../shared';
+import { StepTimeline } from '../steps';
 import { backendMessage } from './errors';
 import { useLiveAction } from './LiveActions';
 
@@ -37,7 +38,7 @@ function summary(action: GitopsAction): string {
 /**
  * What became of a request: awaiting approval, pull request open (with a
  * "Merge" button) or merged; the error of a failed merge as the backend
- * wrote it.
+ * wrote it; its deployment steps, live.
  */
 export const ActionResult = (props: {
   action: GitopsAction;
@@ -94,6 +95,12 @@ export const ActionResult = (props: {
           </Alert>
         </Box>
       )}
+      <Box mt={2}>
+        <StepTimeline
+          action={action}
+          onSettled={() => props.onChanged(action)}
+        />
+      </Box>
     </Box>
   );
 };

@@ -1,18 +1,18 @@
-import { Link } from '@backstage/core-components';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
-import Typography from '@material-ui/core/Typography';
 import type { GitopsAction } from '@gitops2/plugin-gitops-common';
-import { RelativeTime } from '../shared';
-import { ActionControls } from './ActionControls';
-import { ActionStateChip } from './ActionStateChip';
+import { ActionRow } from './ActionRow';
+
+/** With `steps`, the deployment steps of this many newest actions show at first. */
+export const STEPS_OPEN_NEWEST = 3;
 
 /**
  * Promotions and rollbacks: state, kind, environments, version, requester,
- * approvals and the buttons that apply (Approve, Merge, Cancel).
+ * approvals and the buttons that apply (Approve, Merge, Cancel); with
+ * `steps`, each action's deployment steps below it (the newest open).
  */
 export const ActionsTable = (props: {
   actions: GitopsAction[];
@@ -20,6 +20,8 @@ export const ActionsTable = (props: {
   /** Show the service column (the inbox spans services). */
   showService?: boolean;
   cancellable?: boolean;
+  /** Show the deployment steps of each action (the tab). */
+  steps?: boolean;
   rowTestId: string;
   onChanged(action: GitopsAction): void;
 }) => (
@@ -38,87 +40,20 @@ export const ActionsTable = (props: {
       </TableRow>
     </TableHead>
     <TableBody>
-      {props.actions.map(action => (
-        <TableRow
+      {props.actions.map((action, index) => (
+        <ActionRow
           key={action.id}
-          data-testid={props.rowTestId}
-          data-action-id={action.id}
-        >
-          <TableCell>
-            <ActionStateChip state={action.state} />
-            {action.error && (
-              <Typography variant="caption" color="error" component="p">
-                {action.error}
-              </Typography>
-            )}
-          </TableCell>
-          <TableCell>
-            {action.kind} #{action.id}
-            {action.mode === 'direct' && (
-              <Typography variant="caption" component="p">
-                direct
-              </Typography>
-            )}
-          </TableCell>
-          {props.showService && <TableCell>{action.service}</TableCell>}
-          <TableCell>
-            {action.sourceEnvironment ? `${action.sourceEnvironment} → ` : ''}
-            {action.environments.join(', ')}
-          </TableCell>
-          <TableCell>
-            <code>{action.version}</code>
-          </TableCell>
-          <TableCell>
-            {action.requestedBy}
-            <Typography variant="caption" component="p">
-              <RelativeTime value={action.createdAt} />
-            </Typography>
-            {action.reason && (
-              <Typography variant="caption" component="p">
-                {action.reason}
-              </Typography>
-            )}
-          </TableCell>
-          <TableCell>
-            {action.requiredApprovals > 0
-              ? `${action.approvals.length}/${action.requiredApprovals}`
-              : '—'}
-            {action.approvals.map(a => (
-              <Typography
-                key={a.approver}
-                variant="caption"
-                component="p"
-                title={a.comment}
-              >
-                ✓ {a.approver}
-                {a.comment ? `: ${a.comment}` : ''}
-              </Typography>
-            ))}
-          </TableCell>
-          <TableCell>
-            {action.pullRequestUrl && (
-              <Link to={action.pullRequestUrl}>pull request</Link>
-            )}
-            {!action.pullRequestUrl && action.branch && (
-              <Typography variant="caption">
-                branch <code>{action.branch}</code>
-              </Typography>
-            )}
-            {action.commitSha && (
-              <Typography variant="caption" component="p">
-                commit <code>{action.commitSha.slice(0, 7)}</code>
-              </Typography>
-            )}
-          </TableCell>
-          <TableCell>
-            <ActionControls
-              action={action}
-              currentUser={props.currentUser}
-              cancellable={props.cancellable}
-              onChanged={props.onChanged}
-            />
-          </TableCell>
-        </TableRow>
+          action={action}
+          actions={props.actions}
+          columns={props.showService ? 9 : 8}
+          currentUser={props.currentUser}
+          showService={props.showService}
+          cancellable={props.cancellable}
+          steps={props.steps}
+          stepsOpen={index < STEPS_OPEN_NEWEST}
+          rowTestId={props.rowTestId}
+          onChanged={props.onChanged}
+        />
       ))}
     </TableBody>
   </Table>

@@ -8,3 +8,8 @@ export { GateList } from './GateList';
 export { useCurrentUser } from './useCurrentUser';
 export { backendMessage, newIdempotencyKey } from './errors';
 export { LiveActionsContext, useLiveAction } from './LiveActions';
+export {
+  AUTO_ROLLBACK_INITIATOR,
+  automaticRollbacksOf,
+  isAutomaticRollback,
+} from './automaticRollback';

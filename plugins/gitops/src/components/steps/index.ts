@@ -1,0 +1,1 @@
+export { StepTimeline, stepTimelineLabel } from './StepTimeline';
