@@ -118,6 +118,13 @@ export class Deployment {
       { encoding: 'utf8' },
     );
     if (demo.status !== 0) throw new Error(`demo: ${demo.stderr}`);
+    // The demo verifies staging and prod after each rollout (wait-healthy
+    // and a smoke test against the demo cluster, off here) and rolls back
+    // when that fails: the write-path scenarios are about writes, so their
+    // environments get no steps (the steps scenarios declare their own).
+    this.editPipeline(doc => {
+      doc.deleteIn(['spec', 'steps']);
+    }, 'fault injection: no deployment steps by default');
     fs.writeFileSync(
       path.join(this.demoGitops, '.git/hooks/reference-transaction'),
       KILL_HOOK,

@@ -188,7 +188,12 @@ export async function rolledBackOnceDespiteKills(
       .split('\n')
       .filter(Boolean),
   ).toHaveLength(1);
-  expect(await rolloutOutcome(d, 'guestbook-api', version)).toBe('failed');
+  // Its rollout failed, then the rollback took it away.
+  expect(await rolloutOf(d, 'guestbook-api', version)).toMatchObject({
+    outcome: 'rolled-back',
+    outcome_before_rollback: 'failed',
+    outcome_detail: expect.stringMatching(/step smoke \(http\) failed in qa/),
+  });
   expect(await rolloutOutcome(d, 'guestbook-api', previous)).toBe('verified');
   const holds = await d
     .db('gitops_holds')
@@ -287,14 +292,18 @@ function actionIs(d: Deployment, id: string, state: string) {
 }
 
 async function rolloutOutcome(d: Deployment, service: string, version: string) {
-  const row = await d
+  return (await rolloutOf(d, service, version))?.outcome;
+}
+
+/** The latest rollout of a version to qa, as the ledger has it. */
+function rolloutOf(d: Deployment, service: string, version: string) {
+  return d
     .db('gitops_rollouts')
     .where({ repository_id: 'demo', service, environment: 'qa' })
     .where({ to_version: version })
     .whereNull('rewritten_at')
     .orderBy('id', 'desc')
-    .first('outcome');
-  return row?.outcome;
+    .first('outcome', 'outcome_before_rollback', 'outcome_detail');
 }
 
 /** How each request of a version ended: its status, or aborted. */

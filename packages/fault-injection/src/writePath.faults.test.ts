@@ -438,7 +438,7 @@ describe('write path under faults: two backend processes, one PostgreSQL', () =>
       await resumedAfterKill(suite());
     });
 
-    it('kill -9 while an after step fails, and again while its automatic rollback is written: the rollback happens exactly once; the action fails, its rollout is failed, the version held', async () => {
+    it('kill -9 while an after step fails, and again while its automatic rollback is written: the rollback happens exactly once; the action fails, its rollout failed then rolled back, the version held', async () => {
       await rolledBackOnceDespiteKills(suite());
     });
   });
