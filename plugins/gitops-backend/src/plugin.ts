@@ -206,6 +206,7 @@ export const gitopsPlugin = createBackendPlugin({
           ...deps,
           repositoryIds: gitopsConfig.repositories.map(r => r.id),
         });
+        service.setWatchedClusters(live.clusterNames());
         const db = await deps.database.getClient();
         const stores = createPromotionStores(db);
         const writable = new Map<string, PromotionRepository>();

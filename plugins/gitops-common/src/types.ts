@@ -24,11 +24,17 @@ export type RolloutKind = 'promotion' | 'rollback' | 'direct';
  * observation (when configured) moves them to `progressing`, `succeeded` or
  * `degraded`; the deployment steps of the environment (`after` steps) to
  * `verified` or `failed`; a later rollback of the environment away from the
- * version to `rolled-back`.
+ * version to `rolled-back`. The API never answers `pending` for a rollout no
+ * cluster will observe: it reads `not-observed` (historic, rewritten, or an
+ * environment without a watched cluster) or `superseded` (a later rollout
+ * replaced it before the cluster was seen running it); see
+ * `presentRolloutOutcome`.
  * @public
  */
 export type RolloutOutcome =
   | 'pending'
+  | 'not-observed'
+  | 'superseded'
   | 'progressing'
   | 'succeeded'
   | 'verified'
@@ -135,8 +141,12 @@ export interface EnvironmentStatus {
 export interface RepositoryState {
   id: string;
   provider: 'local' | 'github';
-  /** Display location (never contains credentials). */
-  location: string;
+  /**
+   * The repository's remote URL (`https://…`), when it has one. Never a path
+   * on the server's file system (a local repository has no location: it is
+   * shown by its id) and never with credentials.
+   */
+  location?: string;
   branch: string;
   pipelineFile: string;
   /** Last GitOps commit fully ingested. */

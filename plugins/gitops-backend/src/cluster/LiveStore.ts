@@ -13,6 +13,7 @@ import type {
   PodCounts,
 } from '@gitops2/plugin-gitops-common';
 import type { DesiredStateRow, RolloutRow } from '../database/tables';
+import { nextDesiredAtColumn } from '../database/rolloutSuccession';
 import type { ObservedStatus } from './computeStatus';
 import type { LeaseFence } from './LeaseFence';
 
@@ -330,12 +331,14 @@ export class LiveStore {
     await fence.run(trx => trx('gitops_rollouts').where({ id }).update(patch));
   }
 
+  /** The latest rollouts of an environment, with `next_desired_at`. */
   async rolloutsOf(
     repositoryId: string,
     environment: string,
     limit: number,
   ): Promise<RolloutRow[]> {
-    return this.db<RolloutRow>('gitops_rollouts')
+    return this.db<RolloutRow>('gitops_rollouts as r')
+      .select('r.*', nextDesiredAtColumn(this.db, 'r'))
       .where({ repository_id: repositoryId, environment })
       .whereNull('rewritten_at')
       .orderBy('id', 'desc')

@@ -11,6 +11,7 @@ import { Knex } from 'knex';
 import type { ParsedPipeline } from '../pipeline/types';
 import { CorrelationStore } from '../correlation/CorrelationStore';
 import { insertIngestionErrors, listIngestionErrors } from './ingestionErrors';
+import { nextDesiredAtColumn } from './rolloutSuccession';
 import {
   portalCommitActionOf,
   portalCommitsAmong,
@@ -346,11 +347,13 @@ export class LedgerStore {
      * that reasons about what Git asks for now leaves them out.
      */
     includeRewritten?: boolean;
+    /** Also select `next_desired_at` (to present outcomes). */
+    withSuccession?: boolean;
   }): Promise<{ rows: RolloutRow[]; total: number }> {
     if (options.services && options.services.length === 0)
       return { rows: [], total: 0 };
     const base = () => {
-      const q = this.db<RolloutRow>('gitops_rollouts');
+      const q = this.db<RolloutRow>('gitops_rollouts as r');
       if (options.services) {
         const byRepo = new Map<string, string[]>();
         for (const s of options.services)
@@ -380,6 +383,8 @@ export class LedgerStore {
       return q;
     };
     const page = base();
+    if (options.withSuccession)
+      page.select('r.*', nextDesiredAtColumn(this.db, 'r'));
     if (options.before) page.andWhere('id', '<', options.before);
     const rows = await page.orderBy('id', 'desc').limit(options.limit);
     const [{ count }] = await base().count({ count: '*' });

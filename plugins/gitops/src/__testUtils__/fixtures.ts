@@ -107,7 +107,7 @@ const manifest = (name: string) =>
 export const repository: RepositoryState = {
   id: 'platform-gitops',
   provider: 'github',
-  location: 'github.com/acme/platform-gitops',
+  location: 'https://github.com/acme/platform-gitops',
   branch: 'main',
   pipelineFile: 'gitops-pipeline.yaml',
   lastCommitSha: '9f8e7d6c5b4a39281706f5e4d3c2b1a098765432',
@@ -1039,7 +1039,6 @@ export function createFakeGitopsApi(): MockGitopsApi {
   const legacyRepository: RepositoryState = {
     id: 'legacy-gitops',
     provider: 'local',
-    location: '/srv/gitops/legacy',
     branch: 'master',
     pipelineFile: 'gitops-pipeline.yaml',
     error: {

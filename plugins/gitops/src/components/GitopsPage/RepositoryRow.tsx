@@ -14,6 +14,7 @@ import {
   RelativeTime,
   describeIngestionErrors,
   formatSourceError,
+  RepositoryLocation,
   shortSha,
 } from '../shared';
 
@@ -53,7 +54,9 @@ export const RepositoryRow = (props: {
         <strong>{repository.id}</strong>
       </TableCell>
       <TableCell>{repository.provider}</TableCell>
-      <TableCell className={classes.code}>{repository.location}</TableCell>
+      <TableCell className={classes.code}>
+        <RepositoryLocation repository={repository} />
+      </TableCell>
       <TableCell className={classes.code}>{repository.branch}</TableCell>
       <TableCell className={classes.code}>{repository.pipelineFile}</TableCell>
       <TableCell className={classes.code}>

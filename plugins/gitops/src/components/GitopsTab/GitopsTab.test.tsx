@@ -113,6 +113,29 @@ describe('GitopsTab', () => {
     expect(repo).toHaveTextContent('github.com/acme/platform-gitops');
     expect(repo).toHaveTextContent('branch main');
     expect(repo).toHaveTextContent('last ingested commit 9f8e7d6');
+    expect(
+      within(repo).getByRole('link', {
+        name: 'https://github.com/acme/platform-gitops',
+      }),
+    ).toHaveAttribute('href', 'https://github.com/acme/platform-gitops');
+  });
+
+  it('names a local repository by its id and never shows a server path', async () => {
+    const api = createFakeGitopsApi();
+    const status = makeStatus();
+    status.repository = {
+      ...status.repository,
+      id: 'demo',
+      provider: 'local',
+      location: undefined,
+    };
+    api.getServiceStatus.mockResolvedValue(status);
+    await render(api);
+    const repo = await screen.findByTestId('gitops-repository');
+    expect(repo).toHaveTextContent('GitOps repository demo');
+    expect(repo).toHaveTextContent("on the portal's server, no remote URL");
+    expect(repo).not.toHaveTextContent('/');
+    expect(within(repo).queryByRole('link')).not.toBeInTheDocument();
   });
 
   it('says "not deployed" for an environment without a version or error', async () => {

@@ -11,3 +11,4 @@ export {
   PullRequestLinks,
 } from './ChangeSetView';
 export { useRefreshableAsync } from './useRefreshableAsync';
+export { RepositoryLocation } from './RepositoryLocation';
