@@ -335,6 +335,17 @@ describe('gitops backend plugin (correlation endpoints)', () => {
       environment: 'dev',
       toVersion: c1.slice(0, 12),
     });
+    // The list carries what each rollout brought, at a glance.
+    expect(latest.changes).toMatchObject({
+      status: 'resolved',
+      added: {
+        commits: 1,
+        issueKeys: ['SHOP-7'],
+        pullRequests: [{ number: 7 }],
+        pullRequestCount: 1,
+      },
+      removed: { commits: 0 },
+    });
 
     const cs = await request(server).get(
       `/api/gitops/v1/rollouts/${latest.id}/change-set`,

@@ -15,6 +15,7 @@ import type { JsonValue } from '@backstage/types';
  */
 
 import type { PromotionPolicy } from './promotion';
+import type { RolloutChangeSummary } from './correlation';
 
 /** @public */
 export type RolloutKind = 'promotion' | 'rollback' | 'direct';
@@ -222,6 +223,12 @@ export interface Rollout {
    * left out of metrics, feature answers and outcome tracking.
    */
   rewrittenAt?: string;
+  /**
+   * What it carried at a glance (issue keys, pull requests, commits,
+   * authors), once correlated; absent before. The list endpoints compute it
+   * for the whole page at once.
+   */
+  changes?: RolloutChangeSummary;
 }
 
 /** Response of GET /v1/entities/:namespace/:kind/:name/rollouts. @public */

@@ -293,6 +293,17 @@ export class LiveService {
       });
     }
 
+    // What the recent rollouts carried: one summary query for all environments.
+    const summaries = await this.store.changeSummaries(
+      environments.flatMap(e => e.recentRollouts.map(r => r.id)),
+    );
+    for (const e of environments) {
+      e.recentRollouts = e.recentRollouts.map(r => {
+        const changes = summaries.get(r.id);
+        return changes ? { ...r, changes } : r;
+      });
+    }
+
     // Versions behind: counted on the history of the previous stage's first environment.
     const previousOf = new Map<string, EnvironmentDefinition>();
     for (const env of repo.environments) {

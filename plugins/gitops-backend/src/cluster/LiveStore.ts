@@ -14,6 +14,7 @@ import type {
 } from '@gitops2/plugin-gitops-common';
 import type { DesiredStateRow, RolloutRow } from '../database/tables';
 import { nextDesiredAtColumn } from '../database/rolloutSuccession';
+import { changeSummaries } from '../correlation/changeSummaries';
 import type { ObservedStatus } from './computeStatus';
 import type { LeaseFence } from './LeaseFence';
 
@@ -329,6 +330,11 @@ export class LiveStore {
     const patch: Record<string, unknown> = { outcome };
     if (observedAt) patch.observed_at = observedAt;
     await fence.run(trx => trx('gitops_rollouts').where({ id }).update(patch));
+  }
+
+  /** What each rollout carried, at a glance (two queries for them all). */
+  changeSummaries(ids: Array<string | number>) {
+    return changeSummaries(this.db, ids);
   }
 
   /** The latest rollouts of an environment, with `next_desired_at`. */

@@ -12,6 +12,7 @@ import type { ParsedPipeline } from '../pipeline/types';
 import { CorrelationStore } from '../correlation/CorrelationStore';
 import { insertIngestionErrors, listIngestionErrors } from './ingestionErrors';
 import { nextDesiredAtColumn } from './rolloutSuccession';
+import { changeSummaries } from '../correlation/changeSummaries';
 import {
   portalCommitActionOf,
   portalCommitsAmong,
@@ -389,6 +390,11 @@ export class LedgerStore {
     const rows = await page.orderBy('id', 'desc').limit(options.limit);
     const [{ count }] = await base().count({ count: '*' });
     return { rows, total: Number(count) };
+  }
+
+  /** What each rollout carried, at a glance (two queries for the page). */
+  changeSummaries(ids: Array<string | number>) {
+    return changeSummaries(this.db, ids);
   }
 
   async getRollout(id: string): Promise<RolloutRow | undefined> {

@@ -241,13 +241,16 @@ export class GitopsService {
     const observable = await this.observableEnvironments(
       new Set(rows.map(r => r.repository_id)),
     );
-    const items = rows.map(r =>
-      toRollout(
+    const summaries = await this.store.changeSummaries(rows.map(r => r.id));
+    const items = rows.map(r => {
+      const rollout = toRollout(
         r,
         this.sources.get(r.repository_id),
         observable.has(`${r.repository_id}\u0000${r.environment}`),
-      ),
-    );
+      );
+      const changes = summaries.get(String(r.id));
+      return changes ? { ...rollout, changes } : rollout;
+    });
     return {
       items,
       totalCount: total,

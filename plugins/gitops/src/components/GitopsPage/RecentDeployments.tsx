@@ -22,7 +22,7 @@ import { gitopsApiRef } from '../../api';
 import { RolloutKindChip } from '../GitopsTab/RolloutKindChip';
 import { RolloutOutcomeDetail } from '../GitopsTab/RolloutOutcomeDetail';
 import { RolloutOutcomeStatus } from '../GitopsTab/RolloutOutcomeStatus';
-import { RelativeTime } from '../shared';
+import { ChangeSummary, RelativeTime } from '../shared';
 
 /** Rollouts fetched per page (the API's maximum). */
 export const RECENT_LIMIT = 200;
@@ -219,6 +219,7 @@ export const RecentDeployments = () => {
                 <TableCell>{r.environment}</TableCell>
                 <TableCell style={{ fontFamily: 'monospace' }}>
                   {r.fromVersion ?? '(none)'} → <strong>{r.toVersion}</strong>
+                  <ChangeSummary changes={r.changes} kind={r.kind} />
                 </TableCell>
                 <TableCell>
                   <RolloutKindChip kind={r.kind} />

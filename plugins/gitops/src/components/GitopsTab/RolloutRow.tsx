@@ -9,7 +9,7 @@ import { makeStyles } from '@material-ui/core/styles';
 import KeyboardArrowDownIcon from '@material-ui/icons/KeyboardArrowDown';
 import KeyboardArrowUpIcon from '@material-ui/icons/KeyboardArrowUp';
 import type { Rollout } from '@gitops2/plugin-gitops-common';
-import { CommitLink, RelativeTime } from '../shared';
+import { ChangeSummary, CommitLink, RelativeTime } from '../shared';
 import { RolloutKindChip } from './RolloutKindChip';
 import { RolloutChangeSet } from './RolloutChangeSet';
 import { RolloutOutcomeDetail } from './RolloutOutcomeDetail';
@@ -75,6 +75,7 @@ export const RolloutRow = (props: { rollout: Rollout }) => {
           </span>
           {' → '}
           <strong>{rollout.toVersion}</strong>
+          <ChangeSummary changes={rollout.changes} kind={rollout.kind} />
         </TableCell>
         <TableCell>
           <RolloutKindChip kind={rollout.kind} />

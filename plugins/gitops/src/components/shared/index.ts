@@ -12,3 +12,4 @@ export {
 } from './ChangeSetView';
 export { useRefreshableAsync } from './useRefreshableAsync';
 export { RepositoryLocation } from './RepositoryLocation';
+export { ChangeSummary, initialsOf } from './ChangeSummary';
