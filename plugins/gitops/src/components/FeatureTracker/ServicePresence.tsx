@@ -3,7 +3,6 @@ import Box from '@material-ui/core/Box';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
-import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
@@ -13,7 +12,7 @@ import type {
   FeatureEnvironmentPresence,
   FeatureServicePresence,
 } from '@gitops2/plugin-gitops-common';
-import { CommitList, RelativeTime, formatDuration } from '../shared';
+import { CommitList, RelativeTime, formatDuration, TableHead } from '../shared';
 
 const useStyles = makeStyles(theme => ({
   present: {

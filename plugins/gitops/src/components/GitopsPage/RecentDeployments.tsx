@@ -11,7 +11,6 @@ import Button from '@material-ui/core/Button';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
-import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
@@ -22,7 +21,7 @@ import { gitopsApiRef } from '../../api';
 import { RolloutKindChip } from '../GitopsTab/RolloutKindChip';
 import { RolloutOutcomeDetail } from '../GitopsTab/RolloutOutcomeDetail';
 import { RolloutOutcomeStatus } from '../GitopsTab/RolloutOutcomeStatus';
-import { ChangeSummary, RelativeTime } from '../shared';
+import { ChangeSummary, RelativeTime, TableHead } from '../shared';
 
 /** Rollouts fetched per page (the API's maximum). */
 export const RECENT_LIMIT = 200;

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import Box from '@material-ui/core/Box';
 import Collapse from '@material-ui/core/Collapse';
 import Link from '@material-ui/core/Link';
@@ -51,8 +51,10 @@ export const PendingChanges = (props: {
   entity: EntityRefParts;
   from: string;
   to: string;
+  /** Given: a missing source repository is reported there, not in the card. */
+  onNoSource?(message: string): void;
 }) => {
-  const { entity, from, to } = props;
+  const { entity, from, to, onNoSource } = props;
   const { kind, namespace, name } = entity;
   const classes = useStyles();
   const api = useApi(gitopsApiRef);
@@ -61,6 +63,15 @@ export const PendingChanges = (props: {
     () => api.getPendingChanges({ kind, namespace, name }, from, to),
     [api, kind, namespace, name, from, to],
   );
+
+  const changeSet = pending.value?.changeSet;
+  const noSource =
+    changeSet?.status === 'no-source' && onNoSource
+      ? changeSet.message ?? 'the service has no source repository'
+      : undefined;
+  useEffect(() => {
+    if (noSource) onNoSource?.(noSource);
+  }, [noSource, onNoSource]);
 
   if (pending.loading) {
     return (
@@ -87,8 +98,7 @@ export const PendingChanges = (props: {
       </Typography>
     );
   }
-  const changeSet = pending.value?.changeSet;
-  if (!changeSet) return null;
+  if (!changeSet || noSource) return null;
   if (changeSet.status !== 'resolved') {
     return (
       <Typography

@@ -13,3 +13,4 @@ export {
 export { useRefreshableAsync } from './useRefreshableAsync';
 export { RepositoryLocation } from './RepositoryLocation';
 export { ChangeSummary, initialsOf } from './ChangeSummary';
+export { TableHead } from './TableHead';
