@@ -88,7 +88,8 @@ export const Dashboard = () => {
           <DashboardMatrix dashboard={value} />
         </Grid>
         <Grid item xs={12}>
-          <Typography variant="caption" color="textSecondary">
+          {/* On the page's grey background, secondary text is too faint. */}
+          <Typography variant="caption">
             updated <RelativeTime value={value.generatedAt} />
           </Typography>
         </Grid>

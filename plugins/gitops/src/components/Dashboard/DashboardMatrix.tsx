@@ -18,7 +18,9 @@ const useStyles = makeStyles(theme => ({
   behind: {
     marginLeft: theme.spacing(1),
     fontSize: '0.75rem',
-    color: theme.palette.warning.dark,
+    fontWeight: 600,
+    color: theme.palette.text.primary,
+    borderBottom: `2px solid ${theme.palette.warning.main}`,
   },
   drift: {
     marginLeft: theme.spacing(0.5),
@@ -94,6 +96,7 @@ export const DashboardMatrix = (props: { dashboard: DashboardResponse }) => {
                             className={`${classes.dot} ${healthClass(
                               cell.health,
                             )}`}
+                            role="img"
                             aria-label={cell.health ?? 'Unknown'}
                           />
                         </Tooltip>

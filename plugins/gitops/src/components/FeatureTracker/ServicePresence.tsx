@@ -16,7 +16,8 @@ import { CommitList, RelativeTime, formatDuration, TableHead } from '../shared';
 
 const useStyles = makeStyles(theme => ({
   present: {
-    color: theme.palette.success.main,
+    color: theme.palette.text.primary,
+    '& svg': { color: theme.palette.success.main },
     display: 'inline-flex',
     alignItems: 'center',
     gap: theme.spacing(0.5),
@@ -29,7 +30,8 @@ const useStyles = makeStyles(theme => ({
     gap: theme.spacing(0.5),
   },
   removed: {
-    color: theme.palette.warning.dark,
+    color: theme.palette.text.primary,
+    fontWeight: 600,
   },
   muted: {
     color: theme.palette.text.secondary,

@@ -3,6 +3,7 @@ import Chip from '@material-ui/core/Chip';
 import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
+import { filled } from './contrast';
 import type {
   ChangeSummarySide,
   RolloutChangeSummary,
@@ -26,6 +27,7 @@ const useStyles = makeStyles(theme => ({
     width: 22,
     height: 22,
     fontSize: '0.65rem',
+    ...filled(theme.palette.grey[700]),
   },
   muted: {
     color: theme.palette.text.secondary,
