@@ -6,6 +6,7 @@ import { TableHead } from '../shared';
 import TableRow from '@material-ui/core/TableRow';
 import Tooltip from '@material-ui/core/Tooltip';
 import { makeStyles } from '@material-ui/core/styles';
+import { readableText } from '../shared/contrast';
 import type {
   DashboardResponse,
   HealthStatus,
@@ -24,7 +25,10 @@ const useStyles = makeStyles(theme => ({
   },
   drift: {
     marginLeft: theme.spacing(0.5),
-    color: theme.palette.warning.dark,
+    color: readableText(
+      theme.palette.warning.dark,
+      theme.palette.background.paper,
+    ),
     fontWeight: 700,
   },
   dot: {

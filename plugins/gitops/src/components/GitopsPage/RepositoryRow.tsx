@@ -8,6 +8,7 @@ import TableCell from '@material-ui/core/TableCell';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
+import { readableText } from '../shared/contrast';
 import RefreshIcon from '@material-ui/icons/Refresh';
 import type { RepositoryState } from '@gitops2/plugin-gitops-common';
 import {
@@ -25,7 +26,10 @@ const useStyles = makeStyles(theme => ({
   },
   skipped: {
     display: 'block',
-    color: theme.palette.warning.dark,
+    color: readableText(
+      theme.palette.warning.dark,
+      theme.palette.background.paper,
+    ),
   },
 }));
 

@@ -4,6 +4,7 @@ import Collapse from '@material-ui/core/Collapse';
 import Link from '@material-ui/core/Link';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
+import { readableText } from '../shared/contrast';
 import type { EntityRefParts } from '@gitops2/plugin-gitops-common';
 import { useApi } from '@backstage/core-plugin-api';
 import useAsync from 'react-use/esm/useAsync';
@@ -17,7 +18,10 @@ const useStyles = makeStyles(theme => ({
   },
   error: {
     marginTop: theme.spacing(1),
-    color: theme.palette.error.main,
+    color: readableText(
+      theme.palette.error.main,
+      theme.palette.background.paper,
+    ),
     wordBreak: 'break-word',
   },
   toggle: {

@@ -14,4 +14,4 @@ export { useRefreshableAsync } from './useRefreshableAsync';
 export { RepositoryLocation } from './RepositoryLocation';
 export { ChangeSummary, initialsOf } from './ChangeSummary';
 export { TableHead } from './TableHead';
-export { filled, readableOn } from './contrast';
+export { filled, readableOn, readableText } from './contrast';
