@@ -79,27 +79,38 @@ for (const width of WIDTHS) {
   });
 }
 
-test('table headers never break inside a word', async ({ page }) => {
+test('table headers and outcomes never break inside a word', async ({
+  page,
+}) => {
   await page.setViewportSize({ width: 1280, height: 900 });
   await open(page, '/catalog/default/component/guestbook-ui/gitops');
   const history = page.getByRole('table', { name: 'Rollout history' });
   await expect(history).toBeVisible();
-  // A header on one line is one line high (no word split over two lines).
-  const heights = await history.locator('th').evaluateAll(ths =>
-    ths
-      .filter(th => (th.textContent ?? '').trim() !== '')
-      .map(th => {
-        const range = document.createRange();
-        range.selectNodeContents(th);
-        const lineHeight = parseFloat(getComputedStyle(th).lineHeight) || 20;
-        return {
-          text: th.textContent,
-          lines: Math.round(range.getBoundingClientRect().height / lineHeight),
-        };
-      }),
-  );
-  expect(heights.length).toBeGreaterThan(0);
-  for (const h of heights) expect(h, h.text ?? '').toMatchObject({ lines: 1 });
+  // The lines an element's text occupies: distinct tops of its text boxes.
+  const linesOf = (els: Element[]) =>
+    els
+      .filter(el => (el.textContent ?? '').trim() !== '')
+      .map(el => {
+        const tops = new Set<number>();
+        const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+          if (!(n.textContent ?? '').trim()) continue;
+          const range = document.createRange();
+          range.selectNodeContents(n);
+          for (const r of Array.from(range.getClientRects()))
+            if (r.width > 0) tops.add(Math.round(r.top));
+        }
+        return { text: el.textContent ?? '', lines: tops.size };
+      });
+  const headers = await history.locator('th').evaluateAll(linesOf);
+  expect(headers.length).toBeGreaterThan(0);
+  for (const h of headers) expect(h.lines, h.text).toBe(1);
+  // Outcomes ("succeeded", "not observed") are not broken over lines either.
+  const outcomes = await history
+    .getByTestId('gitops-rollout-outcome')
+    .evaluateAll(linesOf);
+  expect(outcomes.length).toBeGreaterThan(0);
+  for (const o of outcomes) expect(o.lines, o.text).toBe(1);
 });
 
 test('the history row of the prod-us promotion shows what it carried; historic rollouts read "not observed"', async ({

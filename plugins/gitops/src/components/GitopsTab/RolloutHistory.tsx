@@ -90,25 +90,28 @@ export const RolloutHistory = (props: {
   } else {
     body = (
       <>
-        <Table size="small" aria-label="Rollout history">
-          <TableHead>
-            <TableRow>
-              <TableCell padding="checkbox" />
-              <TableCell>When</TableCell>
-              <TableCell>Environment</TableCell>
-              <TableCell>Version</TableCell>
-              <TableCell>Kind</TableCell>
-              <TableCell>Outcome</TableCell>
-              <TableCell>Initiator</TableCell>
-              <TableCell>Commit</TableCell>
-            </TableRow>
-          </TableHead>
-          <TableBody>
-            {rollouts.items.map(rollout => (
-              <RolloutRow key={rollout.id} rollout={rollout} />
-            ))}
-          </TableBody>
-        </Table>
+        {/* A narrow window scrolls the table, never the page. */}
+        <Box overflow="auto">
+          <Table size="small" aria-label="Rollout history">
+            <TableHead>
+              <TableRow>
+                <TableCell padding="checkbox" />
+                <TableCell>When</TableCell>
+                <TableCell>Environment</TableCell>
+                <TableCell>Version</TableCell>
+                <TableCell>Kind</TableCell>
+                <TableCell>Outcome</TableCell>
+                <TableCell>Initiator</TableCell>
+                <TableCell>Commit</TableCell>
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {rollouts.items.map(rollout => (
+                <RolloutRow key={rollout.id} rollout={rollout} />
+              ))}
+            </TableBody>
+          </Table>
+        </Box>
         <Box
           display="flex"
           alignItems="center"

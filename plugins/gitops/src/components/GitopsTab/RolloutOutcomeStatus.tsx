@@ -13,7 +13,14 @@ import type { RolloutOutcome } from '@gitops2/plugin-gitops-common';
  * colour alone). The API already presents it (`presentRolloutOutcome`):
  * `pending` only for the latest rollout of a watched environment.
  */
-export const RolloutOutcomeStatus = (props: { outcome: RolloutOutcome }) => {
+export const RolloutOutcomeStatus = (props: { outcome: RolloutOutcome }) => (
+  // One line: the word never breaks ("succeed ed").
+  <span style={{ whiteSpace: 'nowrap' }} data-testid="gitops-rollout-outcome">
+    <OutcomeStatus outcome={props.outcome} />
+  </span>
+);
+
+const OutcomeStatus = (props: { outcome: RolloutOutcome }) => {
   switch (props.outcome) {
     case 'succeeded':
       return <StatusOK>succeeded</StatusOK>;

@@ -20,7 +20,7 @@ const useStyles = makeStyles(theme => ({
     flexBasis: '100%',
   },
   chip: {
-    maxWidth: 220,
+    maxWidth: 180,
     height: 22,
   },
   avatar: {
