@@ -193,46 +193,50 @@ export const RecentDeployments = () => {
     const items = [...first.page.items, ...older.items];
     body = (
       <>
-        {/* A narrow window scrolls the table, never the page. */}
-        <Box overflow="auto">
-          <Table size="small" aria-label="Recent deployments">
-            <TableHead>
-              <TableRow>
-                <TableCell>When</TableCell>
-                <TableCell>Service</TableCell>
-                <TableCell>Environment</TableCell>
-                <TableCell>Version</TableCell>
-                <TableCell>Kind</TableCell>
-                <TableCell>Result</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {items.map(r => (
-                <TableRow
-                  key={r.id}
-                  data-testid="gitops-recent-row"
-                  data-outcome={r.outcome}
-                >
-                  <TableCell>
-                    <RelativeTime value={r.desiredAt} />
-                  </TableCell>
-                  <TableCell>{r.service}</TableCell>
-                  <TableCell>{r.environment}</TableCell>
-                  <TableCell style={{ fontFamily: 'monospace' }}>
-                    {r.fromVersion ?? '(none)'} → <strong>{r.toVersion}</strong>
-                    <ChangeSummary changes={r.changes} kind={r.kind} />
-                  </TableCell>
-                  <TableCell>
-                    <RolloutKindChip kind={r.kind} />
-                  </TableCell>
-                  <TableCell>
-                    <RolloutOutcomeStatus outcome={r.outcome} />
-                    <RolloutOutcomeDetail detail={r.outcomeDetail} />
-                  </TableCell>
+        {/* A narrow window scrolls the table, never the page: a grid
+            column of minmax(0, 1fr) never grows with the table. */}
+        <Box display="grid" gridTemplateColumns="minmax(0, 1fr)">
+          <Box overflow="auto">
+            <Table size="small" aria-label="Recent deployments">
+              <TableHead>
+                <TableRow>
+                  <TableCell>When</TableCell>
+                  <TableCell>Service</TableCell>
+                  <TableCell>Environment</TableCell>
+                  <TableCell>Version</TableCell>
+                  <TableCell>Kind</TableCell>
+                  <TableCell>Result</TableCell>
                 </TableRow>
-              ))}
-            </TableBody>
-          </Table>
+              </TableHead>
+              <TableBody>
+                {items.map(r => (
+                  <TableRow
+                    key={r.id}
+                    data-testid="gitops-recent-row"
+                    data-outcome={r.outcome}
+                  >
+                    <TableCell>
+                      <RelativeTime value={r.desiredAt} />
+                    </TableCell>
+                    <TableCell>{r.service}</TableCell>
+                    <TableCell>{r.environment}</TableCell>
+                    <TableCell style={{ fontFamily: 'monospace' }}>
+                      {r.fromVersion ?? '(none)'} →{' '}
+                      <strong>{r.toVersion}</strong>
+                      <ChangeSummary changes={r.changes} kind={r.kind} />
+                    </TableCell>
+                    <TableCell>
+                      <RolloutKindChip kind={r.kind} />
+                    </TableCell>
+                    <TableCell>
+                      <RolloutOutcomeStatus outcome={r.outcome} />
+                      <RolloutOutcomeDetail detail={r.outcomeDetail} />
+                    </TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          </Box>
         </Box>
         <Box
           mt={1}

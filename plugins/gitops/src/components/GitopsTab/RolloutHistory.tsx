@@ -90,27 +90,30 @@ export const RolloutHistory = (props: {
   } else {
     body = (
       <>
-        {/* A narrow window scrolls the table, never the page. */}
-        <Box overflow="auto">
-          <Table size="small" aria-label="Rollout history">
-            <TableHead>
-              <TableRow>
-                <TableCell padding="checkbox" />
-                <TableCell>When</TableCell>
-                <TableCell>Environment</TableCell>
-                <TableCell>Version</TableCell>
-                <TableCell>Kind</TableCell>
-                <TableCell>Outcome</TableCell>
-                <TableCell>Initiator</TableCell>
-                <TableCell>Commit</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {rollouts.items.map(rollout => (
-                <RolloutRow key={rollout.id} rollout={rollout} />
-              ))}
-            </TableBody>
-          </Table>
+        {/* A narrow window scrolls the table, never the page: a grid
+            column of minmax(0, 1fr) never grows with the table. */}
+        <Box display="grid" gridTemplateColumns="minmax(0, 1fr)">
+          <Box overflow="auto">
+            <Table size="small" aria-label="Rollout history">
+              <TableHead>
+                <TableRow>
+                  <TableCell padding="checkbox" />
+                  <TableCell>When</TableCell>
+                  <TableCell>Environment</TableCell>
+                  <TableCell>Version</TableCell>
+                  <TableCell>Kind</TableCell>
+                  <TableCell>Outcome</TableCell>
+                  <TableCell>Initiator</TableCell>
+                  <TableCell>Commit</TableCell>
+                </TableRow>
+              </TableHead>
+              <TableBody>
+                {rollouts.items.map(rollout => (
+                  <RolloutRow key={rollout.id} rollout={rollout} />
+                ))}
+              </TableBody>
+            </Table>
+          </Box>
         </Box>
         <Box
           display="flex"

@@ -8,18 +8,6 @@ import {
 } from '@backstage/core-components';
 import type { RolloutOutcome } from '@gitops2/plugin-gitops-common';
 
-/**
- * The outcome of a rollout, with a status icon and always in words (never
- * colour alone). The API already presents it (`presentRolloutOutcome`):
- * `pending` only for the latest rollout of a watched environment.
- */
-export const RolloutOutcomeStatus = (props: { outcome: RolloutOutcome }) => (
-  // One line: the word never breaks ("succeed ed").
-  <span style={{ whiteSpace: 'nowrap' }} data-testid="gitops-rollout-outcome">
-    <OutcomeStatus outcome={props.outcome} />
-  </span>
-);
-
 const OutcomeStatus = (props: { outcome: RolloutOutcome }) => {
   switch (props.outcome) {
     case 'succeeded':
@@ -51,3 +39,15 @@ const OutcomeStatus = (props: { outcome: RolloutOutcome }) => {
       return <StatusPending>{props.outcome}</StatusPending>;
   }
 };
+
+/**
+ * The outcome of a rollout, with a status icon and always in words (never
+ * colour alone). The API already presents it (`presentRolloutOutcome`):
+ * `pending` only for the latest rollout of a watched environment.
+ */
+export const RolloutOutcomeStatus = (props: { outcome: RolloutOutcome }) => (
+  // One line: the word never breaks ("succeed ed").
+  <span style={{ whiteSpace: 'nowrap' }} data-testid="gitops-rollout-outcome">
+    <OutcomeStatus outcome={props.outcome} />
+  </span>
+);
