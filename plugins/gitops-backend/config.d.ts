@@ -159,6 +159,16 @@ export interface Config {
        */
       reconcileFrequency?: HumanDuration;
     };
+    /** Live updates over Backstage signals (docs/api.md, "Live updates"). */
+    signals?: {
+      /**
+       * Secret of the opaque change keys the broadcast carries (HMAC-SHA256),
+       * the same on every replica; at least 16 characters. Default: a random
+       * secret the first replica stores in the plugin's database.
+       * @visibility secret
+       */
+      keySecret?: string;
+    };
     /** Limits against hostile or accidental big files (docs/configuration.md). */
     limits?: {
       /**
@@ -249,6 +259,15 @@ export interface Config {
     demoCluster?: {
       /** @visibility backend */
       enabled?: boolean;
+      /**
+       * Demo only: a JSON file with `badVersions: [{ service, version }]`
+       * (the demo generator's demo-summary.json), relative to the backend's
+       * working directory. The demo smoke endpoint
+       * (`/api/gitops/demo/apps/<service>/<environment>/healthz`) answers 500
+       * for these versions.
+       * @visibility backend
+       */
+      badVersionsFile?: string;
     };
   };
 }

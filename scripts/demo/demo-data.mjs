@@ -1170,6 +1170,28 @@ export const DIRECT_VERSION_CHANGE = {
   body: 'The broker reconnect stall (SAAS-1568) blocks the staging load test.\nqa is mid-run, so this fix skips it.',
 };
 
+/**
+ * The bad version, for the deployment steps (docs/pipeline.md "Steps"):
+ * guestbook-ui #162 went from dev to qa yesterday evening, after the day's
+ * staging promotion. qa runs no smoke test, so nobody noticed that this
+ * version's health endpoint answers 500; staging and prod do run one. A
+ * person who promotes it to staging sees the smoke test fail and the portal
+ * roll staging back through Git. demo-summary.json lists it in `badVersions`;
+ * the backend's demo endpoint (gitops.demoCluster.badVersionsFile) answers
+ * 500 for it.
+ */
+export const BAD_VERSION = {
+  service: 'guestbook-ui',
+  /** The pull request of the source repository whose version is bad. */
+  pr: 162,
+  stage: 'qa',
+  day: 1,
+  hour: 20,
+  author: 'jonas',
+  reason:
+    'The German plural rules crash the server-side render: its health endpoint answers 500.',
+};
+
 /** The lagging environment (documentation for the summary). */
 export const LAGGING = {
   service: 'guestbook-api',

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import {
+  BAD_VERSION,
   CONFIG_CHANGES,
   DIRECT_VERSION_CHANGE,
   ENV_INFO,
@@ -32,7 +33,7 @@ import {
 } from './demo-data.mjs';
 
 /** Bump when the generated content changes: an older demo is then rebuilt. */
-export const GENERATOR_VERSION = 3;
+export const GENERATOR_VERSION = 4;
 export const COMPLETE_FILE = '.complete';
 export const SUMMARY_FILE = 'demo-summary.json';
 export const PORTAL_COMMITS_FILE = 'portal-commits.json';
@@ -756,6 +757,57 @@ function initialState() {
   };
 }
 
+/**
+ * The demo's deployment steps (docs/pipeline.md "Steps"), the defaults of
+ * every environment: after a rollout, wait until the cluster runs the
+ * version, then smoke-test it through the backend's demo endpoint, which
+ * answers like the deployed guestbook would (500 for a bad version,
+ * gitops.demoCluster.badVersionsFile); tell the owners either way. The
+ * endpoint is the one target app-config.yaml allows
+ * (gitops.steps.allowedTargets). Timings are short so that a failed
+ * verification and its automatic rollback take well under a minute.
+ */
+export const DEMO_SMOKE_URL =
+  'http://127.0.0.1:7007/api/gitops/demo/apps/{service}/{environment}/healthz';
+
+const DEMO_STEPS = [
+  '',
+  '  # Deployment steps of every environment (dev and qa opt out below).',
+  '  steps:',
+  '    after:',
+  '      - type: wait-healthy',
+  '        timeout: 2m',
+  '        options:',
+  '          interval: 2s',
+  '      - type: http',
+  '        name: smoke',
+  '        timeout: 1m',
+  '        options:',
+  `          url: ${DEMO_SMOKE_URL}`,
+  `          successExpression: '$.status == "ok" and $.version == version'`,
+  '          failureStatus: [500]',
+  '          interval: 2s',
+  '      - type: notify',
+  '        name: notify-failed',
+  '        when: onFailure',
+  '        options:',
+  "          title: '{service} {version} failed its post-rollout checks in {environment}'",
+  '          description: The portal rolls {environment} back through Git unless it changed since.',
+  '          severity: high',
+  '          link: /catalog/default/component/{service}/gitops',
+  '      - type: notify',
+  '        name: notify-verified',
+  '        options:',
+  "          title: '{service} {version} verified in {environment}'",
+  '          severity: low',
+  '          link: /catalog/default/component/{service}/gitops',
+];
+
+const VERIFICATION_POLICY = [
+  '        onFailedVerification: rollback',
+  '        verificationWindow: 30m',
+];
+
 function renderPipeline(state) {
   const L = [
     'apiVersion: gitops2.io/v1alpha1',
@@ -771,6 +823,7 @@ function renderPipeline(state) {
       `    - name: ${s.name}`,
       `      environments: [${s.environments.join(', ')}]`,
     );
+  L.push(...DEMO_STEPS);
   L.push('', '  environments:');
   for (const e of ENVIRONMENTS) {
     const i = ENV_INFO[e];
@@ -782,14 +835,25 @@ function renderPipeline(state) {
     if (state.pipelineUrls[e]) L.push(`      url: https://${i.host}`);
     // Promotion policies (docs/pipeline.md): qa and staging are written
     // directly; prod needs a pull request approved by a release manager.
-    if (e === 'qa' || e === 'staging')
-      L.push('      promotion:', '        mode: direct');
+    // A failed verification in staging and prod rolls back through Git.
+    if (e === 'qa') L.push('      promotion:', '        mode: direct');
+    if (e === 'staging')
+      L.push(
+        '      promotion:',
+        '        mode: direct',
+        ...VERIFICATION_POLICY,
+      );
     if (e.startsWith('prod'))
       L.push(
         '      promotion:',
         '        approvals: 1',
         '        approverGroup: group:default/release-managers',
+        ...VERIFICATION_POLICY,
       );
+    // The steps above are the defaults; dev and qa run none (so the bad
+    // version went through qa unnoticed).
+    if (e === 'dev' || e === 'qa')
+      L.push('      steps:', '        after: [] # no verification here');
   }
   L.push(
     '',
@@ -1208,6 +1272,14 @@ function planGitops(clock, sources) {
       });
     }
   }
+  // The bad version's promotion (a fixed minute: the draws above stay as they were).
+  add(clock.at(BAD_VERSION.day, BAD_VERSION.hour, 12), {
+    type: 'promote',
+    svc: BAD_VERSION.service,
+    stage: BAD_VERSION.stage,
+    author: BAD_VERSION.author,
+    bad: true,
+  });
   events.sort((a, b) => a.at - b.at || a.seq - b.seq);
 
   // ---- simulation ----
@@ -1337,7 +1409,7 @@ function planGitops(clock, sources) {
       const prev = targets
         .map(e => `${e} ${tagOf(svc, state.versions[svc][e])}`)
         .join(', ');
-      commit({
+      const c = commit({
         at: ev.at,
         author: P[ev.author],
         message: `promote ${svc} ${tag} from ${fromEnv} to ${targets.join(
@@ -1350,6 +1422,13 @@ function planGitops(clock, sources) {
         )}\n`,
         next,
       });
+      if (ev.bad) {
+        if (sources[svc].mainLine[idx].pr !== BAD_VERSION.pr)
+          throw new Error(
+            `demo: the bad version must be ${svc} #${BAD_VERSION.pr}, not ${sources[svc].mainLine[idx].subject}`,
+          );
+        specials.bad = { svc, idx, mark: c.mark, at: c.at, env: targets[0] };
+      }
     } else if (ev.type === 'rollback') {
       const { service: svc, environment: env } = ROLLBACK;
       const h = history[svc][env];
@@ -1639,6 +1718,34 @@ function summarize({ clock, nowMs, sources, g, shaOf }) {
     at: iso(dv.at),
   };
 
+  // The bad version: promoted to qa, where no smoke test runs; staging still
+  // runs an older version, so a person can promote it there.
+  const bad = g.specials.bad;
+  if (!bad) throw new Error('demo: the bad version was never promoted');
+  const badRunsIn = ENVIRONMENTS.filter(
+    e => g.state.versions[bad.svc][e] === bad.idx,
+  );
+  if (
+    !badRunsIn.includes(bad.env) ||
+    g.state.versions[bad.svc].staging >= bad.idx
+  )
+    throw new Error(
+      'demo: the bad version must run in qa and be newer than staging',
+    );
+  const badVersions = [
+    {
+      service: bad.svc,
+      version: tagOf(bad.svc, bad.idx),
+      sourceCommit: fullOf(bad.svc, bad.idx),
+      sourceSubject: sources[bad.svc].mainLine[bad.idx].subject,
+      environments: badRunsIn,
+      promotedTo: bad.env,
+      gitopsCommit: shaOf(bad.mark),
+      at: iso(bad.at),
+      reason: BAD_VERSION.reason,
+    },
+  ];
+
   // Lagging environment.
   const lsvc = LAGGING.service;
   const lenv = LAGGING.environment;
@@ -1794,6 +1901,7 @@ function summarize({ clock, nowMs, sources, g, shaOf }) {
     rollback,
     lagging,
     directVersionChange,
+    badVersions,
     issues: {
       [FEATURE_ISSUE]: {
         repo: 'guestbook-ui',

@@ -561,6 +561,66 @@ describe('GitOps repository', () => {
     assert.doesNotMatch(text, /\t/);
   });
 
+  it('has one bad version: guestbook-ui #162, in qa (no smoke test there) and newer than staging', () => {
+    assert.equal(summary.badVersions.length, 1);
+    const [bad] = summary.badVersions;
+    const envs = summary.services[bad.service].environments;
+    assert.equal(bad.service, 'guestbook-ui');
+    assert.match(bad.sourceSubject, /\(#162\)$/);
+    assert.equal(envs.qa.version, bad.version);
+    assert.notEqual(envs.staging.version, bad.version);
+    assert.deepEqual(
+      ENVS.filter(e => envs[e].version === bad.version),
+      bad.environments,
+    );
+    // Promoted from dev to qa by the portal, after yesterday's staging promotion.
+    assert.match(
+      git(gitopsDir, 'log', '-1', '--format=%B', bad.gitopsCommit),
+      new RegExp(
+        `^promote guestbook-ui ${bad.version} from dev to qa\\n[^]*^Gitops-Kind: promotion$`,
+        'm',
+      ),
+    );
+    assert.equal(
+      git(gitopsDir, 'rev-parse', 'HEAD').trim(),
+      bad.gitopsCommit,
+      'the last commit of the history',
+    );
+    const stagingChange = Date.parse(envs.staging.lastChange.at);
+    assert.ok(Date.parse(bad.at) > stagingChange);
+    // staging is one promotion away: its version is older than the bad one.
+    const cwd = path.join(dir, 'sources', 'guestbook-ui');
+    git(cwd, 'merge-base', '--is-ancestor', envs.staging.version, bad.version);
+  });
+
+  it('the pipeline runs the smoke test through the demo endpoint in staging and prod, and rolls back there', () => {
+    const text = git(gitopsDir, 'show', 'HEAD:gitops-pipeline.yaml');
+    const defaults = /^ {2}steps:\n((?: {4}.*\n)*)/m.exec(text)?.[1] ?? '';
+    const types = [...defaults.matchAll(/^ {6}- type: (\S+)$/gm)].map(
+      m => m[1],
+    );
+    assert.deepEqual(types, ['wait-healthy', 'http', 'notify', 'notify']);
+    assert.match(
+      defaults,
+      /^ {10}url: http:\/\/127\.0\.0\.1:7007\/api\/gitops\/demo\/apps\/\{service\}\/\{environment\}\/healthz$/m,
+    );
+    assert.match(defaults, /^ {8}when: onFailure$/m);
+    const envBlock = name =>
+      new RegExp(`^ {4}${name}:\\n((?: {6}.*\\n)*)`, 'm').exec(text)?.[1] ?? '';
+    for (const env of ['dev', 'qa']) {
+      assert.match(envBlock(env), /^ {6}steps:\n {8}after: \[\]/m, env);
+      assert.doesNotMatch(envBlock(env), /onFailedVerification/, env);
+    }
+    for (const env of ['staging', 'prod-us', 'prod-eu']) {
+      assert.doesNotMatch(envBlock(env), /^ {6}steps:/m, env);
+      assert.match(
+        envBlock(env),
+        /^ {8}onFailedVerification: rollback\n {8}verificationWindow: 30m$/m,
+        env,
+      );
+    }
+  });
+
   it('has data for "yesterday" and spans about six weeks', () => {
     const times = git(gitopsDir, 'log', '--format=%ct', 'main')
       .trim()

@@ -50,6 +50,9 @@ backend.add(import('./modules/permissionPolicy'));
 
 // events bus, so catalog and signals can subscribe across plugins
 backend.add(import('@backstage/plugin-events-backend'));
+// GitHub webhooks (signature checked with events.modules.github.webhookSecret)
+// → github.<event> topics, which the gitops plugin subscribes to
+backend.add(import('@backstage/plugin-events-backend-module-github'));
 
 // search plugin
 backend.add(import('@backstage/plugin-search-backend'));

@@ -14,6 +14,7 @@ import { SourceRepositoryResolver } from '../src/correlation/sourceRepositories'
 import { LedgerStore } from '../src/database/LedgerStore';
 import { LocalGitSource } from '../src/git/LocalGitSource';
 import { RepositoryIngester } from '../src/ingestion/RepositoryIngester';
+import { createDefaultStepRegistry } from '../src/steps';
 import { createDefaultLocatorRegistry } from '../src/locators/VersionLocatorRegistry';
 import { CorrelationService } from '../src/service/CorrelationService';
 import { GitopsService } from '../src/service/GitopsService';
@@ -68,6 +69,8 @@ async function main() {
     source: new LocalGitSource(path.join(dir, 'gitops'), 'main'),
     store: ledger,
     locators: createDefaultLocatorRegistry(),
+    // The demo pipeline has deployment steps: the built-in step types.
+    stepTypes: createDefaultStepRegistry(),
     logger: silentLogger,
   }).ingest();
   const ingestMs = Date.now() - t;

@@ -33,10 +33,20 @@ import { CorrelationService } from './service/CorrelationService';
 import { GitopsService } from './service/GitopsService';
 import { createRouter } from './service/router';
 import { setupClusterObservation } from './cluster/setupClusterObservation';
+import { demoClusterEnabled } from './cluster/clusterConfig';
+import { mountDemoApps } from './cluster/demo/mountDemoApps';
 import { LocalGitWriter } from './git/LocalGitWriter';
 import { GitHubGitWriter } from './git/GitHubGitWriter';
 import { LocalGitSource } from './git/LocalGitSource';
 import { notificationService } from '@backstage/plugin-notifications-node';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
+import { setupGithubEvents } from './events/setupGithubEvents';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
+import { ChangeKeys } from './signals/ChangeKeys';
+import { ChangeSignals } from './signals/ChangeSignals';
+import { connectChangeFeeds } from './signals/connectChangeFeeds';
+import { ActionChangeNotifier } from './promotion/notify/ActionChangeNotifier';
+import { DegradedRolloutNotifier } from './promotion/notify/DegradedRolloutNotifier';
 import { createPromotionStores } from './promotion/store';
 import { createDefaultStepRegistry, createOutboundFetch } from './steps';
 import { WritablePipeline } from './promotion/planning/WritablePipeline';
@@ -73,6 +83,8 @@ export const gitopsPlugin = createBackendPlugin({
         catalog: catalogServiceRef,
         lifecycle: coreServices.lifecycle,
         notifications: notificationService,
+        events: eventsServiceRef,
+        signals: signalsServiceRef,
       },
       async init(deps) {
         const gitopsConfig = readGitopsConfig(deps.config);
@@ -161,6 +173,47 @@ export const gitopsPlugin = createBackendPlugin({
           portalUrl: deps.config.getOptionalString('app.baseUrl'),
         });
         const outbound = createOutboundFetch(gitopsConfig.steps);
+        const db = await deps.database.getClient();
+        const stores = createPromotionStores(db);
+        // Who hears of changes: notifications and live updates (signals).
+        const portalUrl = deps.config.getOptionalString('app.baseUrl');
+        const productionEnvironments = async (repositoryId: string) => {
+          const stages = (await store.getStoredPipeline(repositoryId))
+            ?.definition?.stages;
+          return stages?.length ? stages[stages.length - 1].environments : [];
+        };
+        // Opaque keys: the broadcast names no repository and no service.
+        const changeKeys = ChangeKeys.create({
+          keySecret: deps.config.getOptionalString('gitops.signals.keySecret'),
+          db,
+        });
+        const changeSignals = new ChangeSignals(
+          deps.signals,
+          changeKeys,
+          deps.logger.child({ task: 'gitops-signals' }),
+        );
+        deps.lifecycle.addShutdownHook(() => changeSignals.stop());
+        const feeds = connectChangeFeeds({
+          actions: stores.actions,
+          signals: changeSignals,
+          actionNotifier: new ActionChangeNotifier({
+            notifications: deps.notifications,
+            getAction: id => stores.actions.get(id),
+            productionEnvironments,
+            logger: deps.logger.child({ task: 'gitops-notifications' }),
+            portalUrl,
+          }),
+          degradedNotifier: new DegradedRolloutNotifier({
+            notifications: deps.notifications,
+            productionEnvironments,
+            entityOf: async (repositoryId, service) =>
+              (await correlationStore.listServiceSources()).find(
+                r => r.repository_id === repositoryId && r.service === service,
+              )?.entity_ref,
+            logger: deps.logger.child({ task: 'gitops-notifications' }),
+            portalUrl,
+          }),
+        });
         const ingestion = new IngestionManager({
           config: gitopsConfig,
           store,
@@ -169,8 +222,11 @@ export const gitopsPlugin = createBackendPlugin({
           logger: deps.logger,
           createSource: r => sources.get(r.id)!,
           // New rollouts are correlated at once; catalog changes wait for the scheduled run.
-          afterIngest: async r =>
-            r.rolloutsInserted > 0 ? correlator.run() : undefined,
+          afterIngest: async (r, repositoryId) => {
+            if (r.rolloutsInserted === 0) return;
+            feeds.rolloutsIngested(repositoryId);
+            await correlator.run();
+          },
         });
         const service = new GitopsService(
           store,
@@ -205,10 +261,9 @@ export const gitopsPlugin = createBackendPlugin({
         const { live } = await setupClusterObservation({
           ...deps,
           repositoryIds: gitopsConfig.repositories.map(r => r.id),
+          onChange: feeds.onLiveChange,
         });
         service.setWatchedClusters(live.clusterNames());
-        const db = await deps.database.getClient();
-        const stores = createPromotionStores(db);
         const writable = new Map<string, PromotionRepository>();
         for (const r of gitopsConfig.repositories) {
           const source = sources.get(r.id);
@@ -318,10 +373,31 @@ export const gitopsPlugin = createBackendPlugin({
           reconcileEvery: gitopsConfig.promotion.reconcileFrequency,
           steps: stepRunner,
         }).schedule(deps.scheduler);
+        // GitHub webhooks (through the events backend): ingest, reconcile
+        // and refresh CI results at once; the schedules stay the fallback.
+        const webhooks = await setupGithubEvents({
+          events: deps.events,
+          db,
+          scheduler: deps.scheduler,
+          repositories: gitopsConfig.repositories,
+          ingest: id => ingestion.ingestFromNow(id),
+          reconcileAction: id => promotions.reconcileAction(id),
+          refreshCommit: (source, sha) => correlator.refreshCommit(source, sha),
+          logger: deps.logger.child({ task: 'gitops-webhooks' }),
+        });
+        deps.lifecycle.addShutdownHook(() => webhooks.pushes.stop());
         if (gitopsConfig.repositories.length === 0) {
           deps.logger.info(
             'no gitops.repositories configured; the GitOps tab will show nothing',
           );
+        }
+        if (demoClusterEnabled(deps.config)) {
+          // Demo only: the smoke endpoint of the demo pipeline's http steps.
+          await mountDemoApps({
+            ...deps,
+            live,
+            repositoryIds: gitopsConfig.repositories.map(r => r.id),
+          });
         }
         deps.httpRouter.use(
           await createRouter({
@@ -332,6 +408,7 @@ export const gitopsPlugin = createBackendPlugin({
             promotions: { promotions, stores },
             live,
             metrics,
+            changeKeys,
           }),
         );
         deps.httpRouter.addAuthPolicy({

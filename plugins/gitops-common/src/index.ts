@@ -13,3 +13,4 @@ export * from './correlation';
 export * from './promotion';
 export * from './cluster';
 export * from './metrics';
+export * from './signals';

@@ -188,6 +188,13 @@ export interface ServiceStatusResponse {
   /** The pipeline file itself is broken (the last good one is shown). */
   pipelineError: SourceError | null;
   environments: EnvironmentStatus[];
+  /**
+   * Opaque key of this service's live updates (GITOPS_SIGNAL_CHANNEL): a
+   * view refetches on signals carrying it. Set by the HTTP API.
+   */
+  changeKey?: string;
+  /** Opaque key of repository-wide live updates (new rollouts of the repository). */
+  repositoryChangeKey?: string;
 }
 
 /** @public */

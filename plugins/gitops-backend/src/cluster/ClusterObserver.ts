@@ -33,10 +33,30 @@ export interface ObservedCluster {
   client: KubeClient;
 }
 
+/** What the observer wrote: a service's live status, or a rollout's outcome. */
+export type LiveChange =
+  | {
+      kind: 'status';
+      repositoryId: string;
+      service: string;
+      environment: string;
+    }
+  | {
+      kind: 'outcome';
+      repositoryId: string;
+      service: string;
+      environment: string;
+      rolloutId: string;
+      toVersion: string;
+      outcome: string;
+    };
+
 export interface ClusterObserverOptions {
   db: Knex;
   clusters: ObservedCluster[];
   logger: LoggerService;
+  /** Called after each live status or outcome written (must not throw). */
+  onChange?: (change: LiveChange) => void;
   /** Identity of this replica in the lease (default: random). */
   holder?: string;
   lease?: {
@@ -74,6 +94,14 @@ export class ClusterObserver {
   };
   /** Number of recomputations done (tests wait on it). */
   recomputations = 0;
+
+  private changed(change: LiveChange): void {
+    try {
+      this.options.onChange?.(change);
+    } catch {
+      // a listener's bug never stops the observation
+    }
+  }
 
   constructor(private readonly options: ClusterObserverOptions) {
     this.store = new LiveStore(options.db);
@@ -276,6 +304,12 @@ export class ClusterObserver {
               now,
             });
             this.fingerprints.set(k, fingerprint);
+            this.changed({
+              kind: 'status',
+              repositoryId: repo.id,
+              service,
+              environment: env.name,
+            });
           }
 
           const rollout = open.get(k);
@@ -293,6 +327,15 @@ export class ClusterObserver {
                 outcome === 'progressing' ? null : new Date(now),
               );
               rollout.outcome = outcome;
+              this.changed({
+                kind: 'outcome',
+                repositoryId: repo.id,
+                service,
+                environment: env.name,
+                rolloutId: String(rollout.id),
+                toVersion: rollout.to_version,
+                outcome,
+              });
               this.options.logger.info(
                 `rollout ${rollout.id} (${service} ${rollout.to_version} in ${env.name}): ${outcome}`,
               );

@@ -9,7 +9,7 @@ import type {
   LoggerService,
 } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
-import { ClusterObserver } from './ClusterObserver';
+import { ClusterObserver, LiveChange } from './ClusterObserver';
 import {
   ClusterConfig,
   demoClusterEnabled,
@@ -25,6 +25,8 @@ export async function setupClusterObservation(options: {
   database: DatabaseService;
   lifecycle: LifecycleService;
   repositoryIds: string[];
+  /** Live status and outcomes written (live updates, notifications). */
+  onChange?: (change: LiveChange) => void;
 }): Promise<{ live: LiveService; observer: ClusterObserver }> {
   const logger = options.logger.child({ task: 'gitops-clusters' });
   const db = await options.database.getClient();
@@ -58,6 +60,7 @@ export async function setupClusterObservation(options: {
       client: new ClientNodeKubeClient(kubeConfigOf(c)),
     })),
     logger,
+    onChange: options.onChange,
   });
   observer.start();
   options.lifecycle.addShutdownHook(() => observer.stop());

@@ -186,6 +186,23 @@ export class CorrelationStore {
       .limit(limit);
   }
 
+  /**
+   * The latest rollouts whose new version is `sha` of a source repository
+   * (their CI results are that commit's), for a refresh when CI reports.
+   */
+  async rolloutsAtCommit(
+    sourceRepository: string,
+    sha: string,
+    limit: number,
+  ): Promise<Array<RolloutRow & { mapped_source: string | null }>> {
+    return this.db('gitops_rollouts as r')
+      .join('gitops_rollout_correlations as c', 'c.rollout_id', 'r.id')
+      .where({ 'c.source_repository': sourceRepository, 'c.to_commit': sha })
+      .select('r.*', 'c.source_repository as mapped_source')
+      .orderBy('r.id', 'desc')
+      .limit(limit);
+  }
+
   /** The trailer sha of a GitOps commit that deployed `version` of a service. */
   async trailerShaFor(
     repositoryId: string,

@@ -51,6 +51,9 @@ export const FIRST_DEPLOYMENT_MESSAGE =
  * Only rollouts still pending are processed, so a run is cheap when nothing
  * changed and a repeated run adds nothing.
  */
+/** The most rollouts one CI report refreshes (one commit in many environments). */
+const MAX_REFRESHED_ROLLOUTS = 20;
+
 export class Correlator {
   private readonly strategies: VersionStrategyRegistry;
   private readonly issueKeys: IssueKeyExtractor;
@@ -165,6 +168,24 @@ export class Correlator {
       );
     }
     return result;
+  }
+
+  /**
+   * Correlates again the rollouts whose new version is this commit of a
+   * source repository (CI reported on it): their change sets get the new CI
+   * results. Returns how many were refreshed.
+   */
+  async refreshCommit(sourceRepository: string, sha: string): Promise<number> {
+    const rows = await this.options.store.rolloutsAtCommit(
+      sourceRepository,
+      sha,
+      MAX_REFRESHED_ROLLOUTS,
+    );
+    if (rows.length === 0) return 0;
+    const source = this.options.resolver.resolve(sourceRepository);
+    if (source.ok) source.repository.forgetChecks?.(sha);
+    for (const row of rows) await this.correlate(row, row.mapped_source);
+    return rows.length;
   }
 
   /** Correlates one rollout and stores the outcome. */

@@ -44,6 +44,10 @@ export class GitHubSourceRepository implements SourceRepository {
     return out;
   }
 
+  forgetChecks(sha: string): void {
+    this.github.forgetChecks(sha);
+  }
+
   async compare(
     from: string | null,
     to: string,

@@ -8,6 +8,7 @@ import { LedgerStore } from '../database/LedgerStore';
 import { LocalGitSource } from '../git/LocalGitSource';
 import { importPortalCommits } from '../ingestion/importPortalCommits';
 import { RepositoryIngester } from '../ingestion/RepositoryIngester';
+import { createDefaultStepRegistry } from '../steps';
 import { createDefaultLocatorRegistry } from '../locators/VersionLocatorRegistry';
 import { CorrelationService } from '../service/CorrelationService';
 import { GitopsService } from '../service/GitopsService';
@@ -64,6 +65,8 @@ describe.each(databases.eachSupportedId())(
         source: new LocalGitSource(path.join(dir, 'gitops'), 'main'),
         store: ledger,
         locators: createDefaultLocatorRegistry(),
+        // The demo pipeline has deployment steps: the built-in step types.
+        stepTypes: createDefaultStepRegistry(),
         logger,
       }).ingest();
       const config = readGitopsConfig(

@@ -41,4 +41,6 @@ export interface SourceRepository {
     to: string,
     baselineMax: number,
   ): Promise<Comparison>;
+  /** Drops what is remembered of a commit's CI results (CI reported anew). */
+  forgetChecks?(sha: string): void;
 }

@@ -609,6 +609,11 @@ export class GitHubGitSource implements GitSource {
    * 100 commits. Undefined when GraphQL is not available (no token): callers
    * fall back to what commit messages say.
    */
+  /** Forgets the remembered CI results of a commit (CI reported anew). */
+  forgetChecks(sha: string): void {
+    this.checksCache.delete(sha);
+  }
+
   async commitAssociations(
     shas: string[],
     checksOf?: string,

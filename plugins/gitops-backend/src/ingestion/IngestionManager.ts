@@ -30,7 +30,10 @@ export class IngestionManager {
       logger: LoggerService;
       createSource: (repo: RepositoryConfig) => GitSource;
       /** Runs after each successful ingestion run (the correlation); its failure is logged, not thrown. */
-      afterIngest?: (result: IngestionResult) => Promise<unknown>;
+      afterIngest?: (
+        result: IngestionResult,
+        repositoryId: string,
+      ) => Promise<unknown>;
     },
   ) {
     for (const repo of options.config.repositories) {
@@ -69,6 +72,17 @@ export class IngestionManager {
     }
   }
 
+  /**
+   * Runs an ingestion that starts after now: a run already in progress may
+   * have read the branch head before a push, so it is waited for, then a
+   * new run (or one started meanwhile, which is after now too) is joined.
+   */
+  async ingestFromNow(repositoryId: string): Promise<IngestionResult> {
+    const current = this.running.get(repositoryId);
+    if (current) await current.catch(() => undefined);
+    return this.ingest(repositoryId);
+  }
+
   /** Runs (or joins the running) ingestion of one repository. */
   ingest(repositoryId: string): Promise<IngestionResult> {
     const ingester = this.ingesters.get(repositoryId);
@@ -83,7 +97,7 @@ export class IngestionManager {
       .ingest()
       .then(async result => {
         try {
-          await this.options.afterIngest?.(result);
+          await this.options.afterIngest?.(result, repositoryId);
         } catch (e) {
           this.options.logger.warn(
             `after ingestion of ${repositoryId}: ${

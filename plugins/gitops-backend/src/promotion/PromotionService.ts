@@ -245,6 +245,13 @@ export class PromotionService {
     return this.reconciler.run(now);
   }
 
+  /** Reconciles one action with its pull request now (a webhook said it changed). */
+  reconcileAction(
+    actionId: string,
+  ): Promise<'merged' | 'cancelled' | 'moved' | undefined> {
+    return this.reconciler.reconcileOne(actionId);
+  }
+
   /** A phase of deployment steps finished (the steps' engine calls this). */
   onStepPhaseFinished(result: PhaseResult): Promise<void> {
     return this.stepPhases.finished(result);

@@ -36,6 +36,7 @@ import { CatalogVisibility } from './CatalogVisibility';
 import { addClusterRoutes } from '../cluster/clusterRoutes';
 import type { LiveService } from '../cluster/LiveService';
 import type { MetricsService } from '../metrics/MetricsService';
+import type { ChangeKeys } from '../signals/ChangeKeys';
 
 export interface RouterOptions {
   config: Config;
@@ -53,6 +54,8 @@ export interface RouterOptions {
   live?: LiveService;
   /** Delivery metrics (read from the ledger). */
   metrics?: MetricsService;
+  /** Opaque change keys of live updates, handed out with a service's status. */
+  changeKeys?: ChangeKeys;
 }
 
 const parse = parseInput;
@@ -144,7 +147,13 @@ export async function createRouter(
 
   router.get('/v1/entities/:namespace/:kind/:name/status', async (req, res) => {
     const entity = await loadEntity(req);
-    res.json(await service.getServiceStatus(entity));
+    const status = await service.getServiceStatus(entity);
+    // Only who may see the service learns the keys of its live updates.
+    const keys = await options.changeKeys?.keysOf(
+      status.repository.id,
+      status.service,
+    );
+    res.json({ ...status, ...keys });
   });
 
   router.get(

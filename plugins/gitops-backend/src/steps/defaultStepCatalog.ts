@@ -7,9 +7,11 @@ export interface StepTypes {
 }
 
 /**
- * The step types the pipeline parser and the steps' engine use when none
- * are given. (The step registry with the built-in types replaces this as
- * the default once it lands.)
+ * The step types the pipeline parser uses when its caller gives none: no
+ * type at all, so every step is refused (an error of its environment, which
+ * blocks writes there) rather than accepted unchecked. The plugin always
+ * passes the registry of built-in types (createDefaultStepRegistry, with
+ * `gitops.steps`) to ingestion and to the write path.
  */
 export function defaultStepCatalog(): StepTypes {
   return { get: () => undefined, types: () => [] };

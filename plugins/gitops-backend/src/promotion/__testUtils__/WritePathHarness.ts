@@ -22,6 +22,7 @@ import { ServerPermissionClient } from '@backstage/plugin-permission-node';
 import { ConfigReader } from '@backstage/config';
 import type { Server } from 'node:http';
 import request from 'supertest';
+import knexFactory from 'knex';
 import { gitopsPlugin } from '../../plugin';
 import { GitRepoFixture, kustomization } from '../../testing/GitRepoFixture';
 
@@ -160,20 +161,34 @@ export class WritePathHarness {
 
   private config: Record<string, unknown> = {};
   private realScheduler = false;
+  private rootConfig: Record<string, unknown> = {};
+  private features: NonNullable<
+    Parameters<typeof startTestBackend>[0]['features']
+  > = [];
 
   /**
    * `realScheduler`: Backstage's own scheduler runs the plugin's tasks on
    * their frequency (reconciliation), instead of the test double.
+   * `rootConfig`: more app-config beside `gitops` (integrations, events);
+   * `features`: more plugins and modules (the events backend …).
    */
   async start(
     databases: TestDatabases,
     databaseId: Parameters<TestDatabases['init']>[0],
     config: Record<string, unknown> = {},
-    options: { realScheduler?: boolean } = {},
+    options: {
+      realScheduler?: boolean;
+      rootConfig?: Record<string, unknown>;
+      features?: NonNullable<
+        Parameters<typeof startTestBackend>[0]['features']
+      >;
+    } = {},
   ): Promise<Server> {
     this.knex = await databases.init(databaseId);
     this.config = config;
     this.realScheduler = options.realScheduler ?? false;
+    this.rootConfig = options.rootConfig ?? {};
+    this.features = options.features ?? [];
     this.server = await this.startBackend();
     await this.refresh();
     return this.server;
@@ -226,8 +241,25 @@ export class WritePathHarness {
     const { server } = await startTestBackend({
       features: [
         gitopsPlugin,
+        ...this.features,
         ...(this.realScheduler ? [schedulerServiceFactory] : []),
-        mockServices.database.factory({ knex: this.knex }),
+        // The ledger's database is the gitops plugin's; any other plugin
+        // started with it (the events backend) has an in-memory SQLite.
+        createServiceFactory({
+          service: coreServices.database,
+          deps: { pluginMetadata: coreServices.pluginMetadata },
+          factory: ({ pluginMetadata }) =>
+            mockServices.database({
+              knex:
+                pluginMetadata.getId() === 'gitops'
+                  ? this.knex
+                  : knexFactory({
+                      client: 'better-sqlite3',
+                      connection: ':memory:',
+                      useNullAsDefault: true,
+                    }),
+            }),
+        }),
         createServiceFactory({
           service: catalogServiceRef,
           deps: {},
@@ -307,6 +339,7 @@ export class WritePathHarness {
         }).factory,
         mockServices.rootConfig.factory({
           data: {
+            ...this.rootConfig,
             gitops: {
               repositories: [
                 { id: 'demo', provider: 'local', url: this.repo.dir },

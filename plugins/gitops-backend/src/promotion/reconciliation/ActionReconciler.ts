@@ -113,6 +113,21 @@ export class ActionReconciler {
     return report;
   }
 
+  /**
+   * Reconciles one action whose pull request the Git host says changed (a
+   * webhook): merged, closed or moved on its branch. Only an action with an
+   * open pull request in a configured repository is looked at.
+   */
+  async reconcileOne(
+    actionId: string,
+  ): Promise<'merged' | 'cancelled' | 'moved' | undefined> {
+    const action = await this.engine.actions.get(actionId);
+    if (!action || action.state !== 'pull-request-open') return undefined;
+    if (!this.engine.planner.hasRepository(action.repositoryId))
+      return undefined;
+    return this.reviewOne(action);
+  }
+
   private async reviewOne(
     action: GitopsAction,
   ): Promise<'merged' | 'cancelled' | 'moved' | undefined> {

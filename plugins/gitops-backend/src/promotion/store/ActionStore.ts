@@ -85,6 +85,16 @@ export type ActionPatch = Partial<{
 }>;
 
 /**
+ * What changed on an action (after the write): its new state, or an
+ * approval. Listeners (notifications, live updates) read the action again.
+ */
+export type ActionChange =
+  | { actionId: string; state: ActionState }
+  | { actionId: string; approvedBy: string };
+
+export type ActionChangeListener = (change: ActionChange) => void;
+
+/**
  * The action records (table gitops_actions) and their approvals. Every state
  * change is a compare-and-set on the expected states and, for a replica
  * working on the action, on its lease (ActionLeases): a replica that lost
@@ -92,7 +102,28 @@ export type ActionPatch = Partial<{
  * never moved on.
  */
 export class ActionStore {
+  private readonly listeners: ActionChangeListener[] = [];
+
   constructor(private readonly db: Knex) {}
+
+  /**
+   * Calls `listener` after each state change and approval written through
+   * this store (on this replica). Listeners must not throw; their work is
+   * their own (fire and forget).
+   */
+  onChange(listener: ActionChangeListener): void {
+    this.listeners.push(listener);
+  }
+
+  private emit(change: ActionChange): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch {
+        // a listener's bug never fails the write that happened
+      }
+    }
+  }
 
   /**
    * Inserts an action, or returns the one the same caller recorded under the
@@ -145,6 +176,7 @@ export class ActionStore {
       action.requestedBy,
       action.idempotencyKey,
     );
+    this.emit({ actionId: created!.action.id, state: created!.action.state });
     return { ...created!, created: true };
   }
 
@@ -224,7 +256,9 @@ export class ActionStore {
         claim_generation: fence.generation,
       });
     }
-    return (await q.update(values)) === 1;
+    const updated = (await q.update(values)) === 1;
+    if (updated && patch.state) this.emit({ actionId: id, state: patch.state });
+    return updated;
   }
 
   /** Records an approval once per approver, with the groups it was checked against. */
@@ -243,6 +277,7 @@ export class ActionStore {
       })
       .onConflict(['action_id', 'approver'])
       .ignore();
+    this.emit({ actionId, approvedBy: approver });
   }
 
   async toAction(row: ActionRow): Promise<GitopsAction> {

@@ -4,6 +4,11 @@ import { useApi } from '@backstage/core-plugin-api';
 import Alert from '@material-ui/lab/Alert';
 import { gitopsApiRef } from '../../api';
 import {
+  CROSS_SERVICE_THROTTLE_MS,
+  pollInterval,
+  useGitopsChanges,
+} from '../../api/useGitopsChanges';
+import {
   ActionsTable,
   backendMessage,
   isWaiting,
@@ -31,12 +36,19 @@ export const ApprovalInbox = () => {
     refreshKey,
   ]);
 
+  // Any action change refetches the inbox (at most every 2 s; the API
+  // filters it by permission); polling is then a slow fallback.
+  const { connected } = useGitopsChanges(
+    { kinds: ['action'], throttleMs: CROSS_SERVICE_THROTTLE_MS },
+    refresh,
+  );
+  const every = pollInterval(INBOX_POLL_INTERVAL_MS, connected);
   const waiting = Boolean(inbox.value?.items.some(a => isWaiting(a.state)));
   useEffect(() => {
     if (!waiting) return undefined;
-    const timer = setInterval(refresh, INBOX_POLL_INTERVAL_MS);
+    const timer = setInterval(refresh, every);
     return () => clearInterval(timer);
-  }, [waiting, refresh]);
+  }, [waiting, refresh, every]);
 
   let body;
   if (inbox.loading && !inbox.value) {

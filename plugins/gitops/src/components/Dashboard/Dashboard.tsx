@@ -14,6 +14,7 @@ import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import useAsync from 'react-use/esm/useAsync';
 import { gitopsApiRef } from '../../api';
+import { CROSS_SERVICE_THROTTLE_MS } from '../../api/useGitopsChanges';
 import { usePolledAsync } from '../live';
 import { backendMessage } from '../promotion';
 import { RelativeTime } from '../shared';
@@ -40,6 +41,11 @@ export const Dashboard = () => {
     async () => (ready ? api.getDashboard(repositoryId) : undefined),
     `${repositoryId}/${ready}`,
     [api],
+    undefined,
+    undefined,
+    // refetched on any change signal (at most every 2 s): the keys name
+    // nothing, and the API filters what it answers by permission
+    { throttleMs: CROSS_SERVICE_THROTTLE_MS },
   );
 
   if (repositories.error) {

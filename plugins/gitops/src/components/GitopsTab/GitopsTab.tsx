@@ -14,7 +14,9 @@ import {
   GITOPS_ANNOTATIONS,
   isGitopsAvailable,
 } from '@gitops2/plugin-gitops-common';
+import { useEffect, useState } from 'react';
 import { gitopsApiRef } from '../../api';
+import { changeKeysOf } from '../../api/useGitopsChanges';
 import Alert from '@material-ui/lab/Alert';
 import {
   LiveActionsContext,
@@ -45,7 +47,15 @@ export const GitopsTab = () => {
   const available = isGitopsAvailable(entity);
   const ref = entityRefPartsOf(entity);
 
-  const promotion = usePromotionState(api, ref, available);
+  // The backend's change signals of this service refetch the tab: the
+  // service's opaque change keys come with its status.
+  const [changeKeys, setChangeKeys] = useState<string>();
+  const promotion = usePromotionState(
+    api,
+    ref,
+    available,
+    changeKeys?.split(','),
+  );
   const currentUser = useCurrentUser();
   const { refreshKey, refresh } = promotion;
 
@@ -57,6 +67,8 @@ export const GitopsTab = () => {
     `${ref.kind}/${ref.namespace}/${ref.name}/${available}`,
     [api, refreshKey],
   );
+  const keysOfStatus = changeKeysOf(status.value)?.join(',');
+  useEffect(() => setChangeKeys(keysOfStatus), [keysOfStatus]);
 
   // What the clusters run: polled from our backend every 5 s while visible.
   const live = useServiceLive(api, ref, available, status.value);

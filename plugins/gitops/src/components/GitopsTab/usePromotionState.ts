@@ -6,6 +6,7 @@ import type {
 import type { GitopsFrontendApi } from '../../api';
 import { isWaiting } from '../promotion';
 import { useRefreshableAsync } from '../shared';
+import { pollInterval, useGitopsChanges } from '../../api/useGitopsChanges';
 
 /** While an action waits for an approval or a merge, poll this often. */
 export const ACTION_POLL_INTERVAL_MS = 10_000;
@@ -27,6 +28,8 @@ export function usePromotionState(
   api: GitopsFrontendApi,
   entity: EntityRefParts,
   enabled: boolean,
+  /** The service's change keys, once the API gave them: their signals refetch the tab. */
+  changeKeys?: string[],
 ) {
   const { kind, namespace, name } = entity;
   const identity = `${kind}/${namespace}/${name}/${enabled}`;
@@ -50,6 +53,14 @@ export function usePromotionState(
   const current = useRef('');
   current.current = items ? signature(items) : '';
   const waiting = Boolean(items?.some(a => isWaiting(a.state)));
+  const { connected } = useGitopsChanges(
+    enabled && changeKeys ? { keys: changeKeys } : undefined,
+    refresh,
+  );
+  const every = pollInterval(
+    ACTION_POLL_INTERVAL_MS,
+    connected && !!changeKeys,
+  );
 
   useEffect(() => {
     if (!enabled || !waiting) return undefined;
@@ -65,12 +76,12 @@ export function usePromotionState(
           // A failed poll is retried at the next tick.
         },
       );
-    }, ACTION_POLL_INTERVAL_MS);
+    }, every);
     return () => {
       stopped = true;
       clearInterval(timer);
     };
-  }, [api, kind, namespace, name, enabled, waiting, refresh]);
+  }, [api, kind, namespace, name, enabled, waiting, refresh, every]);
 
   return { actions, holds, refreshKey, refresh };
 }

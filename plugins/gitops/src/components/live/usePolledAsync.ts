@@ -3,6 +3,11 @@ import {
   RefreshableAsyncState,
   useRefreshableAsync,
 } from '../shared/useRefreshableAsync';
+import {
+  GitopsChangeFilter,
+  pollInterval,
+  useGitopsChanges,
+} from '../../api/useGitopsChanges';
 
 /** How often live views ask our backend again (never a cluster). */
 export const LIVE_POLL_INTERVAL_MS = 5000;
@@ -17,7 +22,9 @@ function isVisible(): boolean {
  * `useRefreshableAsync`, refetched every `intervalMs` while the page is
  * visible (`document.visibilityState`) and `enabled`, and at once when it
  * becomes visible again. The last value stays on screen during a refetch,
- * and when a refetch fails (`error` is set then).
+ * and when a refetch fails (`error` is set then). With `changes`, it is
+ * also refetched when the backend signals a matching change, and while
+ * signals are available polling slows to SIGNALS_FALLBACK_POLL_MS.
  */
 export function usePolledAsync<T>(
   fn: () => Promise<T>,
@@ -25,15 +32,20 @@ export function usePolledAsync<T>(
   deps: DependencyList,
   intervalMs: number = LIVE_POLL_INTERVAL_MS,
   enabled: boolean = true,
+  changes?: GitopsChangeFilter,
 ): RefreshableAsyncState<T> {
   const [tick, setTick] = useState(0);
+  const { connected } = useGitopsChanges(enabled ? changes : undefined, () => {
+    if (isVisible()) setTick(t => t + 1);
+  });
+  const every = pollInterval(intervalMs, Boolean(changes) && connected);
 
   useEffect(() => {
     if (!enabled) return undefined;
     let timer: ReturnType<typeof setInterval> | undefined;
     const start = () => {
       if (timer === undefined) {
-        timer = setInterval(() => setTick(t => t + 1), intervalMs);
+        timer = setInterval(() => setTick(t => t + 1), every);
       }
     };
     const stop = () => {
@@ -54,7 +66,7 @@ export function usePolledAsync<T>(
       stop();
       document.removeEventListener('visibilitychange', onVisibility);
     };
-  }, [intervalMs, enabled]);
+  }, [every, enabled]);
 
   return useRefreshableAsync(fn, identity, [...deps, tick]);
 }

@@ -8,6 +8,7 @@ import type {
 import type { GitopsFrontendApi } from '../../api';
 import { groupByStage } from '../shared';
 import { usePolledAsync } from './usePolledAsync';
+import { changeKeysOf } from '../../api/useGitopsChanges';
 
 /** What the cards of the GitOps tab show of the clusters. */
 export interface LiveView {
@@ -34,22 +35,33 @@ export function useServiceLive(
   status?: {
     service: string;
     repository: { id: string };
+    changeKey?: string;
+    repositoryChangeKey?: string;
     pipeline: PipelineDefinition | null;
     environments: EnvironmentStatus[];
   },
 ): LiveView {
   const identity = `${entity.kind}/${entity.namespace}/${entity.name}/${enabled}`;
+  const repositoryId = status?.repository.id;
+  // Refetched on the backend's change signals of this service (live
+  // status, outcomes) once the API gave its change keys.
+  const keys = changeKeysOf(status);
   const live = usePolledAsync(
     async () => (enabled ? api.getLive(entity) : undefined),
     identity,
     [api],
+    undefined,
+    undefined,
+    keys && { keys, kinds: ['live', 'outcome'] },
   );
-  const repositoryId = status?.repository.id;
   const dashboard = usePolledAsync<DashboardResponse | undefined>(
     async () =>
       enabled && repositoryId ? api.getDashboard(repositoryId) : undefined,
     `${identity}/${repositoryId}`,
     [api],
+    undefined,
+    undefined,
+    keys && { keys },
   );
 
   const byEnvironment = new Map<string, EnvironmentLiveStatus>();

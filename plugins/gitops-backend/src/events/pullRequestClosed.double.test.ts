@@ -1,0 +1,140 @@
+/*
+ * A pull request of the portal closed on GitHub (the GitHub API double, a
+ * real HTTP server over a real bare Git repository) is noticed through its
+ * webhook: the action is cancelled at once, without waiting for the
+ * scheduled reconciliation (set to an hour here).
+ */
+import { TestDatabases } from '@backstage/backend-test-utils';
+import eventsPlugin from '@backstage/plugin-events-backend';
+import { GitHubApiDouble, start } from '@gitops2/github-api-double';
+import { WritePathHarness } from '../promotion/__testUtils__/WritePathHarness';
+import {
+  deliver,
+  githubEventsModules,
+  sharedEventsService,
+  pullRequestPayload,
+} from './__testUtils__/githubWebhook';
+
+// Octokit's throttling spaces GitHub writes about a second apart.
+jest.setTimeout(120_000);
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+const SLUG = 'acme/gitops';
+const SECRET = 'webhook-secret-for-tests';
+
+describe.each(databases.eachSupportedId())(
+  'pull request webhooks on %p',
+  databaseId => {
+    let h: WritePathHarness;
+    let double: GitHubApiDouble;
+    afterEach(async () => {
+      await double?.close();
+      h?.cleanup();
+    });
+
+    /** A production promotion with its pull request open on the double. */
+    async function openPullRequest(key: string) {
+      h = new WritePathHarness();
+      h.bump('cart', ['dev', 'staging'], 'v2');
+      h.groups.set('erin', ['group:default/release-eu']);
+      double = await start({ repos: [{ slug: SLUG, from: h.repo.dir }] });
+      await h.start(
+        databases,
+        databaseId,
+        {
+          repositories: [
+            {
+              id: 'demo',
+              provider: 'github',
+              url: `https://github.com/${SLUG}`,
+            },
+          ],
+        },
+        {
+          rootConfig: {
+            integrations: {
+              github: [
+                { host: 'github.com', apiBaseUrl: double.url, token: 'x' },
+              ],
+            },
+            events: { modules: { github: { webhookSecret: SECRET } } },
+          },
+          features: [
+            eventsPlugin,
+            ...githubEventsModules(),
+            sharedEventsService(),
+          ],
+        },
+      );
+      const requested = await h
+        .as('alice')
+        .promote(
+          { sourceEnvironment: 'staging', environments: ['prod-eu'] },
+          key,
+        );
+      expect(requested.body.state).toBe('awaiting-approval');
+      const open = await h.as('erin').approve(requested.body.id);
+      expect(open.body.state).toBe('pull-request-open');
+      const id: string = open.body.id;
+      const number = Number(
+        /\/pull\/(\d+)$/.exec(open.body.pullRequestUrl)![1],
+      );
+
+      return { id, number, commitSha: open.body.commitSha as string };
+    }
+
+    it('a pull request closed on GitHub cancels its action when the webhook arrives', async () => {
+      const { id, number } = await openPullRequest('webhook-closed-01');
+      await double.closePullRequest(SLUG, number);
+      // Closed on GitHub, but the portal has not heard of it yet.
+      expect((await h.action(id)).state).toBe('pull-request-open');
+
+      const res = await deliver(h.server, {
+        event: 'pull_request',
+        payload: pullRequestPayload({
+          slug: SLUG,
+          action: 'closed',
+          number,
+          headRef: `gitops/promotion-${id}`,
+          headSha: (await h.action(id)).commitSha,
+          merged: false,
+        }),
+        secret: SECRET,
+      });
+      expect(res.status).toBe(202);
+      const cancelled = await h.eventually(async () => {
+        const a = await h.action(id);
+        return a.state === 'cancelled' && a;
+      });
+      expect(cancelled.state).toBe('cancelled');
+      // The environment is free for the next promotion.
+      expect(
+        await h
+          .knex('gitops_environment_locks')
+          .where({ environment: 'prod-eu' }),
+      ).toEqual([]);
+    });
+
+    it('a pull request merged on GitHub marks its action merged when the webhook arrives', async () => {
+      const { id, number, commitSha } = await openPullRequest(
+        'webhook-merged-01',
+      );
+      await double.mergePullRequest(SLUG, number);
+      expect((await h.action(id)).state).toBe('pull-request-open');
+      const res = await deliver(h.server, {
+        event: 'pull_request',
+        payload: pullRequestPayload({
+          slug: SLUG,
+          action: 'closed',
+          number,
+          headRef: `gitops/promotion-${id}`,
+          headSha: commitSha,
+          merged: true,
+        }),
+        secret: SECRET,
+      });
+      expect(res.status).toBe(202);
+      await h.eventually(async () => (await h.action(id)).state === 'merged');
+    });
+  },
+);

@@ -1,0 +1,82 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import type { SignalsService } from '@backstage/plugin-signals-node';
+import {
+  GITOPS_SIGNAL_CHANNEL,
+  GitopsChangeSignal,
+} from '@gitops2/plugin-gitops-common';
+import type { ChangeKeys } from './ChangeKeys';
+
+/** Changes closer together than this go out as one signal per key. */
+export const SIGNAL_COALESCE_MS = 200;
+
+/** What changed, inside the backend: never broadcast as such. */
+export interface GitopsChange {
+  repositoryId: string;
+  /** Absent: anything in the repository may have changed. */
+  service?: string;
+  kind: GitopsChangeSignal['kind'];
+}
+
+/**
+ * Publishes what changed on the `gitops:changes` signals channel, to every
+ * signed-in browser, as `{ key, kind }`: the opaque change key of the
+ * service (or of the repository) and nothing else, so that the broadcast
+ * names nothing a user may not see; pages learn the keys and fetch the data
+ * through the API, with its permission checks. Identical changes within
+ * SIGNAL_COALESCE_MS are sent once, so a busy cluster does not flood the
+ * browsers. When the key cannot be computed, nothing is sent.
+ */
+export class ChangeSignals {
+  private readonly pending = new Map<string, GitopsChange>();
+  private timer?: ReturnType<typeof setTimeout>;
+
+  constructor(
+    private readonly signals: SignalsService,
+    private readonly keys: ChangeKeys,
+    private readonly logger: LoggerService,
+    private readonly coalesceMs = SIGNAL_COALESCE_MS,
+  ) {}
+
+  changed(change: GitopsChange): void {
+    const { repositoryId, service, kind } = change;
+    this.pending.set([repositoryId, service ?? '', kind].join('\u0000'), {
+      repositoryId,
+      service: service || undefined,
+      kind,
+    });
+    this.timer ??= setTimeout(() => this.flush(), this.coalesceMs);
+  }
+
+  /** Sends what is pending now (tests, shutdown). */
+  async flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const changes = [...this.pending.values()];
+    this.pending.clear();
+    for (const change of changes) {
+      try {
+        const message: GitopsChangeSignal = {
+          key: await this.keys.keyOf(change.repositoryId, change.service),
+          kind: change.kind,
+        };
+        await this.signals.publish<GitopsChangeSignal & Record<string, any>>({
+          recipients: { type: 'broadcast' },
+          channel: GITOPS_SIGNAL_CHANNEL,
+          message,
+        });
+      } catch (e) {
+        this.logger.warn(
+          `publishing a live update failed: ${
+            e instanceof Error ? e.message : String(e)
+          }`,
+        );
+      }
+    }
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending.clear();
+  }
+}
