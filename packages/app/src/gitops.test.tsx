@@ -28,7 +28,7 @@ const status = {
   repository: {
     id: 'platform-gitops',
     provider: 'local',
-    location: '/srv/gitops/platform',
+    // A local repository: the API gives no location (never a server path).
     branch: 'main',
     pipelineFile: 'gitops-pipeline.yaml',
     lastCommitSha: '9f8e7d6c5b4a39281706f5e4d3c2b1a098765432',

@@ -148,6 +148,28 @@ describe('gitops backend plugin (HTTP API)', () => {
     });
   });
 
+  it('never answers with the server path of a local repository, not even in errors', async () => {
+    const server = await start();
+    await request(server).post('/api/gitops/v1/repositories/demo/refresh');
+    const bodies = await Promise.all(
+      [
+        '/api/gitops/v1/repositories',
+        '/api/gitops/v1/entities/default/component/cart/status',
+        '/api/gitops/v1/entities/default/component/cart/rollouts',
+        '/api/gitops/v1/rollouts',
+      ].map(p => request(server).get(p)),
+    );
+    for (const b of bodies) {
+      expect(b.status).toBe(200);
+      expect(b.text).not.toContain(repo.dir);
+      expect(b.text).not.toContain('file://');
+    }
+    const repos = bodies[0].body.items;
+    expect(repos[0].id).toBe('demo');
+    expect(repos[0]).not.toHaveProperty('location');
+    expect(bodies[1].body.repository).not.toHaveProperty('location');
+  });
+
   it('validates input with precise 4xx errors', async () => {
     const server = await start();
     const badQuery = await request(server).get(
@@ -312,6 +334,17 @@ describe('gitops backend plugin (correlation endpoints)', () => {
       service: 'cart',
       environment: 'dev',
       toVersion: c1.slice(0, 12),
+    });
+    // The list carries what each rollout brought, at a glance.
+    expect(latest.changes).toMatchObject({
+      status: 'resolved',
+      added: {
+        commits: 1,
+        issueKeys: ['SHOP-7'],
+        pullRequests: [{ number: 7 }],
+        pullRequestCount: 1,
+      },
+      removed: { commits: 0 },
     });
 
     const cs = await request(server).get(

@@ -263,6 +263,7 @@ export const gitopsPlugin = createBackendPlugin({
           repositoryIds: gitopsConfig.repositories.map(r => r.id),
           onChange: feeds.onLiveChange,
         });
+        service.setWatchedClusters(live.clusterNames());
         const writable = new Map<string, PromotionRepository>();
         for (const r of gitopsConfig.repositories) {
           const source = sources.get(r.id);

@@ -1,3 +1,5 @@
+import type { RolloutChangeSummary } from './correlation';
+
 /**
  * Cluster observation: what the clusters actually run, read by one elected
  * backend replica through list + watch and served from the backend's store.
@@ -92,6 +94,8 @@ export interface DashboardEnvironment {
     kind: string;
     outcome: string;
     desiredAt: string;
+    /** What it carried, once correlated (as `Rollout.changes`). */
+    changes?: RolloutChangeSummary;
   }>;
   connection?: ClusterConnection;
 }

@@ -126,3 +126,36 @@ export interface PendingChangesResponse {
   /** What promoting `from`'s version into `to` would bring. */
   changeSet: Omit<ChangeSet, 'rolloutId'>;
 }
+
+/**
+ * One side (added or removed) of a rollout's change set, summed up for a
+ * history row: the first few issue keys, pull requests and authors (newest
+ * commits first) and how many there are in all. @public
+ */
+export interface ChangeSummarySide {
+  /** Commits on this side. */
+  commits: number;
+  /** At most `CHANGE_SUMMARY_LIMIT`. */
+  issueKeys: string[];
+  issueKeyCount: number;
+  /** At most `CHANGE_SUMMARY_LIMIT`; `title` when the portal saw it. */
+  pullRequests: Array<{ number: number; title?: string }>;
+  pullRequestCount: number;
+  /** Author names, at most `CHANGE_SUMMARY_LIMIT`. */
+  authors: string[];
+  authorCount: number;
+}
+
+/**
+ * What a rollout carried, at a glance (in the rollout lists as
+ * `Rollout.changes`; the full list is the rollout's change set). A rollback
+ * lists what it removed under `removed`. @public
+ */
+export interface RolloutChangeSummary {
+  status: ChangeSetStatus;
+  added: ChangeSummarySide;
+  removed: ChangeSummarySide;
+}
+
+/** How many issue keys, pull requests and authors a summary names. @public */
+export const CHANGE_SUMMARY_LIMIT = 3;

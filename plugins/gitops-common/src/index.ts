@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export * from './types';
+export * from './outcome';
 export * from './permissions';
 export * from './annotations';
 export * from './api';

@@ -15,6 +15,7 @@ import type { JsonValue } from '@backstage/types';
  */
 
 import type { PromotionPolicy } from './promotion';
+import type { RolloutChangeSummary } from './correlation';
 
 /** @public */
 export type RolloutKind = 'promotion' | 'rollback' | 'direct';
@@ -24,11 +25,17 @@ export type RolloutKind = 'promotion' | 'rollback' | 'direct';
  * observation (when configured) moves them to `progressing`, `succeeded` or
  * `degraded`; the deployment steps of the environment (`after` steps) to
  * `verified` or `failed`; a later rollback of the environment away from the
- * version to `rolled-back`.
+ * version to `rolled-back`. The API never answers `pending` for a rollout no
+ * cluster will observe: it reads `not-observed` (historic, rewritten, or an
+ * environment without a watched cluster) or `superseded` (a later rollout
+ * replaced it before the cluster was seen running it); see
+ * `presentRolloutOutcome`.
  * @public
  */
 export type RolloutOutcome =
   | 'pending'
+  | 'not-observed'
+  | 'superseded'
   | 'progressing'
   | 'succeeded'
   | 'verified'
@@ -135,8 +142,12 @@ export interface EnvironmentStatus {
 export interface RepositoryState {
   id: string;
   provider: 'local' | 'github';
-  /** Display location (never contains credentials). */
-  location: string;
+  /**
+   * The repository's remote URL (`https://…`), when it has one. Never a path
+   * on the server's file system (a local repository has no location: it is
+   * shown by its id) and never with credentials.
+   */
+  location?: string;
   branch: string;
   pipelineFile: string;
   /** Last GitOps commit fully ingested. */
@@ -219,6 +230,12 @@ export interface Rollout {
    * left out of metrics, feature answers and outcome tracking.
    */
   rewrittenAt?: string;
+  /**
+   * What it carried at a glance (issue keys, pull requests, commits,
+   * authors), once correlated; absent before. The list endpoints compute it
+   * for the whole page at once.
+   */
+  changes?: RolloutChangeSummary;
 }
 
 /** Response of GET /v1/entities/:namespace/:kind/:name/rollouts. @public */

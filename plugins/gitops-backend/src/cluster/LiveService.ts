@@ -17,6 +17,7 @@ import type {
   ServiceLiveResponse,
   SyncStatus,
 } from '@gitops2/plugin-gitops-common';
+import { presentRolloutOutcome } from '@gitops2/plugin-gitops-common';
 import { toIso } from '../database/tables';
 import {
   computeDrift,
@@ -36,6 +37,11 @@ export class LiveService {
     /** Configured repository ids. */
     private readonly repositoryIds: string[],
   ) {}
+
+  /** Names of the clusters watched. */
+  clusterNames(): string[] {
+    return [...this.clusters];
+  }
 
   private async repository(id: string) {
     const repo = (await this.store.repositories()).find(r => r.id === id);
@@ -273,12 +279,28 @@ export class LiveService {
           fromVersion: r.from_version,
           toVersion: r.to_version,
           kind: r.kind,
-          outcome: r.outcome,
+          outcome: presentRolloutOutcome({
+            outcome: r.outcome,
+            nextDesiredAt: toIso(r.next_desired_at),
+            recordedAt: toIso(r.recorded_at),
+            observable: !!env.cluster && this.clusters.includes(env.cluster),
+          }),
           desiredAt: toIso(r.desired_at) ?? '',
         })),
         ...(connection && connection.state !== 'connected'
           ? { connection }
           : {}),
+      });
+    }
+
+    // What the recent rollouts carried: one summary query for all environments.
+    const summaries = await this.store.changeSummaries(
+      environments.flatMap(e => e.recentRollouts.map(r => r.id)),
+    );
+    for (const e of environments) {
+      e.recentRollouts = e.recentRollouts.map(r => {
+        const changes = summaries.get(r.id);
+        return changes ? { ...r, changes } : r;
       });
     }
 

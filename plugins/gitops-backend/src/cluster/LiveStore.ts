@@ -13,6 +13,8 @@ import type {
   PodCounts,
 } from '@gitops2/plugin-gitops-common';
 import type { DesiredStateRow, RolloutRow } from '../database/tables';
+import { nextDesiredAtColumn } from '../database/rolloutSuccession';
+import { changeSummaries } from '../correlation/changeSummaries';
 import type { ObservedStatus } from './computeStatus';
 import type { LeaseFence } from './LeaseFence';
 
@@ -330,12 +332,19 @@ export class LiveStore {
     await fence.run(trx => trx('gitops_rollouts').where({ id }).update(patch));
   }
 
+  /** What each rollout carried, at a glance (two queries for them all). */
+  changeSummaries(ids: Array<string | number>) {
+    return changeSummaries(this.db, ids);
+  }
+
+  /** The latest rollouts of an environment, with `next_desired_at`. */
   async rolloutsOf(
     repositoryId: string,
     environment: string,
     limit: number,
   ): Promise<RolloutRow[]> {
-    return this.db<RolloutRow>('gitops_rollouts')
+    return this.db<RolloutRow>('gitops_rollouts as r')
+      .select('r.*', nextDesiredAtColumn(this.db, 'r'))
       .where({ repository_id: repositoryId, environment })
       .whereNull('rewritten_at')
       .orderBy('id', 'desc')

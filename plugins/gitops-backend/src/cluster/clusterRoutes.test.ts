@@ -226,6 +226,23 @@ describe('cluster observation HTTP API', () => {
       service: 'cart',
       toVersion: 'v2',
     });
+    // Outcomes as presented (presentRolloutOutcome): prod-eu has no watched
+    // cluster, so its rollout is "not observed", never "pending"; dev's v1
+    // was history when ingested; prod-us's cluster is watched (refused for
+    // now): its latest rollout may still converge.
+    expect(
+      dash.environments.map((e: any) =>
+        e.recentRollouts.map((r: any) => [r.toVersion, r.outcome]),
+      ),
+    ).toEqual([
+      [
+        ['v2', 'succeeded'],
+        ['v1', 'not-observed'],
+      ],
+      [['v1', 'succeeded']],
+      [['v1', 'pending']],
+      [['v1', 'not-observed']],
+    ]);
     expect(dash.matrix).toEqual([
       {
         service: 'cart',

@@ -11,6 +11,8 @@ import { Knex } from 'knex';
 import type { ParsedPipeline } from '../pipeline/types';
 import { CorrelationStore } from '../correlation/CorrelationStore';
 import { insertIngestionErrors, listIngestionErrors } from './ingestionErrors';
+import { nextDesiredAtColumn } from './rolloutSuccession';
+import { changeSummaries } from '../correlation/changeSummaries';
 import {
   portalCommitActionOf,
   portalCommitsAmong,
@@ -346,11 +348,13 @@ export class LedgerStore {
      * that reasons about what Git asks for now leaves them out.
      */
     includeRewritten?: boolean;
+    /** Also select `next_desired_at` (to present outcomes). */
+    withSuccession?: boolean;
   }): Promise<{ rows: RolloutRow[]; total: number }> {
     if (options.services && options.services.length === 0)
       return { rows: [], total: 0 };
     const base = () => {
-      const q = this.db<RolloutRow>('gitops_rollouts');
+      const q = this.db<RolloutRow>('gitops_rollouts as r');
       if (options.services) {
         const byRepo = new Map<string, string[]>();
         for (const s of options.services)
@@ -380,10 +384,17 @@ export class LedgerStore {
       return q;
     };
     const page = base();
+    if (options.withSuccession)
+      page.select('r.*', nextDesiredAtColumn(this.db, 'r'));
     if (options.before) page.andWhere('id', '<', options.before);
     const rows = await page.orderBy('id', 'desc').limit(options.limit);
     const [{ count }] = await base().count({ count: '*' });
     return { rows, total: Number(count) };
+  }
+
+  /** What each rollout carried, at a glance (two queries for the page). */
+  changeSummaries(ids: Array<string | number>) {
+    return changeSummaries(this.db, ids);
   }
 
   async getRollout(id: string): Promise<RolloutRow | undefined> {

@@ -52,6 +52,11 @@ export interface RolloutRow {
   recorded_at?: Date | string | number;
   /** Set when the GitOps commit left the branch's history (force-push). */
   rewritten_at?: Date | string | number | null;
+  /**
+   * Not a column: desired-at of the next rollout of the same service and
+   * environment, selected with `nextDesiredAtColumn` where asked for.
+   */
+  next_desired_at?: Date | string | number | null;
 }
 
 export type NewRolloutRow = Omit<
@@ -64,6 +69,7 @@ export type NewRolloutRow = Omit<
   | 'observed_at'
   | 'recorded_at'
   | 'rewritten_at'
+  | 'next_desired_at'
 >;
 
 /** A commit (or one service × environment of it) that could not be ingested. */

@@ -8,7 +8,7 @@ import {
   RepositoryState,
   Rollout,
   RolloutKind,
-  RolloutOutcome,
+  presentRolloutOutcome,
   RolloutPage,
   ServiceStatusResponse,
   SourceError,
@@ -25,6 +25,7 @@ import {
 import { GitSource } from '../git/types';
 import { ParsedPipeline } from '../pipeline/types';
 import { describeOutcome } from '../database/rolledBackRollouts';
+import { publicLocation, withoutLocalPath } from './publicLocation';
 
 export interface RolloutFilter {
   environment?: string;
@@ -47,6 +48,8 @@ interface StoredPipeline {
  */
 export class GitopsService {
   private readonly repos: Map<string, RepositoryConfig>;
+  /** Clusters the portal watches (set once cluster observation started). */
+  private watchedClusters: ReadonlySet<string> = new Set();
 
   constructor(
     private readonly store: LedgerStore,
@@ -54,6 +57,14 @@ export class GitopsService {
     private readonly sources: Map<string, GitSource>,
   ) {
     this.repos = new Map(repositories.map(r => [r.id, r]));
+  }
+
+  /**
+   * The clusters cluster observation watches: a rollout in an environment
+   * on none of them is never `pending`, it reads `not-observed`.
+   */
+  setWatchedClusters(names: string[]) {
+    this.watchedClusters = new Set(names);
   }
 
   /** The repository config an entity points at, or a precise error. */
@@ -102,7 +113,12 @@ export class GitopsService {
     const source = this.sources.get(state.id);
     return {
       ...state,
-      ingestionErrors: rows.map(r => toIngestionError(r, source)),
+      ingestionErrors: rows.map(r =>
+        toIngestionError(
+          { ...r, message: this.withoutLocalPath(state.id, r.message) },
+          source,
+        ),
+      ),
       ingestionErrorCount: total,
     };
   }
@@ -220,10 +236,21 @@ export class GitopsService {
       services: visible,
       // The history shows rollouts of rewritten commits, flagged (rewrittenAt).
       includeRewritten: true,
+      withSuccession: true,
     });
-    const items = rows.map(r =>
-      toRollout(r, this.sources.get(r.repository_id)),
+    const observable = await this.observableEnvironments(
+      new Set(rows.map(r => r.repository_id)),
     );
+    const summaries = await this.store.changeSummaries(rows.map(r => r.id));
+    const items = rows.map(r => {
+      const rollout = toRollout(
+        r,
+        this.sources.get(r.repository_id),
+        observable.has(`${r.repository_id}\u0000${r.environment}`),
+      );
+      const changes = summaries.get(String(r.id));
+      return changes ? { ...rollout, changes } : rollout;
+    });
     return {
       items,
       totalCount: total,
@@ -234,24 +261,63 @@ export class GitopsService {
     };
   }
 
+  /** `repository\u0000environment` of the environments on a watched cluster. */
+  private async observableEnvironments(
+    repositoryIds: Set<string>,
+  ): Promise<Set<string>> {
+    const out = new Set<string>();
+    if (this.watchedClusters.size === 0) return out;
+    for (const id of repositoryIds) {
+      const stored: StoredPipeline | null = await this.store.getStoredPipeline(
+        id,
+      );
+      for (const env of stored?.definition?.environments ?? []) {
+        if (env.cluster && this.watchedClusters.has(env.cluster))
+          out.add(`${id}\u0000${env.name}`);
+      }
+    }
+    return out;
+  }
+
   private repositoryState(
     repo: RepositoryConfig,
     row?: RepositoryRow,
   ): RepositoryState {
+    const location = publicLocation(
+      this.sources.get(repo.id)?.location ?? repo.url,
+    );
+    const error: SourceError | null = row?.last_error
+      ? JSON.parse(row.last_error)
+      : null;
     return {
       id: repo.id,
       provider: repo.provider,
-      location: this.sources.get(repo.id)?.location ?? repo.url,
+      ...(location ? { location } : {}),
       branch: repo.branch,
       pipelineFile: repo.pipelineFile,
       lastCommitSha: row?.last_commit_sha ?? undefined,
       lastIngestedAt: toIso(row?.last_ingested_at),
-      error: row?.last_error ? JSON.parse(row.last_error) : null,
+      error: error
+        ? { ...error, message: this.withoutLocalPath(repo.id, error.message) }
+        : null,
     };
+  }
+
+  /** A message with the server path of a local repository replaced by its id. */
+  private withoutLocalPath(id: string, message: string): string {
+    const location = this.sources.get(id)?.location;
+    const directory = location?.startsWith('file://')
+      ? location.slice('file://'.length)
+      : undefined;
+    return withoutLocalPath(message, directory, id);
   }
 }
 
-function toRollout(r: RolloutRow, source?: GitSource): Rollout {
+function toRollout(
+  r: RolloutRow,
+  source: GitSource | undefined,
+  observable: boolean,
+): Rollout {
   return {
     id: String(r.id),
     service: r.service,
@@ -259,7 +325,13 @@ function toRollout(r: RolloutRow, source?: GitSource): Rollout {
     fromVersion: r.from_version,
     toVersion: r.to_version,
     kind: r.kind as RolloutKind,
-    outcome: r.outcome as RolloutOutcome,
+    outcome: presentRolloutOutcome({
+      outcome: r.outcome,
+      nextDesiredAt: toIso(r.next_desired_at),
+      recordedAt: toIso(r.recorded_at),
+      observable,
+      rewritten: !!r.rewritten_at,
+    }),
     ...(describeOutcome(r) ? { outcomeDetail: describeOutcome(r) } : {}),
     commit: {
       sha: r.commit_sha,

@@ -20,6 +20,7 @@ import {
   type ServiceStatusResponse,
   type DeliveryMetrics,
   type MetricsResponse,
+  RolloutChangeSummary,
 } from '@gitops2/plugin-gitops-common';
 import type { GitopsFrontendApi } from '../api';
 import { makeDashboard, makeLive } from './liveFixtures';
@@ -107,7 +108,7 @@ const manifest = (name: string) =>
 export const repository: RepositoryState = {
   id: 'platform-gitops',
   provider: 'github',
-  location: 'github.com/acme/platform-gitops',
+  location: 'https://github.com/acme/platform-gitops',
   branch: 'main',
   pipelineFile: 'gitops-pipeline.yaml',
   lastCommitSha: '9f8e7d6c5b4a39281706f5e4d3c2b1a098765432',
@@ -1039,7 +1040,6 @@ export function createFakeGitopsApi(): MockGitopsApi {
   const legacyRepository: RepositoryState = {
     id: 'legacy-gitops',
     provider: 'local',
-    location: '/srv/gitops/legacy',
     branch: 'master',
     pipelineFile: 'gitops-pipeline.yaml',
     error: {
@@ -1275,4 +1275,39 @@ export function createFakeGitopsApi(): MockGitopsApi {
     getMetrics: jest.fn(fake.getMetrics),
     getOrgMetrics: jest.fn(fake.getOrgMetrics),
   };
+}
+
+/** What a promotion carried (SAAS-1543 dark mode and more), as the list endpoints sum it up. */
+export function makeChangeSummary(): RolloutChangeSummary {
+  const none = {
+    commits: 0,
+    issueKeys: [],
+    issueKeyCount: 0,
+    pullRequests: [],
+    pullRequestCount: 0,
+    authors: [],
+    authorCount: 0,
+  };
+  return {
+    status: 'resolved',
+    added: {
+      commits: 7,
+      issueKeys: ['SAAS-1543', 'SAAS-1544', 'SAAS-1550'],
+      issueKeyCount: 4,
+      pullRequests: [
+        { number: 151, title: 'fix(theme): remember the dark mode preference' },
+        { number: 150, title: 'Dark mode' },
+      ],
+      pullRequestCount: 3,
+      authors: ['Ada Lovelace', 'Grace Hopper', 'linus'],
+      authorCount: 5,
+    },
+    removed: none,
+  };
+}
+
+/** The same change, seen from the rollback that took it away. */
+export function makeRollbackSummary(): RolloutChangeSummary {
+  const s = makeChangeSummary();
+  return { ...s, added: s.removed, removed: s.added };
 }

@@ -10,6 +10,8 @@ import { gitopsApiRef } from '../../api';
 import {
   MockGitopsApi,
   createFakeGitopsApi,
+  makeChangeSummary,
+  makeRollbackSummary,
   repository,
 } from '../../__testUtils__/fixtures';
 import { makeDashboard } from '../../__testUtils__/liveFixtures';
@@ -127,6 +129,42 @@ describe('Dashboard', () => {
     expect(rows[0]).toHaveTextContent('1.4.3 → 1.4.2verified');
     expect(rows[1]).toHaveTextContent('1.4.2 → 1.4.3rolled back');
     expect(rows[2]).toHaveTextContent('1.4.1 → 1.4.2failed');
+  });
+
+  it('shows what each recent rollout carried, and what a rollback removed', async () => {
+    const api = createFakeGitopsApi();
+    const dashboard = makeDashboard();
+    const staging = dashboard.environments[2];
+    const recent = staging.recentRollouts[0];
+    staging.recentRollouts = [
+      {
+        ...recent,
+        id: '42',
+        kind: 'rollback',
+        outcome: 'not-observed',
+        changes: makeRollbackSummary(),
+      },
+      {
+        ...recent,
+        id: '41',
+        outcome: 'superseded',
+        changes: makeChangeSummary(),
+      },
+    ];
+    api.getDashboard.mockResolvedValue(dashboard);
+    await render(api);
+    await screen.findByTestId('gitops-dashboard-env-staging');
+    const rows = within(env('staging')).getAllByTestId(
+      'gitops-dashboard-rollout',
+    );
+    expect(rows[0]).toHaveTextContent('not observed');
+    expect(
+      within(rows[0]).getByTestId('gitops-change-summary'),
+    ).toHaveTextContent(/^removed:SAAS-1543/);
+    expect(rows[1]).toHaveTextContent('superseded');
+    expect(
+      within(rows[1]).getByTestId('gitops-change-summary'),
+    ).toHaveTextContent('#150 Dark mode');
   });
 
   it('shows the services × environments matrix with versions, lag, health and drift', async () => {

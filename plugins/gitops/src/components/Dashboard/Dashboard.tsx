@@ -68,7 +68,7 @@ export const Dashboard = () => {
   } else {
     const value = dashboard.value;
     body = (
-      <Grid container spacing={2}>
+      <Grid container spacing={2} data-testid="gitops-dashboard">
         {dashboard.error && (
           <Grid item xs={12}>
             <Alert severity="warning" data-testid="gitops-dashboard-stale">
@@ -78,7 +78,15 @@ export const Dashboard = () => {
           </Grid>
         )}
         {value.environments.map(env => (
-          <Grid item xs={12} sm={6} md={4} lg key={env.name}>
+          <Grid
+            item
+            xs={12}
+            sm={6}
+            md={4}
+            lg
+            key={env.name}
+            style={{ minWidth: 0 }}
+          >
             <DashboardEnvironmentCard environment={env} />
           </Grid>
         ))}
@@ -86,7 +94,8 @@ export const Dashboard = () => {
           <DashboardMatrix dashboard={value} />
         </Grid>
         <Grid item xs={12}>
-          <Typography variant="caption" color="textSecondary">
+          {/* On the page's grey background, secondary text is too faint. */}
+          <Typography variant="caption">
             updated <RelativeTime value={value.generatedAt} />
           </Typography>
         </Grid>

@@ -10,7 +10,7 @@ import type {
 } from '@gitops2/plugin-gitops-common';
 import { RolloutOutcomeStatus } from '../GitopsTab/RolloutOutcomeStatus';
 import { ConnectionLine } from '../live';
-import { RelativeTime } from '../shared';
+import { ChangeSummary, RelativeTime } from '../shared';
 import { EnvironmentStatusChip } from './EnvironmentStatusChip';
 
 const useStyles = makeStyles(theme => ({
@@ -134,6 +134,7 @@ export const DashboardEnvironmentCard = (props: {
                   <span className={classes.muted}>
                     <RelativeTime value={r.desiredAt} />
                   </span>
+                  <ChangeSummary changes={r.changes} kind={r.kind} />
                 </li>
               ))}
             </ul>

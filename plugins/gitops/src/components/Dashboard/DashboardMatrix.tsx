@@ -2,10 +2,11 @@ import { InfoCard } from '@backstage/core-components';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
-import TableHead from '@material-ui/core/TableHead';
+import { TableHead } from '../shared';
 import TableRow from '@material-ui/core/TableRow';
 import Tooltip from '@material-ui/core/Tooltip';
 import { makeStyles } from '@material-ui/core/styles';
+import { readableText } from '../shared/contrast';
 import type {
   DashboardResponse,
   HealthStatus,
@@ -18,11 +19,16 @@ const useStyles = makeStyles(theme => ({
   behind: {
     marginLeft: theme.spacing(1),
     fontSize: '0.75rem',
-    color: theme.palette.warning.dark,
+    fontWeight: 600,
+    color: theme.palette.text.primary,
+    borderBottom: `2px solid ${theme.palette.warning.main}`,
   },
   drift: {
     marginLeft: theme.spacing(0.5),
-    color: theme.palette.warning.dark,
+    color: readableText(
+      theme.palette.warning.dark,
+      theme.palette.background.paper,
+    ),
     fontWeight: 700,
   },
   dot: {
@@ -94,6 +100,7 @@ export const DashboardMatrix = (props: { dashboard: DashboardResponse }) => {
                             className={`${classes.dot} ${healthClass(
                               cell.health,
                             )}`}
+                            role="img"
                             aria-label={cell.health ?? 'Unknown'}
                           />
                         </Tooltip>

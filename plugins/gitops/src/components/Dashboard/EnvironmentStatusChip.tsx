@@ -1,13 +1,14 @@
 import Chip from '@material-ui/core/Chip';
 import { makeStyles } from '@material-ui/core/styles';
+import { filled } from '../shared/contrast';
 import type { DashboardEnvironment } from '@gitops2/plugin-gitops-common';
 
 const useStyles = makeStyles(theme => ({
-  chip: { fontWeight: 700, color: theme.palette.common.white },
-  DEPLOYED: { backgroundColor: theme.palette.success.main },
-  'IN PROGRESS': { backgroundColor: theme.palette.info.main },
-  ERROR: { backgroundColor: theme.palette.error.main },
-  UNKNOWN: { backgroundColor: theme.palette.grey[500] },
+  chip: { fontWeight: 700 },
+  DEPLOYED: filled(theme.palette.success.main),
+  'IN PROGRESS': filled(theme.palette.info.main),
+  ERROR: filled(theme.palette.error.main),
+  UNKNOWN: filled(theme.palette.grey[500]),
 }));
 
 /** DEPLOYED (green), IN PROGRESS (blue), ERROR (red), UNKNOWN (grey). */

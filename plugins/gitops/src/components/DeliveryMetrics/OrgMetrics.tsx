@@ -7,13 +7,12 @@ import MenuItem from '@material-ui/core/MenuItem';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
-import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import TextField from '@material-ui/core/TextField';
 import Alert from '@material-ui/lab/Alert';
 import { gitopsApiRef } from '../../api';
 import { backendMessage } from '../promotion';
-import { useRefreshableAsync } from '../shared';
+import { useRefreshableAsync, TableHead } from '../shared';
 import {
   METRICS_WINDOWS,
   formatPerDay,

@@ -3,7 +3,6 @@ import Box from '@material-ui/core/Box';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
-import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
@@ -13,11 +12,12 @@ import type {
   FeatureEnvironmentPresence,
   FeatureServicePresence,
 } from '@gitops2/plugin-gitops-common';
-import { CommitList, RelativeTime, formatDuration } from '../shared';
+import { CommitList, RelativeTime, formatDuration, TableHead } from '../shared';
 
 const useStyles = makeStyles(theme => ({
   present: {
-    color: theme.palette.success.main,
+    color: theme.palette.text.primary,
+    '& svg': { color: theme.palette.success.main },
     display: 'inline-flex',
     alignItems: 'center',
     gap: theme.spacing(0.5),
@@ -30,7 +30,8 @@ const useStyles = makeStyles(theme => ({
     gap: theme.spacing(0.5),
   },
   removed: {
-    color: theme.palette.warning.dark,
+    color: theme.palette.text.primary,
+    fontWeight: 600,
   },
   muted: {
     color: theme.palette.text.secondary,

@@ -16,6 +16,7 @@ import ListItemIcon from '@material-ui/core/ListItemIcon';
 import ListItemText from '@material-ui/core/ListItemText';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
+import { readableText } from '../shared/contrast';
 import ErrorIcon from '@material-ui/icons/Error';
 import CheckCircleOutlineIcon from '@material-ui/icons/CheckCircleOutline';
 import RemoveCircleOutlineIcon from '@material-ui/icons/RemoveCircleOutline';
@@ -42,10 +43,16 @@ const useStyles = makeStyles(theme => ({
     minWidth: theme.spacing(4),
   },
   error: {
-    color: theme.palette.error.main,
+    color: readableText(
+      theme.palette.error.main,
+      theme.palette.background.paper,
+    ),
   },
   ok: {
-    color: theme.palette.success.main,
+    color: readableText(
+      theme.palette.success.main,
+      theme.palette.background.paper,
+    ),
   },
   muted: {
     color: theme.palette.text.secondary,

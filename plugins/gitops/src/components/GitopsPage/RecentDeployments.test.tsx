@@ -4,6 +4,8 @@ import { gitopsApiRef } from '../../api';
 import {
   MockGitopsApi,
   createFakeGitopsApi,
+  makeChangeSummary,
+  makeRollbackSummary,
   pageOfAllRollouts,
 } from '../../__testUtils__/fixtures';
 import { RecentDeployments, windowOf } from './RecentDeployments';
@@ -152,6 +154,30 @@ describe('RecentDeployments', () => {
       within(rows[0]).queryByTestId('gitops-rollout-outcome-detail'),
     ).not.toBeInTheDocument();
     expect(rows[2]).toHaveTextContent('rolled back');
+  });
+
+  it('shows what each deployment carried, and what a rollback removed', async () => {
+    const api = createFakeGitopsApi();
+    const page = pageOfAllRollouts({ limit: 200 });
+    page.items = [
+      { ...page.items[0], changes: makeChangeSummary() },
+      { ...page.items[1], kind: 'rollback', changes: makeRollbackSummary() },
+    ];
+    page.totalCount = 2;
+    page.nextCursor = undefined;
+    api.listRollouts.mockResolvedValue(page);
+    await render(api);
+    const rows = await screen.findAllByTestId('gitops-recent-row');
+    const carried = within(rows[0]).getByTestId('gitops-change-summary');
+    expect(carried).toHaveTextContent('SAAS-1543');
+    expect(carried).toHaveTextContent(
+      '#151 fix(theme): remember the dark mode preference',
+    );
+    expect(carried).toHaveTextContent('+2');
+    expect(carried).toHaveTextContent('7 commits');
+    expect(
+      within(rows[1]).getByTestId('gitops-change-summary'),
+    ).toHaveTextContent(/^removed:SAAS-1543/);
   });
 
   it('shows the error of the backend', async () => {

@@ -11,7 +11,6 @@ import Button from '@material-ui/core/Button';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
-import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
@@ -22,7 +21,7 @@ import { gitopsApiRef } from '../../api';
 import { RolloutKindChip } from '../GitopsTab/RolloutKindChip';
 import { RolloutOutcomeDetail } from '../GitopsTab/RolloutOutcomeDetail';
 import { RolloutOutcomeStatus } from '../GitopsTab/RolloutOutcomeStatus';
-import { RelativeTime } from '../shared';
+import { ChangeSummary, RelativeTime, TableHead } from '../shared';
 
 /** Rollouts fetched per page (the API's maximum). */
 export const RECENT_LIMIT = 200;
@@ -194,43 +193,51 @@ export const RecentDeployments = () => {
     const items = [...first.page.items, ...older.items];
     body = (
       <>
-        <Table size="small" aria-label="Recent deployments">
-          <TableHead>
-            <TableRow>
-              <TableCell>When</TableCell>
-              <TableCell>Service</TableCell>
-              <TableCell>Environment</TableCell>
-              <TableCell>Version</TableCell>
-              <TableCell>Kind</TableCell>
-              <TableCell>Result</TableCell>
-            </TableRow>
-          </TableHead>
-          <TableBody>
-            {items.map(r => (
-              <TableRow
-                key={r.id}
-                data-testid="gitops-recent-row"
-                data-outcome={r.outcome}
-              >
-                <TableCell>
-                  <RelativeTime value={r.desiredAt} />
-                </TableCell>
-                <TableCell>{r.service}</TableCell>
-                <TableCell>{r.environment}</TableCell>
-                <TableCell style={{ fontFamily: 'monospace' }}>
-                  {r.fromVersion ?? '(none)'} → <strong>{r.toVersion}</strong>
-                </TableCell>
-                <TableCell>
-                  <RolloutKindChip kind={r.kind} />
-                </TableCell>
-                <TableCell>
-                  <RolloutOutcomeStatus outcome={r.outcome} />
-                  <RolloutOutcomeDetail detail={r.outcomeDetail} />
-                </TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
+        {/* A narrow window scrolls the table, never the page: a grid
+            column of minmax(0, 1fr) never grows with the table. */}
+        <Box display="grid" gridTemplateColumns="minmax(0, 1fr)">
+          <Box overflow="auto">
+            <Table size="small" aria-label="Recent deployments">
+              <TableHead>
+                <TableRow>
+                  <TableCell>When</TableCell>
+                  <TableCell>Service</TableCell>
+                  <TableCell>Environment</TableCell>
+                  <TableCell>Version</TableCell>
+                  <TableCell>Kind</TableCell>
+                  <TableCell>Result</TableCell>
+                </TableRow>
+              </TableHead>
+              <TableBody>
+                {items.map(r => (
+                  <TableRow
+                    key={r.id}
+                    data-testid="gitops-recent-row"
+                    data-outcome={r.outcome}
+                  >
+                    <TableCell>
+                      <RelativeTime value={r.desiredAt} />
+                    </TableCell>
+                    <TableCell>{r.service}</TableCell>
+                    <TableCell>{r.environment}</TableCell>
+                    <TableCell style={{ fontFamily: 'monospace' }}>
+                      {r.fromVersion ?? '(none)'} →{' '}
+                      <strong>{r.toVersion}</strong>
+                      <ChangeSummary changes={r.changes} kind={r.kind} />
+                    </TableCell>
+                    <TableCell>
+                      <RolloutKindChip kind={r.kind} />
+                    </TableCell>
+                    <TableCell>
+                      <RolloutOutcomeStatus outcome={r.outcome} />
+                      <RolloutOutcomeDetail detail={r.outcomeDetail} />
+                    </TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          </Box>
+        </Box>
         <Box
           mt={1}
           display="flex"

@@ -10,13 +10,12 @@ import Snackbar from '@material-ui/core/Snackbar';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
-import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Alert from '@material-ui/lab/Alert';
 import type { RepositoryState } from '@gitops2/plugin-gitops-common';
 import useAsync from 'react-use/esm/useAsync';
 import { gitopsApiRef } from '../../api';
-import { formatSourceError } from '../shared';
+import { formatSourceError, TableHead } from '../shared';
 import { RepositoryRow } from './RepositoryRow';
 
 interface Notice {

@@ -8,12 +8,14 @@ import TableCell from '@material-ui/core/TableCell';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
+import { readableText } from '../shared/contrast';
 import RefreshIcon from '@material-ui/icons/Refresh';
 import type { RepositoryState } from '@gitops2/plugin-gitops-common';
 import {
   RelativeTime,
   describeIngestionErrors,
   formatSourceError,
+  RepositoryLocation,
   shortSha,
 } from '../shared';
 
@@ -24,7 +26,10 @@ const useStyles = makeStyles(theme => ({
   },
   skipped: {
     display: 'block',
-    color: theme.palette.warning.dark,
+    color: readableText(
+      theme.palette.warning.dark,
+      theme.palette.background.paper,
+    ),
   },
 }));
 
@@ -53,7 +58,9 @@ export const RepositoryRow = (props: {
         <strong>{repository.id}</strong>
       </TableCell>
       <TableCell>{repository.provider}</TableCell>
-      <TableCell className={classes.code}>{repository.location}</TableCell>
+      <TableCell className={classes.code}>
+        <RepositoryLocation repository={repository} />
+      </TableCell>
       <TableCell className={classes.code}>{repository.branch}</TableCell>
       <TableCell className={classes.code}>{repository.pipelineFile}</TableCell>
       <TableCell className={classes.code}>

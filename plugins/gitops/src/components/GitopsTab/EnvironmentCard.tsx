@@ -24,7 +24,13 @@ import { PendingChanges } from './PendingChanges';
 
 const useStyles = makeStyles(theme => ({
   card: {
-    minWidth: 220,
+    minWidth: 0,
+  },
+  /** Long values (names, URLs, paths) end in "…", in full on hover. */
+  ellipsis: {
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
+    whiteSpace: 'nowrap',
   },
   error: {
     borderColor: theme.palette.error.main,
@@ -33,8 +39,10 @@ const useStyles = makeStyles(theme => ({
     fontFamily: 'monospace',
     fontSize: '1.1rem',
     fontWeight: 600,
-    wordBreak: 'break-all',
     margin: theme.spacing(1, 0),
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
+    whiteSpace: 'nowrap',
   },
   muted: {
     color: theme.palette.text.secondary,
@@ -43,7 +51,12 @@ const useStyles = makeStyles(theme => ({
     fontFamily: 'monospace',
     fontSize: '0.75rem',
     color: theme.palette.text.secondary,
-    wordBreak: 'break-all',
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
+    whiteSpace: 'nowrap',
+  },
+  content: {
+    overflowWrap: 'break-word',
   },
   alert: {
     marginTop: theme.spacing(1),
@@ -70,6 +83,11 @@ export const EnvironmentCard = (props: {
   onChanged?(): void;
   /** What the clusters run (the tab polls it); without it, no live section. */
   live?: LiveView;
+  /**
+   * Called when what is pending is unknown for want of a source repository:
+   * the page says it once instead of every card.
+   */
+  onNoSource?(message: string): void;
 }) => {
   const { environment, desired, error } = props.status;
   const classes = useStyles();
@@ -87,17 +105,30 @@ export const EnvironmentCard = (props: {
       className={`${classes.card} ${error ? classes.error : ''}`}
       data-testid={`gitops-env-${environment.name}`}
     >
-      <CardContent>
-        <Typography variant="h6" component="h4">
+      <CardContent className={classes.content}>
+        <Typography
+          variant="h6"
+          component="h4"
+          className={classes.ellipsis}
+          title={environment.name}
+        >
           {environment.name}
         </Typography>
         {place && (
-          <Typography variant="body2" className={classes.muted}>
+          <Typography
+            variant="body2"
+            className={`${classes.muted} ${classes.ellipsis}`}
+            title={place}
+          >
             {place}
           </Typography>
         )}
         {environment.url && (
-          <Typography variant="body2">
+          <Typography
+            variant="body2"
+            className={classes.ellipsis}
+            title={environment.url}
+          >
             <Link to={environment.url}>{environment.url}</Link>
           </Typography>
         )}
@@ -107,6 +138,7 @@ export const EnvironmentCard = (props: {
             <Typography
               className={classes.version}
               data-testid="gitops-env-version"
+              title={desired.version}
             >
               {desired.version}
             </Typography>
@@ -117,7 +149,13 @@ export const EnvironmentCard = (props: {
                 <CommitLink commit={desired.lastChange} />
               </Typography>
             )}
-            <Typography className={classes.file} title="Manifest file">
+            <Typography
+              className={classes.file}
+              title={`Manifest file: ${formatFileLocation(
+                desired.file,
+                desired.line,
+              )}`}
+            >
               {formatFileLocation(desired.file, desired.line)}
             </Typography>
           </>
@@ -160,6 +198,7 @@ export const EnvironmentCard = (props: {
             entity={props.entity}
             from={environment.name}
             to={props.next}
+            onNoSource={props.onNoSource}
           />
         )}
 

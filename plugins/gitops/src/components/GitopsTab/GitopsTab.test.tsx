@@ -9,6 +9,8 @@ import {
   createFakeGitopsApi,
   entity,
   entityWithoutAnnotation,
+  makeChangeSummary,
+  makeRollbackSummary,
   makeStatus,
   stagingError,
 } from '../../__testUtils__/fixtures';
@@ -113,6 +115,29 @@ describe('GitopsTab', () => {
     expect(repo).toHaveTextContent('github.com/acme/platform-gitops');
     expect(repo).toHaveTextContent('branch main');
     expect(repo).toHaveTextContent('last ingested commit 9f8e7d6');
+    expect(
+      within(repo).getByRole('link', {
+        name: 'https://github.com/acme/platform-gitops',
+      }),
+    ).toHaveAttribute('href', 'https://github.com/acme/platform-gitops');
+  });
+
+  it('names a local repository by its id and never shows a server path', async () => {
+    const api = createFakeGitopsApi();
+    const status = makeStatus();
+    status.repository = {
+      ...status.repository,
+      id: 'demo',
+      provider: 'local',
+      location: undefined,
+    };
+    api.getServiceStatus.mockResolvedValue(status);
+    await render(api);
+    const repo = await screen.findByTestId('gitops-repository');
+    expect(repo).toHaveTextContent('GitOps repository demo');
+    expect(repo).toHaveTextContent("on the portal's server, no remote URL");
+    expect(repo).not.toHaveTextContent('/');
+    expect(within(repo).queryByRole('link')).not.toBeInTheDocument();
   });
 
   it('says "not deployed" for an environment without a version or error', async () => {
@@ -248,6 +273,47 @@ describe('GitopsTab', () => {
       'https://github.com/acme/platform-gitops/commit/4444444444444444444444444444444444444444',
     );
     expect(screen.getByText('Showing 3 of 5')).toBeInTheDocument();
+  });
+
+  it('shows at a glance what each rollout carried, and what a rollback removed', async () => {
+    const api = createFakeGitopsApi();
+    const page = await api.getRollouts(ref as any, { limit: 20 });
+    api.getRollouts.mockResolvedValue({
+      ...page,
+      items: page.items.map((r, i) => {
+        if (i === 0) return { ...r, changes: makeChangeSummary() };
+        if (i === 1) return { ...r, changes: makeRollbackSummary() };
+        return r;
+      }),
+    });
+    await render(api);
+    const rows = await screen.findAllByTestId('gitops-rollout-row');
+    const carried = within(rows[0]).getByTestId('gitops-change-summary');
+    expect(carried).toHaveTextContent('SAAS-1543');
+    expect(carried).toHaveTextContent('#150 Dark mode');
+    expect(carried).toHaveTextContent('7 commits');
+    const removed = within(rows[1]).getByTestId('gitops-change-summary');
+    expect(removed).toHaveTextContent(/^removed:SAAS-1543/);
+    expect(
+      within(rows[2]).queryByTestId('gitops-change-summary'),
+    ).not.toBeInTheDocument();
+  });
+
+  it('says "not observed" and "superseded" instead of pending for rollouts no cluster will report on', async () => {
+    const api = createFakeGitopsApi();
+    const page = await api.getRollouts(ref as any, { limit: 20 });
+    const outcomes = ['pending', 'superseded', 'not-observed'] as const;
+    api.getRollouts.mockResolvedValue({
+      ...page,
+      items: page.items.map((r, i) => ({ ...r, outcome: outcomes[i] })),
+    });
+    await render(api);
+    const rows = await screen.findAllByTestId('gitops-rollout-row');
+    expect(rows[0]).toHaveTextContent('pending');
+    expect(rows[1]).toHaveTextContent('superseded');
+    expect(rows[1]).not.toHaveTextContent('pending');
+    expect(rows[2]).toHaveTextContent('not observed');
+    expect(rows[2]).not.toHaveTextContent('pending');
   });
 
   it('flags a rollout whose commit left the branch history (force-push)', async () => {

@@ -25,6 +25,38 @@ function render(api: MockGitopsApi) {
 const card = (name: string) => screen.getByTestId(`gitops-env-${name}`);
 
 describe('pending for the next environment', () => {
+  it('says once above the pipeline, not on every card, that the service has no source repository', async () => {
+    const api = createFakeGitopsApi();
+    const message =
+      'service guestbook-ui has no source repository (annotation github.com/project-slug)';
+    api.getPendingChanges.mockImplementation(async (_ref, from, to) => ({
+      from,
+      to,
+      changeSet: {
+        status: 'no-source',
+        message,
+        added: [],
+        removed: [],
+        pullRequests: [],
+        issueKeys: [],
+        authors: [],
+      },
+    }));
+    await render(api);
+    const notice = await screen.findByTestId('gitops-pipeline-no-source');
+    expect(notice).toHaveTextContent(
+      `What is pending between environments is unknown: ${message}`,
+    );
+    await waitFor(() => expect(api.getPendingChanges).toHaveBeenCalledTimes(3));
+    expect(screen.getAllByText(new RegExp(message.slice(0, 20)))).toHaveLength(
+      1,
+    );
+    for (const env of ['dev', 'qa', 'staging'])
+      expect(
+        within(card(env)).queryByTestId('gitops-env-pending'),
+      ).not.toBeInTheDocument();
+  });
+
   it('is asked for each environment followed by a stage, for the first environment of that stage', async () => {
     const api = createFakeGitopsApi();
     await render(api);

@@ -1,9 +1,10 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import Box from '@material-ui/core/Box';
 import Collapse from '@material-ui/core/Collapse';
 import Link from '@material-ui/core/Link';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
+import { readableText } from '../shared/contrast';
 import type { EntityRefParts } from '@gitops2/plugin-gitops-common';
 import { useApi } from '@backstage/core-plugin-api';
 import useAsync from 'react-use/esm/useAsync';
@@ -17,7 +18,10 @@ const useStyles = makeStyles(theme => ({
   },
   error: {
     marginTop: theme.spacing(1),
-    color: theme.palette.error.main,
+    color: readableText(
+      theme.palette.error.main,
+      theme.palette.background.paper,
+    ),
     wordBreak: 'break-word',
   },
   toggle: {
@@ -51,8 +55,10 @@ export const PendingChanges = (props: {
   entity: EntityRefParts;
   from: string;
   to: string;
+  /** Given: a missing source repository is reported there, not in the card. */
+  onNoSource?(message: string): void;
 }) => {
-  const { entity, from, to } = props;
+  const { entity, from, to, onNoSource } = props;
   const { kind, namespace, name } = entity;
   const classes = useStyles();
   const api = useApi(gitopsApiRef);
@@ -61,6 +67,15 @@ export const PendingChanges = (props: {
     () => api.getPendingChanges({ kind, namespace, name }, from, to),
     [api, kind, namespace, name, from, to],
   );
+
+  const changeSet = pending.value?.changeSet;
+  const noSource =
+    changeSet?.status === 'no-source' && onNoSource
+      ? changeSet.message ?? 'the service has no source repository'
+      : undefined;
+  useEffect(() => {
+    if (noSource) onNoSource?.(noSource);
+  }, [noSource, onNoSource]);
 
   if (pending.loading) {
     return (
@@ -87,8 +102,7 @@ export const PendingChanges = (props: {
       </Typography>
     );
   }
-  const changeSet = pending.value?.changeSet;
-  if (!changeSet) return null;
+  if (!changeSet || noSource) return null;
   if (changeSet.status !== 'resolved') {
     return (
       <Typography

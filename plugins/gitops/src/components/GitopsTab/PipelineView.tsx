@@ -1,5 +1,6 @@
+import { Fragment, useState } from 'react';
 import { EmptyState } from '@backstage/core-components';
-import Box from '@material-ui/core/Box';
+import Alert from '@material-ui/lab/Alert';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import ArrowForwardIcon from '@material-ui/icons/ArrowForward';
@@ -13,23 +14,30 @@ import { groupByStage } from '../shared';
 import { EnvironmentCard } from './EnvironmentCard';
 
 const useStyles = makeStyles(theme => ({
+  /**
+   * One column per stage, sharing the width (never wider than the page: no
+   * sideways scrolling), an arrow between stages; parallel environments of
+   * a stage stack in its column.
+   */
   row: {
-    display: 'flex',
+    display: 'grid',
     alignItems: 'stretch',
-    overflowX: 'auto',
     paddingBottom: theme.spacing(1),
+    minWidth: 0,
   },
   stage: {
     display: 'flex',
     flexDirection: 'column',
     gap: theme.spacing(1),
-    flex: '0 0 auto',
+    minWidth: 0,
   },
   arrow: {
     alignSelf: 'center',
-    margin: theme.spacing(0, 1),
+    margin: theme.spacing(0, 0.5),
     color: theme.palette.text.secondary,
-    flex: '0 0 auto',
+  },
+  notice: {
+    marginBottom: theme.spacing(1),
   },
   stageName: {
     textTransform: 'uppercase',
@@ -54,6 +62,8 @@ export const PipelineView = (props: {
 }) => {
   const classes = useStyles();
   const stages = groupByStage(props.status);
+  // Said once above the pipeline, not on every card.
+  const [noSource, setNoSource] = useState<string>();
 
   if (stages.length === 0) {
     return (
@@ -65,34 +75,53 @@ export const PipelineView = (props: {
     );
   }
 
+  const columns = stages.map(() => 'minmax(0, 1fr)').join(' min-content ');
   return (
-    <div className={classes.row} data-testid="gitops-pipeline">
-      {stages.map((stage, i) => (
-        <Box key={stage.name} display="flex" alignItems="stretch">
-          {i > 0 && <ArrowForwardIcon className={classes.arrow} />}
-          <div
-            className={classes.stage}
-            data-testid={`gitops-stage-${stage.name}`}
-          >
-            <Typography variant="overline" className={classes.stageName}>
-              {stage.name}
-            </Typography>
-            {stage.environments.map(env => (
-              <EnvironmentCard
-                key={env.environment.name}
-                status={env}
-                entity={props.entity}
-                next={stages[i + 1]?.environments[0]?.environment.name}
-                holds={props.holds?.filter(
-                  h => h.environment === env.environment.name,
-                )}
-                onChanged={props.onChanged}
-                live={props.live}
-              />
-            ))}
-          </div>
-        </Box>
-      ))}
-    </div>
+    <>
+      {noSource && (
+        <Alert
+          severity="info"
+          className={classes.notice}
+          data-testid="gitops-pipeline-no-source"
+        >
+          What is pending between environments is unknown: {noSource}
+        </Alert>
+      )}
+      <div
+        className={classes.row}
+        style={{ gridTemplateColumns: columns }}
+        data-testid="gitops-pipeline"
+      >
+        {stages.map((stage, i) => (
+          <Fragment key={stage.name}>
+            {i > 0 && (
+              <ArrowForwardIcon className={classes.arrow} aria-hidden />
+            )}
+            <div
+              className={classes.stage}
+              data-testid={`gitops-stage-${stage.name}`}
+            >
+              <Typography variant="overline" className={classes.stageName}>
+                {stage.name}
+              </Typography>
+              {stage.environments.map(env => (
+                <EnvironmentCard
+                  key={env.environment.name}
+                  status={env}
+                  entity={props.entity}
+                  next={stages[i + 1]?.environments[0]?.environment.name}
+                  holds={props.holds?.filter(
+                    h => h.environment === env.environment.name,
+                  )}
+                  onChanged={props.onChanged}
+                  live={props.live}
+                  onNoSource={setNoSource}
+                />
+              ))}
+            </div>
+          </Fragment>
+        ))}
+      </div>
+    </>
   );
 };

@@ -4,6 +4,7 @@ import Alert from '@material-ui/lab/Alert';
 import type { RepositoryState } from '@gitops2/plugin-gitops-common';
 import {
   RelativeTime,
+  RepositoryLocation,
   describeIngestionErrors,
   formatSourceError,
   shortSha,
@@ -30,7 +31,7 @@ export const RepositoryLine = (props: { repository: RepositoryState }) => {
     <div data-testid="gitops-repository">
       <Typography variant="body2" className={classes.line}>
         GitOps repository <strong>{repository.id}</strong>{' '}
-        <span className={classes.code}>{repository.location}</span>, branch{' '}
+        <RepositoryLocation repository={repository} />, branch{' '}
         <span className={classes.code}>{repository.branch}</span>
         {' · '}
         {repository.lastCommitSha ? (

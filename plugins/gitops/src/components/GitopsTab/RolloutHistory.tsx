@@ -11,7 +11,7 @@ import Button from '@material-ui/core/Button';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
-import TableHead from '@material-ui/core/TableHead';
+import { TableHead } from '../shared';
 import TableRow from '@material-ui/core/TableRow';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
@@ -90,25 +90,31 @@ export const RolloutHistory = (props: {
   } else {
     body = (
       <>
-        <Table size="small" aria-label="Rollout history">
-          <TableHead>
-            <TableRow>
-              <TableCell padding="checkbox" />
-              <TableCell>When</TableCell>
-              <TableCell>Environment</TableCell>
-              <TableCell>Version</TableCell>
-              <TableCell>Kind</TableCell>
-              <TableCell>Outcome</TableCell>
-              <TableCell>Initiator</TableCell>
-              <TableCell>Commit</TableCell>
-            </TableRow>
-          </TableHead>
-          <TableBody>
-            {rollouts.items.map(rollout => (
-              <RolloutRow key={rollout.id} rollout={rollout} />
-            ))}
-          </TableBody>
-        </Table>
+        {/* A narrow window scrolls the table, never the page: a grid
+            column of minmax(0, 1fr) never grows with the table. */}
+        <Box display="grid" gridTemplateColumns="minmax(0, 1fr)">
+          <Box overflow="auto">
+            <Table size="small" aria-label="Rollout history">
+              <TableHead>
+                <TableRow>
+                  <TableCell padding="checkbox" />
+                  <TableCell>When</TableCell>
+                  <TableCell>Environment</TableCell>
+                  <TableCell>Version</TableCell>
+                  <TableCell>Kind</TableCell>
+                  <TableCell>Outcome</TableCell>
+                  <TableCell>Initiator</TableCell>
+                  <TableCell>Commit</TableCell>
+                </TableRow>
+              </TableHead>
+              <TableBody>
+                {rollouts.items.map(rollout => (
+                  <RolloutRow key={rollout.id} rollout={rollout} />
+                ))}
+              </TableBody>
+            </Table>
+          </Box>
+        </Box>
         <Box
           display="flex"
           alignItems="center"

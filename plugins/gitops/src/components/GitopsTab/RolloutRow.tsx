@@ -9,7 +9,7 @@ import { makeStyles } from '@material-ui/core/styles';
 import KeyboardArrowDownIcon from '@material-ui/icons/KeyboardArrowDown';
 import KeyboardArrowUpIcon from '@material-ui/icons/KeyboardArrowUp';
 import type { Rollout } from '@gitops2/plugin-gitops-common';
-import { CommitLink, RelativeTime } from '../shared';
+import { ChangeSummary, CommitLink, RelativeTime } from '../shared';
 import { RolloutKindChip } from './RolloutKindChip';
 import { RolloutChangeSet } from './RolloutChangeSet';
 import { RolloutOutcomeDetail } from './RolloutOutcomeDetail';
@@ -22,6 +22,16 @@ const useStyles = makeStyles(theme => ({
   },
   muted: {
     color: theme.palette.text.secondary,
+  },
+  nowrap: {
+    whiteSpace: 'nowrap',
+  },
+  /** Long initiators (a bot with its address) end in "…", in full on hover. */
+  initiator: {
+    maxWidth: 150,
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
+    whiteSpace: 'nowrap',
   },
   /** The panel row below draws the line between rollouts. */
   mainRow: {
@@ -65,7 +75,7 @@ export const RolloutRow = (props: { rollout: Rollout }) => {
             {open ? <KeyboardArrowUpIcon /> : <KeyboardArrowDownIcon />}
           </IconButton>
         </TableCell>
-        <TableCell>
+        <TableCell className={classes.nowrap}>
           <RelativeTime value={rollout.desiredAt} />
         </TableCell>
         <TableCell>{rollout.environment}</TableCell>
@@ -75,6 +85,7 @@ export const RolloutRow = (props: { rollout: Rollout }) => {
           </span>
           {' → '}
           <strong>{rollout.toVersion}</strong>
+          <ChangeSummary changes={rollout.changes} kind={rollout.kind} />
         </TableCell>
         <TableCell>
           <RolloutKindChip kind={rollout.kind} />
@@ -95,12 +106,15 @@ export const RolloutRow = (props: { rollout: Rollout }) => {
           <RolloutOutcomeDetail detail={rollout.outcomeDetail} />
         </TableCell>
         <TableCell>
-          {rollout.initiator}
+          <div className={classes.initiator} title={rollout.initiator}>
+            {rollout.initiator}
+          </div>
           {author && author !== rollout.initiator && (
             <Typography
               variant="caption"
               display="block"
-              className={classes.muted}
+              className={`${classes.muted} ${classes.initiator}`}
+              title={author}
             >
               author: {author}
             </Typography>

@@ -1,11 +1,15 @@
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
+import { readableText } from '../shared/contrast';
 import type { ClusterConnection } from '@gitops2/plugin-gitops-common';
 import { RelativeTime } from '../shared';
 
 const useStyles = makeStyles(theme => ({
   problem: {
-    color: theme.palette.error.main,
+    color: readableText(
+      theme.palette.error.main,
+      theme.palette.background.paper,
+    ),
     fontWeight: 500,
   },
   ok: {

@@ -2,19 +2,24 @@ import { InfoCard } from '@backstage/core-components';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
-import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
+import { readableText } from '../shared/contrast';
 import type { ServiceStatusResponse } from '@gitops2/plugin-gitops-common';
-import { groupByStage } from '../shared';
+import { groupByStage, TableHead } from '../shared';
 import { HealthChip } from './HealthChip';
 import type { LiveView } from './useServiceLive';
 
 const useStyles = makeStyles(theme => ({
   version: { fontFamily: 'monospace', fontWeight: 600 },
   muted: { color: theme.palette.text.secondary },
-  warning: { color: theme.palette.warning.dark },
+  warning: {
+    color: readableText(
+      theme.palette.warning.dark,
+      theme.palette.background.paper,
+    ),
+  },
 }));
 
 /**

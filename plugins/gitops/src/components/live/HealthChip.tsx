@@ -1,19 +1,17 @@
 import Chip from '@material-ui/core/Chip';
 import { makeStyles } from '@material-ui/core/styles';
 import type { HealthStatus } from '@gitops2/plugin-gitops-common';
+import { filled } from '../shared/contrast';
 
 const useStyles = makeStyles(theme => ({
   chip: {
     fontWeight: 600,
-    color: theme.palette.common.white,
   },
-  Healthy: { backgroundColor: theme.palette.success.main },
-  Progressing: { backgroundColor: theme.palette.info.main },
-  Degraded: { backgroundColor: theme.palette.error.main },
-  Missing: { backgroundColor: theme.palette.warning.dark },
-  Unknown: {
-    backgroundColor: theme.palette.grey[500],
-  },
+  Healthy: filled(theme.palette.success.main),
+  Progressing: filled(theme.palette.info.main),
+  Degraded: filled(theme.palette.error.main),
+  Missing: filled(theme.palette.warning.dark),
+  Unknown: filled(theme.palette.grey[500]),
 }));
 
 /** Health of a service in an environment, coloured. */

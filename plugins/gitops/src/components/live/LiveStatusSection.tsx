@@ -2,6 +2,7 @@ import Box from '@material-ui/core/Box';
 import Chip from '@material-ui/core/Chip';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
+import { readableText } from '../shared/contrast';
 import Alert from '@material-ui/lab/Alert';
 import type {
   EnvironmentLiveStatus,
@@ -27,7 +28,10 @@ const useStyles = makeStyles(theme => ({
   },
   outOfSync: {
     borderColor: theme.palette.warning.main,
-    color: theme.palette.warning.dark,
+    color: readableText(
+      theme.palette.warning.dark,
+      theme.palette.background.paper,
+    ),
   },
   muted: {
     color: theme.palette.text.secondary,

@@ -1,7 +1,7 @@
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
-import TableHead from '@material-ui/core/TableHead';
+import { TableHead } from '../shared';
 import TableRow from '@material-ui/core/TableRow';
 import type { GitopsAction } from '@gitops2/plugin-gitops-common';
 import { ActionRow } from './ActionRow';

@@ -3,6 +3,7 @@ import ListItem from '@material-ui/core/ListItem';
 import ListItemIcon from '@material-ui/core/ListItemIcon';
 import ListItemText from '@material-ui/core/ListItemText';
 import { makeStyles } from '@material-ui/core/styles';
+import { readableText } from '../shared/contrast';
 import CheckCircleIcon from '@material-ui/icons/CheckCircle';
 import CancelIcon from '@material-ui/icons/Cancel';
 import ScheduleIcon from '@material-ui/icons/Schedule';
@@ -11,7 +12,12 @@ import type { GateResult, GateStatus } from '@gitops2/plugin-gitops-common';
 
 const useStyles = makeStyles(theme => ({
   passed: { color: theme.palette.success?.main ?? '#2e7d32' },
-  failed: { color: theme.palette.error.main },
+  failed: {
+    color: readableText(
+      theme.palette.error.main,
+      theme.palette.background.paper,
+    ),
+  },
   pending: { color: theme.palette.warning?.main ?? '#ed6c02' },
   skipped: { color: theme.palette.text.secondary },
   icon: { minWidth: 32 },

@@ -9,6 +9,7 @@ import Box from '@material-ui/core/Box';
 import Chip from '@material-ui/core/Chip';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
+import { readableText } from './contrast';
 import Alert from '@material-ui/lab/Alert';
 import type {
   ChangeSet,
@@ -36,7 +37,10 @@ const useStyles = makeStyles(theme => ({
   },
   removedChip: {
     borderColor: theme.palette.warning.main,
-    color: theme.palette.warning.dark,
+    color: readableText(
+      theme.palette.warning.dark,
+      theme.palette.background.paper,
+    ),
     textDecoration: 'line-through',
   },
   commits: {
@@ -62,7 +66,10 @@ const useStyles = makeStyles(theme => ({
     paddingLeft: theme.spacing(1),
   },
   removedTitle: {
-    color: theme.palette.warning.dark,
+    color: readableText(
+      theme.palette.warning.dark,
+      theme.palette.background.paper,
+    ),
     fontWeight: 600,
   },
   checks: {

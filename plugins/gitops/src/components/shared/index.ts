@@ -11,3 +11,7 @@ export {
   PullRequestLinks,
 } from './ChangeSetView';
 export { useRefreshableAsync } from './useRefreshableAsync';
+export { RepositoryLocation } from './RepositoryLocation';
+export { ChangeSummary, initialsOf } from './ChangeSummary';
+export { TableHead } from './TableHead';
+export { filled, readableOn, readableText } from './contrast';
