@@ -1,18 +1,9 @@
 import type { ChecksSummary } from '@gitops2/plugin-gitops-common';
 import { z } from 'zod';
 import { errorMessage, notYet } from './support/attempts';
-import {
-  durationOption,
-  parseDurationMs,
-  parseOptions,
-  validateWith,
-} from './support/options';
-import type {
-  StepAttemptResult,
-  StepContext,
-  StepDefinition,
-  StepType,
-} from './types';
+import { durationOption, parseDurationMs } from './support/options';
+import type { StepAttemptResult, StepContext, StepDefinition } from './types';
+import { SchemaStep } from './support/SchemaStep';
 
 const schema = z
   .object({
@@ -40,22 +31,17 @@ function worst(conclusions: Conclusion[]): 'failure' | 'pending' | 'green' {
  * failed one fails at once; a named check that is not there fails, naming
  * what is.
  */
-export class ChecksStep implements StepType {
+export class ChecksStep extends SchemaStep<z.infer<typeof schema>> {
   readonly type = 'checks';
+  protected readonly schema = schema;
 
-  validateOptions(options: unknown): string | undefined {
-    return validateWith(this.type, schema, options);
-  }
-
-  async run(
+  protected async attempt(
+    options: z.infer<typeof schema>,
     step: StepDefinition,
     ctx: StepContext,
   ): Promise<StepAttemptResult> {
-    const parsed = parseOptions(this.type, schema, step.options);
-    if ('problem' in parsed)
-      return { status: 'failed', message: parsed.problem };
-    const { names } = parsed.options;
-    const intervalMs = parseDurationMs(parsed.options.interval)!;
+    const { names } = options;
+    const intervalMs = parseDurationMs(options.interval)!;
     const { version } = ctx.action;
 
     let summary: ChecksSummary | undefined;

@@ -9,11 +9,9 @@ import {
   expressionOption,
   headersOption,
   parseDurationMs,
-  parseOptions,
   statusMatches,
   statusOption,
   urlTemplateOption,
-  validateWith,
 } from './support/options';
 import { buildRequest } from './support/request';
 import { TemplateError } from './support/templates';
@@ -22,8 +20,8 @@ import type {
   StepAttemptResult,
   StepContext,
   StepDefinition,
-  StepType,
 } from './types';
+import { SchemaStep } from './support/SchemaStep';
 
 const schema = z
   .object({
@@ -68,31 +66,28 @@ function parseBody(res: OutboundResponse): unknown {
  * success nor failure (a 503 while the pods start, a timeout) is tried
  * again until the step's timeout, then fails with what it last saw.
  */
-export class HttpStep implements StepType {
+export class HttpStep extends SchemaStep<z.infer<typeof schema>> {
   readonly type = 'http';
+  protected readonly schema = schema;
 
-  constructor(private readonly limits: { maxResponseBytes?: number } = {}) {}
-
-  validateOptions(options: unknown): string | undefined {
-    return validateWith(this.type, schema, options);
+  constructor(private readonly limits: { maxResponseBytes?: number } = {}) {
+    super();
   }
 
-  async run(
+  protected async attempt(
+    options: z.infer<typeof schema>,
     step: StepDefinition,
     ctx: StepContext,
   ): Promise<StepAttemptResult> {
-    const parsed = parseOptions(this.type, schema, step.options);
-    if ('problem' in parsed)
-      return { status: 'failed', message: parsed.problem };
     let secrets: string[] = [];
     try {
-      const built = buildRequest(parsed.options, ctx, {
-        timeoutMs: parseDurationMs(parsed.options.requestTimeout)!,
+      const built = buildRequest(options, ctx, {
+        timeoutMs: parseDurationMs(options.requestTimeout)!,
         maxBodyBytes: this.limits.maxResponseBytes ?? 1024 * 1024,
       });
       secrets = built.secrets;
       return withoutSecrets(
-        await this.check(step, ctx, parsed.options, built.request),
+        await this.check(step, ctx, options, built.request),
         secrets,
       );
     } catch (e) {

@@ -1,13 +1,9 @@
 import { z } from 'zod';
 import { errorMessage } from './support/attempts';
-import { parseOptions, templateOption, validateWith } from './support/options';
+import { templateOption } from './support/options';
 import { renderTemplate, templateValues } from './support/templates';
-import type {
-  StepAttemptResult,
-  StepContext,
-  StepDefinition,
-  StepType,
-} from './types';
+import type { StepAttemptResult, StepContext, StepDefinition } from './types';
+import { SchemaStep } from './support/SchemaStep';
 
 const schema = z
   .object({
@@ -33,21 +29,15 @@ const schema = z
  * Slack or e-mail come from the portal's notification processors). It
  * passes unless sending throws.
  */
-export class NotifyStep implements StepType {
+export class NotifyStep extends SchemaStep<z.infer<typeof schema>> {
   readonly type = 'notify';
+  protected readonly schema = schema;
 
-  validateOptions(options: unknown): string | undefined {
-    return validateWith(this.type, schema, options);
-  }
-
-  async run(
-    step: StepDefinition,
+  protected async attempt(
+    options: z.infer<typeof schema>,
+    _step: StepDefinition,
     ctx: StepContext,
   ): Promise<StepAttemptResult> {
-    const parsed = parseOptions(this.type, schema, step.options);
-    if ('problem' in parsed)
-      return { status: 'failed', message: parsed.problem };
-    const { options } = parsed;
     const values = templateValues(ctx);
     let notification: Parameters<StepContext['notify']>[0];
     try {

@@ -7,9 +7,7 @@ import {
   durationOption,
   expressionOption,
   parseDurationMs,
-  parseOptions,
   templateOption,
-  validateWith,
 } from './support/options';
 import {
   renderTemplate,
@@ -21,8 +19,8 @@ import type {
   StepAttemptResult,
   StepContext,
   StepDefinition,
-  StepType,
 } from './types';
+import { SchemaStep } from './support/SchemaStep';
 
 /** One entry of `gitops.steps.prometheus`. */
 export interface PrometheusServer {
@@ -164,29 +162,25 @@ function readAnswer(res: OutboundResponse): QueryAnswer {
  * the constructor, not through the step context: a pipeline names a
  * server, and validation refuses a name the config does not know.
  */
-export class PrometheusStep implements StepType {
+type Options = z.infer<ReturnType<typeof schemaFor>>;
+
+export class PrometheusStep extends SchemaStep<Options> {
   readonly type = 'prometheus';
-  private readonly schema: ReturnType<typeof schemaFor>;
+  protected readonly schema: ReturnType<typeof schemaFor>;
 
   constructor(
     private readonly servers: Record<string, PrometheusServer> = {},
     private readonly limits: { maxResponseBytes?: number } = {},
   ) {
+    super();
     this.schema = schemaFor(servers);
   }
 
-  validateOptions(options: unknown): string | undefined {
-    return validateWith(this.type, this.schema, options);
-  }
-
-  async run(
+  protected async attempt(
+    options: Options,
     step: StepDefinition,
     ctx: StepContext,
   ): Promise<StepAttemptResult> {
-    const parsed = parseOptions(this.type, this.schema, step.options);
-    if ('problem' in parsed)
-      return { status: 'failed', message: parsed.problem };
-    const { options } = parsed;
     const server = this.servers[options.server];
     const intervalMs = parseDurationMs(options.interval)!;
     const successes = Number(ctx.state.successes ?? 0);

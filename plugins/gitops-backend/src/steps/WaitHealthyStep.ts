@@ -4,18 +4,9 @@ import {
   runsVersion,
 } from '../promotion/gates/SourceHealthGate';
 import { errorMessage, notYet } from './support/attempts';
-import {
-  durationOption,
-  parseDurationMs,
-  parseOptions,
-  validateWith,
-} from './support/options';
-import type {
-  StepAttemptResult,
-  StepContext,
-  StepDefinition,
-  StepType,
-} from './types';
+import { durationOption, parseDurationMs } from './support/options';
+import type { StepAttemptResult, StepContext, StepDefinition } from './types';
+import { SchemaStep } from './support/SchemaStep';
 
 const schema = z
   .object({
@@ -27,25 +18,20 @@ const schema = z
 /**
  * The environment runs the action's version, synced and healthy, as a
  * cluster that is connected right now reports it; until the step's
- * `timeoutSeconds`. A cluster that is unreachable is not healthy, and an
+ * `timeout`. A cluster that is unreachable is not healthy, and an
  * environment no cluster observes cannot be verified at all (failed, not
  * skipped: verification never passes silently).
  */
-export class WaitHealthyStep implements StepType {
+export class WaitHealthyStep extends SchemaStep<z.infer<typeof schema>> {
   readonly type = 'wait-healthy';
+  protected readonly schema = schema;
 
-  validateOptions(options: unknown): string | undefined {
-    return validateWith(this.type, schema, options);
-  }
-
-  async run(
+  protected async attempt(
+    options: z.infer<typeof schema>,
     step: StepDefinition,
     ctx: StepContext,
   ): Promise<StepAttemptResult> {
-    const parsed = parseOptions(this.type, schema, step.options);
-    if ('problem' in parsed)
-      return { status: 'failed', message: parsed.problem };
-    const intervalMs = parseDurationMs(parsed.options.interval)!;
+    const intervalMs = parseDurationMs(options.interval)!;
     const env = ctx.environment.name;
     const { service, version } = ctx.action;
 

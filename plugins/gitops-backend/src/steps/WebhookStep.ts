@@ -8,9 +8,7 @@ import {
   durationOption,
   headersOption,
   parseDurationMs,
-  parseOptions,
   urlTemplateOption,
-  validateWith,
 } from './support/options';
 import { buildRequest } from './support/request';
 import { TemplateError } from './support/templates';
@@ -19,8 +17,8 @@ import type {
   StepAttemptResult,
   StepContext,
   StepDefinition,
-  StepType,
 } from './types';
+import { SchemaStep } from './support/SchemaStep';
 
 const schema = z
   .object({
@@ -78,18 +76,17 @@ function entityLink(portalUrl: string, entityRef: string): string | undefined {
  * backoff on 5xx, 429 and network errors up to `maxAttempts`; a 4xx
  * fails at once (the receiver refused it: trying again changes nothing).
  */
-export class WebhookStep implements StepType {
+export class WebhookStep extends SchemaStep<z.infer<typeof schema>> {
   readonly type = 'webhook';
+  protected readonly schema = schema;
 
   constructor(
     private readonly options: {
       /** app.baseUrl, for the link to the service's GitOps tab. */
       portalUrl?: string;
     } = {},
-  ) {}
-
-  validateOptions(options: unknown): string | undefined {
-    return validateWith(this.type, schema, options);
+  ) {
+    super();
   }
 
   /** The default body: the action, without anything secret. */
@@ -121,14 +118,11 @@ export class WebhookStep implements StepType {
     };
   }
 
-  async run(
+  protected async attempt(
+    options: z.infer<typeof schema>,
     step: StepDefinition,
     ctx: StepContext,
   ): Promise<StepAttemptResult> {
-    const parsed = parseOptions(this.type, schema, step.options);
-    if ('problem' in parsed)
-      return { status: 'failed', message: parsed.problem };
-    const { options } = parsed;
     const attempts = Number(ctx.state.attempts ?? 0) + 1;
 
     let secrets: string[] = [];
