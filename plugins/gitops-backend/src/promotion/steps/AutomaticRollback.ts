@@ -29,7 +29,8 @@ function keyOf(action: GitopsAction, environment: string): string {
  * - `none`: only the record.
  * Safeguards: never a rollback of a rollback; never when the environment
  * moved on since; only within the verification window; at most once per
- * version (idempotency key). A person can cancel a rollback that waits as
+ * version (idempotency key); a rollback the gates refuse holds the failed
+ * version instead. A person can cancel a rollback that waits as
  * a pull request.
  */
 export class AutomaticRollback {
@@ -83,8 +84,8 @@ export class AutomaticRollback {
     if (mode === 'none') return 'nothing done (onFailedVerification: none)';
     const change = action.changes.find(c => c.environment === environment);
     const previous = change?.fromVersion;
-    if (mode === 'hold' || action.kind === 'rollback' || !previous) {
-      await this.engine.holds.create({
+    const hold = () =>
+      this.engine.holds.create({
         repositoryId: action.repositoryId,
         service: action.service,
         environment,
@@ -93,6 +94,8 @@ export class AutomaticRollback {
         createdBy: autoRollbackCaller.initiator,
         actionId: action.id,
       });
+    if (mode === 'hold' || action.kind === 'rollback' || !previous) {
+      await hold();
       if (mode === 'hold') return `held ${action.version} in ${environment}`;
       return action.kind === 'rollback'
         ? `held ${action.version}; a rollback is never rolled back automatically`
@@ -123,21 +126,33 @@ export class AutomaticRollback {
       return `nothing done: the rollout is older than the verification window (${
         window / 1000
       }s)`;
-    const { action: rollback, created } = await this.request(
-      {
-        kind: 'rollback',
-        repositoryId: action.repositoryId,
-        service: action.service,
-        entityRef: action.entityRef,
-        body: {
-          environment,
-          version: previous,
-          reason: `automatic rollback: the verification of ${action.version} (action #${action.id}) failed`,
+    // Refused (a gate: a hold on the previous version, a freeze window) or
+    // failed: the failed version stays in the environment, so hold it there
+    // rather than let it travel on (fail closed).
+    let written: { action: GitopsAction; created: boolean };
+    try {
+      written = await this.request(
+        {
+          kind: 'rollback',
+          repositoryId: action.repositoryId,
+          service: action.service,
+          entityRef: action.entityRef,
+          body: {
+            environment,
+            version: previous,
+            reason: `automatic rollback: the verification of ${action.version} (action #${action.id}) failed`,
+          },
         },
-      },
-      // Once per version and environment, whoever asks again.
-      keyOf(action, environment),
-    );
+        // Once per version and environment, whoever asks again.
+        keyOf(action, environment),
+      );
+    } catch (e) {
+      await hold();
+      return `held ${
+        action.version
+      }; the rollback to ${previous} was refused: ${(e as Error).message}`;
+    }
+    const { action: rollback, created } = written;
     return created
       ? `rolling back to ${previous}: action #${rollback.id} (${rollback.state})`
       : `already rolling back: action #${rollback.id} (${rollback.state})`;

@@ -516,6 +516,44 @@ describe.each(databases.eachSupportedId())('deployment steps on %p', dbId => {
     ).toMatch(/held v1; a rollback is never rolled back automatically/);
   });
 
+  it('a failed verification whose automatic rollback the gates refuse still holds the failed version (fail closed)', async () => {
+    const { stores, runUntil, promote, stagingOnMain } = await setup();
+    // v1 was rolled back from staging once and its hold was never lifted:
+    // the hold gate refuses a rollback of staging to v1.
+    await stores.holds.create({
+      repositoryId: 'demo',
+      service: 'cart',
+      environment: 'staging',
+      version: 'v1',
+      reason: 'an earlier rollback',
+      createdBy: 'user:default/bob',
+      actionId: '424242',
+    });
+    answers.set('smoke', ['failed']);
+    const { action } = await promote(
+      { sourceEnvironment: 'dev' },
+      'rollback-refused-1',
+    );
+    await runUntil(
+      async () => (await stores.actions.get(action.id))!.state === 'failed',
+    );
+    // Staging still runs the version that failed its verification: it must
+    // not travel further (prod) unheld.
+    expect(stagingOnMain()).toBe('v2');
+    expect(
+      (await stores.holds.active('demo', 'cart'))
+        .map(h => [h.environment, h.version])
+        .sort(),
+    ).toEqual([
+      ['staging', 'v1'],
+      ['staging', 'v2'],
+    ]);
+    const audit = await stores.auditLog.entries();
+    expect(
+      audit.find(a => a.action === 'verification-policy')?.message,
+    ).toMatch(/held v2/);
+  });
+
   it('never rolls back an environment that moved on since the failed version', async () => {
     const { stores, runUntil, promote, stagingOnMain, ingester } =
       await setup();
