@@ -93,9 +93,15 @@ export class ActionCompletion {
       }
       this.engine.stepsPlanned?.();
     } catch (e) {
-      // Merged, but its verification cannot be planned: say so loudly.
+      // Merged, but its verification cannot be planned: it never passes
+      // silently (fail closed). The change is in Git; the action says it
+      // was not verified, and cluster outcomes cannot make it a success.
       const message = `verification not planned: ${(e as Error).message}`;
-      await this.engine.actions.update(action.id, { error: message });
+      await this.engine.actions.update(
+        action.id,
+        { state: 'failed', error: message },
+        ['merged'],
+      );
       this.engine.logger.warn(`action #${action.id}: ${message}`);
     }
   }

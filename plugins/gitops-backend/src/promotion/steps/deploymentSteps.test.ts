@@ -475,6 +475,54 @@ describe.each(databases.eachSupportedId())('deployment steps on %p', dbId => {
     expect((await stores.actions.get(action.id))!.state).toBe('failed');
   });
 
+  it('a merge whose verification cannot be planned fails the action (fail closed), and cluster outcomes do not turn it into a success', async () => {
+    const { stores, promotions, promote, stagingOnMain } = await setup();
+    const plan = stores.steps.plan.bind(stores.steps);
+    jest
+      .spyOn(stores.steps, 'plan')
+      .mockImplementation(async (id, env, phase, steps) => {
+        if (phase === 'after') throw new Error('database went away');
+        return plan(id, env, phase, steps);
+      });
+    const { action } = await promote(
+      { sourceEnvironment: 'dev' },
+      'not-planned-1',
+    );
+    for (let i = 0; i < 40; i++) {
+      await new StepRunner({
+        store: stores.steps,
+        stepTypes,
+        getAction: id => stores.actions.get(id),
+        environmentOf: async (_a, name) => ({
+          name,
+          stage: name,
+          stageIndex: 0,
+        }),
+        contextFor: base => ({
+          ...base,
+          fetch: async () => {
+            throw new Error('no network in this test');
+          },
+          secret: () => undefined,
+          observed: async () => undefined,
+          checks: async () => undefined,
+          notify: async () => undefined,
+        }),
+        onPhaseFinished: r => promotions.onStepPhaseFinished(r),
+        logger: mockServices.logger.mock(),
+        owner: 'replica-0',
+      }).tick();
+      if ((await stores.actions.get(action.id))!.state === 'failed') break;
+      await new Promise(r => setTimeout(r, 120));
+    }
+    expect(stagingOnMain()).toBe('v2');
+    const failed = (await stores.actions.get(action.id))!;
+    expect(failed.state).toBe('failed');
+    expect(failed.error).toBe('verification not planned: database went away');
+    await promotions.followOutcomes();
+    expect((await stores.actions.get(action.id))!.state).toBe('failed');
+  });
+
   it('never rolls back a rollback whose verification failed: it holds', async () => {
     const { stores, runUntil, promote, stagingOnMain, promotions } =
       await setup();
