@@ -21,3 +21,12 @@ export function databaseMessage(e: unknown): string {
   const i = message.lastIndexOf(' - ');
   return (i >= 0 ? message.slice(i + 3) : message).slice(0, 1000);
 }
+
+/** True for an error raised by the database driver (PostgreSQL or SQLite). */
+export function isDatabaseError(e: unknown): boolean {
+  const err = e as { code?: unknown; routine?: unknown } | null;
+  if (!err || typeof err !== 'object') return false;
+  if (typeof err.code === 'string' && err.code.startsWith('SQLITE_'))
+    return true;
+  return typeof err.routine === 'string'; // node-postgres DatabaseError
+}

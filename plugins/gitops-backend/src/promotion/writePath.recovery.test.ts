@@ -1,9 +1,34 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
+import type { Knex } from 'knex';
 import { WritePathHarness } from './__testUtils__/WritePathHarness';
 
 jest.setTimeout(120_000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+
+/** Makes every insert into gitops_holds fail, as a crash at that write would. */
+async function injectHoldFailure(knex: Knex): Promise<void> {
+  if (knex.client.config.client === 'pg') {
+    await knex.raw(
+      `CREATE FUNCTION gitops_test_crash() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected crash'; END $$ LANGUAGE plpgsql`,
+    );
+    await knex.raw(
+      'CREATE TRIGGER gitops_test_crash BEFORE INSERT ON gitops_holds FOR EACH ROW EXECUTE FUNCTION gitops_test_crash()',
+    );
+  } else {
+    await knex.raw(
+      "CREATE TRIGGER gitops_test_crash BEFORE INSERT ON gitops_holds BEGIN SELECT RAISE(ABORT, 'injected crash'); END",
+    );
+  }
+}
+
+async function removeHoldFailure(knex: Knex): Promise<void> {
+  await knex.raw(
+    knex.client.config.client === 'pg'
+      ? 'DROP TRIGGER gitops_test_crash ON gitops_holds'
+      : 'DROP TRIGGER gitops_test_crash',
+  );
+}
 
 /** Reconciliation every second, leases of 2 s: crash recovery within seconds. */
 const FAST = {
@@ -288,6 +313,71 @@ describe.each(databases.eachSupportedId())(
       expect(
         audit.filter(a => a.action === 'cancel' && a.result === 'refused'),
       ).toHaveLength(1);
+    });
+
+    it('a crash between recording a rollback merged and writing its hold: the call answers merged without SQL, and reconciliation writes the hold and audits the merge once', async () => {
+      await start();
+      // The crash: the process stops right after the compare-and-set to
+      // merged, before the rollback's hold is written (a database trigger
+      // makes the hold insert fail, so nothing after it in that call runs).
+      await injectHoldFailure(h.knex);
+      const rolled = await h
+        .as('alice')
+        .rollback(
+          { environment: 'staging', version: 'v1', reason: 'v2 is broken' },
+          'crash-hold-0001',
+        );
+      // Git has the change: the call says merged, never "failed", and no
+      // SQL reaches the caller.
+      expect(rolled.status).toBe(201);
+      expect(rolled.body.state).toBe('merged');
+      expect(JSON.stringify(rolled.body)).not.toMatch(/insert into/i);
+      expect(h.versionOnMain('cart', 'staging')).toBe('v1');
+      const [row] = await h
+        .knex('gitops_actions')
+        .where({ kind: 'rollback' })
+        .select('id', 'state');
+      expect(row.state).toBe('merged');
+      expect(await h.knex('gitops_holds')).toHaveLength(0);
+
+      // The process is back: reconciliation finishes what the crash cut.
+      await removeHoldFailure(h.knex);
+      const holds = await h.eventually(async () => {
+        const r = await h.knex('gitops_holds').where({ action_id: row.id });
+        return r.length > 0 && r;
+      });
+      expect(holds).toEqual([
+        expect.objectContaining({
+          environment: 'staging',
+          version: 'v2',
+          service: 'cart',
+        }),
+      ]);
+      const promote = await h
+        .as('alice')
+        .promote(
+          { sourceEnvironment: 'dev', environments: ['staging'] },
+          'after-crash-001',
+        );
+      expect(promote.status).toBe(409);
+      expect(promote.body.error.message).toMatch(
+        /hold \(staging\): v2 was rolled back/,
+      );
+      const merges = async () =>
+        (await h.audit()).filter(
+          a =>
+            String(a.action_id) === String(row.id) &&
+            /^merged as /.test(a.message),
+        );
+      expect(await merges()).toEqual([
+        expect.objectContaining({
+          actor: 'system:reconciliation',
+          message: expect.stringMatching(/finished by reconciliation/),
+        }),
+      ]);
+      await new Promise(r => setTimeout(r, 2500)); // more rounds: done once
+      expect(await h.knex('gitops_holds')).toHaveLength(1);
+      expect(await merges()).toHaveLength(1);
     });
   },
 );

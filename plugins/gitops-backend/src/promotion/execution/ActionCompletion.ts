@@ -27,7 +27,7 @@ export class ActionCompletion {
     from: ActionState[],
     fence?: ClaimFence,
   ): Promise<boolean> {
-    const { actions, holds, locks } = this.engine;
+    const { actions } = this.engine;
     const moved = await actions.update(
       action.id,
       { state: 'merged', error: null, ...patch },
@@ -35,6 +35,24 @@ export class ActionCompletion {
       fence,
     );
     if (!moved) return false;
+    await this.finishMerge(action, caller, patch.commitSha);
+    return true;
+  }
+
+  /**
+   * Everything a merge entails after the compare-and-set, each step
+   * idempotent: the hold of a rollback, the environment locks, the `after`
+   * steps, the branch, the audit, ingestion. Recorded as done at the end;
+   * reconciliation calls it again for a merge a crash cut
+   * (`resumed`), under the action's lease.
+   */
+  async finishMerge(
+    action: GitopsAction,
+    caller: Caller,
+    commitSha: string | undefined,
+    resumed = false,
+  ): Promise<void> {
+    const { holds, locks } = this.engine;
     if (action.kind === 'rollback') {
       for (const change of action.changes) {
         if (!change.fromVersion) continue;
@@ -60,8 +78,11 @@ export class ActionCompletion {
       action,
       action.mode === 'direct' ? action.kind : 'merge',
       'succeeded',
-      `merged${patch.commitSha ? ` as ${patch.commitSha.slice(0, 12)}` : ''}`,
+      `merged${commitSha ? ` as ${commitSha.slice(0, 12)}` : ''}${
+        resumed ? ' (finished by reconciliation after an interruption)' : ''
+      }`,
     );
+    await this.engine.actions.markMergeCompleted(action.id);
     await this.engine
       .afterMerge?.(action.repositoryId)
       .catch(e =>
@@ -71,7 +92,6 @@ export class ActionCompletion {
           }`,
         ),
       );
-    return true;
   }
 
   /**

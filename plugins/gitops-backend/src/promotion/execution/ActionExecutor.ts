@@ -1,3 +1,4 @@
+import { databaseMessage, isDatabaseError } from '../../database/isDataError';
 import { ConflictError, NotFoundError } from '@backstage/errors';
 import type { GitopsAction } from '@gitops2/plugin-gitops-common';
 import { BranchMovedError } from '../../git/GitWriter';
@@ -126,9 +127,20 @@ export class ActionExecutor {
         );
       }
     }
+    const current = await actions.get(action.id);
+    if (current && current.state !== 'requested') {
+      // Written and recorded (merged) before the error: Git has the change,
+      // so it did not fail; reconciliation finishes what the error cut.
+      this.engine.logger.error(
+        `action #${action.id} is ${current.state}, but a follow-up failed: ${lastError?.message}; reconciliation finishes it`,
+      );
+      return current;
+    }
     const message =
       lastError instanceof BranchMovedError
         ? `${lastError.message}; gave up after ${MAX_WRITE_ATTEMPTS} attempts`
+        : isDatabaseError(lastError)
+        ? `recording the write failed: ${databaseMessage(lastError)}`
         : `writing to Git failed: ${lastError?.message}`;
     await this.completion.ended(
       action,

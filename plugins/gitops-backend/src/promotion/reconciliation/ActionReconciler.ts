@@ -1,9 +1,17 @@
-import type { GitopsAction } from '@gitops2/plugin-gitops-common';
+import type { ActionState, GitopsAction } from '@gitops2/plugin-gitops-common';
 import type { PromotionEngine } from '../engine';
 import { ActionCompletion } from '../execution/ActionCompletion';
 import { ActionLease } from '../execution/ActionLease';
 import type { ActionExecutor } from '../execution/ActionExecutor';
 import { reconciliationCaller } from '../types';
+
+/** States an action can be in once it was recorded merged. */
+const MERGED_STATES: ActionState[] = [
+  'merged',
+  'syncing',
+  'succeeded',
+  'failed',
+];
 
 /** What one reconciliation pass did. */
 export interface ReconcileReport {
@@ -11,6 +19,8 @@ export interface ReconcileReport {
   merged: number;
   cancelled: number;
   moved: number;
+  /** Merges whose follow-ups a crash cut, finished now. */
+  finished: number;
   locksReleased: number;
 }
 
@@ -23,6 +33,8 @@ export interface ReconcileReport {
  *   demo branch merged by hand): merged (with the hold of a rollback) or
  *   cancelled, their environments unlocked; a pull request whose branch got
  *   other commits is marked, and the portal will not merge it;
+ * - merges whose follow-ups (hold, `after` steps, audit) a crash cut:
+ *   finished;
  * - environment locks of actions that are finished.
  * Runs on every replica; leases keep two from working on one action.
  */
@@ -42,6 +54,7 @@ export class ActionReconciler {
       merged: 0,
       cancelled: 0,
       moved: 0,
+      finished: 0,
       locksReleased: 0,
     };
     const { actions, logger } = this.engine;
@@ -109,8 +122,51 @@ export class ActionReconciler {
         );
       }
     }
+    report.finished = await this.finishCutMerges();
     report.locksReleased = await this.engine.locks.releaseFinished();
     return report;
+  }
+
+  /**
+   * Merges recorded (compare-and-set to `merged`) whose follow-ups did not
+   * all run: the replica crashed in between. Finished under the action's
+   * lease, so never while the merging replica still works on it.
+   */
+  private async finishCutMerges(): Promise<number> {
+    const { actions, leases, owner, leaseTtlMs, logger, planner } = this.engine;
+    let finished = 0;
+    for (const row of await actions.listUnfinishedMerges()) {
+      if (!planner.hasRepository(row.repository_id)) continue;
+      const id = String(row.id);
+      const lease = await ActionLease.acquire(
+        leases,
+        id,
+        owner,
+        leaseTtlMs,
+        MERGED_STATES,
+      );
+      if (!lease) continue;
+      try {
+        const action = await actions.get(id);
+        if (!action) continue;
+        await this.completion.finishMerge(
+          action,
+          reconciliationCaller,
+          action.commitSha,
+          true,
+        );
+        finished++;
+      } catch (e) {
+        logger.warn(
+          `finishing the merge of action #${id} failed: ${
+            (e as Error).message
+          }`,
+        );
+      } finally {
+        await lease.release();
+      }
+    }
+    return finished;
   }
 
   /**

@@ -41,6 +41,8 @@ export interface ActionRow {
   claimed_by: string | null;
   claim_expires_at_ms: number | string | null;
   claim_generation: number;
+  merged_at_ms?: number | string | null;
+  merge_completed_at_ms?: number | string | null;
   created_at: Date | string;
   updated_at: Date | string;
 }
@@ -248,6 +250,7 @@ export class ActionStore {
     if (patch.gates) values.gates = JSON.stringify(patch.gates);
     if (patch.changes) values.changes = JSON.stringify(patch.changes);
     if (patch.baseSha) values.base_sha = patch.baseSha;
+    if (patch.state === 'merged') values.merged_at_ms = Date.now();
     const q = this.db('gitops_actions').where({ id });
     if (expectedStates) q.whereIn('state', expectedStates);
     if (fence) {
@@ -259,6 +262,26 @@ export class ActionStore {
     const updated = (await q.update(values)) === 1;
     if (updated && patch.state) this.emit({ actionId: id, state: patch.state });
     return updated;
+  }
+
+  /** Records that every follow-up of the action's merge is done. */
+  async markMergeCompleted(id: string): Promise<void> {
+    await this.db('gitops_actions')
+      .where({ id })
+      .whereNull('merge_completed_at_ms')
+      .update({ merge_completed_at_ms: Date.now() });
+  }
+
+  /**
+   * Actions recorded merged whose follow-ups were cut (a crash between the
+   * compare-and-set and the end of the merge), oldest first.
+   */
+  async listUnfinishedMerges(limit = 100): Promise<ActionRow[]> {
+    return this.db<ActionRow>('gitops_actions')
+      .whereNotNull('merged_at_ms')
+      .whereNull('merge_completed_at_ms')
+      .orderBy('id', 'asc')
+      .limit(limit);
   }
 
   /** Records an approval once per approver, with the groups it was checked against. */
