@@ -572,6 +572,39 @@ describe.each(databases.eachSupportedId())('deployment steps on %p', dbId => {
     expect(after.error).toMatch(/degraded/);
   });
 
+  it('review: a cut merge the cluster reported succeeded meanwhile, whose verification then cannot be planned, fails (fail closed)', async () => {
+    const { knex, stores, promotions, promote, runUntil, ingester } =
+      await setup();
+    jest.spyOn(stores.locks, 'unlock').mockImplementationOnce(async () => {
+      throw new Error('connection reset');
+    });
+    const { action } = await promote(
+      { sourceEnvironment: 'dev' },
+      'cut-before-plan-2',
+    );
+    await runUntil(
+      async () => (await stores.actions.get(action.id))!.state !== 'requested',
+    );
+    expect((await stores.actions.get(action.id))!.state).toBe('merged');
+    await ingester.ingest();
+    await knex('gitops_rollouts')
+      .where({ service: 'cart', environment: 'staging', to_version: 'v2' })
+      .update({ outcome: 'succeeded' });
+    await promotions.followOutcomes();
+    expect((await stores.actions.get(action.id))!.state).toBe('succeeded');
+    const plan = stores.steps.plan.bind(stores.steps);
+    jest
+      .spyOn(stores.steps, 'plan')
+      .mockImplementation(async (id, env, phase, steps) => {
+        if (phase === 'after') throw new Error('database went away');
+        return plan(id, env, phase, steps);
+      });
+    await promotions.reconcile();
+    const after = (await stores.actions.get(action.id))!;
+    expect(after.state).toBe('failed');
+    expect(after.error).toBe('verification not planned: database went away');
+  });
+
   it('never rolls back a rollback whose verification failed: it holds', async () => {
     const { stores, runUntil, promote, stagingOnMain, promotions } =
       await setup();
