@@ -155,4 +155,46 @@ describe.each(databases.eachSupportedId())('merge cut (review) on %p', dbId => {
     });
     expect(await merges()).toHaveLength(1);
   });
+
+  it('a database error recording a direct rollback merged after Git has the commit: the action is not ended failed, and its hold is written once the database is back', async () => {
+    await start();
+    const client = h.knex.client.config.client;
+    if (client === 'pg') {
+      await h.knex.raw(
+        `CREATE FUNCTION review_crash_merged() RETURNS trigger AS $$ BEGIN IF NEW.state = 'merged' THEN RAISE EXCEPTION 'injected crash'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`,
+      );
+      await h.knex.raw(
+        'CREATE TRIGGER review_crash_merged BEFORE UPDATE ON gitops_actions FOR EACH ROW EXECUTE FUNCTION review_crash_merged()',
+      );
+    } else {
+      await h.knex.raw(
+        "CREATE TRIGGER review_crash_merged BEFORE UPDATE ON gitops_actions WHEN NEW.state = 'merged' BEGIN SELECT RAISE(ABORT, 'injected crash'); END",
+      );
+    }
+    const rolled = await h
+      .as('alice')
+      .rollback(
+        { environment: 'staging', version: 'v1', reason: 'v2 is broken' },
+        'review-cut-0005',
+      );
+    await h.knex.raw(
+      client === 'pg'
+        ? 'DROP TRIGGER review_crash_merged ON gitops_actions'
+        : 'DROP TRIGGER review_crash_merged',
+    );
+    // Git has the rollback.
+    expect(h.versionOnMain('cart', 'staging')).toBe('v1');
+    const [row] = await h
+      .knex('gitops_actions')
+      .where({ kind: 'rollback' })
+      .select('id', 'state', 'error');
+    expect({ status: rolled.status, state: row.state }).not.toEqual(
+      expect.objectContaining({ state: 'failed' }),
+    );
+    const holds = await h.eventually(async () => {
+      const r = await h.knex('gitops_holds').where({ action_id: row.id });
+      return r.length > 0 && r;
+    });
+    expect(holds).toHaveLength(1);
+  });
 });
