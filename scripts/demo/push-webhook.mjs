@@ -16,7 +16,10 @@ import { createHmac, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The demo's webhook secret (app-config.yaml `events.modules.github.webhookSecret`). */
+/**
+ * The demo's webhook secret: `yarn portal:start` gives it to the backend as
+ * GITOPS_DEMO_WEBHOOK_SECRET (app-config.yaml); nowhere else is it accepted.
+ */
 export const DEMO_WEBHOOK_SECRET = 'gitops-demo-webhook-secret';
 /** The demo GitOps repository's web address (app-config.yaml `webUrl`). */
 export const DEMO_WEB_URL = 'https://git.acme.example/acme/gitops';

@@ -21,12 +21,17 @@ exports.up = async function up(knex) {
       .comment(
         'When every follow-up of the merge (hold, steps, audit) was done (epoch ms)',
       );
+    table.index(
+      ['merge_completed_at_ms', 'merged_at_ms'],
+      'gitops_actions_unfinished_merges_idx',
+    );
   });
 };
 
 /** @param {import('knex').Knex} knex */
 exports.down = async function down(knex) {
   await knex.schema.alterTable('gitops_actions', table => {
+    table.dropIndex([], 'gitops_actions_unfinished_merges_idx');
     table.dropColumn('merged_at_ms');
     table.dropColumn('merge_completed_at_ms');
   });

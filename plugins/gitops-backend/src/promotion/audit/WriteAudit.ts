@@ -25,6 +25,11 @@ export class WriteAudit {
     private readonly logger: LoggerService,
   ) {}
 
+  /** Whether the merge of an action was audited already (a resumed finish). */
+  hasMerge(actionId: string): Promise<boolean> {
+    return this.log.hasMerge(actionId);
+  }
+
   async record(caller: Caller, fields: AuditFields): Promise<void> {
     const entry: AuditEntry = {
       ...fields,

@@ -73,15 +73,17 @@ export class ActionCompletion {
       const repo = this.engine.planner.repository(action.repositoryId);
       await repo.writer.deleteBranch(action.branch).catch(() => undefined);
     }
-    await this.engine.audit.recordAction(
-      caller,
-      action,
-      action.mode === 'direct' ? action.kind : 'merge',
-      'succeeded',
-      `merged${commitSha ? ` as ${commitSha.slice(0, 12)}` : ''}${
-        resumed ? ' (finished by reconciliation after an interruption)' : ''
-      }`,
-    );
+    if (!resumed || !(await this.engine.audit.hasMerge(action.id))) {
+      await this.engine.audit.recordAction(
+        caller,
+        action,
+        action.mode === 'direct' ? action.kind : 'merge',
+        'succeeded',
+        `merged${commitSha ? ` as ${commitSha.slice(0, 12)}` : ''}${
+          resumed ? ' (finished by reconciliation after an interruption)' : ''
+        }`,
+      );
+    }
     await this.engine.actions.markMergeCompleted(action.id);
     await this.engine
       .afterMerge?.(action.repositoryId)
@@ -120,7 +122,8 @@ export class ActionCompletion {
       await this.engine.actions.update(
         action.id,
         { state: 'failed', error: message },
-        ['merged'],
+        // Also when the cluster said succeeded meanwhile (a resumed finish).
+        ['merged', 'syncing', 'succeeded'],
       );
       this.engine.logger.warn(`action #${action.id}: ${message}`);
     }

@@ -1,5 +1,9 @@
 import { databaseMessage, isDatabaseError } from '../../database/isDataError';
-import { ConflictError, NotFoundError } from '@backstage/errors';
+import {
+  ConflictError,
+  NotFoundError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
 import type { GitopsAction } from '@gitops2/plugin-gitops-common';
 import { BranchMovedError } from '../../git/GitWriter';
 import { describeResults } from '../checks/WriteGuard';
@@ -136,11 +140,19 @@ export class ActionExecutor {
       );
       return current;
     }
+    if (isDatabaseError(lastError)) {
+      // The database, not Git, failed: the write may be in Git already.
+      // The action stays requested (and its environments locked), and
+      // reconciliation runs it again: it finds what Git has and finishes.
+      const message = `recording the write failed: ${databaseMessage(
+        lastError,
+      )}; it is retried by reconciliation`;
+      this.engine.logger.error(`action #${action.id}: ${message}`);
+      throw new ServiceUnavailableError(message);
+    }
     const message =
       lastError instanceof BranchMovedError
         ? `${lastError.message}; gave up after ${MAX_WRITE_ATTEMPTS} attempts`
-        : isDatabaseError(lastError)
-        ? `recording the write failed: ${databaseMessage(lastError)}`
         : `writing to Git failed: ${lastError?.message}`;
     await this.completion.ended(
       action,

@@ -1,3 +1,4 @@
+import { databaseMessage, isDatabaseError } from '../../database/isDataError';
 import {
   ConflictError,
   NotAllowedError,
@@ -158,9 +159,24 @@ export class ActionMerger {
         if (!(e instanceof BranchMovedError)) break;
       }
     }
+    const current = await actions.get(action.id);
+    if (current && current.state !== 'pull-request-open') {
+      // Merged and recorded before the error: Git has it; reconciliation
+      // finishes what the error cut.
+      this.engine.logger.error(
+        `action #${action.id} is ${current.state}, but a follow-up failed: ${lastError?.message}; reconciliation finishes it`,
+      );
+      return current;
+    }
     return refuse(
       new ConflictError(
-        `merging ${action.branch} failed: ${lastError?.message}`,
+        `merging ${action.branch} failed: ${
+          isDatabaseError(lastError)
+            ? `recording it failed: ${databaseMessage(
+                lastError,
+              )}; reconciliation finds a merge that happened`
+            : lastError?.message
+        }`,
       ),
     );
   }

@@ -41,6 +41,11 @@ export class ActionPlanner {
     return this.options.repositories.has(id);
   }
 
+  /** The ids of the repositories the portal writes to. */
+  repositoryIds(): string[] {
+    return [...this.options.repositories.keys()];
+  }
+
   get manifests(): ManifestEditor {
     return this.editor;
   }

@@ -135,8 +135,9 @@ export class ActionReconciler {
   private async finishCutMerges(): Promise<number> {
     const { actions, leases, owner, leaseTtlMs, logger, planner } = this.engine;
     let finished = 0;
-    for (const row of await actions.listUnfinishedMerges()) {
-      if (!planner.hasRepository(row.repository_id)) continue;
+    for (const row of await actions.listUnfinishedMerges(
+      planner.repositoryIds(),
+    )) {
       const id = String(row.id);
       const lease = await ActionLease.acquire(
         leases,

@@ -23,6 +23,9 @@ export class OutcomeFollower {
     for (const action of await this.actions.list({
       states: ['merged', 'syncing'],
       limit: 200,
+      // A merge a crash cut is finished first: its `after` steps may not be
+      // planned yet, and then they decide, not the cluster alone.
+      mergeFinished: true,
     })) {
       if (await this.verifiedBySteps(action.id)) continue;
       const outcomes: string[] = [];

@@ -236,13 +236,22 @@ export class ActionDecisions {
           commitSha: fresh.commitSha,
         });
         if (review.state === 'merged') {
-          await this.completion.merged(
-            fresh,
-            caller,
-            review.mergeSha ? { commitSha: review.mergeSha } : {},
-            ['pull-request-open'],
-            lease.fence,
-          );
+          await this.completion
+            .merged(
+              fresh,
+              caller,
+              review.mergeSha ? { commitSha: review.mergeSha } : {},
+              ['pull-request-open'],
+              lease.fence,
+            )
+            .catch(err =>
+              // Recorded or not, reconciliation finishes it from Git.
+              this.engine.logger.error(
+                `recording action #${actionId} merged failed: ${
+                  (err as Error).message
+                }; reconciliation finishes it`,
+              ),
+            );
           const e = new ConflictError(
             `action #${actionId} was merged outside the portal; it is recorded as merged, not cancelled`,
           );

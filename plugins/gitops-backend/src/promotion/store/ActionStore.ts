@@ -209,6 +209,7 @@ export class ActionStore {
     service?: string;
     states?: ActionState[];
     limit?: number;
+    mergeFinished?: boolean;
   }): Promise<GitopsAction[]> {
     const rows = await this.listRows(filter);
     return Promise.all(rows.map(r => this.toAction(r)));
@@ -220,8 +221,14 @@ export class ActionStore {
     states?: ActionState[];
     limit?: number;
     oldestFirst?: boolean;
+    /** Leave out merges whose follow-ups a crash cut (not finished yet). */
+    mergeFinished?: boolean;
   }): Promise<ActionRow[]> {
     const q = this.db<ActionRow>('gitops_actions');
+    if (filter.mergeFinished)
+      q.where(done =>
+        done.whereNull('merged_at_ms').orWhereNotNull('merge_completed_at_ms'),
+      );
     if (filter.repositoryId) q.where({ repository_id: filter.repositoryId });
     if (filter.service) q.where({ service: filter.service });
     if (filter.states) q.whereIn('state', filter.states);
@@ -274,12 +281,17 @@ export class ActionStore {
 
   /**
    * Actions recorded merged whose follow-ups were cut (a crash between the
-   * compare-and-set and the end of the merge), oldest first.
+   * compare-and-set and the end of the merge), of the configured
+   * repositories, oldest first.
    */
-  async listUnfinishedMerges(limit = 100): Promise<ActionRow[]> {
+  async listUnfinishedMerges(
+    repositoryIds: string[],
+    limit = 100,
+  ): Promise<ActionRow[]> {
     return this.db<ActionRow>('gitops_actions')
-      .whereNotNull('merged_at_ms')
       .whereNull('merge_completed_at_ms')
+      .whereNotNull('merged_at_ms')
+      .whereIn('repository_id', repositoryIds)
       .orderBy('id', 'asc')
       .limit(limit);
   }

@@ -40,6 +40,15 @@ export class AuditLog {
     });
   }
 
+  /** Whether the merge of an action was audited already. */
+  async hasMerge(actionId: string): Promise<boolean> {
+    const row = await this.db('gitops_audit')
+      .where({ action_id: actionId, result: 'succeeded' })
+      .where('message', 'like', 'merged%')
+      .first('id');
+    return Boolean(row);
+  }
+
   async entries(limit = 100): Promise<Array<Record<string, unknown>>> {
     return this.db('gitops_audit').orderBy('id', 'desc').limit(limit);
   }

@@ -51,21 +51,30 @@ export class EnvironmentLocks {
   }
 
   /**
-   * Releases locks held by actions that are finished (merged or later,
-   * cancelled, refused, failed) or gone: what a crash between the final
-   * state change and the unlock leaves behind. Returns how many were freed.
+   * Releases locks held by actions that are finished (merged or later with
+   * every follow-up of the merge done, cancelled, refused, failed) or gone:
+   * what a crash between the final state change and the unlock leaves
+   * behind. Returns how many were freed.
    */
   async releaseFinished(): Promise<number> {
     const stale = await this.db('gitops_environment_locks as l')
       .leftJoin('gitops_actions as a', 'a.id', 'l.action_id')
       .where(q =>
-        q
-          .whereNull('a.id')
-          .orWhereNotIn('a.state', [
-            'requested',
-            'awaiting-approval',
-            'pull-request-open',
-          ]),
+        q.whereNull('a.id').orWhere(finished =>
+          finished
+            .whereNotIn('a.state', [
+              'requested',
+              'awaiting-approval',
+              'pull-request-open',
+            ])
+            // A merge whose follow-ups (a rollback's hold) did not all run
+            // keeps its locks until reconciliation finished it.
+            .andWhere(done =>
+              done
+                .whereNull('a.merged_at_ms')
+                .orWhereNotNull('a.merge_completed_at_ms'),
+            ),
+        ),
       )
       .select('l.repository_id', 'l.environment', 'l.action_id');
     for (const row of stale) {
