@@ -250,9 +250,19 @@ export interface Config {
       serviceAccountToken: string;
       /** Base64 PEM of the API server's CA. @visibility secret */
       caData?: string;
+      /** Path of a PEM file with the API server's CA. @visibility backend */
+      caFile?: string;
       /** Skip TLS verification (development only). @visibility backend */
       skipTLSVerify?: boolean;
     }>;
+    /**
+     * Also watch the Kubernetes plugin's clusters
+     * (`kubernetes.clusterLocatorMethods` of `type: config` with
+     * `authProvider: serviceAccount`; docs/clusters.md). Default true; a name
+     * in `gitops.clusters` wins.
+     * @visibility backend
+     */
+    useKubernetesPluginClusters?: boolean;
     /**
      * Demo only: start an in-process Kubernetes API double as the clusters of
      * the demo pipeline, reconciled from the ledger like Argo CD would.

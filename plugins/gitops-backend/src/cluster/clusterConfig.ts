@@ -1,7 +1,9 @@
 /*
  * `gitops.clusters` and `gitops.demoCluster`: read and validated here (the
- * zod schema of src/config.ts only lets the keys through).
+ * zod schema of src/config.ts only lets the keys through). The same checks
+ * read the Kubernetes plugin's clusters (kubernetesPluginClusters.ts).
  */
+import fs from 'node:fs';
 import type { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 
@@ -11,14 +13,72 @@ export interface ClusterConfig {
   url: string;
   authProvider: 'serviceAccount';
   serviceAccountToken: string;
+  /** Base64 PEM of the API server's CA. */
   caData?: string;
+  /** Path of a PEM file with the API server's CA (read by the client). */
+  caFile?: string;
   skipTLSVerify?: boolean;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
+/** A cluster entry that cannot be watched; `message` names the key at fault. */
+export class ClusterConfigError extends InputError {}
+
 function fail(message: string): never {
-  throw new InputError(`Invalid gitops configuration: ${message}`);
+  throw new ClusterConfigError(message);
+}
+
+/**
+ * Reads one cluster entry (`key` is its config path, for messages). The
+ * token comes from `serviceAccountToken` or, as the Kubernetes plugin also
+ * accepts, `authMetadata.serviceAccountToken`. Never puts the token in an error.
+ */
+export function parseClusterEntry(c: Config, key: string): ClusterConfig {
+  const name = c.getOptionalString('name');
+  if (!name || !NAME.test(name)) {
+    fail(`${key}.name: must be 1-63 letters, digits, ".", "_" or "-"`);
+  }
+  const url = c.getOptionalString('url');
+  if (!url || !/^https?:\/\/[^\s/]+/.test(url)) {
+    fail(`${key}.url: must be an http(s) URL of the API server`);
+  }
+  // Read raw, as the Kubernetes plugin does: its keys contain dots.
+  const metadata = (c.getOptional('authMetadata') ?? {}) as Record<
+    string,
+    unknown
+  >;
+  const text = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+  const authProvider =
+    text(metadata['kubernetes.io/auth-provider']) ??
+    c.getOptionalString('authProvider') ??
+    'serviceAccount';
+  if (authProvider !== 'serviceAccount') {
+    fail(
+      `${key}.authProvider: only "serviceAccount" is supported, got "${authProvider}"`,
+    );
+  }
+  const serviceAccountToken =
+    c.getOptionalString('serviceAccountToken') ??
+    text(metadata.serviceAccountToken);
+  if (!serviceAccountToken) fail(`${key}.serviceAccountToken: required`);
+  const skipTLSVerify = c.getOptionalBoolean('skipTLSVerify');
+  if (url.startsWith('http:') && !skipTLSVerify) {
+    fail(`${key}.url: plain http needs skipTLSVerify: true (development only)`);
+  }
+  const caFile = c.getOptionalString('caFile');
+  if (caFile && !fs.existsSync(caFile)) {
+    fail(`${key}.caFile: no file at ${caFile}`);
+  }
+  return {
+    name,
+    url: url.replace(/\/+$/, ''),
+    authProvider,
+    serviceAccountToken,
+    caData: c.getOptionalString('caData'),
+    ...(caFile ? { caFile } : {}),
+    skipTLSVerify,
+  };
 }
 
 /** Reads `gitops.clusters`; fails startup with the key at fault. */
@@ -27,39 +87,22 @@ export function readClusterConfigs(config: Config): ClusterConfig[] {
   const names = new Set<string>();
   return list.map((c, i) => {
     const key = `gitops.clusters[${i}]`;
-    const name = c.getOptionalString('name');
-    if (!name || !NAME.test(name)) {
-      fail(`${key}.name: must be 1-63 letters, digits, ".", "_" or "-"`);
+    let cluster: ClusterConfig;
+    try {
+      cluster = parseClusterEntry(c, key);
+    } catch (e) {
+      if (e instanceof ClusterConfigError) {
+        throw new InputError(`Invalid gitops configuration: ${e.message}`);
+      }
+      throw e;
     }
-    if (names.has(name)) fail(`${key}.name: duplicate cluster "${name}"`);
-    names.add(name);
-    const url = c.getOptionalString('url');
-    if (!url || !/^https?:\/\/[^\s/]+/.test(url)) {
-      fail(`${key}.url: must be an http(s) URL of the API server`);
-    }
-    const authProvider =
-      c.getOptionalString('authProvider') ?? 'serviceAccount';
-    if (authProvider !== 'serviceAccount') {
-      fail(
-        `${key}.authProvider: only "serviceAccount" is supported, got "${authProvider}"`,
+    if (names.has(cluster.name)) {
+      throw new InputError(
+        `Invalid gitops configuration: ${key}.name: duplicate cluster "${cluster.name}"`,
       );
     }
-    const serviceAccountToken = c.getOptionalString('serviceAccountToken');
-    if (!serviceAccountToken) fail(`${key}.serviceAccountToken: required`);
-    const skipTLSVerify = c.getOptionalBoolean('skipTLSVerify');
-    if (url.startsWith('http:') && !skipTLSVerify) {
-      fail(
-        `${key}.url: plain http needs skipTLSVerify: true (development only)`,
-      );
-    }
-    return {
-      name,
-      url: url.replace(/\/+$/, ''),
-      authProvider,
-      serviceAccountToken,
-      caData: c.getOptionalString('caData'),
-      skipTLSVerify,
-    };
+    names.add(cluster.name);
+    return cluster;
   });
 }
 
