@@ -254,6 +254,18 @@ export interface Config {
       caFile?: string;
       /** Skip TLS verification (development only). @visibility backend */
       skipTLSVerify?: boolean;
+      /**
+       * Watch only these namespaces (one list + watch per kind and namespace)
+       * instead of the whole cluster. @visibility backend
+       */
+      namespaces?: string[];
+      /**
+       * Label selector of every list and watch (pods and replica sets too),
+       * e.g. `backstage.io/kubernetes-id`. @visibility backend
+       */
+      labelSelector?: string;
+      /** Objects per list page (`limit`/`continue`), default 500. @visibility backend */
+      listPageSize?: number;
     }>;
     /**
      * Also watch the Kubernetes plugin's clusters

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import type { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
+import type { WatchScope } from './watchScope';
 
 /** One watched cluster. The token never leaves the backend. */
 export interface ClusterConfig {
@@ -18,7 +19,11 @@ export interface ClusterConfig {
   /** Path of a PEM file with the API server's CA (read by the client). */
   caFile?: string;
   skipTLSVerify?: boolean;
+  /** What is watched and how lists are paged (default: whole cluster, pages of 500). */
+  scope?: WatchScope;
 }
+
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
@@ -70,6 +75,7 @@ export function parseClusterEntry(c: Config, key: string): ClusterConfig {
   if (caFile && !fs.existsSync(caFile)) {
     fail(`${key}.caFile: no file at ${caFile}`);
   }
+  const scope = readScope(c, key);
   return {
     name,
     url: url.replace(/\/+$/, ''),
@@ -78,6 +84,34 @@ export function parseClusterEntry(c: Config, key: string): ClusterConfig {
     caData: c.getOptionalString('caData'),
     ...(caFile ? { caFile } : {}),
     skipTLSVerify,
+    ...(scope ? { scope } : {}),
+  };
+}
+
+/** `namespaces`, `labelSelector` and `listPageSize` of a cluster entry. */
+function readScope(c: Config, key: string): WatchScope | undefined {
+  const namespaces = c.getOptionalStringArray('namespaces');
+  for (const ns of namespaces ?? []) {
+    if (!NAMESPACE.test(ns))
+      fail(`${key}.namespaces: "${ns}" is not a namespace name`);
+  }
+  const labelSelector = c.getOptionalString('labelSelector');
+  if (labelSelector !== undefined && !/^[^\n\r]{1,1000}$/.test(labelSelector)) {
+    fail(`${key}.labelSelector: must be one line of at most 1000 characters`);
+  }
+  const pageSize = c.getOptionalNumber('listPageSize');
+  if (
+    pageSize !== undefined &&
+    !(Number.isInteger(pageSize) && pageSize >= 1 && pageSize <= 10000)
+  ) {
+    fail(`${key}.listPageSize: must be an integer from 1 to 10000`);
+  }
+  if (!namespaces?.length && !labelSelector && pageSize === undefined)
+    return undefined;
+  return {
+    ...(namespaces?.length ? { namespaces: [...new Set(namespaces)] } : {}),
+    ...(labelSelector ? { labelSelector } : {}),
+    ...(pageSize !== undefined ? { pageSize } : {}),
   };
 }
 

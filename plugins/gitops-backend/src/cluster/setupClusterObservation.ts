@@ -71,6 +71,7 @@ export async function setupClusterObservation(options: {
     clusters: clusters.map(c => ({
       name: c.name,
       client: new ClientNodeKubeClient(kubeConfigOf(c)),
+      scope: c.scope,
     })),
     logger,
     onChange: options.onChange,
