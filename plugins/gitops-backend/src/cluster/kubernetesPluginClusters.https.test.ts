@@ -149,7 +149,7 @@ describe('live status from the Kubernetes plugin clusters, over HTTPS', () => {
         const states = (r.body.clusters ?? []).map((c: any) => c.state);
         return r.body.environments?.[0]?.health === 'Healthy' &&
           r.body.environments?.[1]?.health === 'Healthy' &&
-          states[2] === 'unreachable'
+          states.join() === 'connected,connected,unreachable'
           ? r
           : undefined;
       },
@@ -178,7 +178,16 @@ describe('live status from the Kubernetes plugin clusters, over HTTPS', () => {
     expect(prodUs.count()).toBe(0);
     expect(dev.count()).toBeGreaterThan(0);
 
-    const before = dev.count() + staging.count();
+    // Both clusters connected: once every watch is open (the request count
+    // stops moving), only views.
+    let before = -1;
+    await waitFor(async () => {
+      const now = dev.count() + staging.count();
+      const settled = now === before && dev.openWatches() > 0;
+      before = now;
+      if (!settled) await new Promise(r => setTimeout(r, 500));
+      return settled;
+    }, 'every watch open');
     for (let i = 0; i < 20; i++) {
       const r = await request(server).get(
         '/api/gitops/v1/entities/default/component/cart/live',
