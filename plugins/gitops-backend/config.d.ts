@@ -266,6 +266,12 @@ export interface Config {
       labelSelector?: string;
       /** Objects per list page (`limit`/`continue`), default 500. @visibility backend */
       listPageSize?: number;
+      /**
+       * The most objects kept for this cluster, all kinds together (default
+       * 100000, about 50 MiB of summaries); beyond it the cluster is reported
+       * unreachable with the reason. @visibility backend
+       */
+      maxObjects?: number;
     }>;
     /**
      * Also watch the Kubernetes plugin's clusters

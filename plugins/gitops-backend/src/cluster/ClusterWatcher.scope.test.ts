@@ -188,3 +188,63 @@ describe('ClusterWatcher scope: paged lists, namespaces, label selector', () => 
     expect(w.snapshot().pods).toHaveLength(2);
   });
 });
+
+describe('ClusterWatcher scope: bounded memory', () => {
+  let double: KubeApiDouble;
+  let watcher: ClusterWatcher | undefined;
+
+  beforeEach(async () => {
+    double = await start({
+      token: TOKEN,
+      objects: fixtures.sampleCluster(),
+      bookmarkIntervalMs: 100,
+    });
+  });
+  afterEach(async () => {
+    await watcher?.stop();
+    watcher = undefined;
+    await double.close();
+  });
+
+  it('keeps at most maxObjects and reports the cluster unreachable with the reason', async () => {
+    const all = objects().length; // more than the sample cluster holds
+    watcher = testWatcher(double.url, { scope: { maxObjects: 5 } });
+    watcher.start();
+    const connection = await waitFor(() => {
+      const c = watcher!.connectionState();
+      return c.state === 'unreachable' ? c : undefined;
+    }, 'the over-limit state');
+    expect(connection.message).toContain('more than 5 objects');
+    expect(connection.message).toContain('namespaces or labelSelector');
+    expect(watcher.size()).toBeLessThanOrEqual(5);
+    expect(watcher.stats.overLimit).toBeGreaterThan(0);
+    expect(all).toBeGreaterThan(5);
+  });
+
+  it('refuses an object added beyond the bound: the cache stays at the bound and the cluster is reported unreachable', async () => {
+    const max = 200; // room for the sample cluster, not for 20 more Deployments
+    const w = (watcher = testWatcher(double.url, {
+      scope: { maxObjects: max },
+    }));
+    w.start();
+    await waitFor(() => w.hasListed(), 'first lists');
+    await double.waitForWatches(KINDS);
+    const held = w.size();
+    expect(w.connectionState().state).toBe('connected');
+    for (let i = 0; i < max - held + 20; i++) {
+      double.upsert(
+        fixtures.deploymentSet({
+          name: `extra-${i}`,
+          namespace: 'shop',
+          image: `ghcr.io/acme/extra:${i}`,
+        }).deployment,
+      );
+    }
+    await waitFor(
+      () => w.connectionState().state === 'unreachable',
+      'the over-limit state',
+    );
+    expect(w.size()).toBe(max);
+    expect(w.connectionState().message).toContain(`more than ${max} objects`);
+  });
+});

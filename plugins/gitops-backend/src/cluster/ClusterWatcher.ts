@@ -19,7 +19,13 @@ import {
   summarizeWorkload,
 } from './summarize';
 import type { ClusterSnapshot } from './types';
-import { listPageUrl, namespacedPath, WatchScope } from './watchScope';
+import {
+  DEFAULT_MAX_OBJECTS,
+  listPageUrl,
+  namespacedPath,
+  overLimitMessage,
+  WatchScope,
+} from './watchScope';
 
 /** The kinds watched, cluster-wide. Secrets are never watched. */
 export const WATCHED_KINDS = [
@@ -100,6 +106,8 @@ export interface WatcherStats {
   relists: number;
   silenceRestarts: number;
   errors: number;
+  /** Lists or events refused because the cluster held `maxObjects`. */
+  overLimit: number;
   events: number;
 }
 
@@ -117,6 +125,7 @@ export class ClusterWatcher {
     relists: 0,
     silenceRestarts: 0,
     errors: 0,
+    overLimit: 0,
     events: 0,
   };
 
@@ -300,6 +309,10 @@ export class ClusterWatcher {
       for (const item of Array.isArray(body?.items) ? body.items : []) {
         cache.set(keyOf(item), summarize(k.kind, item));
       }
+      // Checked after every page (never more than one page over) and right
+      // before the cache is replaced (other kinds list at the same time).
+      const room = this.maxObjects() - (this.size() - k.cache.size);
+      if (cache.size > room) throw this.overLimit(k);
       continueToken = body?.metadata?.continue || undefined;
     } while (continueToken && !this.stopped);
     k.cache = cache;
@@ -308,6 +321,16 @@ export class ClusterWatcher {
     this.stats.lists++;
     this.markOk(k);
     this.options.onChange?.();
+  }
+
+  private maxObjects() {
+    return this.options.scope?.maxObjects ?? DEFAULT_MAX_OBJECTS;
+  }
+
+  /** The cluster holds as many objects as it may: this kind is not watched. */
+  private overLimit(k: KindState): Error {
+    this.stats.overLimit++;
+    return new Error(overLimitMessage(k.kind, this.maxObjects()));
   }
 
   private silenceMs() {
@@ -377,7 +400,13 @@ export class ClusterWatcher {
             this.stats.events++;
             if (type === 'DELETED') k.cache.delete(keyOf(object));
             else if (type === 'ADDED' || type === 'MODIFIED') {
-              k.cache.set(keyOf(object), summarize(k.kind, object));
+              const key = keyOf(object);
+              if (!k.cache.has(key) && this.size() >= this.maxObjects()) {
+                // Not applied: the watch resumes before this event.
+                finish(this.overLimit(k));
+                return;
+              }
+              k.cache.set(key, summarize(k.kind, object));
             }
             if (rv) k.resourceVersion = String(rv);
             this.options.onChange?.();

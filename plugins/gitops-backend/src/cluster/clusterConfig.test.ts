@@ -57,13 +57,18 @@ describe('readClusterConfigs', () => {
           namespaces: ['shop', 'shop', 'argocd'],
           labelSelector: 'backstage.io/kubernetes-id',
           listPageSize: 100,
+          maxObjects: 5000,
         },
       ])[0].scope,
     ).toEqual({
       namespaces: ['shop', 'argocd'],
       labelSelector: 'backstage.io/kubernetes-id',
       pageSize: 100,
+      maxObjects: 5000,
     });
+    expect(() => read([{ ...ok, maxObjects: 0.5 }])).toThrow(
+      'gitops.clusters[0].maxObjects',
+    );
     expect(() => read([{ ...ok, namespaces: ['Shop_1'] }])).toThrow(
       'gitops.clusters[0].namespaces: "Shop_1" is not a namespace name',
     );

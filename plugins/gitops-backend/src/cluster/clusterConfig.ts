@@ -88,7 +88,7 @@ export function parseClusterEntry(c: Config, key: string): ClusterConfig {
   };
 }
 
-/** `namespaces`, `labelSelector` and `listPageSize` of a cluster entry. */
+/** `namespaces`, `labelSelector`, `listPageSize` and `maxObjects` of a cluster entry. */
 function readScope(c: Config, key: string): WatchScope | undefined {
   const namespaces = c.getOptionalStringArray('namespaces');
   for (const ns of namespaces ?? []) {
@@ -106,12 +106,25 @@ function readScope(c: Config, key: string): WatchScope | undefined {
   ) {
     fail(`${key}.listPageSize: must be an integer from 1 to 10000`);
   }
-  if (!namespaces?.length && !labelSelector && pageSize === undefined)
+  const maxObjects = c.getOptionalNumber('maxObjects');
+  if (
+    maxObjects !== undefined &&
+    !(Number.isInteger(maxObjects) && maxObjects >= 1)
+  ) {
+    fail(`${key}.maxObjects: must be a positive integer`);
+  }
+  if (
+    !namespaces?.length &&
+    !labelSelector &&
+    pageSize === undefined &&
+    maxObjects === undefined
+  )
     return undefined;
   return {
     ...(namespaces?.length ? { namespaces: [...new Set(namespaces)] } : {}),
     ...(labelSelector ? { labelSelector } : {}),
     ...(pageSize !== undefined ? { pageSize } : {}),
+    ...(maxObjects !== undefined ? { maxObjects } : {}),
   };
 }
 
