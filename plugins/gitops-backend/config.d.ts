@@ -259,9 +259,37 @@ export interface Config {
       serviceAccountToken: string;
       /** Base64 PEM of the API server's CA. @visibility secret */
       caData?: string;
+      /** Path of a PEM file with the API server's CA. @visibility backend */
+      caFile?: string;
       /** Skip TLS verification (development only). @visibility backend */
       skipTLSVerify?: boolean;
+      /**
+       * Watch only these namespaces (one list + watch per kind and namespace)
+       * instead of the whole cluster. @visibility backend
+       */
+      namespaces?: string[];
+      /**
+       * Label selector of every list and watch (pods and replica sets too),
+       * e.g. `backstage.io/kubernetes-id`. @visibility backend
+       */
+      labelSelector?: string;
+      /** Objects per list page (`limit`/`continue`), default 500. @visibility backend */
+      listPageSize?: number;
+      /**
+       * The most objects kept for this cluster, all kinds together (default
+       * 100000, about 50 MiB of summaries); beyond it the cluster is reported
+       * unreachable with the reason. @visibility backend
+       */
+      maxObjects?: number;
     }>;
+    /**
+     * Also watch the Kubernetes plugin's clusters
+     * (`kubernetes.clusterLocatorMethods` of `type: config` with
+     * `authProvider: serviceAccount`; docs/clusters.md). Default true; a name
+     * in `gitops.clusters` wins.
+     * @visibility backend
+     */
+    useKubernetesPluginClusters?: boolean;
     /**
      * Demo only: start an in-process Kubernetes API double as the clusters of
      * the demo pipeline, reconciled from the ledger like Argo CD would.

@@ -36,6 +36,13 @@ import {
 export const GENERATOR_VERSION = 4;
 export const COMPLETE_FILE = '.complete';
 export const SUMMARY_FILE = 'demo-summary.json';
+/**
+ * The portal's SQLite files (app-config.yaml `backend.database.connection.directory`:
+ * `.demo/db`, one `<pluginId>.sqlite` per plugin) live inside the demo, so that
+ * rebuilding the repositories (`--force`, a new generator version) resets the
+ * database with them: the ledger never describes commits that no longer exist.
+ */
+export const DATABASE_DIR = 'db';
 export const PORTAL_COMMITS_FILE = 'portal-commits.json';
 
 const SEED = 0x5eed1543;
@@ -1549,9 +1556,13 @@ export function readComplete(dir) {
   }
 }
 
-function isEmptyDir(dir) {
+/**
+ * Empty, or holding only the portal's database: a backend started before the
+ * demo existed made it, and it describes no repository, so it goes too.
+ */
+function onlyDatabaseIn(dir) {
   try {
-    return fs.readdirSync(dir).length === 0;
+    return fs.readdirSync(dir).every(name => name === DATABASE_DIR);
   } catch {
     return true;
   }
@@ -1961,7 +1972,7 @@ export function createDemo({ dir, now = Date.now(), force = false } = {}) {
       durationMs: performance.now() - t0,
     };
   }
-  if (fs.existsSync(dir) && !existing && !isEmptyDir(dir)) {
+  if (fs.existsSync(dir) && !existing && !onlyDatabaseIn(dir)) {
     throw new Error(
       `${dir} exists but is not a demo directory (no ${COMPLETE_FILE}); remove it or choose another --dir`,
     );

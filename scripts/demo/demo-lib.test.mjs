@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { createDemo } from './demo-lib.mjs';
+import { DATABASE_DIR, createDemo } from './demo-lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const NOW = Date.parse('2026-03-18T09:30:00Z');
@@ -217,6 +217,34 @@ describe('createDemo', () => {
       'mine',
     );
     fs.rmSync(foreign, { recursive: true });
+  });
+
+  it("keeps the portal's database on a second run and resets it with the repositories on --force", () => {
+    const other = path.join(tmp, 'with-db');
+    createDemo({ dir: other, now: NOW });
+    const db = path.join(other, DATABASE_DIR, 'gitops.sqlite');
+    fs.mkdirSync(path.dirname(db));
+    fs.writeFileSync(db, 'holds and actions');
+    assert.equal(createDemo({ dir: other, now: NOW }).skipped, true);
+    assert.equal(fs.readFileSync(db, 'utf8'), 'holds and actions');
+    createDemo({ dir: other, now: NOW, force: true });
+    assert.equal(
+      fs.existsSync(db),
+      false,
+      'the database went with the repositories',
+    );
+    assert.ok(fs.existsSync(path.join(other, 'gitops', '.git')));
+    fs.rmSync(other, { recursive: true, force: true });
+  });
+
+  it('replaces a directory that holds only a database made before the demo', () => {
+    const early = path.join(tmp, 'early');
+    fs.mkdirSync(path.join(early, DATABASE_DIR), { recursive: true });
+    fs.writeFileSync(path.join(early, DATABASE_DIR, 'gitops.sqlite'), 'x');
+    assert.equal(createDemo({ dir: early, now: NOW }).skipped, false);
+    assert.equal(fs.existsSync(path.join(early, DATABASE_DIR)), false);
+    assert.ok(fs.existsSync(path.join(early, '.complete')));
+    fs.rmSync(early, { recursive: true, force: true });
   });
 });
 

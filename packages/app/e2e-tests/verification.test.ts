@@ -16,10 +16,10 @@ import {
  * holds the bad version and notifies the owners.
  *
  * Runs last (alphabetically) and changes only guestbook-ui in staging, which
- * the other files do not assert on after their own runs. It needs a portal
- * started for this run (as `npx playwright test` starts one when none is
- * running): the hold and the once-per-version automatic rollback live in
- * the portal's database.
+ * the other files do not assert on after their own runs. It needs a fresh
+ * demo (`node scripts/demo/create-demo.mjs --force`, as a CI checkout has):
+ * the hold and the once-per-version automatic rollback live in the portal's
+ * database, which `.demo/db` keeps across restarts.
  */
 test.describe.configure({ mode: 'serial' });
 
@@ -92,7 +92,7 @@ test('promoting the bad version to staging: wait-healthy passes, the smoke test 
   const held = await api(request, token, `${ENTITY_API}/holds`);
   expect(
     held.items.filter((h: any) => h.version === bad),
-    'this portal already held the bad version: run the test on a freshly started portal',
+    'this demo already held the bad version (the hold is kept across restarts in .demo/db): stop the portal and run `node scripts/demo/create-demo.mjs --force`',
   ).toEqual([]);
 
   // qa runs the bad version, healthy (the source-healthy gate wants that).

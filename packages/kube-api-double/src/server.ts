@@ -4,6 +4,7 @@
  * bearer-token auth, fault injection and request counters.
  */
 import http from 'node:http';
+import https from 'node:https';
 import { AddressInfo } from 'node:net';
 import { ChangeEvent, ObjectStore } from './store';
 import {
@@ -69,6 +70,11 @@ export interface StartOptions {
   initialResourceVersion?: number;
   /** Objects to load before serving. */
   objects?: any[];
+  /**
+   * Serve HTTPS with this key and certificate (PEM), as a real API server
+   * does; `url` is then `https://…`. Plain HTTP when absent.
+   */
+  tls?: { key: string | Buffer; cert: string | Buffer };
   /** Called for every request (after counting, before faults and auth), e.g. to log or inspect query parameters. */
   onRequest?: (request: RequestInfo) => void;
 }
@@ -721,7 +727,7 @@ export async function start(
     }
   };
 
-  const server = http.createServer((req, res) => {
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     handle(req, res).catch(e => {
       if (!res.headersSent) {
         sendStatus(
@@ -732,7 +738,13 @@ export async function start(
         res.destroy();
       }
     });
-  });
+  };
+  const server = options.tls
+    ? https.createServer(
+        { key: options.tls.key, cert: options.tls.cert },
+        onRequest,
+      )
+    : http.createServer(onRequest);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -743,9 +755,9 @@ export async function start(
   });
   const address = server.address() as AddressInfo;
   const host = options.host ?? '127.0.0.1';
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${
-    address.port
-  }`;
+  const url = `${options.tls ? 'https' : 'http'}://${
+    host.includes(':') ? `[${host}]` : host
+  }:${address.port}`;
 
   const selectWatches = (match: RouteMatch = {}) =>
     [...watches].filter(w => matches(match, 'watch', w.type, w.namespace));

@@ -231,6 +231,7 @@ const gitopsConfigSchema = z
     // Validated by src/cluster/clusterConfig.ts (this schema is strict, so the
     // keys must be allowed here).
     clusters: z.array(z.any()).optional(),
+    useKubernetesPluginClusters: z.boolean().optional(),
     demoCluster: z.any().optional(),
   })
   .strict();

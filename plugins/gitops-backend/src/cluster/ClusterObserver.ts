@@ -24,6 +24,7 @@ import {
   rolloutOutcome,
 } from './computeStatus';
 import type { KubeClient } from './kubeClient';
+import type { WatchScope } from './watchScope';
 import { LeaderElection } from './LeaderElection';
 import { isLeaseLostError, LeaseFence } from './LeaseFence';
 import { LiveStore } from './LiveStore';
@@ -31,6 +32,8 @@ import { LiveStore } from './LiveStore';
 export interface ObservedCluster {
   name: string;
   client: KubeClient;
+  /** Namespaces, label selector and list page size (default: whole cluster). */
+  scope?: WatchScope;
 }
 
 /** What the observer wrote: a service's live status, or a rollout's outcome. */
@@ -157,6 +160,7 @@ export class ClusterObserver {
         ...this.options.watcher,
         cluster: c.name,
         client: c.client,
+        scope: c.scope,
         logger: this.options.logger.child({ cluster: c.name }),
         onChange: () => this.schedule(),
         onConnection: connection => {

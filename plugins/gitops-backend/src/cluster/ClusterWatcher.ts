@@ -1,6 +1,7 @@
 /*
- * Watches one cluster: one list + watch per resource kind, keeping summaries
- * only (src/cluster/summarize.ts). Recovers on its own:
+ * Watches one cluster: one list + watch per resource kind (per kind and
+ * namespace when the scope names namespaces; lists paged, src/cluster/watchScope.ts),
+ * keeping summaries only (src/cluster/summarize.ts). Recovers on its own:
  * - 410 Gone (event or HTTP) → relist;
  * - error or broken stream → restart with jittered exponential backoff
  *   (resuming from the last resourceVersion: no lost update);
@@ -18,6 +19,13 @@ import {
   summarizeWorkload,
 } from './summarize';
 import type { ClusterSnapshot } from './types';
+import {
+  DEFAULT_MAX_OBJECTS,
+  listPageUrl,
+  namespacedPath,
+  overLimitMessage,
+  WatchScope,
+} from './watchScope';
 
 /** The kinds watched, cluster-wide. Secrets are never watched. */
 export const WATCHED_KINDS = [
@@ -54,7 +62,9 @@ const keyOf = (o: any) =>
 
 interface KindState {
   kind: KindName;
+  /** Cluster-wide, or of one namespace of the scope. */
   path: string;
+  namespace?: string;
   cache: Map<string, unknown>;
   resourceVersion?: string;
   served: boolean;
@@ -80,17 +90,24 @@ export interface ClusterWatcherOptions {
   silenceTimeoutMs?: number;
   /** Server-side timeout asked of each watch (default 5-10 min, random). */
   watchTimeoutSeconds?: number;
+  /** Namespaces, label selector and list page size (default: whole cluster, pages of 500). */
+  scope?: WatchScope;
   now?: () => number;
   random?: () => number;
 }
 
 /** Counters, for tests and the benchmark. */
 export interface WatcherStats {
+  /** Complete lists (of all their pages). */
   lists: number;
+  /** List requests (pages). */
+  listPages: number;
   watches: number;
   relists: number;
   silenceRestarts: number;
   errors: number;
+  /** Lists or events refused because the cluster held `maxObjects`. */
+  overLimit: number;
   events: number;
 }
 
@@ -103,23 +120,31 @@ export class ClusterWatcher {
   private readonly sleeps = new Set<() => void>();
   readonly stats: WatcherStats = {
     lists: 0,
+    listPages: 0,
     watches: 0,
     relists: 0,
     silenceRestarts: 0,
     errors: 0,
+    overLimit: 0,
     events: 0,
   };
 
   constructor(private readonly options: ClusterWatcherOptions) {
-    this.kinds = WATCHED_KINDS.map(k => ({
-      kind: k.kind,
-      path: k.path,
-      cache: new Map(),
-      served: true,
-      listed: false,
-      attempt: 0,
-      state: 'connecting',
-    }));
+    const namespaces = options.scope?.namespaces?.length
+      ? options.scope.namespaces
+      : [undefined];
+    this.kinds = WATCHED_KINDS.flatMap(k =>
+      namespaces.map(namespace => ({
+        kind: k.kind,
+        path: namespacedPath(k.path, namespace),
+        namespace,
+        cache: new Map(),
+        served: true,
+        listed: false,
+        attempt: 0,
+        state: 'connecting' as const,
+      })),
+    );
     this.connection = { cluster: options.cluster, state: 'connecting' };
   }
 
@@ -150,9 +175,9 @@ export class ClusterWatcher {
   /** The cached summaries, as the status computation reads them. */
   snapshot(): ClusterSnapshot {
     const values = (kind: KindName) =>
-      [
-        ...(this.kinds.find(k => k.kind === kind)?.cache.values() ?? []),
-      ] as any[];
+      this.kinds
+        .filter(k => k.kind === kind)
+        .flatMap(k => [...k.cache.values()]) as any[];
     return {
       workloads: [...values('Deployment'), ...values('StatefulSet')],
       replicaSets: values('ReplicaSet'),
@@ -176,7 +201,7 @@ export class ClusterWatcher {
 
   /** Kinds the cluster serves (after their first list). */
   servedKinds(): string[] {
-    return this.kinds.filter(k => k.served).map(k => k.kind);
+    return [...new Set(this.kinds.filter(k => k.served).map(k => k.kind))];
   }
 
   /** Number of cached objects (for the benchmark). */
@@ -266,18 +291,46 @@ export class ClusterWatcher {
     }
   }
 
+  /**
+   * Lists a kind page by page (`limit`/`continue`): all pages are one
+   * consistent snapshot; a continue token that expired (410) makes the run
+   * loop list again from the first page.
+   */
   private async list(k: KindState): Promise<void> {
-    const body = await this.options.client.list(k.path);
+    const scope = this.options.scope ?? {};
     const cache = new Map<string, unknown>();
-    for (const item of Array.isArray(body?.items) ? body.items : []) {
-      cache.set(keyOf(item), summarize(k.kind, item));
-    }
+    let continueToken: string | undefined;
+    let body: any;
+    do {
+      body = await this.options.client.list(
+        listPageUrl(k.path, scope, continueToken),
+      );
+      this.stats.listPages++;
+      for (const item of Array.isArray(body?.items) ? body.items : []) {
+        cache.set(keyOf(item), summarize(k.kind, item));
+      }
+      // Checked after every page (never more than one page over) and right
+      // before the cache is replaced (other kinds list at the same time).
+      const room = this.maxObjects() - (this.size() - k.cache.size);
+      if (cache.size > room) throw this.overLimit(k);
+      continueToken = body?.metadata?.continue || undefined;
+    } while (continueToken && !this.stopped);
     k.cache = cache;
     k.resourceVersion = String(body?.metadata?.resourceVersion ?? '0');
     k.listed = true;
     this.stats.lists++;
     this.markOk(k);
     this.options.onChange?.();
+  }
+
+  private maxObjects() {
+    return this.options.scope?.maxObjects ?? DEFAULT_MAX_OBJECTS;
+  }
+
+  /** The cluster holds as many objects as it may: this kind is not watched. */
+  private overLimit(k: KindState): Error {
+    this.stats.overLimit++;
+    return new Error(overLimitMessage(k.kind, this.maxObjects()));
   }
 
   private silenceMs() {
@@ -319,6 +372,7 @@ export class ClusterWatcher {
             resourceVersion: k.resourceVersion,
             allowWatchBookmarks: true,
             timeoutSeconds,
+            labelSelector: this.options.scope?.labelSelector,
           },
           (type, object) => {
             if (settled) return;
@@ -346,7 +400,13 @@ export class ClusterWatcher {
             this.stats.events++;
             if (type === 'DELETED') k.cache.delete(keyOf(object));
             else if (type === 'ADDED' || type === 'MODIFIED') {
-              k.cache.set(keyOf(object), summarize(k.kind, object));
+              const key = keyOf(object);
+              if (!k.cache.has(key) && this.size() >= this.maxObjects()) {
+                // Not applied: the watch resumes before this event.
+                finish(this.overLimit(k));
+                return;
+              }
+              k.cache.set(key, summarize(k.kind, object));
             }
             if (rv) k.resourceVersion = String(rv);
             this.options.onChange?.();

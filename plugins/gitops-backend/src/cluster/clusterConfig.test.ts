@@ -48,6 +48,38 @@ describe('readClusterConfigs', () => {
     );
   });
 
+  it('reads the watch scope: namespaces, label selector, list page size', () => {
+    expect(read([ok])[0].scope).toBeUndefined();
+    expect(
+      read([
+        {
+          ...ok,
+          namespaces: ['shop', 'shop', 'argocd'],
+          labelSelector: 'backstage.io/kubernetes-id',
+          listPageSize: 100,
+          maxObjects: 5000,
+        },
+      ])[0].scope,
+    ).toEqual({
+      namespaces: ['shop', 'argocd'],
+      labelSelector: 'backstage.io/kubernetes-id',
+      pageSize: 100,
+      maxObjects: 5000,
+    });
+    expect(() => read([{ ...ok, maxObjects: 0.5 }])).toThrow(
+      'gitops.clusters[0].maxObjects',
+    );
+    expect(() => read([{ ...ok, namespaces: ['Shop_1'] }])).toThrow(
+      'gitops.clusters[0].namespaces: "Shop_1" is not a namespace name',
+    );
+    expect(() => read([{ ...ok, labelSelector: 'a\nb' }])).toThrow(
+      'gitops.clusters[0].labelSelector',
+    );
+    expect(() => read([{ ...ok, listPageSize: 0 }])).toThrow(
+      'gitops.clusters[0].listPageSize',
+    );
+  });
+
   it('never puts the token in an error', () => {
     expect(() =>
       read([{ ...ok, serviceAccountToken: 'sekret-123', url: 'nope' }]),

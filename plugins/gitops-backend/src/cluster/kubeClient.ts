@@ -1,6 +1,6 @@
 /*
  * The connection to one cluster through @kubernetes/client-node: a KubeConfig
- * built from gitops.clusters (the token stays here), a plain GET for lists and
+ * built from a watched cluster's config (the token stays here), a plain GET for lists and
  * client-node's Watch for watches.
  */
 import http from 'node:http';
@@ -33,6 +33,7 @@ export function kubeConfigOf(cluster: ClusterConfig): KubeConfig {
         server: cluster.url,
         skipTLSVerify: cluster.skipTLSVerify ?? false,
         ...(cluster.caData ? { caData: cluster.caData } : {}),
+        ...(cluster.caFile ? { caFile: cluster.caFile } : {}),
       },
     ],
     users: [{ name: cluster.name, token: cluster.serviceAccountToken }],

@@ -1,6 +1,7 @@
 /*
- * Wiring of cluster observation for plugin.ts: reads gitops.clusters (and the
- * demo switch), starts the observer (leader-elected watching) and returns
+ * Wiring of cluster observation for plugin.ts: reads gitops.clusters, the
+ * Kubernetes plugin's clusters (kubernetes.clusterLocatorMethods) and the
+ * demo switch, starts the observer (leader-elected watching) and returns
  * the read side for the router.
  */
 import type {
@@ -16,6 +17,7 @@ import {
   readClusterConfigs,
 } from './clusterConfig';
 import { ClientNodeKubeClient, kubeConfigOf } from './kubeClient';
+import { mergeClusterSources } from './kubernetesPluginClusters';
 import { LiveService } from './LiveService';
 import { LiveStore } from './LiveStore';
 
@@ -31,7 +33,18 @@ export async function setupClusterObservation(options: {
   const logger = options.logger.child({ task: 'gitops-clusters' });
   const db = await options.database.getClient();
   const store = new LiveStore(db);
-  let clusters: ClusterConfig[] = readClusterConfigs(options.config);
+  const sources = mergeClusterSources(
+    options.config,
+    readClusterConfigs(options.config),
+  );
+  for (const s of sources.skipped) {
+    logger.warn(
+      `cluster ${s.name ?? s.key} of the Kubernetes plugin is not watched: ${
+        s.reason
+      }`,
+    );
+  }
+  let clusters: ClusterConfig[] = sources.clusters;
   if (demoClusterEnabled(options.config)) {
     try {
       // Demo only, required lazily so that production never loads the double.
@@ -58,6 +71,7 @@ export async function setupClusterObservation(options: {
     clusters: clusters.map(c => ({
       name: c.name,
       client: new ClientNodeKubeClient(kubeConfigOf(c)),
+      scope: c.scope,
     })),
     logger,
     onChange: options.onChange,
