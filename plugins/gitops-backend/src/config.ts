@@ -217,6 +217,10 @@ const gitopsConfigSchema = z
     // keys must be allowed here).
     clusters: z.array(z.any()).optional(),
     demoCluster: z.any().optional(),
+    // Read where they are used: events by src/events/cd/cdEventsModule.ts,
+    // signals by ChangeKeys (plugin.ts).
+    events: z.any().optional(),
+    signals: z.any().optional(),
   })
   .strict();
 

@@ -26,6 +26,16 @@ import {
   versionsBehind,
 } from './computeStatus';
 import { LiveStore, StoredLiveStatus } from './LiveStore';
+import type { EventLiveStatus } from '../events/cd/CdEventStatusStore';
+import { eventsLiveStatus } from '../events/cd/eventsLiveStatus';
+
+/** Live status from Argo CD / Flux events (events-only mode). */
+export interface EventStatusReader {
+  list(filter: {
+    repositoryId: string;
+    service?: string;
+  }): Promise<EventLiveStatus[]>;
+}
 
 const keyOf = (...parts: string[]) => parts.join('\u0000');
 
@@ -36,6 +46,8 @@ export class LiveService {
     private readonly clusters: string[],
     /** Configured repository ids. */
     private readonly repositoryIds: string[],
+    /** Where no cluster is watched, the last Argo CD / Flux events. */
+    private readonly events?: EventStatusReader,
   ) {}
 
   /** Names of the clusters watched. */
@@ -76,6 +88,7 @@ export class LiveService {
     desired: string | null | undefined,
     head: string | undefined,
     connections: Map<string, ClusterConnection>,
+    fromEvents?: EventLiveStatus,
   ): EnvironmentLiveStatus {
     const connection = env.cluster ? connections.get(env.cluster) : undefined;
     const base: EnvironmentLiveStatus = {
@@ -90,6 +103,9 @@ export class LiveService {
     };
     if (connection && connection.state !== 'connected')
       base.connection = connection;
+    // No cluster credentials for this environment: the events tell.
+    if (!connection && fromEvents)
+      return eventsLiveStatus(base, fromEvents, desired, head);
     if (!stored || !connection) return base;
     const sync: SyncStatus = stored.appliedRevision
       ? computeSync(
@@ -158,12 +174,14 @@ export class LiveService {
     service: string,
   ): Promise<ServiceLiveResponse> {
     const repo = await this.repository(repositoryId);
-    const [statuses, desired, connections] = await Promise.all([
+    const [statuses, desired, connections, events] = await Promise.all([
       this.store.listStatuses({ repositoryId, service }),
       this.store.desiredStates(repositoryId, service),
       this.connections(),
+      this.events?.list({ repositoryId, service }) ?? [],
     ]);
     const byEnv = new Map(statuses.map(s => [s.environment, s]));
+    const eventsByEnv = new Map(events.map(e => [e.environment, e]));
     const desiredByEnv = new Map(desired.map(d => [d.environment, d.version]));
     const used = new Set(repo.environments.map(e => e.cluster).filter(Boolean));
     return {
@@ -176,6 +194,7 @@ export class LiveService {
           desiredByEnv.get(env.name),
           repo.head,
           connections,
+          eventsByEnv.get(env.name),
         ),
       ),
       clusters: [...connections.values()].filter(c => used.has(c.cluster)),
@@ -195,11 +214,16 @@ export class LiveService {
       id = this.repositoryIds[0];
     }
     const repo = await this.repository(id);
-    const [statuses, desired, connections] = await Promise.all([
+    const [statuses, desired, connections, events] = await Promise.all([
       this.store.listStatuses({ repositoryId: id }),
       this.store.desiredStates(id),
       this.connections(),
+      this.events?.list({ repositoryId: id }) ?? [],
     ]);
+    const fromEvents = new Map(
+      events.map(e => [keyOf(e.service, e.environment), e]),
+    );
+    const reported = new Set(events.map(e => e.environment));
     const status = new Map(
       statuses.map(s => [keyOf(s.service, s.environment), s]),
     );
@@ -219,6 +243,7 @@ export class LiveService {
             desiredOf.get(k),
             repo.head,
             connections,
+            fromEvents.get(k),
           ),
         );
       }
@@ -283,7 +308,9 @@ export class LiveService {
             outcome: r.outcome,
             nextDesiredAt: toIso(r.next_desired_at),
             recordedAt: toIso(r.recorded_at),
-            observable: !!env.cluster && this.clusters.includes(env.cluster),
+            observable:
+              (!!env.cluster && this.clusters.includes(env.cluster)) ||
+              reported.has(env.name),
           }),
           desiredAt: toIso(r.desired_at) ?? '',
         })),

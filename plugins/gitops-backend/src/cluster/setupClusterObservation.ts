@@ -16,7 +16,7 @@ import {
   readClusterConfigs,
 } from './clusterConfig';
 import { ClientNodeKubeClient, kubeConfigOf } from './kubeClient';
-import { LiveService } from './LiveService';
+import { EventStatusReader, LiveService } from './LiveService';
 import { LiveStore } from './LiveStore';
 
 export async function setupClusterObservation(options: {
@@ -27,6 +27,8 @@ export async function setupClusterObservation(options: {
   repositoryIds: string[];
   /** Live status and outcomes written (live updates, notifications). */
   onChange?: (change: LiveChange) => void;
+  /** Live status from Argo CD / Flux events, where no cluster is watched. */
+  events?: EventStatusReader;
 }): Promise<{ live: LiveService; observer: ClusterObserver }> {
   const logger = options.logger.child({ task: 'gitops-clusters' });
   const db = await options.database.getClient();
@@ -72,6 +74,7 @@ export async function setupClusterObservation(options: {
       store,
       clusters.map(c => c.name),
       options.repositoryIds,
+      options.events,
     ),
     observer,
   };
