@@ -51,8 +51,7 @@ export class GitopsService {
   /** Clusters the portal watches (set once cluster observation started). */
   private watchedClusters: ReadonlySet<string> = new Set();
   /** `repository\u0000environment` reported on by Argo CD / Flux events. */
-  private eventEnvironments: () => Promise<Set<string>> = async () =>
-    new Set();
+  private eventEnvironments: () => Promise<Set<string>> = async () => new Set();
 
   constructor(
     private readonly store: LedgerStore,

@@ -142,10 +142,14 @@ export class CdEventSubscriber {
     });
     if (!outcome) return 'recorded';
     const observedAt =
-      outcome === 'progressing' ? null : new Date(this.options.now?.() ?? Date.now());
+      outcome === 'progressing'
+        ? null
+        : new Date(this.options.now?.() ?? Date.now());
     if (await store.setOutcome(rollout, outcome, observedAt)) {
       logger.info(
-        `rollout ${rollout.id} (${target.service} ${rollout.to_version} in ${target.environment}): ${outcome}, from ${TOOL_NAMES[event.tool]} events`,
+        `rollout ${rollout.id} (${target.service} ${rollout.to_version} in ${
+          target.environment
+        }): ${outcome}, from ${TOOL_NAMES[event.tool]} events`,
       );
       this.changed({
         kind: 'outcome',

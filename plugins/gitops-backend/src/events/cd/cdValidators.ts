@@ -37,7 +37,10 @@ function tooLarge(request: RequestDetails): boolean {
 export function argoCdSecretValidator(secret: string): RequestValidator {
   return async (request, context) => {
     if (tooLarge(request)) {
-      context.reject({ status: 413, payload: { message: 'payload too large' } });
+      context.reject({
+        status: 413,
+        payload: { message: 'payload too large' },
+      });
       return;
     }
     const given = header(request, ARGOCD_SECRET_HEADER);
@@ -51,7 +54,10 @@ export function argoCdSecretValidator(secret: string): RequestValidator {
 export function fluxHmacValidator(secret: string): RequestValidator {
   return async (request, context) => {
     if (tooLarge(request)) {
-      context.reject({ status: 413, payload: { message: 'payload too large' } });
+      context.reject({
+        status: 413,
+        payload: { message: 'payload too large' },
+      });
       return;
     }
     const given = header(request, FLUX_SIGNATURE_HEADER) ?? '';
@@ -59,7 +65,10 @@ export function fluxHmacValidator(secret: string): RequestValidator {
       .update(request.raw.body)
       .digest('hex')}`;
     if (!constantTimeEqual(given.toLowerCase(), expected)) {
-      context.reject({ status: 403, payload: { message: 'invalid signature' } });
+      context.reject({
+        status: 403,
+        payload: { message: 'invalid signature' },
+      });
     }
   };
 }

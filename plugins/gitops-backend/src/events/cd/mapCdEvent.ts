@@ -52,8 +52,8 @@ export function mapCdEvent(
   const found: CdEventTarget[] = [];
   for (const repo of repositories) {
     if (hints.repository && hints.repository !== repo.id) continue;
-    const services: Record<string, Record<string, unknown>> =
-      repo.pipeline?.services ?? {};
+    const services: Record<string, Record<string, unknown>> = repo.pipeline
+      ?.services ?? {};
     const environments: Environment[] =
       repo.pipeline?.definition?.environments ?? [];
     for (const env of environments) {

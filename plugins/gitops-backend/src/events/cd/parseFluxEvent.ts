@@ -64,10 +64,7 @@ export function parseFluxEvent(
   const kind = optionalString(object.kind, 'involvedObject.kind', 64);
   if (!kind || !KINDS.has(kind)) return null;
   const metadata = body.metadata ?? {};
-  if (
-    !isObject(metadata) ||
-    Object.keys(metadata).length > MAX_METADATA_KEYS
-  ) {
+  if (!isObject(metadata) || Object.keys(metadata).length > MAX_METADATA_KEYS) {
     throw new CdPayloadError(
       `metadata must be an object of at most ${MAX_METADATA_KEYS} keys`,
     );

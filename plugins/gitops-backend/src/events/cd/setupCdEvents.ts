@@ -5,7 +5,10 @@
  */
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { EventsService } from '@backstage/plugin-events-node';
-import type { ClusterObserver, LiveChange } from '../../cluster/ClusterObserver';
+import type {
+  ClusterObserver,
+  LiveChange,
+} from '../../cluster/ClusterObserver';
 import type { LiveStore } from '../../cluster/LiveStore';
 import type { CdEventStatusStore } from './CdEventStatusStore';
 import { CdEventSubscriber } from './CdEventSubscriber';
