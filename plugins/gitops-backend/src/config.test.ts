@@ -104,3 +104,21 @@ describe('gitops.steps', () => {
     expect(() => read(steps)).toThrow(message);
   });
 });
+
+describe('keys read elsewhere', () => {
+  it('accepts gitops.events (Argo CD / Flux secrets) and gitops.signals (change key secret)', () => {
+    expect(() =>
+      readGitopsConfig(
+        new ConfigReader({
+          gitops: {
+            events: {
+              argocd: { secret: 'argo-shared-secret' },
+              flux: { secret: 'flux-hmac-key-123' },
+            },
+            signals: { keySecret: 'a-secret-of-16-chars' },
+          },
+        }),
+      ),
+    ).not.toThrow();
+  });
+});
