@@ -19,7 +19,6 @@ describe('parseArgoCdEvent', () => {
         'ghcr.io/acme/guestbook-ui:1.5.0',
         'docker.io/fluent/fluent-bit:3.1.9',
       ],
-      message: 'successfully synced (all tasks run)',
       at: Date.parse('2026-11-30T21:14:07Z'),
     });
   });
