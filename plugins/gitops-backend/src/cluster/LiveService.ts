@@ -137,7 +137,8 @@ export class LiveService {
   /**
    * What the source-healthy gate needs: the watch connection of the
    * environment's cluster and the last status of the service there.
-   * Undefined when no configured cluster covers the environment.
+   * Where no configured cluster covers the environment, the last Argo CD /
+   * Flux event (no connection: events-only mode); undefined without either.
    */
   async observedSource(
     repositoryId: string,
@@ -146,7 +147,32 @@ export class LiveService {
   ): Promise<ObservedSource | undefined> {
     const repo = await this.repository(repositoryId);
     const env = repo.environments.find(e => e.name === environment);
-    if (!env?.cluster || !this.clusters.includes(env.cluster)) return undefined;
+    if (!env?.cluster || !this.clusters.includes(env.cluster)) {
+      // Events-only mode: the last Argo CD / Flux event is the status.
+      const e = (await this.events?.list({ repositoryId, service }))?.find(
+        x => x.environment === environment,
+      );
+      if (!env || !e) return undefined;
+      const s = eventsLiveStatus(
+        {
+          service,
+          environment,
+          health: 'Unknown',
+          sync: 'Unknown',
+          observedVersions: [],
+        },
+        e,
+        undefined,
+        repo.head,
+      );
+      return {
+        status: {
+          health: s.health,
+          sync: s.sync,
+          observedVersions: s.observedVersions,
+        },
+      };
+    }
     const connection = (await this.connections()).get(env.cluster)!;
     const stored = (
       await this.store.listStatuses({ repositoryId, service })

@@ -173,6 +173,42 @@ describe.each(databases.eachSupportedId())(
       });
     });
 
+    it('events-only mode: the dashboard, the pending rollouts and the source-healthy gate read the events', async () => {
+      const dashboardOf = async () =>
+        (await live().getDashboard('shop')).environments.find(
+          e => e.name === 'prod-us',
+        )!;
+      // Before any event, no one will report on prod-us.
+      expect((await dashboardOf()).recentRollouts[0].outcome).toBe(
+        'not-observed',
+      );
+      expect(
+        await live().observedSource('shop', 'guestbook-ui', 'prod-us'),
+      ).toBeUndefined();
+      // A Flux event about another service of prod-us: its rollouts can now be observed.
+      const event = fixture('flux-kustomization-health-failed');
+      event.involvedObject.name = 'guestbook-api-prod-us';
+      await postFlux(server, event, FLUX_KEY);
+      await waitFor(async () => (await stored()) === 1, 'stored event');
+      const env = await dashboardOf();
+      expect(env.recentRollouts[0]).toMatchObject({
+        service: 'guestbook-ui',
+        outcome: 'pending',
+      });
+      expect(env.status).toBe('ERROR');
+      expect(env.counts.degraded).toBe(1);
+      // The source-healthy gate sees guestbook-api Degraded in prod-us.
+      expect(
+        await live().observedSource('shop', 'guestbook-api', 'prod-us'),
+      ).toEqual({
+        status: {
+          health: 'Degraded',
+          sync: 'Synced',
+          observedVersions: ['2.3.1'],
+        },
+      });
+    });
+
     it('Argo CD on-sync-failed shows OutOfSync and the old version (drift); the rollout stays pending', async () => {
       await postArgoCd(server, fixture('argocd-on-sync-failed'), ARGO_SECRET);
       const status = await waitFor(async () => {
