@@ -29,6 +29,8 @@ import {
 import { gitopsCdEventsModule } from './cdEventsModule';
 import { CdEventStatusStore } from './CdEventStatusStore';
 import { setupCdEvents } from './setupCdEvents';
+import { CdEventSubscriber } from './CdEventSubscriber';
+import type { LiveChange } from '../../cluster/ClusterObserver';
 import { MAX_CD_EVENT_BYTES } from './types';
 
 jest.setTimeout(60_000);
@@ -45,6 +47,7 @@ describe.each(databases.eachSupportedId())(
     let store: CdEventStatusStore;
     const logger = mockServices.logger.mock();
     const rechecked: string[] = [];
+    const changes: LiveChange[] = [];
 
     beforeAll(async () => {
       knex = await databases.init(databaseId);
@@ -67,6 +70,7 @@ describe.each(databases.eachSupportedId())(
                     return true;
                   },
                 },
+                onChange: change => changes.push(change),
                 logger,
               });
             },
@@ -95,6 +99,7 @@ describe.each(databases.eachSupportedId())(
 
     beforeEach(async () => {
       rechecked.length = 0;
+      changes.length = 0;
       jest.clearAllMocks();
       for (const table of [
         'gitops_cd_event_status',
@@ -152,6 +157,21 @@ describe.each(databases.eachSupportedId())(
       });
       expect(status.drift).toBeUndefined();
       expect(await outcomeOf('prod-eu')).toBe('succeeded');
+      // Live updates and notifications hear of both, as from the cluster observer.
+      expect(changes).toEqual([
+        {
+          kind: 'status',
+          repositoryId: 'shop',
+          service: 'guestbook-ui',
+          environment: 'prod-eu',
+        },
+        expect.objectContaining({
+          kind: 'outcome',
+          environment: 'prod-eu',
+          toVersion: '1.5.0',
+          outcome: 'succeeded',
+        }),
+      ]);
       // Only prod-eu was reported on.
       expect((await envLive('prod-us')).source).toBeUndefined();
       expect(await outcomeOf('prod-us')).toBe('pending');
@@ -238,6 +258,29 @@ describe.each(databases.eachSupportedId())(
       await settle();
       expect((await envLive('prod-eu')).health).toBe('Degraded');
       expect(await outcomeOf('prod-eu')).toBe('degraded');
+    });
+
+    it('two replicas handling an older and a newer event at once keep the newer (the database decides)', async () => {
+      const replica = () =>
+        new CdEventSubscriber({
+          events: mockServices.events(),
+          store: new CdEventStatusStore(knex),
+          repositories: () => new LiveStore(knex).repositories(),
+          watchedClusters: new Set(['staging']),
+          recheck: async () => undefined,
+          logger: mockServices.logger.mock(),
+        });
+      const event = (name: string) => ({
+        topic: 'gitops.argocd',
+        eventPayload: fixture(name),
+      });
+      await Promise.all([
+        replica().onEvent(event('argocd-on-health-degraded')),
+        replica().onEvent(event('argocd-on-deployed')),
+      ]);
+      const status = await envLive('prod-eu');
+      expect(status.health).toBe('Degraded');
+      expect(status.events?.at).toBe('2026-11-30T21:19:42.000Z');
     });
 
     it('a validly signed Flux Kustomization event: health from its reason, version from the revision it applied, rollout succeeded', async () => {
@@ -391,7 +434,7 @@ describe.each(databases.eachSupportedId())(
 );
 
 describe('a CD tool without its secret', () => {
-  it('has no ingress (404), and the log says why', async () => {
+  it('has no ingress (404) while the other tool, with its secret, has one (the log line: cdEventsModule.test.ts)', async () => {
     const { server } = await startTestBackend({
       features: [
         eventsPlugin,
