@@ -19,7 +19,7 @@ import { observedVersions } from './observedVersions';
 import { parseArgoCdEvent } from './parseArgoCdEvent';
 import { parseFluxEvent } from './parseFluxEvent';
 import { CdPayloadError } from './payloadFields';
-import { CD_TOPICS, CdEvent, CdTool } from './types';
+import { CD_TOPICS, CdEvent, CdEventTarget, CdTool } from './types';
 
 const TOOL_NAMES: Record<CdTool, string> = {
   argocd: 'Argo CD',
@@ -117,7 +117,7 @@ export class CdEventSubscriber {
   }
 
   private async record(
-    target: NonNullable<ReturnType<typeof mapCdEvent>['target']>,
+    target: CdEventTarget,
     event: CdEvent,
   ): Promise<CdEventResult> {
     const { store, logger } = this.options;

@@ -62,6 +62,22 @@ describe('parseFluxEvent', () => {
     });
   });
 
+  it('a HelmRelease event: its revision is a chart version, not a commit', () => {
+    const event = fixture('flux-kustomization-reconciled');
+    event.involvedObject = {
+      ...event.involvedObject,
+      kind: 'HelmRelease',
+      apiVersion: 'helm.toolkit.fluxcd.io/v2',
+    };
+    event.reason = 'UpgradeSucceeded';
+    event.metadata = { 'helm.toolkit.fluxcd.io/revision': '6.5.4' };
+    expect(parseFluxEvent(event, 1)).toMatchObject({
+      kind: 'HelmRelease',
+      health: 'Healthy',
+      revision: undefined,
+    });
+  });
+
   it('a source event is not a status', () => {
     expect(parseFluxEvent(fixture('flux-gitrepository-artifact'), 1)).toBe(
       null,

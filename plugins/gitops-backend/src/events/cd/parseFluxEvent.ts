@@ -81,7 +81,11 @@ export function parseFluxEvent(
     namespace: objectName(object.namespace, 'involvedObject.namespace'),
     hints,
     health,
-    revision: revisionSha(revision, 'metadata revision'),
+    // A HelmRelease's revision is its chart version: no commit to compare.
+    revision:
+      kind === 'Kustomization'
+        ? revisionSha(revision, 'metadata revision')
+        : undefined,
     images: [],
     reason,
     message: optionalString(body.message, 'message', 32_768)?.slice(0, 512),
