@@ -12,8 +12,10 @@ describe('cdIngresses', () => {
       logger,
     );
     expect(ingresses).toEqual([]);
-    expect(logger.info.mock.calls.map(([m]) => m)).toEqual([
+    expect(logger.warn.mock.calls.map(([m]) => m)).toEqual([
       'gitops.events.argocd.secret is shorter than 16 characters: /api/events/http/gitops.argocd is not registered, argocd events are refused',
+    ]);
+    expect(logger.info.mock.calls.map(([m]) => m)).toEqual([
       'gitops.events.flux.secret is not set: /api/events/http/gitops.flux is not registered, flux events are refused',
     ]);
   });

@@ -41,7 +41,9 @@ export function cdIngresses(
     }
     const secret = config.getOptionalString(key);
     if (!secret || secret.length < MIN_SECRET_LENGTH) {
-      logger.info(
+      // Not set: the tool is simply not used. Too short: a mistake, said louder.
+      (secret ? logger.warn : logger.info).call(
+        logger,
         `${key} is ${
           secret ? `shorter than ${MIN_SECRET_LENGTH} characters` : 'not set'
         }: /api/events/http/${topic} is not registered, ${tool} events are refused`,
