@@ -11,7 +11,7 @@ import {
   optionalString,
   pipelineName,
   revisionSha,
-  timeOf,
+  eventTime,
 } from './payloadFields';
 
 const MAX_IMAGES = 50;
@@ -52,6 +52,6 @@ export function parseArgoCdEvent(body: unknown, receivedAt: number): CdEvent {
       return image;
     }),
     message: optionalString(body.message, 'message', 4096)?.slice(0, 512),
-    at: timeOf(body.reconciledAt) ?? receivedAt,
+    at: eventTime(body.reconciledAt, receivedAt),
   };
 }

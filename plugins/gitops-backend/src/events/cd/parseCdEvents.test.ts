@@ -2,9 +2,12 @@ import { fixture, HEAD } from '../__testUtils__/cdEvents';
 import { parseArgoCdEvent } from './parseArgoCdEvent';
 import { fluxEventHealth, parseFluxEvent } from './parseFluxEvent';
 
+/** When the recorded notifications were received. */
+const RECEIVED = Date.parse('2026-11-30T21:25:00Z');
+
 describe('parseArgoCdEvent', () => {
   it('reads the documented template body (Go templates print missing annotations as <no value>)', () => {
-    expect(parseArgoCdEvent(fixture('argocd-on-deployed'), 1)).toEqual({
+    expect(parseArgoCdEvent(fixture('argocd-on-deployed'), RECEIVED)).toEqual({
       tool: 'argocd',
       kind: 'Application',
       name: 'guestbook-eu',
@@ -23,6 +26,24 @@ describe('parseArgoCdEvent', () => {
     });
   });
 
+  it('a time far ahead of the portal clock is capped (it could otherwise shadow every later event)', () => {
+    const received = Date.parse('2026-11-30T21:14:30Z');
+    const event = parseArgoCdEvent(
+      {
+        ...fixture('argocd-on-deployed'),
+        reconciledAt: '2099-01-01T00:00:00Z',
+      },
+      received,
+    );
+    expect(event.at).toBe(received + 5 * 60_000);
+    expect(
+      parseArgoCdEvent(
+        { ...fixture('argocd-on-deployed'), reconciledAt: 'yesterday' },
+        received,
+      ).at,
+    ).toBe(received);
+  });
+
   it.each([
     [{ app: 'Not A Name' }, 'app is not a Kubernetes name'],
     [{ syncStatus: 'Maybe' }, 'syncStatus is not an Argo CD sync status'],
@@ -39,7 +60,7 @@ describe('parseArgoCdEvent', () => {
 describe('parseFluxEvent', () => {
   it('reads a Kustomization event: the sha of main@sha1:<sha>, the time Flux gives', () => {
     expect(
-      parseFluxEvent(fixture('flux-kustomization-reconciled'), 1),
+      parseFluxEvent(fixture('flux-kustomization-reconciled'), RECEIVED),
     ).toMatchObject({
       tool: 'flux',
       kind: 'Kustomization',

@@ -13,7 +13,7 @@ import {
   optionalString,
   pipelineName,
   revisionSha,
-  timeOf,
+  eventTime,
 } from './payloadFields';
 
 const KINDS = new Set(['Kustomization', 'HelmRelease']);
@@ -89,6 +89,6 @@ export function parseFluxEvent(
     images: [],
     reason,
     message: optionalString(body.message, 'message', 32_768)?.slice(0, 512),
-    at: timeOf(body.timestamp) ?? receivedAt,
+    at: eventTime(body.timestamp, receivedAt),
   };
 }

@@ -74,5 +74,17 @@ export function timeOf(value: unknown): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
+/** How far ahead of the portal's clock a tool's clock may be. */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * When the tool says the event happened, else when it was received; never
+ * later than a small skew past receipt, so that one event with a far-future
+ * time cannot make every later event look older (and be dropped).
+ */
+export function eventTime(value: unknown, receivedAt: number): number {
+  return Math.min(timeOf(value) ?? receivedAt, receivedAt + MAX_CLOCK_SKEW_MS);
+}
+
 export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
