@@ -9,6 +9,7 @@
  * Events that do not parse or map to one (service, environment) are
  * ignored with a log line naming the object, never its payload.
  */
+import { randomUUID } from 'node:crypto';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { EventParams, EventsService } from '@backstage/plugin-events-node';
 import { rolloutOutcome } from '../../cluster/computeStatus';
@@ -36,6 +37,8 @@ export interface CdEventSubscriberOptions {
   onChange?: (change: LiveChange) => void;
   logger: LoggerService;
   now?: () => number;
+  /** This replica's own subscriber id suffix (default: random). */
+  replicaId?: string;
 }
 
 /** What one event did (tests and logs). */
@@ -45,28 +48,52 @@ export type CdEventResult =
   | 'unmapped'
   | 'rechecked'
   | 'recorded'
-  | 'stale';
+  | 'stale'
+  /** This subscription leaves the event to the other one. */
+  | 'not-mine';
+
+/**
+ * `record`: the subscription the replicas share (the events bus hands each
+ * event to one of them): events-only status and outcomes, written once.
+ * `recheck`: each replica's own subscription (every replica gets every
+ * event): only the replica watching the cluster re-checks it.
+ */
+export type CdEventRole = 'record' | 'recheck' | 'both';
 
 export class CdEventSubscriber {
   constructor(private readonly options: CdEventSubscriberOptions) {}
 
   async subscribe(): Promise<void> {
+    const topics = Object.values(CD_TOPICS);
     await this.options.events.subscribe({
       id: 'gitops-cd-events',
-      topics: Object.values(CD_TOPICS),
+      topics,
       onEvent: async params => {
-        await this.onEvent(params);
+        await this.onEvent(params, 'record');
+      },
+    });
+    if (this.options.watchedClusters.size === 0) return;
+    // A subscriber id of its own: the events bus forgets it a day after
+    // this replica stops.
+    await this.options.events.subscribe({
+      id: `gitops-cd-recheck-${this.options.replicaId ?? randomUUID()}`,
+      topics,
+      onEvent: async params => {
+        await this.onEvent(params, 'recheck');
       },
     });
   }
 
-  async onEvent(params: EventParams): Promise<CdEventResult | undefined> {
+  async onEvent(
+    params: EventParams,
+    role: CdEventRole = 'both',
+  ): Promise<CdEventResult | undefined> {
     const tool = (Object.keys(CD_TOPICS) as CdTool[]).find(
       t => CD_TOPICS[t] === params.topic,
     );
     if (!tool) return undefined;
     try {
-      return await this.handle(tool, params.eventPayload);
+      return await this.handle(tool, params.eventPayload, role);
     } catch (e) {
       this.options.logger.warn(
         `${TOOL_NAMES[tool]} event failed: ${
@@ -77,8 +104,14 @@ export class CdEventSubscriber {
     }
   }
 
-  private async handle(tool: CdTool, payload: unknown): Promise<CdEventResult> {
-    const { logger } = this.options;
+  private async handle(
+    tool: CdTool,
+    payload: unknown,
+    role: CdEventRole,
+  ): Promise<CdEventResult> {
+    // The recheck subscription stays quiet: the record one logs each event once.
+    const logger =
+      role === 'recheck' ? quiet(this.options.logger) : this.options.logger;
     const now = this.options.now?.() ?? Date.now();
     let event: CdEvent | null;
     try {
@@ -110,9 +143,11 @@ export class CdEventSubscriber {
       return 'unmapped';
     }
     if (target.watchedCluster) {
+      if (role === 'record') return 'not-mine';
       await this.options.recheck(target.watchedCluster);
       return 'rechecked';
     }
+    if (role === 'recheck') return 'not-mine';
     return this.record(target, event);
   }
 
@@ -169,4 +204,17 @@ export class CdEventSubscriber {
       // a listener's bug never stops event handling
     }
   }
+}
+
+/** A logger that keeps only errors. */
+function quiet(logger: LoggerService): LoggerService {
+  const none = () => undefined;
+  return {
+    error: (...args: Parameters<LoggerService['error']>) =>
+      logger.error(...args),
+    warn: none,
+    info: none,
+    debug: none,
+    child: () => quiet(logger),
+  };
 }

@@ -32,7 +32,7 @@ export async function setupCdEvents(options: {
       const done = await options.observer?.recheck(cluster);
       if (!done) {
         logger.debug(
-          `cluster ${cluster}: re-check left to the replica that watches it`,
+          `cluster ${cluster} is not watched by this replica: the one that watches it re-checks`,
         );
       }
     },
