@@ -169,6 +169,31 @@ export interface Config {
        */
       reconcileFrequency?: HumanDuration;
     };
+    /**
+     * Argo CD and Flux notifications through the events backend
+     * (docs/cd-events.md). A tool without its secret has no ingress: its
+     * events are refused.
+     */
+    events?: {
+      argocd?: {
+        /**
+         * Shared secret the Argo CD webhook service sends in the
+         * `X-Gitops-Secret` header of `/api/events/http/gitops.argocd`; at
+         * least 16 characters.
+         * @visibility secret
+         */
+        secret?: string;
+      };
+      flux?: {
+        /**
+         * Key of Flux's `generic-hmac` provider: the body's HMAC-SHA256 in
+         * `X-Signature: sha256=<hex>` on `/api/events/http/gitops.flux`; at
+         * least 16 characters.
+         * @visibility secret
+         */
+        secret?: string;
+      };
+    };
     /** Live updates over Backstage signals (docs/api.md, "Live updates"). */
     signals?: {
       /**

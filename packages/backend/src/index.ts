@@ -7,7 +7,10 @@
  */
 
 import { createBackend } from '@backstage/backend-defaults';
-import { gitopsScaffolderModule } from '@gitops2/plugin-gitops-backend';
+import {
+  gitopsCdEventsModule,
+  gitopsScaffolderModule,
+} from '@gitops2/plugin-gitops-backend';
 
 const backend = createBackend();
 
@@ -53,6 +56,9 @@ backend.add(import('@backstage/plugin-events-backend'));
 // GitHub webhooks (signature checked with events.modules.github.webhookSecret)
 // → github.<event> topics, which the gitops plugin subscribes to
 backend.add(import('@backstage/plugin-events-backend-module-github'));
+// Argo CD and Flux notifications (gitops.events.*.secret) → gitops.argocd /
+// gitops.flux topics, which the gitops plugin subscribes to (docs/cd-events.md)
+backend.add(gitopsCdEventsModule);
 
 // search plugin
 backend.add(import('@backstage/plugin-search-backend'));

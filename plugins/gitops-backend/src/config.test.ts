@@ -105,6 +105,24 @@ describe('gitops.steps', () => {
   });
 });
 
+describe('keys read elsewhere', () => {
+  it('accepts gitops.events (Argo CD / Flux secrets) and gitops.signals (change key secret)', () => {
+    expect(() =>
+      readGitopsConfig(
+        new ConfigReader({
+          gitops: {
+            events: {
+              argocd: { secret: 'argo-shared-secret' },
+              flux: { secret: 'flux-hmac-key-123' },
+            },
+            signals: { keySecret: 'a-secret-of-16-chars' },
+          },
+        }),
+      ),
+    ).not.toThrow();
+  });
+});
+
 describe('gitops.repositories[].webUrl', () => {
   const read = (repo: object) =>
     readGitopsConfig(

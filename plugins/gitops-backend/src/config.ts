@@ -233,6 +233,10 @@ const gitopsConfigSchema = z
     clusters: z.array(z.any()).optional(),
     useKubernetesPluginClusters: z.boolean().optional(),
     demoCluster: z.any().optional(),
+    // Read where they are used: events by src/events/cd/cdEventsModule.ts,
+    // signals by ChangeKeys (plugin.ts).
+    events: z.any().optional(),
+    signals: z.any().optional(),
   })
   .strict();
 

@@ -41,6 +41,8 @@ import { LocalGitSource } from './git/LocalGitSource';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { setupGithubEvents } from './events/setupGithubEvents';
+import { CdEventStatusStore } from './events/cd/CdEventStatusStore';
+import { setupCdEvents } from './events/cd/setupCdEvents';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { ChangeKeys } from './signals/ChangeKeys';
 import { ChangeSignals } from './signals/ChangeSignals';
@@ -258,12 +260,28 @@ export const gitopsPlugin = createBackendPlugin({
         // Promotion and rollback: local repositories are written with the git
         // CLI, GitHub repositories through Octokit (commits and pull requests).
         // Cluster observation (docs/clusters.md): leader-elected watching, store-only reads.
-        const { live } = await setupClusterObservation({
+        const cdEventStatus = new CdEventStatusStore(db);
+        const { live, observer } = await setupClusterObservation({
           ...deps,
           repositoryIds: gitopsConfig.repositories.map(r => r.id),
           onChange: feeds.onLiveChange,
+          events: cdEventStatus,
         });
         service.setWatchedClusters(live.clusterNames());
+        service.setEventEnvironments(() =>
+          cdEventStatus.reportedEnvironments(),
+        );
+        // Argo CD / Flux notifications (docs/cd-events.md): a re-check of a
+        // watched cluster, or the live status where none is watched.
+        await setupCdEvents({
+          events: deps.events,
+          store: cdEventStatus,
+          liveStore: observer.store,
+          watchedClusters: live.clusterNames(),
+          observer,
+          onChange: feeds.onLiveChange,
+          logger: deps.logger.child({ task: 'gitops-cd-events' }),
+        });
         const writable = new Map<string, PromotionRepository>();
         for (const r of gitopsConfig.repositories) {
           const source = sources.get(r.id);

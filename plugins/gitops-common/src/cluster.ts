@@ -61,6 +61,25 @@ export interface EnvironmentLiveStatus {
   updatedAt?: string;
   /** The cluster connection, when it is not `connected` (cells show "unreachable since …"). */
   connection?: ClusterConnection;
+  /**
+   * `events`: the portal has no cluster credentials for this environment and
+   * the status comes from the last Argo CD / Flux notification (events-only
+   * mode, docs/cd-events.md). Absent: from the watched cluster, or unknown.
+   */
+  source?: 'events';
+  /** The notification the status comes from, when `source` is `events`. */
+  events?: {
+    tool: 'argocd' | 'flux';
+    /** `namespace/name` of the Argo CD Application / Flux object. */
+    app: string;
+    /** When the tool reported it (ISO 8601). */
+    at: string;
+    /** Argo CD operationState.phase. */
+    operationPhase?: string;
+    /** Flux event reason. */
+    reason?: string;
+    message?: string;
+  };
 }
 
 /** Response of GET /v1/entities/…/live. @public */

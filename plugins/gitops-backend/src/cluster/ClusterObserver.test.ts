@@ -263,6 +263,21 @@ describe.each(databases.eachSupportedId())(
       );
     });
 
+    it('a re-check (Argo CD / Flux event) recomputes at once on the replica that watches the cluster, and is declined elsewhere', async () => {
+      const a = observer('a');
+      const b = observer('b');
+      a.start();
+      b.start();
+      await waitFor(() => a.isWatching() || b.isWatching(), 'a leader');
+      const [leader, follower] = a.isWatching() ? [a, b] : [b, a];
+      await waitFor(() => leader.recomputations > 0, 'first recomputation');
+      const before = leader.recomputations;
+      expect(await leader.recheck('c2')).toBe(true);
+      expect(leader.recomputations).toBeGreaterThan(before);
+      expect(await leader.recheck('not-a-cluster')).toBe(false);
+      expect(await follower.recheck('c2')).toBe(false);
+    });
+
     it('two replicas on one database: exactly one watches, the other serves reads, and takes over when it stops', async () => {
       const a = observer('a');
       const b = observer('b');

@@ -220,6 +220,17 @@ export class ClusterObserver {
     }, this.options.debounceMs ?? 250);
   }
 
+  /**
+   * An Argo CD / Flux event reported a change on a cluster: recompute now
+   * rather than at the next debounce or refresh. False when this replica
+   * does not watch that cluster (the leader's watch and refresh cover it).
+   */
+  async recheck(cluster: string): Promise<boolean> {
+    if (!this.active || !this.watchers.has(cluster)) return false;
+    await this.flush();
+    return true;
+  }
+
   /** Recomputes now (after any recomputation in progress). */
   flush(): Promise<void> {
     this.chain = this.chain.catch(() => undefined).then(() => this.recompute());

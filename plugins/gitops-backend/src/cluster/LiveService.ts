@@ -26,6 +26,16 @@ import {
   versionsBehind,
 } from './computeStatus';
 import { LiveStore, StoredLiveStatus } from './LiveStore';
+import type { EventLiveStatus } from '../events/cd/CdEventStatusStore';
+import { eventsLiveStatus } from '../events/cd/eventsLiveStatus';
+
+/** Live status from Argo CD / Flux events (events-only mode). */
+export interface EventStatusReader {
+  list(filter: {
+    repositoryId: string;
+    service?: string;
+  }): Promise<EventLiveStatus[]>;
+}
 
 const keyOf = (...parts: string[]) => parts.join('\u0000');
 
@@ -36,6 +46,8 @@ export class LiveService {
     private readonly clusters: string[],
     /** Configured repository ids. */
     private readonly repositoryIds: string[],
+    /** Where no cluster is watched, the last Argo CD / Flux events. */
+    private readonly events?: EventStatusReader,
   ) {}
 
   /** Names of the clusters watched. */
@@ -76,6 +88,7 @@ export class LiveService {
     desired: string | null | undefined,
     head: string | undefined,
     connections: Map<string, ClusterConnection>,
+    fromEvents?: EventLiveStatus,
   ): EnvironmentLiveStatus {
     const connection = env.cluster ? connections.get(env.cluster) : undefined;
     const base: EnvironmentLiveStatus = {
@@ -90,6 +103,9 @@ export class LiveService {
     };
     if (connection && connection.state !== 'connected')
       base.connection = connection;
+    // No cluster credentials for this environment: the events tell.
+    if (!connection && fromEvents)
+      return eventsLiveStatus(base, fromEvents, desired, head);
     if (!stored || !connection) return base;
     const sync: SyncStatus = stored.appliedRevision
       ? computeSync(
@@ -121,7 +137,8 @@ export class LiveService {
   /**
    * What the source-healthy gate needs: the watch connection of the
    * environment's cluster and the last status of the service there.
-   * Undefined when no configured cluster covers the environment.
+   * Where no configured cluster covers the environment, the last Argo CD /
+   * Flux event (no connection: events-only mode); undefined without either.
    */
   async observedSource(
     repositoryId: string,
@@ -130,7 +147,32 @@ export class LiveService {
   ): Promise<ObservedSource | undefined> {
     const repo = await this.repository(repositoryId);
     const env = repo.environments.find(e => e.name === environment);
-    if (!env?.cluster || !this.clusters.includes(env.cluster)) return undefined;
+    if (!env?.cluster || !this.clusters.includes(env.cluster)) {
+      // Events-only mode: the last Argo CD / Flux event is the status.
+      const e = (await this.events?.list({ repositoryId, service }))?.find(
+        x => x.environment === environment,
+      );
+      if (!env || !e) return undefined;
+      const s = eventsLiveStatus(
+        {
+          service,
+          environment,
+          health: 'Unknown',
+          sync: 'Unknown',
+          observedVersions: [],
+        },
+        e,
+        undefined,
+        repo.head,
+      );
+      return {
+        status: {
+          health: s.health,
+          sync: s.sync,
+          observedVersions: s.observedVersions,
+        },
+      };
+    }
     const connection = (await this.connections()).get(env.cluster)!;
     const stored = (
       await this.store.listStatuses({ repositoryId, service })
@@ -158,12 +200,14 @@ export class LiveService {
     service: string,
   ): Promise<ServiceLiveResponse> {
     const repo = await this.repository(repositoryId);
-    const [statuses, desired, connections] = await Promise.all([
+    const [statuses, desired, connections, events] = await Promise.all([
       this.store.listStatuses({ repositoryId, service }),
       this.store.desiredStates(repositoryId, service),
       this.connections(),
+      this.events?.list({ repositoryId, service }) ?? [],
     ]);
     const byEnv = new Map(statuses.map(s => [s.environment, s]));
+    const eventsByEnv = new Map(events.map(e => [e.environment, e]));
     const desiredByEnv = new Map(desired.map(d => [d.environment, d.version]));
     const used = new Set(repo.environments.map(e => e.cluster).filter(Boolean));
     return {
@@ -176,6 +220,7 @@ export class LiveService {
           desiredByEnv.get(env.name),
           repo.head,
           connections,
+          eventsByEnv.get(env.name),
         ),
       ),
       clusters: [...connections.values()].filter(c => used.has(c.cluster)),
@@ -195,11 +240,16 @@ export class LiveService {
       id = this.repositoryIds[0];
     }
     const repo = await this.repository(id);
-    const [statuses, desired, connections] = await Promise.all([
+    const [statuses, desired, connections, events] = await Promise.all([
       this.store.listStatuses({ repositoryId: id }),
       this.store.desiredStates(id),
       this.connections(),
+      this.events?.list({ repositoryId: id }) ?? [],
     ]);
+    const fromEvents = new Map(
+      events.map(e => [keyOf(e.service, e.environment), e]),
+    );
+    const reported = new Set(events.map(e => e.environment));
     const status = new Map(
       statuses.map(s => [keyOf(s.service, s.environment), s]),
     );
@@ -219,6 +269,7 @@ export class LiveService {
             desiredOf.get(k),
             repo.head,
             connections,
+            fromEvents.get(k),
           ),
         );
       }
@@ -283,7 +334,9 @@ export class LiveService {
             outcome: r.outcome,
             nextDesiredAt: toIso(r.next_desired_at),
             recordedAt: toIso(r.recorded_at),
-            observable: !!env.cluster && this.clusters.includes(env.cluster),
+            observable:
+              (!!env.cluster && this.clusters.includes(env.cluster)) ||
+              reported.has(env.name),
           }),
           desiredAt: toIso(r.desired_at) ?? '',
         })),

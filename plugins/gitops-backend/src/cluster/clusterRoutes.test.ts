@@ -10,6 +10,7 @@ import {
   TWO_STAGE_PIPELINE,
 } from '../testing/GitRepoFixture';
 import { TOKEN } from './__testUtils__/doubles';
+import { WATCHED_KINDS } from './ClusterWatcher';
 import { waitFor } from './__testUtils__/waitFor';
 
 jest.setTimeout(120_000);
@@ -190,6 +191,15 @@ describe('cluster observation HTTP API', () => {
       ['prod-us-cluster', 'unauthorized'],
     ]);
 
+    // The watchers' own list + watch of every kind are done first: healthy
+    // statuses may come before the last kinds are watched.
+    await waitFor(
+      () =>
+        [dev, staging].every(
+          c => c.count({ verb: 'watch' }) >= WATCHED_KINDS.length,
+        ),
+      'every kind watched',
+    );
     // 100 views of each: not one Kubernetes request (prod-us-cluster, refused, is retried by the watcher on its own).
     const before = dev.count() + staging.count();
     const bodies: string[] = [];

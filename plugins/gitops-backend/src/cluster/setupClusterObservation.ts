@@ -18,7 +18,7 @@ import {
 } from './clusterConfig';
 import { ClientNodeKubeClient, kubeConfigOf } from './kubeClient';
 import { mergeClusterSources } from './kubernetesPluginClusters';
-import { LiveService } from './LiveService';
+import { EventStatusReader, LiveService } from './LiveService';
 import { LiveStore } from './LiveStore';
 
 export async function setupClusterObservation(options: {
@@ -29,6 +29,8 @@ export async function setupClusterObservation(options: {
   repositoryIds: string[];
   /** Live status and outcomes written (live updates, notifications). */
   onChange?: (change: LiveChange) => void;
+  /** Live status from Argo CD / Flux events, where no cluster is watched. */
+  events?: EventStatusReader;
 }): Promise<{ live: LiveService; observer: ClusterObserver }> {
   const logger = options.logger.child({ task: 'gitops-clusters' });
   const db = await options.database.getClient();
@@ -86,6 +88,7 @@ export async function setupClusterObservation(options: {
       store,
       clusters.map(c => c.name),
       options.repositoryIds,
+      options.events,
     ),
     observer,
   };

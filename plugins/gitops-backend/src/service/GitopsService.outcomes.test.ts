@@ -106,6 +106,15 @@ describe.each(databases.eachSupportedId())(
         'not-observed',
         'not-observed',
       ]);
+
+      // Argo CD / Flux events report on dev (events-only mode): its latest
+      // rollout waits for them.
+      service.setEventEnvironments(async () => new Set(['demo\u0000dev']));
+      const reported = await service.listRollouts({
+        limit: 10,
+        environment: 'dev',
+      });
+      expect(reported.items.map(r => r.outcome)).toEqual(['pending']);
       await knex.destroy();
     });
   },

@@ -50,6 +50,8 @@ export class GitopsService {
   private readonly repos: Map<string, RepositoryConfig>;
   /** Clusters the portal watches (set once cluster observation started). */
   private watchedClusters: ReadonlySet<string> = new Set();
+  /** `repository\u0000environment` reported on by Argo CD / Flux events. */
+  private eventEnvironments: () => Promise<Set<string>> = async () => new Set();
 
   constructor(
     private readonly store: LedgerStore,
@@ -65,6 +67,14 @@ export class GitopsService {
    */
   setWatchedClusters(names: string[]) {
     this.watchedClusters = new Set(names);
+  }
+
+  /**
+   * Environments without a watched cluster whose Argo CD / Flux events are
+   * the live status (events-only mode): their rollouts are observable too.
+   */
+  setEventEnvironments(lookup: () => Promise<Set<string>>) {
+    this.eventEnvironments = lookup;
   }
 
   /** The repository config an entity points at, or a precise error. */
@@ -265,7 +275,7 @@ export class GitopsService {
   private async observableEnvironments(
     repositoryIds: Set<string>,
   ): Promise<Set<string>> {
-    const out = new Set<string>();
+    const out = await this.eventEnvironments();
     if (this.watchedClusters.size === 0) return out;
     for (const id of repositoryIds) {
       const stored: StoredPipeline | null = await this.store.getStoredPipeline(

@@ -90,6 +90,44 @@ describe('GitopsTab: live status', () => {
     );
   });
 
+  it('marks a status that comes from Argo CD events (no cluster credentials) as such', async () => {
+    const api = createFakeGitopsApi();
+    const response = makeLive();
+    response.environments = response.environments.map(e =>
+      e.environment === 'prod-us'
+        ? {
+            service: e.service,
+            environment: 'prod-us',
+            health: 'Degraded',
+            sync: 'Synced',
+            appliedRevision: liveShas.desired,
+            desiredRevision: liveShas.desired,
+            observedVersions: ['1.4.2'],
+            source: 'events',
+            events: {
+              tool: 'argocd',
+              app: 'argocd/guestbook-us',
+              at: new Date(Date.now() - 5 * 60_000).toISOString(),
+              operationPhase: 'Succeeded',
+            },
+          }
+        : e,
+    );
+    api.getLive.mockResolvedValue(response);
+    await renderLive(api);
+    const source = await waitFor(() => inCard('prod-us', 'gitops-env-source'));
+    expect(source).toHaveTextContent(
+      'from Argo CD events (argocd/guestbook-us), 5 minutes ago',
+    );
+    expect(inCard('prod-us', 'gitops-env-health')).toHaveTextContent(
+      'Degraded',
+    );
+    // A status read from a watched cluster says nothing of events.
+    expect(
+      within(card('dev')).queryByTestId('gitops-env-source'),
+    ).not.toBeInTheDocument();
+  });
+
   it('says since when a cluster is unreachable and keeps its last known state', async () => {
     const api = createFakeGitopsApi();
     await renderLive(api);

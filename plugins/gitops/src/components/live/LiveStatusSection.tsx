@@ -11,6 +11,7 @@ import type {
 import { backendMessage } from '../promotion';
 import { RelativeTime, shortSha } from '../shared';
 import { ConnectionLine } from './ConnectionLine';
+import { EventsSourceLine } from './EventsSourceLine';
 import { HealthChip } from './HealthChip';
 import { formatBehind } from './format';
 
@@ -62,7 +63,8 @@ export function formatPods(pods: PodCounts): string {
  * What the cluster runs for one environment of a service: health, sync
  * (applied vs. desired revision), replicas and pods, drift, last sync, the
  * cluster connection (its last known state stays shown when the cluster is
- * unreachable), and how many versions it is behind the previous stage.
+ * unreachable) or the Argo CD / Flux events it comes from, and how many
+ * versions it is behind the previous stage.
  * An error loading the live status stays in this section.
  */
 export const LiveStatusSection = (props: {
@@ -172,6 +174,7 @@ export const LiveStatusSection = (props: {
               last sync <RelativeTime value={live.lastSyncAt} />
             </Typography>
           )}
+          <EventsSourceLine live={live} />
           <ConnectionLine
             connection={live.connection}
             data-testid="gitops-env-connection"
