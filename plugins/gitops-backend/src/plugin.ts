@@ -8,6 +8,9 @@ import { stringifyEntityRef } from '@backstage/catalog-model';
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { registerGitopsActions } from './actions/registerGitopsActions';
+import { EnvironmentPlanner } from './environments/EnvironmentPlanner';
+import { EnvironmentService } from './environments/EnvironmentService';
+import { WriteAudit } from './promotion/audit/WriteAudit';
 import {
   GITOPS_ANNOTATIONS,
   gitopsPermissions,
@@ -356,6 +359,21 @@ export const gitopsPlugin = createBackendPlugin({
         });
         runner.current = stepRunner;
         const metrics = new MetricsService(new MetricsStore(db), service);
+        // New environments: the same repositories, writers and audit as promotions.
+        const environments = new EnvironmentService({
+          repositories: writable,
+          planner: new EnvironmentPlanner(locators, stepTypes),
+          audit: new WriteAudit(
+            stores.auditLog,
+            deps.auditor,
+            deps.logger.child({ task: 'gitops-environments' }),
+          ),
+          permissions: deps.permissions,
+          knownClusters: () => live.clusterNames(),
+          afterDirectWrite: async id => {
+            await ingestion.ingestFromNow(id);
+          },
+        });
         registerGitopsActions({
           actionsRegistry: deps.actionsRegistry,
           catalog: deps.catalog,
@@ -366,6 +384,7 @@ export const gitopsPlugin = createBackendPlugin({
           live,
           metrics,
           actions: stores.actions,
+          environments,
           appBaseUrl: deps.config.getOptionalString('app.baseUrl'),
         });
         await new PromotionScheduler({
@@ -412,6 +431,7 @@ export const gitopsPlugin = createBackendPlugin({
             live,
             metrics,
             changeKeys,
+            environments,
           }),
         );
         deps.httpRouter.addAuthPolicy({

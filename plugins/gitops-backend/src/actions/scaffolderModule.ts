@@ -4,9 +4,10 @@ import {
 } from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { createGitopsPromoteAction } from './createGitopsPromoteAction';
+import { createGitopsEnvironmentCreateAction } from './createGitopsEnvironmentCreateAction';
 
 /**
- * Adds `gitops:promote` to the scaffolder.
+ * Adds `gitops:promote` and `gitops:environment:create` to the scaffolder.
  * @public
  */
 export const gitopsScaffolderModule = createBackendModule({
@@ -20,7 +21,10 @@ export const gitopsScaffolderModule = createBackendModule({
         auth: coreServices.auth,
       },
       async init({ scaffolder, discovery, auth }) {
-        scaffolder.addActions(createGitopsPromoteAction({ discovery, auth }));
+        scaffolder.addActions(
+          createGitopsPromoteAction({ discovery, auth }),
+          createGitopsEnvironmentCreateAction({ discovery, auth }),
+        );
       },
     });
   },

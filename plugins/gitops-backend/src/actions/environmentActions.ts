@@ -1,0 +1,92 @@
+import type { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
+import type { EnvironmentService } from '../environments/EnvironmentService';
+import { callerOf } from '../service/promotionRouter';
+
+/**
+ * `create-environment` in Backstage's actions registry (MCP clients): the
+ * same operation as the scaffolder's `gitops:environment:create` and the
+ * HTTP API, with the caller's own credentials (door `actions`).
+ */
+export function registerEnvironmentActions(
+  actionsRegistry: ActionsRegistryService,
+  environments: EnvironmentService,
+): void {
+  actionsRegistry.register({
+    name: 'create-environment',
+    title: 'Add an environment to a GitOps pipeline',
+    description:
+      'Adds an environment to the pipeline file of a GitOps repository (a new stage after a given stage, or a parallel environment in an existing stage) ' +
+      'and copies the manifests of every service enabled in a source environment, with the namespace and the names containing the environment rewritten. ' +
+      'Writes one pull request (or a direct commit when every environment of the repository is written directly). Needs gitops.environment.manage. ' +
+      'With dryRun: true, returns the full diff and writes nothing.',
+    attributes: { destructive: true, idempotent: false, readOnly: false },
+    schema: {
+      input: z =>
+        z.object({
+          repositoryId: z.string().describe('The GitOps repository id'),
+          name: z.string().describe('The new environment, a DNS label'),
+          placement: z
+            .object({
+              kind: z.enum(['after-stage', 'join-stage']),
+              after: z.string().optional(),
+              stage: z.string().optional(),
+            })
+            .describe(
+              '{kind: after-stage, after: <stage>} or {kind: join-stage, stage: <stage>}',
+            ),
+          sourceEnvironment: z
+            .string()
+            .describe(
+              'Copy the services (and their versions) of this environment',
+            ),
+          cluster: z.string(),
+          namespace: z.string(),
+          url: z.string().optional(),
+          promotion: z
+            .record(z.string(), z.unknown())
+            .optional()
+            .describe(
+              "The environment's promotion policy, as in the pipeline file (mode, approvals, approverGroup, soakTime, freezeWindows)",
+            ),
+          reason: z.string().optional(),
+          dryRun: z.boolean().optional(),
+        }),
+      output: z =>
+        z.object({
+          environment: z.string(),
+          mode: z.string(),
+          files: z.array(z.object({ path: z.string(), diff: z.string() })),
+          commitSha: z.string().optional(),
+          branch: z.string().optional(),
+          pullRequestUrl: z.string().optional(),
+        }),
+    },
+    action: async ({ input, credentials }) => {
+      const { repositoryId, dryRun, placement, ...rest } = input;
+      const change = await environments.create(
+        repositoryId,
+        {
+          ...rest,
+          placement:
+            placement.kind === 'after-stage'
+              ? { kind: placement.kind, after: placement.after }
+              : { kind: placement.kind, stage: placement.stage },
+        },
+        callerOf(credentials, 'actions'),
+        Boolean(dryRun),
+      );
+      return {
+        output: {
+          environment: change.environment,
+          mode: change.mode,
+          files: change.files.map(f => ({ path: f.path, diff: f.diff })),
+          ...(change.commitSha ? { commitSha: change.commitSha } : {}),
+          ...(change.branch ? { branch: change.branch } : {}),
+          ...(change.pullRequestUrl
+            ? { pullRequestUrl: change.pullRequestUrl }
+            : {}),
+        },
+      };
+    },
+  });
+}

@@ -1,0 +1,171 @@
+import type { PermissionsService } from '@backstage/backend-plugin-api';
+import { NotAllowedError, NotFoundError } from '@backstage/errors';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  EnvironmentChange,
+  environmentCreateRequestSchema,
+  gitopsEnvironmentManagePermission,
+} from '@gitops2/plugin-gitops-common';
+import { parseInput } from '../service/parseInput';
+import type { WriteAudit } from '../promotion/audit/WriteAudit';
+import { serviceWriteDenial } from '../promotion/checks/servicePrincipals';
+import { environmentResourceRef } from '../promotion/gates/PermissionGate';
+import type { Caller, PromotionRepository } from '../promotion/types';
+import type { EnvironmentPlanner } from './EnvironmentPlanner';
+import {
+  environmentCommitMessage,
+  EnvironmentWriter,
+} from './EnvironmentWriter';
+
+/** Errors that are the request's (the answer says what to change). */
+const REFUSALS = new Set(['InputError', 'ConflictError', 'NotFoundError']);
+
+function resultOf(e: Error): 'denied' | 'refused' | 'failed' {
+  if (e.name === 'NotAllowedError') return 'denied';
+  return REFUSALS.has(e.name) ? 'refused' : 'failed';
+}
+
+/**
+ * `gitops:environment:create` behind every door (HTTP, scaffolder, actions
+ * registry): permission first (`gitops.environment.manage`, deny by
+ * default), then the plan on the repository's head, then, unless it is a
+ * dry run, the write. Every attempt is audited like a promotion, refusals
+ * included; a refusal writes nothing.
+ */
+export class EnvironmentService {
+  constructor(
+    private readonly options: {
+      repositories: Map<string, PromotionRepository>;
+      planner: EnvironmentPlanner;
+      writer?: EnvironmentWriter;
+      audit: WriteAudit;
+      permissions: PermissionsService;
+      /** Clusters the backend knows from its configuration. */
+      knownClusters: () => string[];
+      /** After a direct commit: ingest it now (a pull request waits for its merge). */
+      afterDirectWrite?: (repositoryId: string) => Promise<void>;
+    },
+  ) {}
+
+  async create(
+    repositoryId: string,
+    body: unknown,
+    caller: Caller,
+    dryRun: boolean,
+  ): Promise<EnvironmentChange> {
+    const what = dryRun ? 'environment-preview' : 'environment-create';
+    const named = (body as { name?: unknown } | null)?.name;
+    const fields = {
+      action: what,
+      repositoryId: repositoryId.slice(0, 63),
+      environments: typeof named === 'string' ? [named.slice(0, 63)] : [],
+    };
+    try {
+      // Who may, first: a caller without the permission learns nothing more.
+      await this.authorize(
+        caller,
+        repositoryId,
+        typeof named === 'string' ? named : '*',
+      );
+      const request = parseInput(
+        environmentCreateRequestSchema,
+        body,
+        'environment request',
+        '(body)',
+      );
+      const repo = this.options.repositories.get(repositoryId);
+      if (!repo)
+        throw new NotFoundError(
+          `GitOps repository "${repositoryId}" is not configured for writing`,
+        );
+      const plan = await this.options.planner.plan(
+        repo,
+        request,
+        new Set(this.options.knownClusters()),
+      );
+      const change: EnvironmentChange = {
+        repositoryId,
+        environment: plan.environment,
+        baseSha: plan.baseSha,
+        mode: plan.mode,
+        services: plan.services,
+        files: plan.changes,
+        dryRun,
+      };
+      if (dryRun) {
+        await this.options.audit.record(caller, {
+          ...fields,
+          severity: 'low',
+          result: 'succeeded',
+          message: `preview: ${plan.files.length} files`,
+        });
+        return change;
+      }
+      const written = await (
+        this.options.writer ?? new EnvironmentWriter()
+      ).write(
+        repo,
+        plan,
+        environmentCommitMessage(
+          plan,
+          request.sourceEnvironment,
+          caller.initiator,
+          request.reason,
+        ),
+        caller.initiator,
+      );
+      await this.options.audit.record(caller, {
+        ...fields,
+        result: 'succeeded',
+        message: written.pullRequestUrl
+          ? `pull request ${written.pullRequestUrl}`
+          : `${plan.mode === 'direct' ? 'commit' : 'branch'} ${
+              written.branch
+            } at ${written.commitSha.slice(0, 12)}`,
+      });
+      if (plan.mode === 'direct')
+        await this.options.afterDirectWrite?.(repositoryId).catch(() => {});
+      return { ...change, ...written };
+    } catch (e) {
+      await this.options.audit.record(caller, {
+        ...fields,
+        result: resultOf(e as Error),
+        message: (e as Error).message,
+      });
+      throw e;
+    }
+  }
+
+  /** gitops.environment.manage on `<repository>:*:<environment>`; deny when it cannot be asked. */
+  private async authorize(caller: Caller, repositoryId: string, env: string) {
+    const permission = gitopsEnvironmentManagePermission;
+    const denied = `${permission.name} denied for ${env} in ${repositoryId}`;
+    if (!caller.credentials)
+      throw new NotAllowedError(`${denied}: no credentials`);
+    const serviceDenial = serviceWriteDenial(
+      caller.credentials,
+      permission.name,
+    );
+    if (serviceDenial) throw new NotAllowedError(serviceDenial);
+    let decision;
+    try {
+      [decision] = await this.options.permissions.authorize(
+        [
+          {
+            permission,
+            resourceRef: environmentResourceRef(repositoryId, '*', env),
+          },
+        ],
+        { credentials: caller.credentials },
+      );
+    } catch (e) {
+      throw new NotAllowedError(
+        `${denied}: the permission backend could not be asked (${
+          (e as Error).message
+        })`,
+      );
+    }
+    if (decision?.result !== AuthorizeResult.ALLOW)
+      throw new NotAllowedError(denied);
+  }
+}

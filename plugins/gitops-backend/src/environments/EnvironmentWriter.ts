@@ -1,0 +1,81 @@
+import { ConflictError } from '@backstage/errors';
+import { authorOf } from '../promotion/execution/commitMessage';
+import type { PromotionRepository } from '../promotion/types';
+import type { EnvironmentPlan } from './EnvironmentPlanner';
+
+export interface EnvironmentWritten {
+  commitSha: string;
+  branch: string;
+  pullRequestUrl?: string;
+}
+
+/** The commit message: what was added, from where, and who asked. */
+export function environmentCommitMessage(
+  plan: EnvironmentPlan,
+  source: string,
+  initiator: string,
+  reason?: string,
+): string {
+  const lines = plan.services.map(
+    s => `- ${s.service} ${s.version} (${s.file})`,
+  );
+  return `add environment ${plan.environment} (copied from ${source})\n\n${
+    reason ? `${reason}\n\n` : ''
+  }${
+    lines.length ? lines.join('\n') : '(no service is enabled in the source)'
+  }\n\nGitops-Initiator: ${initiator}\n`;
+}
+
+/**
+ * Writes a planned environment through the repository's Git writer, the
+ * one promotions use, with its compare-and-set: on a branch of its own and a
+ * pull request (a branch that already exists is refused, never reused), or
+ * directly on the branch clusters follow, only if it is still at the commit
+ * the plan was made on.
+ */
+export class EnvironmentWriter {
+  async write(
+    repo: PromotionRepository,
+    plan: EnvironmentPlan,
+    message: string,
+    initiator: string,
+  ): Promise<EnvironmentWritten> {
+    const author = authorOf(initiator);
+    if (plan.mode === 'direct') {
+      const commitSha = await repo.writer.commit({
+        baseSha: plan.baseSha,
+        branch: repo.branch,
+        expectedOld: plan.baseSha,
+        files: plan.files,
+        message,
+        author,
+      });
+      return { commitSha, branch: repo.branch };
+    }
+    const branch = `gitops/environment-${plan.environment}`;
+    if (await repo.writer.branchHead(branch)) {
+      throw new ConflictError(
+        `branch ${branch} already exists: a change for environment ${plan.environment} is under review; merge or close it first`,
+      );
+    }
+    const commitSha = await repo.writer.commit({
+      baseSha: plan.baseSha,
+      branch,
+      expectedOld: null,
+      files: plan.files,
+      message,
+      author,
+    });
+    let pullRequestUrl: string | undefined;
+    if (repo.writer.openPullRequest) {
+      const [title, , ...body] = message.split('\n');
+      pullRequestUrl = await repo.writer.openPullRequest({
+        branch,
+        base: repo.branch,
+        title,
+        body: body.join('\n'),
+      });
+    }
+    return { commitSha, branch, pullRequestUrl };
+  }
+}

@@ -1,0 +1,44 @@
+import type { HttpAuthService } from '@backstage/backend-plugin-api';
+import { nameSchema } from '@gitops2/plugin-gitops-common';
+import type { Request, Router } from 'express';
+import { z } from 'zod';
+import { parseInput } from '../service/parseInput';
+import { callerOf, doorOf } from '../service/promotionRouter';
+import type { EnvironmentService } from './EnvironmentService';
+
+const params = z.object({ repositoryId: nameSchema });
+
+/**
+ * POST /v1/repositories/:repositoryId/environments[/preview]: create an
+ * environment (docs/api.md). The preview plans and returns the full diff,
+ * writing nothing. Permission, validation and audit are the service's.
+ */
+export function addEnvironmentRoutes(
+  router: Router,
+  options: { httpAuth: HttpAuthService; environments: EnvironmentService },
+): void {
+  const create = async (req: Request, dryRun: boolean) => {
+    const credentials = await options.httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const { repositoryId } = parseInput(params, req.params, 'path', '(params)');
+    return options.environments.create(
+      repositoryId,
+      req.body,
+      callerOf(credentials, doorOf(req), req),
+      dryRun,
+    );
+  };
+  router.post(
+    '/v1/repositories/:repositoryId/environments/preview',
+    async (req, res) => {
+      res.json(await create(req, true));
+    },
+  );
+  router.post(
+    '/v1/repositories/:repositoryId/environments',
+    async (req, res) => {
+      res.status(201).json(await create(req, false));
+    },
+  );
+}
