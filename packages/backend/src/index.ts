@@ -77,7 +77,7 @@ backend.add(import('@backstage/plugin-signals-backend'));
 
 // GitOps 2.0: rollout ledger, promotion and rollback through Git
 backend.add(import('@gitops2/plugin-gitops-backend'));
-// gitops:promote for software templates
+// gitops:promote and gitops:environment:create for software templates
 backend.add(gitopsScaffolderModule);
 
 // mcp actions plugin

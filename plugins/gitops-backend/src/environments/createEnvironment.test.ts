@@ -1,6 +1,15 @@
 import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
 import request from 'supertest';
-import { WritePathHarness } from '../promotion/__testUtils__/WritePathHarness';
+import {
+  POLICY_PIPELINE,
+  WritePathHarness,
+} from '../promotion/__testUtils__/WritePathHarness';
+
+/** Every environment written directly: a repository without review. */
+const DIRECT_PIPELINE = POLICY_PIPELINE.replace(
+  /promotion:\n {8}approvals: 1\n {8}approverGroup: group:default\/release-(us|eu)/g,
+  'promotion:\n        mode: direct',
+);
 
 jest.setTimeout(120_000);
 
@@ -108,6 +117,35 @@ describe.each(databases.eachSupportedId())(
       expect(again.body.error.message).toMatch(
         /already exists: a change for environment perf is under review/,
       );
+    });
+
+    it('commits directly on the branch when every environment of the repository is written directly, and ingests it', async () => {
+      h = new WritePathHarness(DIRECT_PIPELINE);
+      await h.start(databases, dbId);
+      const before = h.repo.head();
+      const res = await post('alice', {
+        ...PERF,
+        name: 'prod-asia',
+        placement: { kind: 'join-stage', stage: 'prod' },
+        sourceEnvironment: 'prod-us',
+        cluster: 'prod-us-cluster',
+        promotion: { mode: 'direct' },
+      });
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ mode: 'direct', branch: 'main' });
+      expect(h.repo.head()).toBe(res.body.commitSha);
+      expect(h.repo.git('rev-parse', 'HEAD^')).toBe(before);
+      expect(h.repo.git('log', '-1', '--format=%an%n%s')).toBe(
+        'alice\nadd environment prod-asia (copied from prod-us)',
+      );
+      // Ingested at once: the new environment is in the stored pipeline.
+      const status = await h
+        .as('alice')
+        .get('/v1/entities/default/component/cart/status');
+      expect(
+        status.body.pipeline.stages.find((s: any) => s.name === 'prod')
+          .environments,
+      ).toEqual(['prod-us', 'prod-eu', 'prod-asia']);
     });
 
     it('a preview returns the full diff and writes nothing', async () => {
