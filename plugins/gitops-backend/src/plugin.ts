@@ -10,6 +10,8 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { registerGitopsActions } from './actions/registerGitopsActions';
 import { EnvironmentPlanner } from './environments/EnvironmentPlanner';
 import { EnvironmentService } from './environments/EnvironmentService';
+import { RetirePlanner } from './environments/RetirePlanner';
+import { openWorkOf } from './environments/openWork';
 import { WriteAudit } from './promotion/audit/WriteAudit';
 import {
   GITOPS_ANNOTATIONS,
@@ -363,6 +365,11 @@ export const gitopsPlugin = createBackendPlugin({
         const environments = new EnvironmentService({
           repositories: writable,
           planner: new EnvironmentPlanner(locators, stepTypes),
+          retirePlanner: new RetirePlanner(
+            locators,
+            openWorkOf(stores),
+            stepTypes,
+          ),
           audit: new WriteAudit(
             stores.auditLog,
             deps.auditor,

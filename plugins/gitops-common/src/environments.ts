@@ -56,9 +56,29 @@ export type EnvironmentCreateRequest = z.infer<
   typeof environmentCreateRequestSchema
 >;
 
+/**
+ * Body of POST /v1/repositories/:id/environments/:name/retire (and its
+ * preview), and the input of `gitops:environment:retire`: the whole
+ * environment, or only `service` there. @public
+ */
+export const environmentRetireRequestSchema = z
+  .object({
+    environment: nameSchema,
+    service: nameSchema.optional(),
+    reason: z.string().max(1000).optional(),
+  })
+  .strict();
+
+/** @public */
+export type EnvironmentRetireRequest = z.infer<
+  typeof environmentRetireRequestSchema
+>;
+
 /** One file an environment change writes, with its diff. @public */
 export interface EnvironmentFileChange {
   path: string;
+  /** The change deletes this file. */
+  deleted?: boolean;
   /** `pipeline` for the pipeline file, else the service whose manifest it is. */
   purpose: 'pipeline' | 'manifest';
   service?: string;

@@ -4,6 +4,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   EnvironmentChange,
   environmentCreateRequestSchema,
+  environmentRetireRequestSchema,
   gitopsEnvironmentManagePermission,
 } from '@gitops2/plugin-gitops-common';
 import { parseInput } from '../service/parseInput';
@@ -11,11 +12,13 @@ import type { WriteAudit } from '../promotion/audit/WriteAudit';
 import { serviceWriteDenial } from '../promotion/checks/servicePrincipals';
 import { environmentResourceRef } from '../promotion/gates/PermissionGate';
 import type { Caller, PromotionRepository } from '../promotion/types';
-import type { EnvironmentPlanner } from './EnvironmentPlanner';
+import type { EnvironmentPlan, EnvironmentPlanner } from './EnvironmentPlanner';
 import {
   environmentCommitMessage,
   EnvironmentWriter,
+  retireCommitMessage,
 } from './EnvironmentWriter';
+import type { RetirePlanner } from './RetirePlanner';
 
 /** Errors that are the request's (the answer says what to change). */
 const REFUSALS = new Set(['InputError', 'ConflictError', 'NotFoundError']);
@@ -37,6 +40,7 @@ export class EnvironmentService {
     private readonly options: {
       repositories: Map<string, PromotionRepository>;
       planner: EnvironmentPlanner;
+      retirePlanner?: RetirePlanner;
       writer?: EnvironmentWriter;
       audit: WriteAudit;
       permissions: PermissionsService;
@@ -47,42 +51,120 @@ export class EnvironmentService {
     },
   ) {}
 
-  async create(
+  /** `gitops:environment:create`: a new environment copied from another. */
+  create(
     repositoryId: string,
     body: unknown,
     caller: Caller,
     dryRun: boolean,
   ): Promise<EnvironmentChange> {
-    const what = dryRun ? 'environment-preview' : 'environment-create';
     const named = (body as { name?: unknown } | null)?.name;
+    return this.run({
+      what: dryRun ? 'environment-preview' : 'environment-create',
+      repositoryId,
+      environment: typeof named === 'string' ? named : undefined,
+      caller,
+      dryRun,
+      plan: async repo => {
+        const request = parseInput(
+          environmentCreateRequestSchema,
+          body,
+          'environment request',
+          '(body)',
+        );
+        const plan = await this.options.planner.plan(
+          repo,
+          request,
+          new Set(this.options.knownClusters()),
+        );
+        return {
+          plan,
+          branch: `gitops/environment-${plan.environment}`,
+          message: environmentCommitMessage(
+            plan,
+            request.sourceEnvironment,
+            caller.initiator,
+            request.reason,
+          ),
+        };
+      },
+    });
+  }
+
+  /**
+   * `gitops:environment:retire`: removes an environment, or disables one
+   * service in it, by pull request; refused while it has an open action or
+   * a hold.
+   */
+  retire(
+    repositoryId: string,
+    body: unknown,
+    caller: Caller,
+    dryRun: boolean,
+  ): Promise<EnvironmentChange> {
+    const named = (body as { environment?: unknown } | null)?.environment;
+    return this.run({
+      what: dryRun ? 'retire-preview' : 'environment-retire',
+      repositoryId,
+      environment: typeof named === 'string' ? named : undefined,
+      caller,
+      dryRun,
+      plan: async repo => {
+        if (!this.options.retirePlanner)
+          throw new NotFoundError('retiring environments is not configured');
+        const request = parseInput(
+          environmentRetireRequestSchema,
+          body,
+          'retire request',
+          '(body)',
+        );
+        const plan = await this.options.retirePlanner.plan(repo, request);
+        return {
+          plan,
+          branch: `gitops/retire-${plan.environment}${
+            request.service ? `-${request.service}` : ''
+          }`,
+          message: retireCommitMessage(
+            plan,
+            request.service,
+            caller.initiator,
+            request.reason,
+          ),
+        };
+      },
+    });
+  }
+
+  /**
+   * Permission first (a caller without it learns nothing more), then the
+   * plan, then (unless a dry run) the write; every attempt audited.
+   */
+  private async run(options: {
+    what: string;
+    repositoryId: string;
+    environment: string | undefined;
+    caller: Caller;
+    dryRun: boolean;
+    plan: (
+      repo: PromotionRepository,
+    ) => Promise<{ plan: EnvironmentPlan; branch: string; message: string }>;
+  }): Promise<EnvironmentChange> {
+    const { what, repositoryId, caller, dryRun } = options;
     const fields = {
       action: what,
       repositoryId: repositoryId.slice(0, 63),
-      environments: typeof named === 'string' ? [named.slice(0, 63)] : [],
+      environments: options.environment
+        ? [options.environment.slice(0, 63)]
+        : [],
     };
     try {
-      // Who may, first: a caller without the permission learns nothing more.
-      await this.authorize(
-        caller,
-        repositoryId,
-        typeof named === 'string' ? named : '*',
-      );
-      const request = parseInput(
-        environmentCreateRequestSchema,
-        body,
-        'environment request',
-        '(body)',
-      );
+      await this.authorize(caller, repositoryId, options.environment ?? '*');
       const repo = this.options.repositories.get(repositoryId);
       if (!repo)
         throw new NotFoundError(
           `GitOps repository "${repositoryId}" is not configured for writing`,
         );
-      const plan = await this.options.planner.plan(
-        repo,
-        request,
-        new Set(this.options.knownClusters()),
-      );
+      const { plan, branch, message } = await options.plan(repo);
       const change: EnvironmentChange = {
         repositoryId,
         environment: plan.environment,
@@ -103,17 +185,7 @@ export class EnvironmentService {
       }
       const written = await (
         this.options.writer ?? new EnvironmentWriter()
-      ).write(
-        repo,
-        plan,
-        environmentCommitMessage(
-          plan,
-          request.sourceEnvironment,
-          caller.initiator,
-          request.reason,
-        ),
-        caller.initiator,
-      );
+      ).write(repo, plan, message, caller.initiator, branch);
       await this.options.audit.record(caller, {
         ...fields,
         result: 'succeeded',

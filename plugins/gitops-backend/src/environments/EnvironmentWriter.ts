@@ -26,6 +26,24 @@ export function environmentCommitMessage(
   }\n\nGitops-Initiator: ${initiator}\n`;
 }
 
+/** The commit message of a retirement: what goes, and who asked. */
+export function retireCommitMessage(
+  plan: EnvironmentPlan,
+  service: string | undefined,
+  initiator: string,
+  reason?: string,
+): string {
+  const subject = service
+    ? `disable ${service} in ${plan.environment}`
+    : `retire environment ${plan.environment}`;
+  const lines = plan.changes
+    .filter(c => c.deleted)
+    .map(c => `- delete ${c.path}`);
+  return `${subject}\n\n${reason ? `${reason}\n\n` : ''}${
+    lines.length ? lines.join('\n') : '(no manifest to delete)'
+  }\n\nGitops-Initiator: ${initiator}\n`;
+}
+
 /**
  * Writes a planned environment through the repository's Git writer, the
  * one promotions use, with its compare-and-set: on a branch of its own and a
@@ -39,6 +57,7 @@ export class EnvironmentWriter {
     plan: EnvironmentPlan,
     message: string,
     initiator: string,
+    branch = `gitops/environment-${plan.environment}`,
   ): Promise<EnvironmentWritten> {
     const author = authorOf(initiator);
     if (plan.mode === 'direct') {
@@ -52,7 +71,6 @@ export class EnvironmentWriter {
       });
       return { commitSha, branch: repo.branch };
     }
-    const branch = `gitops/environment-${plan.environment}`;
     if (await repo.writer.branchHead(branch)) {
       throw new ConflictError(
         `branch ${branch} already exists: a change for environment ${plan.environment} is under review; merge or close it first`,

@@ -10,19 +10,24 @@ const params = z.object({ repositoryId: nameSchema });
 
 /**
  * POST /v1/repositories/:repositoryId/environments[/preview]: create an
- * environment (docs/api.md). The preview plans and returns the full diff,
+ * environment; …/environments/retire[/preview]: retire one, or disable a
+ * service in it (docs/api.md). The preview plans and returns the full diff,
  * writing nothing. Permission, validation and audit are the service's.
  */
 export function addEnvironmentRoutes(
   router: Router,
   options: { httpAuth: HttpAuthService; environments: EnvironmentService },
 ): void {
-  const create = async (req: Request, dryRun: boolean) => {
+  const call = async (
+    req: Request,
+    op: 'create' | 'retire',
+    dryRun: boolean,
+  ) => {
     const credentials = await options.httpAuth.credentials(req, {
       allow: ['user', 'service'],
     });
     const { repositoryId } = parseInput(params, req.params, 'path', '(params)');
-    return options.environments.create(
+    return options.environments[op](
       repositoryId,
       req.body,
       callerOf(credentials, doorOf(req), req),
@@ -32,13 +37,25 @@ export function addEnvironmentRoutes(
   router.post(
     '/v1/repositories/:repositoryId/environments/preview',
     async (req, res) => {
-      res.json(await create(req, true));
+      res.json(await call(req, 'create', true));
     },
   );
   router.post(
     '/v1/repositories/:repositoryId/environments',
     async (req, res) => {
-      res.status(201).json(await create(req, false));
+      res.status(201).json(await call(req, 'create', false));
+    },
+  );
+  router.post(
+    '/v1/repositories/:repositoryId/environments/retire/preview',
+    async (req, res) => {
+      res.json(await call(req, 'retire', true));
+    },
+  );
+  router.post(
+    '/v1/repositories/:repositoryId/environments/retire',
+    async (req, res) => {
+      res.status(201).json(await call(req, 'retire', false));
     },
   );
 }

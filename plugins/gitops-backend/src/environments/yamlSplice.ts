@@ -17,15 +17,18 @@ import {
 export interface Splice {
   at: number;
   text: string;
+  /** Characters removed at `at` (default none). */
+  remove?: number;
 }
 
-/** Applies insertions (any order); those at one offset keep their order. */
+/** Applies edits (any order, not overlapping); those at one offset keep their order. */
 export function applySplices(src: string, splices: Splice[]): string {
   const sorted = splices
     .map((s, i) => ({ ...s, i }))
     .sort((a, b) => b.at - a.at || b.i - a.i);
   let out = src;
-  for (const s of sorted) out = out.slice(0, s.at) + s.text + out.slice(s.at);
+  for (const s of sorted)
+    out = out.slice(0, s.at) + s.text + out.slice(s.at + (s.remove ?? 0));
   return out;
 }
 
@@ -166,6 +169,77 @@ export function insertAfterSeqItem(
     .join('\n');
   const { at, newline } = lineEnd(src, node.range[1]);
   return { at, text: `${newline ? '\n' : ''}${text}\n` };
+}
+
+/**
+ * Removes the entry `key` of a map: in block style its lines (comments on
+ * the lines above stay), in flow style `key: value` and one comma.
+ */
+export function removeMapPair(
+  src: string,
+  map: YAMLMap,
+  key: string,
+): Splice | undefined {
+  const index = map.items.findIndex(
+    p => String((p.key as any)?.value ?? p.key) === key,
+  );
+  if (index < 0) return undefined;
+  const pair = map.items[index] as any;
+  const start: number = pair.key.range[0];
+  const end: number = pair.value?.range?.[1] ?? pair.key.range[1];
+  if (map.flow)
+    return removeFlowItem(src, map.items as any[], index, start, end);
+  const from = startOfLine(src, start);
+  const { at } = lineEnd(src, end);
+  return { at: from, text: '', remove: at - from };
+}
+
+/** Removes item `index` of a sequence: its lines (block) or the item and one comma (flow). */
+export function removeSeqItem(
+  src: string,
+  seq: YAMLSeq,
+  index: number,
+): Splice {
+  const node = seq.items[index] as any;
+  if (seq.flow)
+    return removeFlowItem(
+      src,
+      seq.items as any[],
+      index,
+      node.range[0],
+      node.range[1],
+    );
+  const from = startOfLine(src, node.range[0]);
+  const { at } = lineEnd(src, node.range[1]);
+  return { at: from, text: '', remove: at - from };
+}
+
+function removeFlowItem(
+  src: string,
+  items: any[],
+  index: number,
+  start: number,
+  end: number,
+): Splice {
+  const rangeOf = (i: number): [number, number] => {
+    const item = items[i];
+    const s: number = item.key?.range?.[0] ?? item.range[0];
+    const e: number = item.value?.range?.[1] ?? item.range?.[1] ?? s;
+    return [s, e];
+  };
+  if (index > 0) {
+    // From the end of the previous item: `, item`.
+    const [, prevEnd] = rangeOf(index - 1);
+    let from = prevEnd;
+    while (/\s/.test(src[from - 1] ?? '')) from--;
+    return { at: from, text: '', remove: end - from };
+  }
+  if (items.length > 1) {
+    // The first of several: `item, `.
+    const [nextStart] = rangeOf(1);
+    return { at: start, text: '', remove: nextStart - start };
+  }
+  return { at: start, text: '', remove: end - start };
 }
 
 export { isMap, isSeq };
