@@ -1,6 +1,7 @@
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { createGitopsEnvironmentCreateAction } from './createGitopsEnvironmentCreateAction';
+import { createGitopsEnvironmentRetireAction } from './createGitopsEnvironmentRetireAction';
 
 const input = {
   repositoryId: 'demo',
@@ -117,5 +118,45 @@ describe('gitops:environment:create scaffolder action', () => {
     await expect(action.handler(ctx as any)).rejects.toThrow(
       /environment perf refused \(403\): gitops\.environment\.manage denied/,
     );
+  });
+});
+
+describe('gitops:environment:retire scaffolder action', () => {
+  it('asks for the preview on a dry run and outputs the files it would delete', async () => {
+    const calls: string[] = [];
+    const action = createGitopsEnvironmentRetireAction({
+      discovery: mockServices.discovery(),
+      auth: mockServices.auth(),
+      fetch: (async (url: string) => {
+        calls.push(url);
+        return new Response(
+          JSON.stringify({
+            environment: 'perf',
+            files: [
+              { path: 'gitops-pipeline.yaml', diff: '-  perf:' },
+              {
+                path: 'apps/cart/perf/values.yaml',
+                deleted: true,
+                diff: '-tag: v1',
+              },
+            ],
+          }),
+          { status: 200 },
+        );
+      }) as any,
+    });
+    const ctx = {
+      ...createMockActionContext({
+        input: { repositoryId: 'demo', environment: 'perf' },
+      }),
+      isDryRun: true,
+    };
+    await action.handler(ctx as any);
+    expect(calls[0]).toMatch(
+      /\/v1\/repositories\/demo\/environments\/retire\/preview$/,
+    );
+    expect(ctx.output).toHaveBeenCalledWith('deletedFiles', [
+      'apps/cart/perf/values.yaml',
+    ]);
   });
 });

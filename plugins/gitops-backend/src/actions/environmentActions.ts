@@ -3,9 +3,10 @@ import type { EnvironmentService } from '../environments/EnvironmentService';
 import { callerOf } from '../service/promotionRouter';
 
 /**
- * `create-environment` in Backstage's actions registry (MCP clients): the
- * same operation as the scaffolder's `gitops:environment:create` and the
- * HTTP API, with the caller's own credentials (door `actions`).
+ * `create-environment` and `retire-environment` in Backstage's actions
+ * registry (MCP clients): the same operations as the scaffolder's
+ * `gitops:environment:create` / `:retire` and the HTTP API, with the
+ * caller's own credentials (door `actions`).
  */
 export function registerEnvironmentActions(
   actionsRegistry: ActionsRegistryService,
@@ -81,6 +82,65 @@ export function registerEnvironmentActions(
           mode: change.mode,
           files: change.files.map(f => ({ path: f.path, diff: f.diff })),
           ...(change.commitSha ? { commitSha: change.commitSha } : {}),
+          ...(change.branch ? { branch: change.branch } : {}),
+          ...(change.pullRequestUrl
+            ? { pullRequestUrl: change.pullRequestUrl }
+            : {}),
+        },
+      };
+    },
+  });
+
+  actionsRegistry.register({
+    name: 'retire-environment',
+    title: 'Retire an environment, or disable a service in it',
+    description:
+      'Removes an environment from the pipeline file of a GitOps repository and deletes its manifests, or (with service) disables one service there, ' +
+      'in one pull request. Refused while the environment has an open action or a hold. Needs gitops.environment.manage. ' +
+      'With dryRun: true, returns the diff and the files it would delete, and writes nothing.',
+    attributes: { destructive: true, idempotent: false, readOnly: false },
+    schema: {
+      input: z =>
+        z.object({
+          repositoryId: z.string().describe('The GitOps repository id'),
+          environment: z.string(),
+          service: z
+            .string()
+            .optional()
+            .describe('Only disable this service in the environment'),
+          reason: z.string().optional(),
+          dryRun: z.boolean().optional(),
+        }),
+      output: z =>
+        z.object({
+          environment: z.string(),
+          files: z.array(
+            z.object({
+              path: z.string(),
+              deleted: z.boolean(),
+              diff: z.string(),
+            }),
+          ),
+          branch: z.string().optional(),
+          pullRequestUrl: z.string().optional(),
+        }),
+    },
+    action: async ({ input, credentials }) => {
+      const { repositoryId, dryRun, ...body } = input;
+      const change = await environments.retire(
+        repositoryId,
+        body,
+        callerOf(credentials, 'actions'),
+        Boolean(dryRun),
+      );
+      return {
+        output: {
+          environment: change.environment,
+          files: change.files.map(f => ({
+            path: f.path,
+            deleted: Boolean(f.deleted),
+            diff: f.diff,
+          })),
           ...(change.branch ? { branch: change.branch } : {}),
           ...(change.pullRequestUrl
             ? { pullRequestUrl: change.pullRequestUrl }

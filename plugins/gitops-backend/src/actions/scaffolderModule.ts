@@ -5,9 +5,11 @@ import {
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { createGitopsPromoteAction } from './createGitopsPromoteAction';
 import { createGitopsEnvironmentCreateAction } from './createGitopsEnvironmentCreateAction';
+import { createGitopsEnvironmentRetireAction } from './createGitopsEnvironmentRetireAction';
 
 /**
- * Adds `gitops:promote` and `gitops:environment:create` to the scaffolder.
+ * Adds `gitops:promote`, `gitops:environment:create` and
+ * `gitops:environment:retire` to the scaffolder.
  * @public
  */
 export const gitopsScaffolderModule = createBackendModule({
@@ -24,6 +26,7 @@ export const gitopsScaffolderModule = createBackendModule({
         scaffolder.addActions(
           createGitopsPromoteAction({ discovery, auth }),
           createGitopsEnvironmentCreateAction({ discovery, auth }),
+          createGitopsEnvironmentRetireAction({ discovery, auth }),
         );
       },
     });
