@@ -1,4 +1,5 @@
 import { ConflictError } from '@backstage/errors';
+import { BranchMovedError } from '../git/GitWriter';
 import { authorOf } from '../promotion/execution/commitMessage';
 import type { PromotionRepository } from '../promotion/types';
 import type { EnvironmentPlan } from './EnvironmentPlanner';
@@ -53,6 +54,22 @@ export function retireCommitMessage(
  */
 export class EnvironmentWriter {
   async write(
+    ...args: Parameters<EnvironmentWriter['writeOnce']>
+  ): Promise<EnvironmentWritten> {
+    try {
+      return await this.writeOnce(...args);
+    } catch (e) {
+      // Compare-and-set lost: someone pushed since the plan. Nothing was
+      // written; the caller plans again on the new head.
+      if (e instanceof BranchMovedError)
+        throw new ConflictError(
+          `${e.message}; nothing was written, run it again to plan on the new head`,
+        );
+      throw e;
+    }
+  }
+
+  private async writeOnce(
     repo: PromotionRepository,
     plan: EnvironmentPlan,
     message: string,
