@@ -14,6 +14,7 @@ import type { PromotionRepository } from '../promotion/types';
 import { checkNewFile } from './checkNewFile';
 import { editPipelineFile } from './editPipelineFile';
 import { rewriteManifest } from './rewriteManifest';
+import { siblingsToCopy } from './siblingFiles';
 import { validateEnvironmentRequest } from './validateEnvironmentRequest';
 
 /** What creating an environment writes, planned on one commit. */
@@ -174,6 +175,28 @@ export class EnvironmentPlanner {
         service,
         diff: manifestDiff(to.path, '', copied),
       });
+      for (const sibling of await siblingsToCopy(
+        repo,
+        baseSha,
+        from.path,
+        to.path,
+        content,
+        targets,
+      )) {
+        const siblingContent = rewriteManifest(sibling.content, {
+          fromEnvironment: source,
+          toEnvironment: name,
+          fromNamespace: sourceEnv.namespace,
+          toNamespace: request.namespace,
+        }).content;
+        files.push({ path: sibling.to, content: siblingContent });
+        changes.push({
+          path: sibling.to,
+          purpose: 'manifest',
+          service,
+          diff: manifestDiff(sibling.to, '', siblingContent),
+        });
+      }
       services.push({ service, version: version.version, file: to.path });
     }
     return {
