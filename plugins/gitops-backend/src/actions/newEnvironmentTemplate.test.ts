@@ -4,19 +4,19 @@ import { parse } from 'yaml';
 import { mockServices } from '@backstage/backend-test-utils';
 import { createGitopsEnvironmentCreateAction } from './createGitopsEnvironmentCreateAction';
 
-const TEMPLATE = path.resolve(
-  __dirname,
-  '../../../../examples/templates/new-environment.yaml',
-);
+const TEMPLATES = path.resolve(__dirname, '../../../../examples/templates');
 
-describe('the "New environment" example template', () => {
-  const template = parse(fs.readFileSync(TEMPLATE, 'utf8'));
+describe.each([
+  ['new-environment.yaml', 'gitops-new-environment', 'New environment'],
+  ['new-region.yaml', 'gitops-new-region', 'New region in a parallel stage'],
+])('the example template %s', (file, name, title) => {
+  const template = parse(fs.readFileSync(path.join(TEMPLATES, file), 'utf8'));
 
   it('is a scaffolder template whose one step runs gitops:environment:create with inputs the action knows', () => {
     expect(template).toMatchObject({
       apiVersion: 'scaffolder.backstage.io/v1beta3',
       kind: 'Template',
-      metadata: { name: 'gitops-new-environment', title: 'New environment' },
+      metadata: { name, title },
     });
     const steps = template.spec.steps;
     expect(steps.map((s: any) => s.action)).toEqual([
