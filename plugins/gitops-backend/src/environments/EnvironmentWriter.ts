@@ -88,10 +88,20 @@ export class EnvironmentWriter {
       });
       return { commitSha, branch: repo.branch };
     }
-    if (await repo.writer.branchHead(branch)) {
-      throw new ConflictError(
-        `branch ${branch} already exists: a change for environment ${plan.environment} is under review; merge or close it first`,
-      );
+    const existing = await repo.writer.branchHead(branch);
+    if (existing) {
+      // A retry (the scaffolder runs a failed task again) finds its own
+      // branch: the same change on the same base is answered, not redone.
+      if (!(await sameChange(repo, existing, plan))) {
+        throw new ConflictError(
+          `branch ${branch} already exists: a change for environment ${plan.environment} is under review; merge or close it first`,
+        );
+      }
+      return {
+        commitSha: existing,
+        branch,
+        pullRequestUrl: await this.openPullRequest(repo, branch, message),
+      };
     }
     const commitSha = await repo.writer.commit({
       baseSha: plan.baseSha,
@@ -101,16 +111,43 @@ export class EnvironmentWriter {
       message,
       author,
     });
-    let pullRequestUrl: string | undefined;
-    if (repo.writer.openPullRequest) {
-      const [title, , ...body] = message.split('\n');
-      pullRequestUrl = await repo.writer.openPullRequest({
-        branch,
-        base: repo.branch,
-        title,
-        body: body.join('\n'),
-      });
-    }
+    const pullRequestUrl = await this.openPullRequest(repo, branch, message);
     return { commitSha, branch, pullRequestUrl };
   }
+
+  /** The pull request of a branch (GitHub; the open one if there is one); none for local repositories. */
+  private async openPullRequest(
+    repo: PromotionRepository,
+    branch: string,
+    message: string,
+  ): Promise<string | undefined> {
+    if (!repo.writer.openPullRequest) return undefined;
+    const [title, , ...body] = message.split('\n');
+    return repo.writer.openPullRequest({
+      branch,
+      base: repo.branch,
+      title,
+      body: body.join('\n'),
+    });
+  }
+}
+
+/** Whether a branch's head is exactly the planned change: one commit on the plan's base, the same files and contents. */
+async function sameChange(
+  repo: PromotionRepository,
+  head: string,
+  plan: EnvironmentPlan,
+): Promise<boolean> {
+  const commit = await repo.writer.describeCommit(head);
+  if (commit.parents[0] !== plan.baseSha) return false;
+  const planned = plan.files.map(f => f.path).sort();
+  if (
+    JSON.stringify([...commit.changedFiles].sort()) !== JSON.stringify(planned)
+  )
+    return false;
+  const written = plan.files.filter(f => !f.delete);
+  const contents = await repo.source.readFiles(
+    written.map(f => ({ sha: head, path: f.path })),
+  );
+  return written.every((f, i) => contents[i] === f.content);
 }

@@ -111,12 +111,23 @@ describe.each(databases.eachSupportedId())(
       expect(audit[0].message).toMatch(
         /^branch gitops\/environment-perf at [0-9a-f]{12}$/,
       );
-      // A second request for the same environment is refused while it is under review.
-      const again = await post('alice', PERF);
-      expect(again.status).toBe(409);
-      expect(again.body.error.message).toMatch(
-        /already exists: a change for environment perf is under review/,
+      // A retry (the scaffolder running the task again) is answered with
+      // the same branch and commit, and writes nothing more.
+      const branchRefs = refs();
+      const retry = await post('alice', PERF);
+      expect(retry.status).toBe(201);
+      expect(retry.body).toMatchObject({
+        branch,
+        commitSha: res.body.commitSha,
+      });
+      expect(refs()).toBe(branchRefs);
+      // Another change for perf is refused while this one is under review.
+      const other = await post('alice', { ...PERF, namespace: 'shop-load' });
+      expect(other.status).toBe(409);
+      expect(other.body.error.message).toMatch(
+        /branch gitops\/environment-perf already exists: a change for environment perf is under review/,
       );
+      expect(refs()).toBe(branchRefs);
     });
 
     it('commits directly on the branch when every environment of the repository is written directly, and ingests it', async () => {
