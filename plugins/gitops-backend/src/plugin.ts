@@ -11,6 +11,7 @@ import { registerGitopsActions } from './actions/registerGitopsActions';
 import { EnvironmentPlanner } from './environments/EnvironmentPlanner';
 import { EnvironmentService } from './environments/EnvironmentService';
 import { RetirePlanner } from './environments/RetirePlanner';
+import { EnvironmentReview } from './environments/EnvironmentReview';
 import { openWorkOf } from './environments/openWork';
 import { WriteAudit } from './promotion/audit/WriteAudit';
 import {
@@ -365,6 +366,7 @@ export const gitopsPlugin = createBackendPlugin({
         const environments = new EnvironmentService({
           repositories: writable,
           planner: new EnvironmentPlanner(locators, stepTypes),
+          review: new EnvironmentReview(locators, stepTypes),
           retirePlanner: new RetirePlanner(
             locators,
             openWorkOf(stores),

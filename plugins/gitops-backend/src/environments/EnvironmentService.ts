@@ -1,5 +1,5 @@
 import type { PermissionsService } from '@backstage/backend-plugin-api';
-import { NotAllowedError, NotFoundError } from '@backstage/errors';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   EnvironmentChange,
@@ -19,6 +19,7 @@ import {
   retireCommitMessage,
 } from './EnvironmentWriter';
 import type { RetirePlanner } from './RetirePlanner';
+import { ENVIRONMENT_BRANCH, EnvironmentReview } from './EnvironmentReview';
 
 /** Errors that are the request's (the answer says what to change). */
 const REFUSALS = new Set(['InputError', 'ConflictError', 'NotFoundError']);
@@ -41,6 +42,7 @@ export class EnvironmentService {
       repositories: Map<string, PromotionRepository>;
       planner: EnvironmentPlanner;
       retirePlanner?: RetirePlanner;
+      review?: EnvironmentReview;
       writer?: EnvironmentWriter;
       audit: WriteAudit;
       permissions: PermissionsService;
@@ -133,6 +135,76 @@ export class EnvironmentService {
         };
       },
     });
+  }
+
+  /**
+   * Merges the reviewed commit of an environment change's branch (body
+   * `{ branch, commitSha }`), or closes it (`{ branch }`, `close: true`).
+   */
+  async review(
+    repositoryId: string,
+    body: unknown,
+    caller: Caller,
+    op: 'merge' | 'close',
+  ): Promise<{ branch: string; mergeSha?: string; closed?: boolean }> {
+    const b = (body ?? {}) as { branch?: unknown; commitSha?: unknown };
+    const branch = typeof b.branch === 'string' ? b.branch : '';
+    const m = ENVIRONMENT_BRANCH.exec(branch);
+    const environment = m?.[2];
+    const fields = {
+      action: `environment-${op}`,
+      repositoryId: repositoryId.slice(0, 63),
+      environments: environment ? [environment] : [],
+    };
+    try {
+      await this.authorize(caller, repositoryId, environment ?? '*');
+      if (!m)
+        throw new InputError(
+          `branch must be an environment change's branch (gitops/environment-<env> or gitops/retire-<env>[-<service>])`,
+        );
+      const repo = this.options.repositories.get(repositoryId);
+      if (!repo || !this.options.review)
+        throw new NotFoundError(
+          `GitOps repository "${repositoryId}" is not configured for writing`,
+        );
+      let out: { branch: string; mergeSha?: string; closed?: boolean };
+      if (op === 'merge') {
+        if (
+          typeof b.commitSha !== 'string' ||
+          !/^[0-9a-f]{40}$/.test(b.commitSha)
+        )
+          throw new InputError(
+            'commitSha must be the 40-character sha that was reviewed',
+          );
+        const { mergeSha } = await this.options.review.merge(
+          repo,
+          branch,
+          b.commitSha,
+          caller.initiator,
+        );
+        out = { branch, mergeSha };
+      } else {
+        await this.options.review.close(repo, branch);
+        out = { branch, closed: true };
+      }
+      await this.options.audit.record(caller, {
+        ...fields,
+        result: 'succeeded',
+        message: out.mergeSha
+          ? `merged ${branch} as ${out.mergeSha.slice(0, 12)}`
+          : `closed ${branch}`,
+      });
+      if (op === 'merge')
+        await this.options.afterDirectWrite?.(repositoryId).catch(() => {});
+      return out;
+    } catch (e) {
+      await this.options.audit.record(caller, {
+        ...fields,
+        result: resultOf(e as Error),
+        message: (e as Error).message,
+      });
+      throw e;
+    }
   }
 
   /**

@@ -58,4 +58,28 @@ export function addEnvironmentRoutes(
       res.status(201).json(await call(req, 'retire', false));
     },
   );
+  for (const op of ['merge', 'close'] as const) {
+    router.post(
+      `/v1/repositories/:repositoryId/environments/${op}`,
+      async (req, res) => {
+        const credentials = await options.httpAuth.credentials(req, {
+          allow: ['user', 'service'],
+        });
+        const { repositoryId } = parseInput(
+          params,
+          req.params,
+          'path',
+          '(params)',
+        );
+        res.json(
+          await options.environments.review(
+            repositoryId,
+            req.body,
+            callerOf(credentials, doorOf(req), req),
+            op,
+          ),
+        );
+      },
+    );
+  }
 }
