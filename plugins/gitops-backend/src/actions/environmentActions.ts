@@ -149,4 +149,54 @@ export function registerEnvironmentActions(
       };
     },
   });
+
+  actionsRegistry.register({
+    name: 'merge-environment-change',
+    title: 'Merge a reviewed environment change',
+    description:
+      'Merges the branch of an environment change (gitops/environment-<env> or gitops/retire-<env>[-<service>]) at the commit that was reviewed, ' +
+      'as a fast-forward of the branch clusters follow; refused when either branch moved. Needs gitops.environment.manage.',
+    attributes: { destructive: true, idempotent: false, readOnly: false },
+    schema: {
+      input: z =>
+        z.object({
+          repositoryId: z.string(),
+          branch: z.string(),
+          commitSha: z.string().describe('The reviewed commit (40 hex)'),
+        }),
+      output: z => z.object({ branch: z.string(), mergeSha: z.string() }),
+    },
+    action: async ({ input, credentials }) => {
+      const { repositoryId, ...body } = input;
+      const out = await environments.review(
+        repositoryId,
+        body,
+        callerOf(credentials, 'actions'),
+        'merge',
+      );
+      return { output: { branch: out.branch, mergeSha: out.mergeSha! } };
+    },
+  });
+
+  actionsRegistry.register({
+    name: 'close-environment-change',
+    title: 'Close an environment change without merging it',
+    description:
+      'Closes the pull request of an environment change and deletes its branch. Needs gitops.environment.manage.',
+    attributes: { destructive: true, idempotent: false, readOnly: false },
+    schema: {
+      input: z => z.object({ repositoryId: z.string(), branch: z.string() }),
+      output: z => z.object({ branch: z.string(), closed: z.boolean() }),
+    },
+    action: async ({ input, credentials }) => {
+      const { repositoryId, ...body } = input;
+      const out = await environments.review(
+        repositoryId,
+        body,
+        callerOf(credentials, 'actions'),
+        'close',
+      );
+      return { output: { branch: out.branch, closed: true } };
+    },
+  });
 }

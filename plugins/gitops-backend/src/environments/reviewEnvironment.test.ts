@@ -94,6 +94,28 @@ describe.each(databases.eachSupportedId())(
       expect(refs()).toBe(before);
     });
 
+    it("the actions registry merges the reviewed commit too, with the caller's credentials", async () => {
+      const { branch, commitSha } = await created();
+      h.policy = (user, permission) =>
+        permission !== 'gitops.environment.manage' || user === 'alice';
+      const invoke = (user: string) =>
+        h.actionsRegistry.invoke({
+          id: 'test:merge-environment-change',
+          input: { repositoryId: 'demo', branch, commitSha } as any,
+          credentials: mockCredentials.user(`user:default/${user}`),
+        });
+      const before = refs();
+      await expect(invoke('mallory')).rejects.toThrow(
+        /gitops\.environment\.manage denied for perf in demo/,
+      );
+      expect(refs()).toBe(before);
+      expect((await invoke('alice')).output).toEqual({
+        branch,
+        mergeSha: commitSha,
+      });
+      expect(h.repo.head()).toBe(commitSha);
+    });
+
     it('closes a change (its branch goes), and needs the permission to', async () => {
       const { branch } = await created();
       h.policy = (user, permission) =>
