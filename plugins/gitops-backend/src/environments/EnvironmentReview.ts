@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError } from '@backstage/errors';
 import type { VersionLocatorRegistry } from '../locators/VersionLocatorRegistry';
 import type { StepTypeCatalog } from '../pipeline/parseSteps';
+import { BranchMovedError, ReviewedHeadMovedError } from '../git/GitWriter';
 import { authorOf } from '../promotion/execution/commitMessage';
 import { WritablePipeline } from '../promotion/planning/WritablePipeline';
 import type { PromotionRepository } from '../promotion/types';
@@ -45,14 +46,22 @@ export class EnvironmentReview {
       );
     // Fail closed: a broken pipeline file at the reviewed commit is not merged.
     await WritablePipeline.at(repo, head, this.locators, this.stepTypes);
-    const mergeSha = await repo.writer.merge({
-      branch,
-      expectedHead: commitSha,
-      into: repo.branch,
-      expectedOld: main,
-      message: `Merge ${branch}\n\nGitops-Initiator: ${initiator}\n`,
-      author: authorOf(initiator),
-    });
+    let mergeSha: string;
+    try {
+      mergeSha = await repo.writer.merge({
+        branch,
+        expectedHead: commitSha,
+        into: repo.branch,
+        expectedOld: main,
+        message: `Merge ${branch}\n\nGitops-Initiator: ${initiator}\n`,
+        author: authorOf(initiator),
+      });
+    } catch (e) {
+      // Someone pushed to either branch between the checks and the write.
+      if (e instanceof BranchMovedError || e instanceof ReviewedHeadMovedError)
+        throw new ConflictError(`${e.message}; nothing was merged`);
+      throw e;
+    }
     await repo.writer.deleteBranch(branch);
     return { mergeSha };
   }
