@@ -7,7 +7,10 @@
  */
 
 import { createBackend } from '@backstage/backend-defaults';
-import { gitopsScaffolderModule } from '@gitops2/plugin-gitops-backend';
+import {
+  gitopsEnvironmentsCatalogModule,
+  gitopsScaffolderModule,
+} from '@gitops2/plugin-gitops-backend';
 
 const backend = createBackend();
 
@@ -79,6 +82,8 @@ backend.add(import('@backstage/plugin-signals-backend'));
 backend.add(import('@gitops2/plugin-gitops-backend'));
 // gitops:promote and gitops:environment:create for software templates
 backend.add(gitopsScaffolderModule);
+// Pipeline environments as catalog Resources (type environment)
+backend.add(gitopsEnvironmentsCatalogModule);
 
 // mcp actions plugin
 backend.add(import('@backstage/plugin-mcp-actions-backend'));

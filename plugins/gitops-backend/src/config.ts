@@ -217,6 +217,14 @@ const gitopsConfigSchema = z
     // keys must be allowed here).
     clusters: z.array(z.any()).optional(),
     demoCluster: z.any().optional(),
+    /** Owner of the environment entities whose pipeline names none. */
+    environmentOwner: z
+      .string()
+      .regex(
+        /^([a-z]+:)?([A-Za-z0-9._-]+\/)?[A-Za-z0-9._-]{1,63}$/,
+        'must be an entity ref, e.g. group:default/platform',
+      )
+      .default('group:default/platform'),
   })
   .strict();
 
