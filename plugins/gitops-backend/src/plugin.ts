@@ -12,6 +12,7 @@ import { EnvironmentPlanner } from './environments/EnvironmentPlanner';
 import { EnvironmentService } from './environments/EnvironmentService';
 import { RetirePlanner } from './environments/RetirePlanner';
 import { EnvironmentReview } from './environments/EnvironmentReview';
+import { ServicePlanner } from './environments/ServicePlanner';
 import { openWorkOf } from './environments/openWork';
 import { WriteAudit } from './promotion/audit/WriteAudit';
 import {
@@ -367,6 +368,7 @@ export const gitopsPlugin = createBackendPlugin({
           repositories: writable,
           planner: new EnvironmentPlanner(locators, stepTypes),
           review: new EnvironmentReview(locators, stepTypes),
+          servicePlanner: new ServicePlanner(locators, stepTypes),
           retirePlanner: new RetirePlanner(
             locators,
             openWorkOf(stores),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { nameSchema } from './api';
+import { versionSchema } from './promotion';
 
 /**
  * A DNS label (RFC 1123), as Kubernetes requires of a namespace: 1–63
@@ -93,8 +94,16 @@ export interface EnvironmentChange {
   /** The commit the change was planned on. */
   baseSha: string;
   mode: 'pull-request' | 'direct';
-  /** Services copied from the source environment, with their version. */
-  services: Array<{ service: string; version: string; file: string }>;
+  /**
+   * Services copied from the source environment (or deleted), with their
+   * version; for an onboarded service, one item per environment.
+   */
+  services: Array<{
+    service: string;
+    version: string;
+    file: string;
+    environment?: string;
+  }>;
   files: EnvironmentFileChange[];
   dryRun: boolean;
   /** Set once written. */
@@ -102,3 +111,30 @@ export interface EnvironmentChange {
   branch?: string;
   pullRequestUrl?: string;
 }
+
+/**
+ * Body of POST /v1/repositories/:id/services (and its preview), and the
+ * input of `gitops:service:add`: onboard a service whose manifests are in
+ * the repository already. @public
+ */
+export const serviceAddRequestSchema = z
+  .object({
+    service: nameSchema,
+    /** Manifest path with `{environment}` (and `{service}`), e.g. `apps/{service}/{environment}/values.yaml`. */
+    path: z.string().min(1).max(512),
+    locator: z
+      .object({
+        type: z.string().min(1).max(63),
+        options: z.record(z.string(), z.unknown()).optional(),
+      })
+      .strict(),
+    /** Where it runs: the other environments get `enabled: false`. */
+    environments: z.array(nameSchema).min(1).max(100),
+    /** Version to write per environment (optional; default: what the manifest says). */
+    versions: z.record(nameSchema, versionSchema).optional(),
+    reason: z.string().max(1000).optional(),
+  })
+  .strict();
+
+/** @public */
+export type ServiceAddRequest = z.infer<typeof serviceAddRequestSchema>;

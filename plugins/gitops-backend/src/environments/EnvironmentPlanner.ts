@@ -1,5 +1,6 @@
 import { ConflictError, InputError } from '@backstage/errors';
 import type {
+  EnvironmentChange,
   EnvironmentCreateRequest,
   EnvironmentFileChange,
 } from '@gitops2/plugin-gitops-common';
@@ -23,7 +24,7 @@ export interface EnvironmentPlan {
   environment: string;
   baseSha: string;
   mode: 'pull-request' | 'direct';
-  services: Array<{ service: string; version: string; file: string }>;
+  services: EnvironmentChange['services'];
   files: FileWrite[];
   changes: EnvironmentFileChange[];
 }

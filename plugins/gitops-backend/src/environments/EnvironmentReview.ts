@@ -6,9 +6,12 @@ import { authorOf } from '../promotion/execution/commitMessage';
 import { WritablePipeline } from '../promotion/planning/WritablePipeline';
 import type { PromotionRepository } from '../promotion/types';
 
-/** The branches environment changes are written on: `gitops/environment-<env>`, `gitops/retire-<env>[-<service>]`. */
+/**
+ * The branches environment changes are written on: `gitops/environment-<env>`,
+ * `gitops/retire-<env>[-<service>]`, `gitops/service-<service>`.
+ */
 export const ENVIRONMENT_BRANCH =
-  /^gitops\/(environment|retire)-([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)$/;
+  /^gitops\/(environment|retire|service)-([a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?)$/;
 
 /**
  * Merging or closing an environment change's branch from the portal (local

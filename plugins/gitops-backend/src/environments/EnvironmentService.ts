@@ -6,6 +6,7 @@ import {
   environmentCreateRequestSchema,
   environmentRetireRequestSchema,
   gitopsEnvironmentManagePermission,
+  serviceAddRequestSchema,
 } from '@gitops2/plugin-gitops-common';
 import { parseInput } from '../service/parseInput';
 import type { WriteAudit } from '../promotion/audit/WriteAudit';
@@ -19,6 +20,7 @@ import {
   retireCommitMessage,
 } from './EnvironmentWriter';
 import type { RetirePlanner } from './RetirePlanner';
+import type { ServicePlanner } from './ServicePlanner';
 import { ENVIRONMENT_BRANCH, EnvironmentReview } from './EnvironmentReview';
 
 /** Errors that are the request's (the answer says what to change). */
@@ -42,6 +44,7 @@ export class EnvironmentService {
       repositories: Map<string, PromotionRepository>;
       planner: EnvironmentPlanner;
       retirePlanner?: RetirePlanner;
+      servicePlanner?: ServicePlanner;
       review?: EnvironmentReview;
       writer?: EnvironmentWriter;
       audit: WriteAudit;
@@ -138,6 +141,54 @@ export class EnvironmentService {
   }
 
   /**
+   * `gitops:service:add`: onboards a service whose manifests are in the
+   * repository (its pipeline entry, the locator checked on every file, the
+   * versions asked for), by pull request. The resource ref is
+   * `<repository>:<service>:*`.
+   */
+  addService(
+    repositoryId: string,
+    body: unknown,
+    caller: Caller,
+    dryRun: boolean,
+  ): Promise<EnvironmentChange> {
+    const named = (body as { service?: unknown } | null)?.service;
+    return this.run({
+      what: dryRun ? 'service-preview' : 'service-add',
+      repositoryId,
+      environment: typeof named === 'string' ? named : undefined,
+      resourceRef:
+        typeof named === 'string'
+          ? environmentResourceRef(repositoryId, named, '*')
+          : undefined,
+      caller,
+      dryRun,
+      plan: async repo => {
+        if (!this.options.servicePlanner)
+          throw new NotFoundError('onboarding services is not configured');
+        const request = parseInput(
+          serviceAddRequestSchema,
+          body,
+          'service request',
+          '(body)',
+        );
+        const plan = await this.options.servicePlanner.plan(repo, request);
+        return {
+          plan,
+          branch: `gitops/service-${request.service.toLowerCase()}`,
+          message: `add service ${
+            request.service
+          } to the pipeline (${request.environments.join(', ')})\n\n${
+            request.reason ? `${request.reason}\n\n` : ''
+          }${plan.services
+            .map(s => `- ${s.environment}: ${s.version} (${s.file})`)
+            .join('\n')}\n\nGitops-Initiator: ${caller.initiator}\n`,
+        };
+      },
+    });
+  }
+
+  /**
    * Merges the reviewed commit of an environment change's branch (body
    * `{ branch, commitSha }`), or closes it (`{ branch }`, `close: true`).
    */
@@ -215,6 +266,8 @@ export class EnvironmentService {
     what: string;
     repositoryId: string;
     environment: string | undefined;
+    /** Default `<repository>:*:<environment>`. */
+    resourceRef?: string;
     caller: Caller;
     dryRun: boolean;
     plan: (
@@ -230,7 +283,12 @@ export class EnvironmentService {
         : [],
     };
     try {
-      await this.authorize(caller, repositoryId, options.environment ?? '*');
+      await this.authorize(
+        caller,
+        repositoryId,
+        options.environment ?? '*',
+        options.resourceRef,
+      );
       const repo = this.options.repositories.get(repositoryId);
       if (!repo)
         throw new NotFoundError(
@@ -281,7 +339,12 @@ export class EnvironmentService {
   }
 
   /** gitops.environment.manage on `<repository>:*:<environment>`; deny when it cannot be asked. */
-  private async authorize(caller: Caller, repositoryId: string, env: string) {
+  private async authorize(
+    caller: Caller,
+    repositoryId: string,
+    env: string,
+    resourceRef = environmentResourceRef(repositoryId, '*', env),
+  ) {
     const permission = gitopsEnvironmentManagePermission;
     const denied = `${permission.name} denied for ${env} in ${repositoryId}`;
     if (!caller.credentials)
@@ -297,7 +360,7 @@ export class EnvironmentService {
         [
           {
             permission,
-            resourceRef: environmentResourceRef(repositoryId, '*', env),
+            resourceRef,
           },
         ],
         { credentials: caller.credentials },

@@ -20,7 +20,7 @@ export function addEnvironmentRoutes(
 ): void {
   const call = async (
     req: Request,
-    op: 'create' | 'retire',
+    op: 'create' | 'retire' | 'addService',
     dryRun: boolean,
   ) => {
     const credentials = await options.httpAuth.credentials(req, {
@@ -82,4 +82,13 @@ export function addEnvironmentRoutes(
       },
     );
   }
+  router.post(
+    '/v1/repositories/:repositoryId/services/preview',
+    async (req, res) => {
+      res.json(await call(req, 'addService', true));
+    },
+  );
+  router.post('/v1/repositories/:repositoryId/services', async (req, res) => {
+    res.status(201).json(await call(req, 'addService', false));
+  });
 }
