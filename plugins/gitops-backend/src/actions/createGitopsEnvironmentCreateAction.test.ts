@@ -2,6 +2,7 @@ import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { createGitopsEnvironmentCreateAction } from './createGitopsEnvironmentCreateAction';
 import { createGitopsEnvironmentRetireAction } from './createGitopsEnvironmentRetireAction';
+import { createGitopsServiceAddAction } from './createGitopsServiceAddAction';
 
 const input = {
   repositoryId: 'demo',
@@ -158,5 +159,45 @@ describe('gitops:environment:retire scaffolder action', () => {
     expect(ctx.output).toHaveBeenCalledWith('deletedFiles', [
       'apps/cart/perf/values.yaml',
     ]);
+  });
+});
+
+describe('gitops:service:add scaffolder action', () => {
+  it('posts the onboarding and outputs the annotations the catalog entity needs', async () => {
+    const calls: Array<{ url: string; init: any }> = [];
+    const action = createGitopsServiceAddAction({
+      discovery: mockServices.discovery(),
+      auth: mockServices.auth(),
+      fetch: (async (url: string, init: any) => {
+        calls.push({ url, init });
+        return new Response(
+          JSON.stringify({
+            branch: 'gitops/service-search',
+            files: [{ path: 'gitops-pipeline.yaml', diff: '+    search:' }],
+          }),
+          { status: 201 },
+        );
+      }) as any,
+    });
+    const ctx = createMockActionContext({
+      input: {
+        repositoryId: 'demo',
+        service: 'search',
+        path: 'apps/search/{environment}/values.yaml',
+        locator: { type: 'helm-values', options: { path: 'image.tag' } },
+        environments: ['dev'],
+      },
+    });
+    await action.handler(ctx as any);
+    expect(calls[0].url).toMatch(/\/v1\/repositories\/demo\/services$/);
+    expect(JSON.parse(calls[0].init.body)).toMatchObject({
+      service: 'search',
+      environments: ['dev'],
+    });
+    expect(ctx.output).toHaveBeenCalledWith('annotations', {
+      'gitops2.io/gitops-repo': 'demo',
+      'gitops2.io/service': 'search',
+    });
+    expect(ctx.output).toHaveBeenCalledWith('branch', 'gitops/service-search');
   });
 });

@@ -199,4 +199,56 @@ export function registerEnvironmentActions(
       return { output: { branch: out.branch, closed: true } };
     },
   });
+
+  actionsRegistry.register({
+    name: 'add-service',
+    title: 'Onboard a service into a GitOps pipeline',
+    description:
+      'Adds a service whose manifests are in the GitOps repository to its pipeline file: path template, version locator, the environments it runs in ' +
+      '(the others get enabled: false), optional versions per environment. The locator must find the version in every manifest. One pull request; ' +
+      'needs gitops.environment.manage. With dryRun: true, returns the diff and writes nothing.',
+    attributes: { destructive: true, idempotent: false, readOnly: false },
+    schema: {
+      input: z =>
+        z.object({
+          repositoryId: z.string(),
+          service: z.string(),
+          path: z
+            .string()
+            .describe('e.g. apps/{service}/{environment}/values.yaml'),
+          locator: z.object({
+            type: z.string(),
+            options: z.record(z.string(), z.unknown()).optional(),
+          }),
+          environments: z.array(z.string()),
+          versions: z.record(z.string(), z.string()).optional(),
+          reason: z.string().optional(),
+          dryRun: z.boolean().optional(),
+        }),
+      output: z =>
+        z.object({
+          files: z.array(z.object({ path: z.string(), diff: z.string() })),
+          branch: z.string().optional(),
+          pullRequestUrl: z.string().optional(),
+        }),
+    },
+    action: async ({ input, credentials }) => {
+      const { repositoryId, dryRun, ...body } = input;
+      const change = await environments.addService(
+        repositoryId,
+        body,
+        callerOf(credentials, 'actions'),
+        Boolean(dryRun),
+      );
+      return {
+        output: {
+          files: change.files.map(f => ({ path: f.path, diff: f.diff })),
+          ...(change.branch ? { branch: change.branch } : {}),
+          ...(change.pullRequestUrl
+            ? { pullRequestUrl: change.pullRequestUrl }
+            : {}),
+        },
+      };
+    },
+  });
 }

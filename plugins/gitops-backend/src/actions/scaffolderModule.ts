@@ -6,10 +6,11 @@ import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-no
 import { createGitopsPromoteAction } from './createGitopsPromoteAction';
 import { createGitopsEnvironmentCreateAction } from './createGitopsEnvironmentCreateAction';
 import { createGitopsEnvironmentRetireAction } from './createGitopsEnvironmentRetireAction';
+import { createGitopsServiceAddAction } from './createGitopsServiceAddAction';
 
 /**
- * Adds `gitops:promote`, `gitops:environment:create` and
- * `gitops:environment:retire` to the scaffolder.
+ * Adds `gitops:promote`, `gitops:environment:create`,
+ * `gitops:environment:retire` and `gitops:service:add` to the scaffolder.
  * @public
  */
 export const gitopsScaffolderModule = createBackendModule({
@@ -27,6 +28,7 @@ export const gitopsScaffolderModule = createBackendModule({
           createGitopsPromoteAction({ discovery, auth }),
           createGitopsEnvironmentCreateAction({ discovery, auth }),
           createGitopsEnvironmentRetireAction({ discovery, auth }),
+          createGitopsServiceAddAction({ discovery, auth }),
         );
       },
     });

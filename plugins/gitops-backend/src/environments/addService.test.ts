@@ -76,6 +76,28 @@ describe.each(databases.eachSupportedId())(
       );
     });
 
+    it('the actions registry needs gitops.environment.manage on <repository>:<service>:* too', async () => {
+      await start();
+      const asked: Array<string | undefined> = [];
+      h.policy = (user, permission, ref) => {
+        if (permission === 'gitops.environment.manage') asked.push(ref);
+        return permission !== 'gitops.environment.manage' || user === 'alice';
+      };
+      const invoke = (user: string) =>
+        h.actionsRegistry.invoke({
+          id: 'test:add-service',
+          input: { repositoryId: 'demo', ...SEARCH, dryRun: true } as any,
+          credentials: mockCredentials.user(`user:default/${user}`),
+        });
+      const before = refs();
+      await expect(invoke('mallory')).rejects.toThrow(
+        /gitops\.environment\.manage denied/,
+      );
+      expect(((await invoke('alice')).output as any).files).toHaveLength(1);
+      expect(asked).toEqual(['demo:search:*', 'demo:search:*']);
+      expect(refs()).toBe(before);
+    });
+
     it('the preview writes nothing', async () => {
       await start();
       const before = refs();
