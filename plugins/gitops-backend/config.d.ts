@@ -332,5 +332,12 @@ export interface Config {
        */
       badVersionsFile?: string;
     };
+    /**
+     * Owner of the environment entities (catalog Resources of type
+     * `environment`) whose pipeline file names none in `metadata.owner`.
+     * Default `group:default/platform` (docs/environments.md).
+     * @visibility backend
+     */
+    environmentOwner?: string;
   };
 }

@@ -9,6 +9,7 @@
 import { createBackend } from '@backstage/backend-defaults';
 import {
   gitopsCdEventsModule,
+  gitopsEnvironmentsCatalogModule,
   gitopsScaffolderModule,
 } from '@gitops2/plugin-gitops-backend';
 
@@ -83,8 +84,10 @@ backend.add(import('@backstage/plugin-signals-backend'));
 
 // GitOps 2.0: rollout ledger, promotion and rollback through Git
 backend.add(import('@gitops2/plugin-gitops-backend'));
-// gitops:promote for software templates
+// gitops:promote and gitops:environment:create for software templates
 backend.add(gitopsScaffolderModule);
+// Pipeline environments as catalog Resources (type environment)
+backend.add(gitopsEnvironmentsCatalogModule);
 
 // mcp actions plugin
 backend.add(import('@backstage/plugin-mcp-actions-backend'));

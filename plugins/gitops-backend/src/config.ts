@@ -237,6 +237,14 @@ const gitopsConfigSchema = z
     // signals by ChangeKeys (plugin.ts).
     events: z.any().optional(),
     signals: z.any().optional(),
+    /** Owner of the environment entities whose pipeline names none. */
+    environmentOwner: z
+      .string()
+      .regex(
+        /^([a-z]+:)?([A-Za-z0-9._-]+\/)?[A-Za-z0-9._-]{1,63}$/,
+        'must be an entity ref, e.g. group:default/platform',
+      )
+      .default('group:default/platform'),
   })
   .strict();
 

@@ -8,6 +8,13 @@ import { stringifyEntityRef } from '@backstage/catalog-model';
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { registerGitopsActions } from './actions/registerGitopsActions';
+import { EnvironmentPlanner } from './environments/EnvironmentPlanner';
+import { EnvironmentService } from './environments/EnvironmentService';
+import { RetirePlanner } from './environments/RetirePlanner';
+import { EnvironmentReview } from './environments/EnvironmentReview';
+import { ServicePlanner } from './environments/ServicePlanner';
+import { openWorkOf } from './environments/openWork';
+import { WriteAudit } from './promotion/audit/WriteAudit';
 import {
   GITOPS_ANNOTATIONS,
   gitopsPermissions,
@@ -374,6 +381,28 @@ export const gitopsPlugin = createBackendPlugin({
         });
         runner.current = stepRunner;
         const metrics = new MetricsService(new MetricsStore(db), service);
+        // New environments: the same repositories, writers and audit as promotions.
+        const environments = new EnvironmentService({
+          repositories: writable,
+          planner: new EnvironmentPlanner(locators, stepTypes),
+          review: new EnvironmentReview(locators, stepTypes),
+          servicePlanner: new ServicePlanner(locators, stepTypes),
+          retirePlanner: new RetirePlanner(
+            locators,
+            openWorkOf(stores),
+            stepTypes,
+          ),
+          audit: new WriteAudit(
+            stores.auditLog,
+            deps.auditor,
+            deps.logger.child({ task: 'gitops-environments' }),
+          ),
+          permissions: deps.permissions,
+          knownClusters: () => live.clusterNames(),
+          afterDirectWrite: async id => {
+            await ingestion.ingestFromNow(id);
+          },
+        });
         registerGitopsActions({
           actionsRegistry: deps.actionsRegistry,
           catalog: deps.catalog,
@@ -384,6 +413,7 @@ export const gitopsPlugin = createBackendPlugin({
           live,
           metrics,
           actions: stores.actions,
+          environments,
           appBaseUrl: deps.config.getOptionalString('app.baseUrl'),
         });
         await new PromotionScheduler({
@@ -430,6 +460,7 @@ export const gitopsPlugin = createBackendPlugin({
             live,
             metrics,
             changeKeys,
+            environments,
           }),
         );
         deps.httpRouter.addAuthPolicy({

@@ -14,3 +14,4 @@ export * from './promotion';
 export * from './cluster';
 export * from './metrics';
 export * from './signals';
+export * from './environments';

@@ -64,6 +64,20 @@ export const gitopsApprovePermission: ResourcePermission<
   resourceType: GITOPS_ENVIRONMENT_RESOURCE_TYPE,
 });
 
+/**
+ * Add an environment to a GitOps repository's pipeline, or retire one: it
+ * changes the pipeline file and every service's manifests, so it is its own
+ * permission, meant to be denied by default and granted to platform
+ * engineers. The resource ref is `<repositoryId>:*:<environment>`. @public
+ */
+export const gitopsEnvironmentManagePermission: ResourcePermission<
+  typeof GITOPS_ENVIRONMENT_RESOURCE_TYPE
+> = createPermission({
+  name: 'gitops.environment.manage',
+  attributes: { action: 'create' },
+  resourceType: GITOPS_ENVIRONMENT_RESOURCE_TYPE,
+});
+
 /** Every permission of the plugin, for registration. @public */
 export const gitopsPermissions = [
   gitopsReadPermission,
@@ -72,4 +86,5 @@ export const gitopsPermissions = [
   gitopsRollbackPermission,
   gitopsRollbackEmergencyPermission,
   gitopsApprovePermission,
+  gitopsEnvironmentManagePermission,
 ];

@@ -3,6 +3,7 @@ import {
   createPermission,
 } from '@backstage/plugin-permission-common';
 import {
+  gitopsEnvironmentManagePermission,
   gitopsPromotePermission,
   gitopsReadPermission,
 } from '@gitops2/plugin-gitops-common';
@@ -69,5 +70,17 @@ describe('the demo permission policy', () => {
     expect(
       await policy.handle({ permission: gitopsPromotePermission }, visitor),
     ).toEqual({ result: AuthorizeResult.DENY });
+  });
+
+  it('lets only the release managers add or retire environments', async () => {
+    const manage = { permission: gitopsEnvironmentManagePermission };
+    expect(await policy.handle(manage, rita)).toEqual({
+      result: AuthorizeResult.ALLOW,
+    });
+    for (const who of [guest, visitor, undefined]) {
+      expect(await policy.handle(manage, who)).toEqual({
+        result: AuthorizeResult.DENY,
+      });
+    }
   });
 });

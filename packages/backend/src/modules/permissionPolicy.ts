@@ -17,6 +17,7 @@ import {
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import {
   gitopsApprovePermission,
+  gitopsEnvironmentManagePermission,
   gitopsPromotePermission,
   gitopsReadPermission,
   gitopsRefreshPermission,
@@ -30,8 +31,9 @@ const RELEASE_MANAGERS = 'group:default/release-managers';
 /**
  * The demo portal's policy. GitOps write actions are denied by default and
  * granted by group: members of the guestbook team and release managers may
- * promote and roll back; only release managers approve and roll back in an
- * emergency (a direct commit, without pull request or approval). Reads and a manual
+ * promote and roll back; only release managers approve, roll back in an
+ * emergency (a direct commit, without pull request or approval) and add
+ * environments (gitops.environment.manage). Reads and a manual
  * ingestion refresh are allowed to signed-in users. The guestbook system's
  * entities are readable in the catalog only by the guestbook team and the
  * release managers: the visitor (demoVisitorAuth.ts) does not see them, so
@@ -61,7 +63,8 @@ export class DemoPermissionPolicy implements PermissionPolicy {
     }
     if (
       isPermission(p, gitopsApprovePermission) ||
-      isPermission(p, gitopsRollbackEmergencyPermission)
+      isPermission(p, gitopsRollbackEmergencyPermission) ||
+      isPermission(p, gitopsEnvironmentManagePermission)
     ) {
       return {
         result: groups.has(RELEASE_MANAGERS)

@@ -29,6 +29,8 @@ import { registerListDeploymentsAction } from './read/listDeploymentsAction';
 import { registerChangeSetAction } from './read/changeSetAction';
 import { registerDeliveryMetricsAction } from './read/deliveryMetricsAction';
 import { registerListApprovalsAction } from './read/listApprovalsAction';
+import type { EnvironmentService } from '../environments/EnvironmentService';
+import { registerEnvironmentActions } from './environmentActions';
 
 const summary = (a: GitopsAction) => ({
   actionId: a.id,
@@ -58,6 +60,8 @@ export function registerGitopsActions(options: {
   live?: LiveService;
   metrics?: MetricsService;
   actions?: Pick<ActionStore, 'list'>;
+  /** New environments (create-environment); absent: not registered. */
+  environments?: EnvironmentService;
   /** app.baseUrl: answers link to the portal's pages. */
   appBaseUrl?: string;
   now?: () => number;
@@ -82,6 +86,8 @@ export function registerGitopsActions(options: {
   registerChangeSetAction(actionsRegistry, reads);
   registerDeliveryMetricsAction(actionsRegistry, reads);
   registerListApprovalsAction(actionsRegistry, reads);
+  if (options.environments)
+    registerEnvironmentActions(actionsRegistry, options.environments);
 
   /** gitops.read, as on every HTTP read (deny when it cannot be asked). */
   const assertRead = (credentials: BackstageCredentials) =>

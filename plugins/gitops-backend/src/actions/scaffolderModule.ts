@@ -4,9 +4,13 @@ import {
 } from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { createGitopsPromoteAction } from './createGitopsPromoteAction';
+import { createGitopsEnvironmentCreateAction } from './createGitopsEnvironmentCreateAction';
+import { createGitopsEnvironmentRetireAction } from './createGitopsEnvironmentRetireAction';
+import { createGitopsServiceAddAction } from './createGitopsServiceAddAction';
 
 /**
- * Adds `gitops:promote` to the scaffolder.
+ * Adds `gitops:promote`, `gitops:environment:create`,
+ * `gitops:environment:retire` and `gitops:service:add` to the scaffolder.
  * @public
  */
 export const gitopsScaffolderModule = createBackendModule({
@@ -20,7 +24,12 @@ export const gitopsScaffolderModule = createBackendModule({
         auth: coreServices.auth,
       },
       async init({ scaffolder, discovery, auth }) {
-        scaffolder.addActions(createGitopsPromoteAction({ discovery, auth }));
+        scaffolder.addActions(
+          createGitopsPromoteAction({ discovery, auth }),
+          createGitopsEnvironmentCreateAction({ discovery, auth }),
+          createGitopsEnvironmentRetireAction({ discovery, auth }),
+          createGitopsServiceAddAction({ discovery, auth }),
+        );
       },
     });
   },

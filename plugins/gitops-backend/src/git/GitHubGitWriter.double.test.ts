@@ -259,4 +259,29 @@ describe('GitHubGitSource + GitHubGitWriter against the GitHub API double', () =
     );
     expect(refused.map(r => r.status)).toEqual([422]);
   });
+
+  it('a commit deletes the files marked delete (sha: null in the tree), on a branch of its own', async () => {
+    const main = (await double.branchHead(SLUG, 'main'))!;
+    const sha = await writer.commit({
+      baseSha: main,
+      branch: 'gitops/retire-dev',
+      expectedOld: null,
+      files: [
+        { path: 'apps/cart/dev/values.yaml', content: '', delete: true },
+        { path: 'README.md', content: '# gitops, without dev\n' },
+      ],
+      message: 'retire environment dev',
+      author,
+    });
+    const [dev, values, readme] = await source.readFiles([
+      { sha, path: 'apps/cart/dev/values.yaml' },
+      { sha, path: VALUES },
+      { sha, path: 'README.md' },
+    ]);
+    expect(dev).toBeUndefined();
+    // Files not named stay (earlier tests changed its content).
+    expect(values).toMatch(/^image:\n {2}tag: v\d\n$/);
+    expect(readme).toBe('# gitops, without dev\n');
+    expect(await double.branchHead(SLUG, 'main')).toBe(main);
+  });
 });

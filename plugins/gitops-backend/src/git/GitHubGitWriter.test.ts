@@ -289,6 +289,29 @@ describe('GitHubGitWriter', () => {
     expect([...gh.counts.values()].reduce((a, b) => a + b, 0)).toBe(4);
   });
 
+  it('removes the files marked delete in the same commit (a retired environment)', async () => {
+    const base = gh.seed({
+      'apps/cart/perf/values.yaml': 'image:\n  tag: v1\n',
+      'apps/cart/prod/values.yaml': 'image:\n  tag: v1\n',
+    });
+    await writer.commit({
+      baseSha: base,
+      branch: 'main',
+      expectedOld: base,
+      files: [
+        { path: 'apps/cart/perf/values.yaml', content: '', delete: true },
+        { path: 'gitops-pipeline.yaml', content: 'kind: Pipeline\n' },
+      ],
+      message: 'retire perf',
+      author,
+    });
+    expect(gh.fileAt('main', 'apps/cart/perf/values.yaml')).toBeUndefined();
+    expect(gh.fileAt('main', 'apps/cart/prod/values.yaml')).toBe(
+      'image:\n  tag: v1\n',
+    );
+    expect(gh.fileAt('main', 'gitops-pipeline.yaml')).toBe('kind: Pipeline\n');
+  });
+
   it('reports a branch that moved since it was read as BranchMovedError and leaves it alone', async () => {
     const base = gh.seed({ 'a.yaml': 'tag: v1\n' });
     // Someone else pushes first.

@@ -51,12 +51,17 @@ export class GitHubGitWriter implements GitWriter {
       'POST /repos/{owner}/{repo}/git/trees',
       {
         base_tree: baseTree,
-        tree: options.files.map(f => ({
-          path: f.path,
-          mode: '100644',
-          type: 'blob',
-          content: f.content,
-        })),
+        // sha: null removes the path from the tree (GitHub's git data API).
+        tree: options.files.map(f =>
+          f.delete
+            ? { path: f.path, mode: '100644', type: 'blob', sha: null }
+            : {
+                path: f.path,
+                mode: '100644',
+                type: 'blob',
+                content: f.content,
+              },
+        ),
       },
       { what: 'a new tree' },
     );

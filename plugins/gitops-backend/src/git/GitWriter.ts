@@ -1,7 +1,8 @@
-/** A file to write in a commit. */
+/** A file to write in a commit; with `delete`, a file the commit removes (content unused). */
 export interface FileWrite {
   path: string;
   content: string;
+  delete?: boolean;
 }
 
 export interface GitAuthor {

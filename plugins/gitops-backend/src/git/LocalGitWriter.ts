@@ -192,6 +192,16 @@ export class LocalGitWriter implements GitWriter {
     try {
       await runGit(this.dir, ['read-tree', baseSha], { env });
       for (const f of files) {
+        if (f.delete) {
+          await runGit(
+            this.dir,
+            ['update-index', '--force-remove', '--', f.path],
+            {
+              env,
+            },
+          );
+          continue;
+        }
         const blob = (
           await runGit(this.dir, ['hash-object', '-w', '--stdin'], {
             input: f.content,

@@ -53,7 +53,7 @@ const liftSchema = z
  * `x-gitops-door: scaffolder` (it calls this API on behalf of the user);
  * anything else is the HTTP API. It only labels the audit trail.
  */
-function doorOf(req?: Request): Door {
+export function doorOf(req?: Request): Door {
   return req?.header('x-gitops-door') === 'scaffolder' ? 'scaffolder' : 'http';
 }
 

@@ -34,6 +34,8 @@ import { parseInput } from './parseInput';
 import { addPromotionRoutes, PromotionRouterOptions } from './promotionRouter';
 import { CatalogVisibility } from './CatalogVisibility';
 import { addClusterRoutes } from '../cluster/clusterRoutes';
+import { addEnvironmentRoutes } from '../environments/environmentRoutes';
+import type { EnvironmentService } from '../environments/EnvironmentService';
 import type { LiveService } from '../cluster/LiveService';
 import type { MetricsService } from '../metrics/MetricsService';
 import type { ChangeKeys } from '../signals/ChangeKeys';
@@ -56,6 +58,8 @@ export interface RouterOptions {
   metrics?: MetricsService;
   /** Opaque change keys of live updates, handed out with a service's status. */
   changeKeys?: ChangeKeys;
+  /** New environments (docs/environments.md). */
+  environments?: EnvironmentService;
 }
 
 const parse = parseInput;
@@ -239,6 +243,13 @@ export async function createRouter(
         };
       },
       visibleServices,
+    });
+  }
+
+  if (options.environments) {
+    addEnvironmentRoutes(router, {
+      httpAuth,
+      environments: options.environments,
     });
   }
 

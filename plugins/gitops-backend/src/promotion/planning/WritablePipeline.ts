@@ -73,6 +73,19 @@ export class WritablePipeline {
     return this.parsed.definition!.stages;
   }
 
+  /** The file as parsed (services and their per-environment entries). */
+  get parsedFile(): ParsedPipeline {
+    return this.parsed;
+  }
+
+  /** Whether `spec.environments` names the environment (sound or not). */
+  hasEnvironmentEntry(name: string): boolean {
+    return (
+      this.parsed.definition!.environments.some(e => e.name === name) ||
+      name in this.parsed.environmentErrors
+    );
+  }
+
   /** An environment whose entry is sound; anything else blocks the write. */
   environment(name: string): EnvironmentDefinition {
     const env = this.parsed.definition!.environments.find(e => e.name === name);

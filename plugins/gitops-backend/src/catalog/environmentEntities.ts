@@ -1,0 +1,69 @@
+import type { Entity } from '@backstage/catalog-model';
+import {
+  GITOPS_ANNOTATIONS,
+  NAME_PATTERN,
+} from '@gitops2/plugin-gitops-common';
+import type { ParsedPipeline } from '../pipeline/types';
+
+/** Annotation naming the pipeline environment a Resource stands for. */
+export const ENVIRONMENT_ANNOTATION = 'gitops2.io/environment';
+
+/**
+ * Each environment of a repository's pipeline as a catalog `Resource` of
+ * type `environment`: named `<repository>.<environment>` (environments of
+ * two repositories never collide), owned by the pipeline's `metadata.owner`
+ * (or `fallbackOwner`), linked to its URL, with the services deployed there
+ * as `dependencyOf` (component of the same name in the default namespace).
+ */
+export function environmentEntities(options: {
+  repositoryId: string;
+  pipeline: ParsedPipeline;
+  owner?: string;
+  fallbackOwner: string;
+  locationKey: string;
+}): Entity[] {
+  const { repositoryId, pipeline } = options;
+  const definition = pipeline.definition;
+  if (!definition) return [];
+  const out: Entity[] = [];
+  for (const env of definition.environments) {
+    const name = `${repositoryId}.${env.name}`;
+    if (!NAME_PATTERN.test(name)) continue; // over 63 characters: not an entity name
+    const services = Object.keys(pipeline.services)
+      .filter(s => {
+        const entry = pipeline.services[s][env.name];
+        return entry && !('error' in entry);
+      })
+      .sort();
+    out.push({
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Resource',
+      metadata: {
+        name,
+        namespace: 'default',
+        title: `${env.name} (${repositoryId})`,
+        description: `Environment ${env.name} of the ${
+          definition.name
+        } pipeline, stage ${env.stage}${
+          env.cluster ? `, cluster ${env.cluster}` : ''
+        }${env.namespace ? `, namespace ${env.namespace}` : ''}.`,
+        annotations: {
+          [GITOPS_ANNOTATIONS.repository]: repositoryId,
+          [ENVIRONMENT_ANNOTATION]: env.name,
+          'backstage.io/managed-by-location': options.locationKey,
+          'backstage.io/managed-by-origin-location': options.locationKey,
+        },
+        tags: ['gitops', 'environment'],
+        ...(env.url ? { links: [{ url: env.url, title: env.url }] } : {}),
+      },
+      spec: {
+        type: 'environment',
+        owner: options.owner ?? options.fallbackOwner,
+        ...(services.length
+          ? { dependencyOf: services.map(s => `component:default/${s}`) }
+          : {}),
+      },
+    });
+  }
+  return out;
+}
