@@ -191,6 +191,7 @@ export class GitopsService {
       ),
       pipeline: definition,
       pipelineError,
+      ...(definition && !entries ? { notInPipeline: true } : {}),
       environments: visible,
     };
   }

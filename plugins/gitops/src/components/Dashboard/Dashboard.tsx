@@ -15,10 +15,10 @@ import Alert from '@material-ui/lab/Alert';
 import useAsync from 'react-use/esm/useAsync';
 import { gitopsApiRef } from '../../api';
 import { CROSS_SERVICE_THROTTLE_MS } from '../../api/useGitopsChanges';
-import { usePolledAsync } from '../live';
+import { ClusterProblems, clusterProblems, usePolledAsync } from '../live';
 import { backendMessage } from '../promotion';
 import { RelativeTime } from '../shared';
-import { DashboardEnvironmentCard } from './DashboardEnvironmentCard';
+import { DashboardGrid } from './DashboardGrid';
 import { DashboardMatrix } from './DashboardMatrix';
 
 /**
@@ -77,19 +77,19 @@ export const Dashboard = () => {
             </Alert>
           </Grid>
         )}
-        {value.environments.map(env => (
-          <Grid
-            item
-            xs={12}
-            sm={6}
-            md={4}
-            lg
-            key={env.name}
-            style={{ minWidth: 0 }}
-          >
-            <DashboardEnvironmentCard environment={env} />
+        {clusterProblems(value.environments.map(e => e.connection)).length >
+          0 && (
+          <Grid item xs={12}>
+            <ClusterProblems
+              problems={clusterProblems(
+                value.environments.map(e => e.connection),
+              )}
+            />
           </Grid>
-        ))}
+        )}
+        <Grid item xs={12} style={{ minWidth: 0 }}>
+          <DashboardGrid environments={value.environments} />
+        </Grid>
         <Grid item xs={12}>
           <DashboardMatrix dashboard={value} />
         </Grid>
