@@ -79,6 +79,14 @@ function renderPipeline() {
       `      namespace: ${i.namespace}`,
       `      url: ${i.url}`,
     );
+    // prod needs a pull request approved by a release manager (the
+    // keyboard e2e promotes canary to prod and approves it).
+    if (env.startsWith('prod-'))
+      L.push(
+        '      promotion:',
+        '        approvals: 1',
+        '        approverGroup: group:default/release-managers',
+      );
   }
   L.push(
     '',

@@ -48,6 +48,9 @@ async function textProblems(page: Page, testId: string) {
     for (const el of Array.from(root.querySelectorAll('*'))) {
       const text = ownText(el);
       if (!text || (el as HTMLElement).offsetParent === null) continue;
+      // Text for screen readers only (", Opens in a new window"): 1 px boxes.
+      const box = el.getBoundingClientRect();
+      if (box.width <= 1 || box.height <= 1) continue;
       if (el.scrollWidth > el.clientWidth + 1) {
         const style = getComputedStyle(el);
         const titled = el.closest('[title]')?.getAttribute('title') ?? '';
@@ -295,4 +298,47 @@ test('the history row of the prod-us promotion shows what it carried; historic r
   ).toBeVisible();
   // Older rollouts were ingested from history: never seen by a cluster.
   await expect(rows.filter({ hasText: 'not observed' }).first()).toBeVisible();
+});
+
+test('the GitOps card comes first on the overview of guestbook-ui, one line per environment', async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await open(page, '/catalog/default/component/guestbook-ui');
+  const rows = page.locator('[data-testid^="gitops-overview-env-"]');
+  await expect(rows).toHaveCount(5);
+  const card = page
+    .locator('.MuiCard-root')
+    .filter({ has: page.getByTestId('gitops-overview-env-dev') })
+    .last();
+  const box = (await card.boundingBox())!;
+  // On the first screen, and no card of its column above it.
+  expect(box.y).toBeLessThan(900);
+  const above = await page
+    .locator('.MuiCard-root')
+    .evaluateAll(
+      (cards, b) =>
+        cards
+          .map(c => c.getBoundingClientRect())
+          .filter(r => Math.abs(r.x - b.x) < 2 && r.y < b.y - 2 && r.height > 0)
+          .length,
+      box,
+    );
+  expect(above).toBe(0);
+  // Each environment on one line.
+  const lines = await rows.evaluateAll(els =>
+    els.map(el => {
+      const tops = new Set<number>();
+      const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const range = document.createRange();
+        range.selectNodeContents(n);
+        for (const r of Array.from(range.getClientRects()))
+          if (r.width > 0) tops.add(Math.round(r.top / 4));
+      }
+      return tops.size;
+    }),
+  );
+  expect(lines).toEqual([1, 1, 1, 1, 1]);
+  await page.screenshot({ path: screenshotPath('overview-card.png') });
 });
