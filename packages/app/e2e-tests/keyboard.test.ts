@@ -5,11 +5,14 @@ import { ROOT, open } from './helpers';
 
 /**
  * Keyboard only (issue #13, point 6): a developer promotes and a release
- * manager approves and merges with Tab, Enter and Escape; dialogs keep the
- * focus inside while open and give it back to the button that opened them.
+ * manager approves and merges, then rolls back, with Tab, Enter, Space and
+ * Escape; dialogs keep the focus inside while open and give it back to the
+ * button that opened them.
  * On the demo's fleet repository (checkout-service, canary → prod), so the
  * guestbook demo the other tests play stays as it is.
  */
+test.describe.configure({ mode: 'serial' });
+
 const TAB = '/catalog/default/component/checkout-service/gitops';
 const FLEET = path.join(ROOT, '.demo/fleet');
 
@@ -121,5 +124,41 @@ test('promote canary to prod and approve it with the keyboard only: focus trappe
     .poll(() => prodVersion('us-east-1'), { timeout: 60_000 })
     .toBe(version);
   expect(prodVersion('ap-southeast-2')).toBe(version);
+  await rmContext.close();
+});
+
+test('roll back prod-eu-west-1 in an emergency with the keyboard only: checkbox with Space, focus returned to Roll back', async ({
+  browser,
+}) => {
+  const before = prodVersion('eu-west-1');
+  const rmContext = await browser.newContext();
+  const page = await rmContext.newPage();
+  await open(page, TAB, 'release-manager');
+  const rollback = page
+    .getByTestId('gitops-env-prod-eu-west-1')
+    .getByTestId('gitops-env-rollback');
+  await tabTo(page, rollback);
+  await page.keyboard.press('Enter');
+  const dialog = page.getByTestId('gitops-rollback-dialog');
+  await expect(dialog).toBeVisible();
+  await expect.poll(() => isFocused(dialog)).toBe(true);
+  await expectFocusTrapped(page, dialog, 15);
+  await tabTo(page, dialog.getByTestId('gitops-rollback-reason'), 40);
+  await page.keyboard.type('keyboard-only rollback');
+  await tabTo(page, dialog.getByTestId('gitops-rollback-emergency'), 40);
+  await page.keyboard.press('Space');
+  await expect(dialog.getByTestId('gitops-rollback-emergency')).toBeChecked();
+  const confirm = dialog.getByTestId('gitops-rollback-confirm');
+  await expect(confirm).toBeEnabled();
+  await tabTo(page, confirm, 40);
+  await page.keyboard.press('Enter');
+  await expect(dialog.getByTestId('gitops-action-result')).toHaveAttribute(
+    'data-state',
+    'merged',
+  );
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+  await expect.poll(() => isFocused(rollback)).toBe(true);
+  expect(prodVersion('eu-west-1')).not.toBe(before);
   await rmContext.close();
 });
