@@ -195,8 +195,7 @@ for (const width of WIDTHS) {
   }) => {
     await page.setViewportSize({ width, height: 900 });
     await open(page, '/gitops/dashboard');
-    await page.getByTestId('gitops-dashboard-repository').click();
-    await page.getByRole('option', { name: 'fleet', exact: true }).click();
+    await page.getByTestId('gitops-dashboard-repository').selectOption('fleet');
     for (const env of FLEET_ENVIRONMENTS)
       await expect(
         page.getByTestId(`gitops-dashboard-env-${env}`),
