@@ -5,6 +5,7 @@ import { createFakeGitopsApi } from '../../__testUtils__/fixtures';
 import { makeDashboard } from '../../__testUtils__/liveFixtures';
 import { Dashboard } from './Dashboard';
 import { DashboardGrid, stagesOf } from './DashboardGrid';
+import { DashboardMatrix } from './DashboardMatrix';
 
 const placeOf = (testId: string) => {
   const cell = screen.getByTestId(testId).parentElement as HTMLElement;
@@ -64,5 +65,29 @@ describe('DashboardGrid', () => {
     expect(
       within(problems[0]).getByText(/gitops\.clusters in app-config/),
     ).toBeInTheDocument();
+  });
+
+  it('heads the matrix with its parallel stages over their environments; versions carry their full value on hover', async () => {
+    await renderInTestApp(<DashboardMatrix dashboard={makeDashboard()} />);
+    const table = screen.getByTestId('gitops-dashboard-matrix');
+    const [stageRow, envRow] = Array.from(table.querySelectorAll('thead tr'));
+    const stageCells = Array.from(stageRow.querySelectorAll('th'));
+    expect(
+      stageCells.map(c => [c.textContent, c.getAttribute('colspan')]),
+    ).toEqual([
+      ['', null],
+      ['', '1'],
+      ['', '1'],
+      ['', '1'],
+      ['prod', '2'],
+    ]);
+    expect(
+      Array.from(envRow.querySelectorAll('th')).map(c => c.textContent),
+    ).toEqual(['Service', 'dev', 'qa', 'staging', 'prod-us', 'prod-eu']);
+    // Long versions end in "…" with the full value on hover.
+    const version = within(
+      screen.getByTestId('gitops-matrix-guestbook-ui-dev'),
+    ).getByTestId('gitops-matrix-version');
+    expect(version).toHaveAttribute('title', version.textContent);
   });
 });

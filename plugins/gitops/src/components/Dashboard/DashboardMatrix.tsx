@@ -97,7 +97,11 @@ export const DashboardMatrix = (props: { dashboard: DashboardResponse }) => {
                   className={`${classes.cell} ${classes.stage}`}
                   title={`stage ${stage.name}`}
                 >
-                  {stage.name}
+                  {/* A stage of one environment of the same name: said once, below. */}
+                  {stage.environments.length === 1 &&
+                  stage.environments[0].name === stage.name
+                    ? ''
+                    : stage.name}
                 </TableCell>
               ))}
             </TableRow>
