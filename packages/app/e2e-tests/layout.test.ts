@@ -339,5 +339,5 @@ test('the GitOps card comes first on the overview of guestbook-ui, one line per 
     }),
   );
   expect(lines).toEqual([1, 1, 1, 1, 1]);
-  await page.screenshot({ path: screenshotPath('overview-card.png') });
+  await card.screenshot({ path: screenshotPath('overview-card.png') });
 });
