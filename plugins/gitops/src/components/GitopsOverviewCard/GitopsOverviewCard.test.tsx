@@ -11,6 +11,7 @@ import {
   createFakeGitopsApi,
   entity,
   entityWithoutAnnotation,
+  makeStatus,
   stagingError,
 } from '../../__testUtils__/fixtures';
 import { GitopsOverviewCard } from './GitopsOverviewCard';
@@ -101,6 +102,30 @@ describe('GitopsOverviewCard', () => {
     expect(
       screen.queryByTestId('gitops-overview-action'),
     ).not.toBeInTheDocument();
+  });
+
+  it('says once that the service is not in the pipeline, instead of an error per environment', async () => {
+    const api = createFakeGitopsApi();
+    const status = makeStatus();
+    api.getServiceStatus.mockResolvedValue({
+      ...status,
+      notInPipeline: true,
+      environments: status.environments.map(e => ({
+        ...e,
+        desired: null,
+        error: {
+          message: 'service "guestbook-ui" is not listed under spec.services',
+        },
+      })),
+    });
+    await render(api);
+    expect(
+      await screen.findByTestId('gitops-overview-not-in-pipeline'),
+    ).toHaveTextContent(
+      'guestbook-ui is not in the pipeline of platform-gitops: the GitOps tab says how to add it.',
+    );
+    expect(screen.queryAllByTestId(/^gitops-overview-env-/)).toEqual([]);
+    expect(screen.queryByText(/not listed under/)).not.toBeInTheDocument();
   });
 
   it('links to the GitOps tab of the entity', async () => {

@@ -116,7 +116,10 @@ export const GitopsOverviewCard = () => {
     content = <ResponseErrorPanel error={status.error} />;
   } else if (status.value) {
     const value = status.value;
-    const environments = groupByStage(value).flatMap(s => s.environments);
+    // Not in the pipeline: said once (the tab says what to do), no rows.
+    const environments = value.notInPipeline
+      ? []
+      : groupByStage(value).flatMap(s => s.environments);
     content = (
       <>
         {value.pipelineError && (
@@ -125,11 +128,18 @@ export const GitopsOverviewCard = () => {
             {formatSourceError(value.pipelineError)}
           </Alert>
         )}
-        {environments.length === 0 ? (
+        {value.notInPipeline && (
+          <Alert severity="info" data-testid="gitops-overview-not-in-pipeline">
+            {value.service} is not in the pipeline of {value.repository.id}: the
+            GitOps tab says how to add it.
+          </Alert>
+        )}
+        {environments.length === 0 && !value.notInPipeline && (
           <Typography className={classes.muted}>
             Not deployed to any environment.
           </Typography>
-        ) : (
+        )}
+        {environments.length > 0 && (
           <ul className={classes.list}>
             {environments.map(({ environment, desired, error }) => {
               let icon;
