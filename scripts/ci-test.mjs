@@ -27,6 +27,9 @@ const PG_URL =
   'postgresql://postgres@127.0.0.1:5432';
 
 const totals = { passed: 0, failed: 0 };
+/** Names of the failed tests, printed last so that a log's tail shows them. */
+/** @type {string[]} */
+const failures = [];
 /** @type {Array<{ name: string, ok: boolean, seconds: number }>} */
 const steps = [];
 
@@ -148,8 +151,40 @@ function ensurePrometheus() {
  * The parts of Jest's --json output read here.
  * @typedef {{ numPassedTests: number, numFailedTests: number,
  *   numRuntimeErrorTestSuites?: number,
- *   testResults: Array<{ assertionResults: Array<{ fullName: string, status: string }> }> }} JestResults
+ *   testResults: Array<{ name?: string, status?: string, message?: string,
+ *     assertionResults: Array<{ fullName: string, status: string, failureMessages?: string[] }> }> }} JestResults
  */
+
+/**
+ * The failed tests of a Jest run, one line each (file, full name, the first
+ * line of the message), and the files that could not run at all.
+ * @param {JestResults} jest
+ * @returns {string[]}
+ */
+export function jestFailures(jest) {
+  return jest.testResults.flatMap(f => {
+    const file = path.relative(ROOT, f.name ?? '');
+    const failed = f.assertionResults
+      .filter(a => a.status === 'failed')
+      .map(
+        a =>
+          `${file}: ${a.fullName}: ${firstLine(
+            (a.failureMessages ?? []).join('\n'),
+          )}`,
+      );
+    if (failed.length === 0 && f.status === 'failed')
+      return [`${file}: did not run: ${firstLine(f.message ?? '')}`];
+    return failed;
+  });
+}
+
+/** @param {string} text */
+function firstLine(text) {
+  // eslint-disable-next-line no-control-regex
+  const plain = text.replace(/\u001b\[[0-9;]*m/g, '');
+  const line = plain.split('\n').find(l => l.trim()) ?? '';
+  return line.trim().slice(0, 200);
+}
 
 /**
  * Tests that ran (passed or failed, not skipped) per database of TestDatabases.
@@ -191,9 +226,11 @@ function countJest(file) {
     const j = JSON.parse(fs.readFileSync(file, 'utf8'));
     totals.passed += j.numPassedTests;
     totals.failed += j.numFailedTests + (j.numRuntimeErrorTestSuites ?? 0);
+    failures.push(...jestFailures(j));
     return j;
   } catch {
     totals.failed += 1;
+    failures.push(`${path.relative(ROOT, file)}: no results (the run crashed)`);
     return undefined;
   }
 }
@@ -204,9 +241,32 @@ function countPlaywright(file) {
     const j = JSON.parse(fs.readFileSync(file, 'utf8'));
     totals.passed += j.stats.expected + (j.stats.flaky ?? 0);
     totals.failed += j.stats.unexpected;
+    failures.push(...playwrightFailures(j));
   } catch {
     totals.failed += 1;
+    failures.push(`${path.relative(ROOT, file)}: no results (the run crashed)`);
   }
+}
+
+/**
+ * The failed e2e tests of a Playwright JSON report, one line each.
+ * @param {any} report
+ * @returns {string[]}
+ */
+export function playwrightFailures(report) {
+  /** @type {string[]} */
+  const out = [];
+  /** @param {any} suite */
+  const walk = suite => {
+    for (const spec of suite.specs ?? []) {
+      if (spec.ok) continue;
+      const error = spec.tests?.[0]?.results?.at(-1)?.error?.message ?? '';
+      out.push(`${spec.file}: ${spec.title}: ${firstLine(error)}`);
+    }
+    for (const child of suite.suites ?? []) walk(child);
+  };
+  for (const suite of report.suites ?? []) walk(suite);
+  return out;
 }
 
 async function main() {
@@ -323,6 +383,12 @@ async function main() {
         const tap = fs.readFileSync(path.join(RESULTS, 'demo.tap'), 'utf8');
         totals.passed += Number(/^# pass (\d+)/m.exec(tap)?.[1] ?? 0);
         totals.failed += Number(/^# fail (\d+)/m.exec(tap)?.[1] ?? 0);
+        failures.push(
+          ...tap
+            .split('\n')
+            .filter(l => /^\s*not ok /.test(l))
+            .map(l => `scripts (node --test): ${l.trim()}`),
+        );
       } catch {
         totals.failed += 1;
       }
@@ -357,6 +423,10 @@ async function main() {
     );
   }
   const failedSteps = steps.filter(s => !s.ok).length;
+  if (failures.length) {
+    process.stdout.write(`\nfailed tests:\n`);
+    for (const f of failures) process.stdout.write(`  ${f}\n`);
+  }
   process.stdout.write(`\n${totals.passed} passed, ${totals.failed} failed\n`);
   process.exit(failedSteps > 0 || totals.failed > 0 ? 1 : 0);
 }

@@ -43,6 +43,15 @@ export interface Config {
        */
       commitUrlTemplate?: string;
       /**
+       * local only: the repository's web address on its Git host
+       * (`https://<host>/<owner>/<repo>`), for a local clone of a hosted
+       * repository. The API shows it instead of the server's path, and
+       * GitHub-shaped `push` webhooks naming it (`repository.html_url`)
+       * ingest this repository at once.
+       * @visibility backend
+       */
+      webUrl?: string;
+      /**
        * JSON file (`{"commits": [{"sha": "…", "actionId": "…"}]}`) of commits
        * the portal wrote before this database recorded them, imported at
        * startup so their Gitops-* trailers are trusted. The demo uses it for

@@ -15,6 +15,7 @@ import {
   createDemo,
   readComplete,
 } from './demo-lib.mjs';
+import { installPushHook } from './demo-hook.mjs';
 
 const repoRoot = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -60,6 +61,7 @@ const rel = path.relative(process.cwd(), dir) || '.';
 
 const done = readComplete(dir);
 if (!force && done?.generatorVersion === GENERATOR_VERSION) {
+  installPushHook(path.join(dir, 'gitops'));
   console.log(
     `demo: ${rel} is complete (generator v${GENERATOR_VERSION}, dates anchored on ${done.anchorDay}); --force to rebuild`,
   );
@@ -77,6 +79,7 @@ try {
     console.log(`demo: ${rel} was completed by another run meanwhile`);
     process.exit(0);
   }
+  installPushHook(path.join(dir, 'gitops'));
   const src = Object.entries(s.sources)
     .map(([name, x]) => `${name} ${x.commits}`)
     .join(', ');

@@ -4,7 +4,7 @@ import { git, open, screenshotPath, uiVersionAtHead } from './helpers';
 /**
  * Promotion and rollback through Git in the demo, by two people: the guest
  * developer promotes staging to prod-us + prod-eu, Rita (release manager)
- * approves and merges; the guest may not roll back in an emergency, Rita
+ * is notified, approves and merges; the guest may not roll back in an emergency, Rita
  * may, and the hold refuses the rolled-back version. Runs last (it changes
  * the demo repository).
  */
@@ -61,6 +61,13 @@ test('promote staging to prod-us + prod-eu, approved by a second user, lands in 
   // 2. Rita approves and merges from her inbox.
   const rmContext = await browser.newContext();
   const rm = await rmContext.newPage();
+  // She was told: the request is in her notifications (issue #11).
+  await open(rm, '/notifications', 'release-manager');
+  await expect(
+    rm
+      .getByText(/#\d+ waits for your approval: guestbook-ui .*prod-us/)
+      .first(),
+  ).toBeVisible();
   await open(rm, '/gitops/approvals', 'release-manager');
   const row = rm
     .getByTestId('gitops-inbox-row')

@@ -194,7 +194,13 @@ export async function rolledBackOnceDespiteKills(
     outcome_before_rollback: 'failed',
     outcome_detail: expect.stringMatching(/step smoke \(http\) failed in qa/),
   });
-  expect(await rolloutOutcome(d, 'guestbook-api', previous)).toBe('verified');
+  // The action's state and its rollout's outcome are written one after
+  // the other (the outcome once ingestion recorded the rollback's commit).
+  await d.waitFor('the restored rollout verified', async () =>
+    (await rolloutOutcome(d, 'guestbook-api', previous)) === 'verified'
+      ? true
+      : undefined,
+  );
   const holds = await d
     .db('gitops_holds')
     .where({ service: 'guestbook-api', environment: 'qa', version })

@@ -104,3 +104,41 @@ describe('gitops.steps', () => {
     expect(() => read(steps)).toThrow(message);
   });
 });
+
+describe('gitops.repositories[].webUrl', () => {
+  const read = (repo: object) =>
+    readGitopsConfig(
+      new ConfigReader({
+        gitops: { repositories: [{ id: 'demo', branch: 'main', ...repo }] },
+      }),
+    ).repositories[0];
+
+  it('is kept for a local repository', () => {
+    expect(
+      read({
+        provider: 'local',
+        url: '/srv/gitops',
+        webUrl: 'https://git.acme.example/acme/gitops',
+      }).webUrl,
+    ).toBe('https://git.acme.example/acme/gitops');
+  });
+
+  it.each([
+    ['not a URL', 'git.acme.example/acme/gitops', /webUrl: must be http/],
+    ['with credentials', 'https://me:pw@host/acme/gitops', /webUrl/],
+  ])('refuses a webUrl %s', (_what, webUrl, message) => {
+    expect(() =>
+      read({ provider: 'local', url: '/srv/gitops', webUrl }),
+    ).toThrow(message);
+  });
+
+  it('refuses a webUrl on a github repository (its url says it)', () => {
+    expect(() =>
+      read({
+        provider: 'github',
+        url: 'https://github.com/acme/gitops',
+        webUrl: 'https://github.com/acme/gitops',
+      }),
+    ).toThrow(/webUrl: is for local repositories/);
+  });
+});

@@ -40,9 +40,24 @@ const repositorySchema = z
       .regex(/^https?:\/\/.*\{sha\}/, 'must be an http(s) URL containing {sha}')
       .optional(),
     portalCommitsFile: z.string().min(1).optional(),
+    webUrl: z
+      .string()
+      .max(500)
+      .regex(
+        /^https?:\/\/[^/\s@]+\/[^/\s]+\/[^/\s]+?\/?$/,
+        'must be http(s)://<host>/<owner>/<repo>',
+      )
+      .optional(),
   })
   .strict()
   .superRefine((repo, ctx) => {
+    if (repo.webUrl && repo.provider !== 'local') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['webUrl'],
+        message: 'is for local repositories; a github repository has its url',
+      });
+    }
     if (
       repo.provider === 'github' &&
       !/^https:\/\/[^/]+\/[^/]+\/[^/]+?(\.git)?\/?$/.test(repo.url)

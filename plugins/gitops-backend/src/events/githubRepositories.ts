@@ -7,16 +7,18 @@ export interface WebhookRepository {
 }
 
 /**
- * GitHub repositories of the configuration by `host/owner/name` (lower
- * case), the key of a webhook payload's `repository.html_url`.
+ * GitHub repositories of the configuration (and local clones with a
+ * `webUrl`) by `host/owner/name` (lower case), the key of a webhook
+ * payload's `repository.html_url`.
  */
 export class GithubRepositoryIndex {
   private readonly byKey = new Map<string, WebhookRepository>();
 
   constructor(repositories: RepositoryConfig[]) {
     for (const r of repositories) {
-      if (r.provider !== 'github') continue;
-      const key = keyOfUrl(r.url);
+      // A local clone of a hosted repository is named by its webUrl.
+      const url = r.provider === 'github' ? r.url : r.webUrl;
+      const key = keyOfUrl(url);
       if (key) this.byKey.set(key, { id: r.id, branch: r.branch });
     }
   }

@@ -41,6 +41,14 @@ const repositories = [
     url: `https://github.com/${SLUG}`,
     branch: 'main',
   },
+  {
+    // A local clone of a hosted repository, named by its web address.
+    id: 'mirror',
+    provider: 'local',
+    url: '/srv/gitops-mirror',
+    webUrl: 'https://git.acme.example/acme/mirror',
+    branch: 'main',
+  },
 ] as RepositoryConfig[];
 
 describe.each(databases.eachSupportedId())(
@@ -117,6 +125,19 @@ describe.each(databases.eachSupportedId())(
       expect(res.status).toBe(202);
       await settled();
       expect(ingested).toEqual(['demo']);
+    });
+
+    it('a signed push naming the webUrl of a local repository ingests that repository', async () => {
+      const payload = pushPayload('acme/mirror', 'main', SHA);
+      payload.repository.html_url = 'https://git.acme.example/acme/mirror';
+      const res = await deliver(server, {
+        event: 'push',
+        payload,
+        secret: SECRET,
+      });
+      expect(res.status).toBe(202);
+      await settled();
+      expect(ingested).toEqual(['mirror']);
     });
 
     it('the same delivery sent twice is handled once', async () => {

@@ -285,7 +285,7 @@ export class GitopsService {
     row?: RepositoryRow,
   ): RepositoryState {
     const location = publicLocation(
-      this.sources.get(repo.id)?.location ?? repo.url,
+      repo.webUrl ?? this.sources.get(repo.id)?.location ?? repo.url,
     );
     const error: SourceError | null = row?.last_error
       ? JSON.parse(row.last_error)

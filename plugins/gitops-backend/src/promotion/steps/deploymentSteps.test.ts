@@ -523,6 +523,88 @@ describe.each(databases.eachSupportedId())('deployment steps on %p', dbId => {
     expect((await stores.actions.get(action.id))!.state).toBe('failed');
   });
 
+  it('review: a merge cut before its after steps were planned, which the cluster reported degraded meanwhile, stays failed once reconciliation finishes it', async () => {
+    const {
+      knex,
+      stores,
+      promotions,
+      promote,
+      runUntil,
+      stagingOnMain,
+      ingester,
+    } = await setup();
+    // The cut: the first follow-up after the compare-and-set fails.
+    jest.spyOn(stores.locks, 'unlock').mockImplementationOnce(async () => {
+      throw new Error('connection reset');
+    });
+    const { action } = await promote(
+      { sourceEnvironment: 'dev' },
+      'cut-before-plan-1',
+    );
+    await runUntil(
+      async () => (await stores.actions.get(action.id))!.state !== 'requested',
+    );
+    expect(stagingOnMain()).toBe('v2');
+    expect((await stores.actions.get(action.id))!.state).toBe('merged');
+    expect(await stores.steps.ofAction(action.id, 'after')).toHaveLength(0);
+    // Meanwhile the merge is ingested (a push webhook, the schedule) and
+    // the cluster reports staging degraded: the outcome follower fails it.
+    await ingester.ingest();
+    await knex('gitops_rollouts')
+      .where({ service: 'cart', environment: 'staging', to_version: 'v2' })
+      .update({ outcome: 'degraded' });
+    await promotions.followOutcomes();
+    const failed = (await stores.actions.get(action.id))!;
+    expect(failed.state).toBe('failed');
+    // Reconciliation finishes the cut merge: it plans the after steps of a
+    // failed action, they pass, and ...
+    await promotions.reconcile();
+    await runUntil(async () => {
+      const runs = await stores.steps.ofAction(action.id, 'after');
+      return (
+        runs.length > 0 &&
+        runs.every(r => !['pending', 'running'].includes(r.state))
+      );
+    });
+    // ... the cluster's verdict must not be overwritten by a success.
+    const after = (await stores.actions.get(action.id))!;
+    expect(after.state).toBe('failed');
+    expect(after.error).toMatch(/degraded/);
+  });
+
+  it('review: a cut merge the cluster reported succeeded meanwhile, whose verification then cannot be planned, fails (fail closed)', async () => {
+    const { knex, stores, promotions, promote, runUntil, ingester } =
+      await setup();
+    jest.spyOn(stores.locks, 'unlock').mockImplementationOnce(async () => {
+      throw new Error('connection reset');
+    });
+    const { action } = await promote(
+      { sourceEnvironment: 'dev' },
+      'cut-before-plan-2',
+    );
+    await runUntil(
+      async () => (await stores.actions.get(action.id))!.state !== 'requested',
+    );
+    expect((await stores.actions.get(action.id))!.state).toBe('merged');
+    await ingester.ingest();
+    await knex('gitops_rollouts')
+      .where({ service: 'cart', environment: 'staging', to_version: 'v2' })
+      .update({ outcome: 'succeeded' });
+    await promotions.followOutcomes();
+    expect((await stores.actions.get(action.id))!.state).toBe('succeeded');
+    const plan = stores.steps.plan.bind(stores.steps);
+    jest
+      .spyOn(stores.steps, 'plan')
+      .mockImplementation(async (id, env, phase, steps) => {
+        if (phase === 'after') throw new Error('database went away');
+        return plan(id, env, phase, steps);
+      });
+    await promotions.reconcile();
+    const after = (await stores.actions.get(action.id))!;
+    expect(after.state).toBe('failed');
+    expect(after.error).toBe('verification not planned: database went away');
+  });
+
   it('never rolls back a rollback whose verification failed: it holds', async () => {
     const { stores, runUntil, promote, stagingOnMain, promotions } =
       await setup();

@@ -1,0 +1,200 @@
+import { TestDatabases } from '@backstage/backend-test-utils';
+import type { Knex } from 'knex';
+import { WritePathHarness } from './__testUtils__/WritePathHarness';
+
+jest.setTimeout(120_000);
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+
+/** Makes inserts into `table` fail (when `when` holds), as a crash at that write would. */
+async function inject(knex: Knex, table: string, when = 'TRUE'): Promise<void> {
+  if (knex.client.config.client === 'pg') {
+    await knex.raw(
+      `CREATE FUNCTION review_crash_${table}() RETURNS trigger AS $$ BEGIN IF ${when} THEN RAISE EXCEPTION 'injected crash'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`,
+    );
+    await knex.raw(
+      `CREATE TRIGGER review_crash_${table} BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION review_crash_${table}()`,
+    );
+  } else {
+    await knex.raw(
+      `CREATE TRIGGER review_crash_${table} BEFORE INSERT ON ${table} WHEN ${when} BEGIN SELECT RAISE(ABORT, 'injected crash'); END`,
+    );
+  }
+}
+
+async function remove(knex: Knex, table: string): Promise<void> {
+  await knex.raw(
+    knex.client.config.client === 'pg'
+      ? `DROP TRIGGER review_crash_${table} ON ${table}`
+      : `DROP TRIGGER review_crash_${table}`,
+  );
+}
+
+/** Makes the update that records a merge completed fail (a crash right before it). */
+async function injectCompletionFailure(knex: Knex): Promise<void> {
+  if (knex.client.config.client === 'pg') {
+    await knex.raw(
+      `CREATE FUNCTION review_crash_done() RETURNS trigger AS $$ BEGIN IF NEW.merge_completed_at_ms IS NOT NULL AND OLD.merge_completed_at_ms IS NULL THEN RAISE EXCEPTION 'injected crash'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`,
+    );
+    await knex.raw(
+      'CREATE TRIGGER review_crash_done BEFORE UPDATE ON gitops_actions FOR EACH ROW EXECUTE FUNCTION review_crash_done()',
+    );
+  } else {
+    await knex.raw(
+      "CREATE TRIGGER review_crash_done BEFORE UPDATE OF merge_completed_at_ms ON gitops_actions WHEN NEW.merge_completed_at_ms IS NOT NULL AND OLD.merge_completed_at_ms IS NULL BEGIN SELECT RAISE(ABORT, 'injected crash'); END",
+    );
+  }
+}
+
+async function removeCompletionFailure(knex: Knex): Promise<void> {
+  await knex.raw(
+    knex.client.config.client === 'pg'
+      ? 'DROP TRIGGER review_crash_done ON gitops_actions'
+      : 'DROP TRIGGER review_crash_done',
+  );
+}
+
+const FAST = {
+  promotion: { leaseSeconds: 2, reconcileFrequency: { seconds: 1 } },
+};
+
+describe.each(databases.eachSupportedId())('merge cut (review) on %p', dbId => {
+  let h: WritePathHarness;
+  afterEach(() => h.cleanup());
+
+  async function start() {
+    h = new WritePathHarness();
+    h.bump('cart', ['dev', 'staging'], 'v2');
+    h.groups.set('erin', [
+      'group:default/release-us',
+      'group:default/release-eu',
+    ]);
+    await h.start(databases, dbId, FAST, { realScheduler: true });
+  }
+
+  it('a rollback cut before its hold keeps its environment locked until the hold exists (the merging replica still holds the lease)', async () => {
+    await start();
+    await inject(h.knex, 'gitops_holds');
+    const rolled = await h
+      .as('alice')
+      .rollback(
+        { environment: 'staging', version: 'v1', reason: 'v2 is broken' },
+        'review-cut-0001',
+      );
+    expect(rolled.body.state).toBe('merged');
+    const id = String(rolled.body.id);
+    // The replica that merged it crashed right after the compare-and-set:
+    // its lease is still live for a while (30 s in production).
+    await h
+      .knex('gitops_actions')
+      .where({ id })
+      .update({
+        claimed_by: 'replica-that-died:1',
+        claim_expires_at_ms: Date.now() + 60_000,
+      });
+    await remove(h.knex, 'gitops_holds');
+    // Reconciliation rounds on the live replica (every second).
+    await new Promise(r => setTimeout(r, 8000));
+    expect(await h.knex('gitops_holds').where({ action_id: id })).toHaveLength(
+      0,
+    );
+    // No hold yet: the environment lock is all that keeps v2 out.
+    const promote = await h
+      .as('alice')
+      .promote(
+        { sourceEnvironment: 'dev', environments: ['staging'] },
+        'review-cut-0002',
+      );
+    expect(promote.status).toBe(409);
+    expect(h.versionOnMain('cart', 'staging')).toBe('v1');
+  });
+
+  it('a portal merge whose follow-up fails after the merge was recorded is not reported as a failed merge with SQL', async () => {
+    await start();
+    const requested = await h
+      .as('alice')
+      .promote(
+        { sourceEnvironment: 'staging', environments: ['prod-eu'] },
+        'review-cut-0003',
+      );
+    const open = await h.as('erin').approve(requested.body.id);
+    expect(open.body.state).toBe('pull-request-open');
+    // The merge's audit row fails (a crash at that write).
+    await inject(h.knex, 'gitops_audit', "NEW.message LIKE 'merged%'");
+    const merged = await h.as('erin').merge(open.body.id);
+    await remove(h.knex, 'gitops_audit');
+    const row = await h
+      .knex('gitops_actions')
+      .where({ id: open.body.id })
+      .first();
+    expect(row.state).toBe('merged');
+    expect(JSON.stringify(merged.body)).not.toMatch(/insert into/i);
+    expect(merged.status).toBe(200);
+  });
+
+  it('a crash after the merge was audited but before it was recorded complete: reconciliation does not audit the merge a second time', async () => {
+    await start();
+    await injectCompletionFailure(h.knex);
+    const rolled = await h
+      .as('alice')
+      .rollback(
+        { environment: 'staging', version: 'v1', reason: 'v2 is broken' },
+        'review-cut-0004',
+      );
+    expect(rolled.body.state).toBe('merged');
+    const id = String(rolled.body.id);
+    const merges = async () =>
+      (await h.audit()).filter(
+        a => String(a.action_id) === id && /^merged/.test(a.message),
+      );
+    expect(await merges()).toHaveLength(1);
+    await removeCompletionFailure(h.knex);
+    await h.eventually(async () => {
+      const row = await h.knex('gitops_actions').where({ id }).first();
+      return row.merge_completed_at_ms !== null;
+    });
+    expect(await merges()).toHaveLength(1);
+  });
+
+  it('a database error recording a direct rollback merged after Git has the commit: the action is not ended failed, and its hold is written once the database is back', async () => {
+    await start();
+    const client = h.knex.client.config.client;
+    if (client === 'pg') {
+      await h.knex.raw(
+        `CREATE FUNCTION review_crash_merged() RETURNS trigger AS $$ BEGIN IF NEW.state = 'merged' THEN RAISE EXCEPTION 'injected crash'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`,
+      );
+      await h.knex.raw(
+        'CREATE TRIGGER review_crash_merged BEFORE UPDATE ON gitops_actions FOR EACH ROW EXECUTE FUNCTION review_crash_merged()',
+      );
+    } else {
+      await h.knex.raw(
+        "CREATE TRIGGER review_crash_merged BEFORE UPDATE ON gitops_actions WHEN NEW.state = 'merged' BEGIN SELECT RAISE(ABORT, 'injected crash'); END",
+      );
+    }
+    const rolled = await h
+      .as('alice')
+      .rollback(
+        { environment: 'staging', version: 'v1', reason: 'v2 is broken' },
+        'review-cut-0005',
+      );
+    await h.knex.raw(
+      client === 'pg'
+        ? 'DROP TRIGGER review_crash_merged ON gitops_actions'
+        : 'DROP TRIGGER review_crash_merged',
+    );
+    // Git has the rollback.
+    expect(h.versionOnMain('cart', 'staging')).toBe('v1');
+    const [row] = await h
+      .knex('gitops_actions')
+      .where({ kind: 'rollback' })
+      .select('id', 'state', 'error');
+    expect({ status: rolled.status, state: row.state }).not.toEqual(
+      expect.objectContaining({ state: 'failed' }),
+    );
+    const holds = await h.eventually(async () => {
+      const r = await h.knex('gitops_holds').where({ action_id: row.id });
+      return r.length > 0 && r;
+    });
+    expect(holds).toHaveLength(1);
+  });
+});
