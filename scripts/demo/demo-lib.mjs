@@ -31,9 +31,10 @@ import {
   STAGE_HOURS,
   STAGES,
 } from './demo-data.mjs';
+import { buildFleet } from './fleet-lib.mjs';
 
 /** Bump when the generated content changes: an older demo is then rebuilt. */
-export const GENERATOR_VERSION = 4;
+export const GENERATOR_VERSION = 5;
 export const COMPLETE_FILE = '.complete';
 export const SUMMARY_FILE = 'demo-summary.json';
 /**
@@ -1625,7 +1626,10 @@ function build(root, nowMs) {
   const shaOf = mark => gmarks.get(mark);
   writePortalCommits(root, g, shaOf);
 
-  return summarize({ clock, nowMs, sources, g, shaOf });
+  // 3. The second GitOps repository: a real fleet's shape (fleet-lib.mjs).
+  const fleet = buildFleet(root, clock.anchor, importCommits);
+
+  return { ...summarize({ clock, nowMs, sources, g, shaOf }), fleet };
 }
 
 /**

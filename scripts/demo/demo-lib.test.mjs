@@ -704,3 +704,48 @@ describe('SAAS-1543', () => {
     }
   });
 });
+
+describe('fleet repository (a real pipeline shape)', () => {
+  it('has five stages and eleven environments, three regions in parallel in staging, canary and prod', () => {
+    const fleetDir = path.join(dir, 'fleet');
+    const text = git(fleetDir, 'show', 'HEAD:gitops-pipeline.yaml');
+    const stages = [
+      ...text.matchAll(/^ {4}- name: (\S+)\n {6}environments: \[([^\]]*)\]$/gm),
+    ].map(m => [m[1], m[2].split(/,\s*/)]);
+    assert.deepEqual(
+      stages.map(([name, envs]) => [name, envs.length]),
+      [
+        ['dev', 1],
+        ['qa', 1],
+        ['staging', 3],
+        ['canary', 3],
+        ['prod', 3],
+      ],
+    );
+    const envs = stages.flatMap(([, e]) => e);
+    assert.equal(envs.length, 11);
+    // Every environment's values file holds the version the summary names.
+    for (const env of envs) {
+      const values = git(
+        fleetDir,
+        'show',
+        `HEAD:apps/checkout-service/${env}/values.yaml`,
+      );
+      assert.match(
+        values,
+        new RegExp(`^  tag: "${summary.fleet.versions[env]}"$`, 'm'),
+      );
+    }
+    assert.notEqual(
+      summary.fleet.versions.dev,
+      summary.fleet.versions['prod-eu-west-1'],
+    );
+  });
+
+  it('ends before the guestbook history, so the newest rollout stays a guestbook one', () => {
+    const last = Date.parse(
+      git(path.join(dir, 'fleet'), 'log', '-1', '--format=%cI').trim(),
+    );
+    assert.ok(last < Date.parse(summary.gitops.lastCommitAt));
+  });
+});

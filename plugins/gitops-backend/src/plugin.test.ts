@@ -30,6 +30,15 @@ const plainEntity = {
   ...cartEntity,
   metadata: { name: 'plain', namespace: 'default' },
 };
+/** Names the repository, but the pipeline has no entry for it. */
+const orphanEntity = {
+  ...cartEntity,
+  metadata: {
+    name: 'orphan',
+    namespace: 'default',
+    annotations: { 'gitops2.io/gitops-repo': 'demo' },
+  },
+};
 const strayEntity = {
   ...cartEntity,
   metadata: {
@@ -65,7 +74,7 @@ describe('gitops backend plugin (HTTP API)', () => {
       features: [
         gitopsPlugin,
         catalogServiceMock.factory({
-          entities: [cartEntity, plainEntity, strayEntity],
+          entities: [cartEntity, plainEntity, strayEntity, orphanEntity],
         }),
         mockServices.permissions.factory({ result }),
         mockServices.rootConfig.factory({
@@ -168,6 +177,25 @@ describe('gitops backend plugin (HTTP API)', () => {
     expect(repos[0].id).toBe('demo');
     expect(repos[0]).not.toHaveProperty('location');
     expect(bodies[1].body.repository).not.toHaveProperty('location');
+  });
+
+  it('says once that a service has no pipeline entry, and marks every environment with it', async () => {
+    const server = await start();
+    await request(server).post('/api/gitops/v1/repositories/demo/refresh');
+    const res = await request(server).get(
+      '/api/gitops/v1/entities/default/component/orphan/status',
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.notInPipeline).toBe(true);
+    expect(res.body.environments.length).toBe(4);
+    for (const env of res.body.environments)
+      expect(env.error.message).toBe(
+        'service "orphan" is not listed under spec.services',
+      );
+    const listed = await request(server).get(
+      '/api/gitops/v1/entities/default/component/cart/status',
+    );
+    expect(listed.body.notInPipeline).toBeUndefined();
   });
 
   it('validates input with precise 4xx errors', async () => {

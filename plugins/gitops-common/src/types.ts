@@ -187,6 +187,12 @@ export interface ServiceStatusResponse {
   pipeline: PipelineDefinition | null;
   /** The pipeline file itself is broken (the last good one is shown). */
   pipelineError: SourceError | null;
+  /**
+   * The pipeline has no entry for this service under `spec.services` (each
+   * environment also carries that error): the page says it once, with what
+   * to do.
+   */
+  notInPipeline?: boolean;
   environments: EnvironmentStatus[];
   /**
    * Opaque key of this service's live updates (GITOPS_SIGNAL_CHANNEL): a

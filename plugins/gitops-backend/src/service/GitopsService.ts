@@ -201,6 +201,7 @@ export class GitopsService {
       ),
       pipeline: definition,
       pipelineError,
+      ...(definition && !entries ? { notInPipeline: true } : {}),
       environments: visible,
     };
   }

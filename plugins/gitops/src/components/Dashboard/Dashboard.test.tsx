@@ -202,14 +202,12 @@ describe('Dashboard', () => {
     await render(api);
     await screen.findByTestId('gitops-dashboard-env-dev');
 
-    fireEvent.mouseDown(
-      within(screen.getByTestId('gitops-dashboard-repository')).getByRole(
-        'button',
-      ),
-    );
-    fireEvent.click(
-      await screen.findByRole('option', { name: 'legacy-gitops' }),
-    );
+    // A native select, named by its visible label (keyboard and screen
+    // readers need nothing special).
+    const select = screen.getByRole('combobox', { name: 'Repository' });
+    expect(select).toBe(screen.getByTestId('gitops-dashboard-repository'));
+    expect(select.tagName).toBe('SELECT');
+    fireEvent.change(select, { target: { value: 'legacy-gitops' } });
 
     expect(
       await screen.findByTestId('gitops-dashboard-env-legacy'),

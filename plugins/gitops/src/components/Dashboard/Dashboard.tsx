@@ -5,20 +5,18 @@ import {
   ResponseErrorPanel,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
-import FormControl from '@material-ui/core/FormControl';
 import Grid from '@material-ui/core/Grid';
-import InputLabel from '@material-ui/core/InputLabel';
-import MenuItem from '@material-ui/core/MenuItem';
-import Select from '@material-ui/core/Select';
+import TextField from '@material-ui/core/TextField';
+import { makeStyles } from '@material-ui/core/styles';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import useAsync from 'react-use/esm/useAsync';
 import { gitopsApiRef } from '../../api';
 import { CROSS_SERVICE_THROTTLE_MS } from '../../api/useGitopsChanges';
-import { usePolledAsync } from '../live';
+import { ClusterProblems, clusterProblems, usePolledAsync } from '../live';
 import { backendMessage } from '../promotion';
 import { RelativeTime } from '../shared';
-import { DashboardEnvironmentCard } from './DashboardEnvironmentCard';
+import { DashboardGrid } from './DashboardGrid';
 import { DashboardMatrix } from './DashboardMatrix';
 
 /**
@@ -27,7 +25,17 @@ import { DashboardMatrix } from './DashboardMatrix';
  * services × environments matrix. Polled from our backend every 5 s while
  * the page is visible; the last data stays on screen during a refetch.
  */
+const useStyles = makeStyles(theme => ({
+  repository: {
+    minWidth: 240,
+    backgroundColor: theme.palette.background.paper,
+  },
+  /** On the page's grey background the default label is too faint. */
+  label: { color: theme.palette.text.primary },
+}));
+
 export const Dashboard = () => {
+  const classes = useStyles();
   const api = useApi(gitopsApiRef);
   const repositories = useAsync(() => api.getRepositories(), [api]);
   const items = repositories.value?.items ?? [];
@@ -77,19 +85,19 @@ export const Dashboard = () => {
             </Alert>
           </Grid>
         )}
-        {value.environments.map(env => (
-          <Grid
-            item
-            xs={12}
-            sm={6}
-            md={4}
-            lg
-            key={env.name}
-            style={{ minWidth: 0 }}
-          >
-            <DashboardEnvironmentCard environment={env} />
+        {clusterProblems(value.environments.map(e => e.connection)).length >
+          0 && (
+          <Grid item xs={12}>
+            <ClusterProblems
+              problems={clusterProblems(
+                value.environments.map(e => e.connection),
+              )}
+            />
           </Grid>
-        ))}
+        )}
+        <Grid item xs={12} style={{ minWidth: 0 }}>
+          <DashboardGrid environments={value.environments} />
+        </Grid>
         <Grid item xs={12}>
           <DashboardMatrix dashboard={value} />
         </Grid>
@@ -107,28 +115,27 @@ export const Dashboard = () => {
     <Grid container spacing={2} direction="column" wrap="nowrap">
       {items.length > 1 && (
         <Grid item>
-          <FormControl
+          <TextField
+            select
+            id="gitops-dashboard-repository"
             variant="outlined"
             size="small"
-            style={{ minWidth: 240 }}
+            label="Repository"
+            value={selected ?? ''}
+            onChange={e => setSelected(String(e.target.value))}
+            className={classes.repository}
+            // A native select: named by its label, usable by keyboard and
+            // screen readers as is.
+            SelectProps={{ native: true }}
+            InputLabelProps={{ className: classes.label }}
+            inputProps={{ 'data-testid': 'gitops-dashboard-repository' }}
           >
-            <InputLabel id="gitops-dashboard-repository-label">
-              Repository
-            </InputLabel>
-            <Select
-              labelId="gitops-dashboard-repository-label"
-              label="Repository"
-              value={selected ?? ''}
-              onChange={e => setSelected(String(e.target.value))}
-              data-testid="gitops-dashboard-repository"
-            >
-              {items.map(r => (
-                <MenuItem key={r.id} value={r.id}>
-                  {r.id}
-                </MenuItem>
-              ))}
-            </Select>
-          </FormControl>
+            {items.map(r => (
+              <option key={r.id} value={r.id}>
+                {r.id}
+              </option>
+            ))}
+          </TextField>
         </Grid>
       )}
       <Grid item>{body}</Grid>

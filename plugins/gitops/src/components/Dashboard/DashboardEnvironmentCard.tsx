@@ -14,16 +14,25 @@ import { ChangeSummary, RelativeTime } from '../shared';
 import { EnvironmentStatusChip } from './EnvironmentStatusChip';
 
 const useStyles = makeStyles(theme => ({
-  card: { height: '100%' },
+  card: { height: '100%', minWidth: 0 },
   ERROR: { borderColor: theme.palette.error.main, borderWidth: 2 },
   header: {
     display: 'flex',
     alignItems: 'center',
+    flexWrap: 'wrap',
     justifyContent: 'space-between',
     gap: theme.spacing(1),
   },
   muted: { color: theme.palette.text.secondary },
   mono: { fontFamily: 'monospace' },
+  /** Long values (names, URLs, versions) end in "…", in full on hover. */
+  ellipsis: {
+    minWidth: 0,
+    maxWidth: '100%',
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
+    whiteSpace: 'nowrap',
+  },
   rollouts: {
     listStyle: 'none',
     margin: 0,
@@ -60,21 +69,31 @@ export const DashboardEnvironmentCard = (props: {
     >
       <CardContent>
         <div className={classes.header}>
-          <Typography variant="h6" component="h3">
+          <Typography
+            variant="h6"
+            component="h3"
+            className={classes.ellipsis}
+            title={env.name}
+          >
             {env.name}
           </Typography>
           <EnvironmentStatusChip status={env.status} />
         </div>
-        <Typography variant="overline" className={classes.muted}>
-          {env.stage}
-        </Typography>
         {env.url && (
-          <Typography variant="body2">
+          <Typography
+            variant="body2"
+            className={classes.ellipsis}
+            title={env.url}
+          >
             <Link to={env.url}>{env.url}</Link>
           </Typography>
         )}
         {env.cluster && (
-          <Typography variant="body2" className={classes.muted}>
+          <Typography
+            variant="body2"
+            className={`${classes.muted} ${classes.ellipsis}`}
+            title={`cluster ${env.cluster}`}
+          >
             cluster {env.cluster}
           </Typography>
         )}
@@ -125,8 +144,15 @@ export const DashboardEnvironmentCard = (props: {
                   data-testid="gitops-dashboard-rollout"
                   data-outcome={r.outcome}
                 >
-                  <span>{r.service}</span>
-                  <span className={classes.mono}>
+                  <span className={classes.ellipsis} title={r.service}>
+                    {r.service}
+                  </span>
+                  <span
+                    className={`${classes.mono} ${classes.ellipsis}`}
+                    title={`${r.fromVersion ? `${r.fromVersion} → ` : ''}${
+                      r.toVersion
+                    }`}
+                  >
                     {r.fromVersion ? `${r.fromVersion} → ` : ''}
                     {r.toVersion}
                   </span>

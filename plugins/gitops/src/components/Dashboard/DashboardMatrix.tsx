@@ -7,13 +7,34 @@ import TableRow from '@material-ui/core/TableRow';
 import Tooltip from '@material-ui/core/Tooltip';
 import { makeStyles } from '@material-ui/core/styles';
 import { readableText } from '../shared/contrast';
+import { stagesOf } from './DashboardGrid';
 import type {
   DashboardResponse,
   HealthStatus,
 } from '@gitops2/plugin-gitops-common';
 
 const useStyles = makeStyles(theme => ({
-  cell: { whiteSpace: 'nowrap' },
+  /**
+   * As wide as the page, never wider: the columns share the width and long
+   * values (versions, environment names) end in "…", in full on hover.
+   */
+  table: { tableLayout: 'fixed', width: '100%' },
+  cell: { whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' },
+  service: { width: '16%' },
+  stage: { borderBottom: 'none', paddingBottom: 0 },
+  line: {
+    display: 'flex',
+    alignItems: 'center',
+    flexWrap: 'wrap',
+    columnGap: theme.spacing(0.5),
+  },
+  ellipsis: {
+    minWidth: 0,
+    maxWidth: '100%',
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
+    whiteSpace: 'nowrap',
+  },
   version: { fontFamily: 'monospace', fontWeight: 600 },
   muted: { color: theme.palette.text.secondary },
   behind: {
@@ -55,15 +76,48 @@ export const DashboardMatrix = (props: { dashboard: DashboardResponse }) => {
   const { environments, matrix } = props.dashboard;
   const healthClass = (h?: HealthStatus) =>
     classes[h && classes[h] ? h : 'Unknown'];
+  const stages = stagesOf(environments);
+  const parallel = stages.some(s => s.environments.length > 1);
 
   return (
     <InfoCard title="Services × environments" noPadding>
-      <Table size="small" data-testid="gitops-dashboard-matrix">
+      <Table
+        size="small"
+        className={classes.table}
+        data-testid="gitops-dashboard-matrix"
+      >
         <TableHead>
+          {parallel && (
+            <TableRow>
+              <TableCell className={`${classes.service} ${classes.stage}`} />
+              {stages.map(stage => (
+                <TableCell
+                  key={stage.name}
+                  colSpan={stage.environments.length}
+                  className={`${classes.cell} ${classes.stage}`}
+                  title={`stage ${stage.name}`}
+                >
+                  {/* A stage of one environment of the same name: said once, below. */}
+                  {stage.environments.length === 1 &&
+                  stage.environments[0].name === stage.name
+                    ? ''
+                    : stage.name}
+                </TableCell>
+              ))}
+            </TableRow>
+          )}
           <TableRow>
-            <TableCell>Service</TableCell>
+            <TableCell className={`${classes.service} ${classes.cell}`}>
+              Service
+            </TableCell>
             {environments.map(env => (
-              <TableCell key={env.name}>{env.name}</TableCell>
+              <TableCell
+                key={env.name}
+                className={classes.cell}
+                title={env.name}
+              >
+                {env.name}
+              </TableCell>
             ))}
           </TableRow>
         </TableHead>
@@ -83,7 +137,9 @@ export const DashboardMatrix = (props: { dashboard: DashboardResponse }) => {
               key={row.service}
               data-testid={`gitops-matrix-row-${row.service}`}
             >
-              <TableCell className={classes.cell}>{row.service}</TableCell>
+              <TableCell className={classes.cell} title={row.service}>
+                {row.service}
+              </TableCell>
               {environments.map(env => {
                 const cell = row.cells[env.name];
                 return (
@@ -94,7 +150,7 @@ export const DashboardMatrix = (props: { dashboard: DashboardResponse }) => {
                     data-health={cell?.health}
                   >
                     {cell?.version ? (
-                      <>
+                      <span className={classes.line}>
                         <Tooltip title={cell.health ?? 'Unknown'}>
                           <span
                             className={`${classes.dot} ${healthClass(
@@ -105,7 +161,8 @@ export const DashboardMatrix = (props: { dashboard: DashboardResponse }) => {
                           />
                         </Tooltip>
                         <span
-                          className={classes.version}
+                          className={`${classes.version} ${classes.ellipsis}`}
+                          title={cell.version}
                           data-testid="gitops-matrix-version"
                         >
                           {cell.version}
@@ -128,7 +185,7 @@ export const DashboardMatrix = (props: { dashboard: DashboardResponse }) => {
                             </span>
                           </Tooltip>
                         )}
-                      </>
+                      </span>
                     ) : (
                       <span className={classes.muted}>—</span>
                     )}

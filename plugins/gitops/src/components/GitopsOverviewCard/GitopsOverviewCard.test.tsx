@@ -11,6 +11,7 @@ import {
   createFakeGitopsApi,
   entity,
   entityWithoutAnnotation,
+  makeStatus,
   stagingError,
 } from '../../__testUtils__/fixtures';
 import { GitopsOverviewCard } from './GitopsOverviewCard';
@@ -60,6 +61,71 @@ describe('GitopsOverviewCard', () => {
       `${stagingError.file}:7: ${stagingError.message}`,
     );
     expect(screen.getAllByTestId('gitops-env-error-icon')).toHaveLength(1);
+  });
+
+  it('shows each environment on one line: name, version and age side by side, long values cut with their full text on hover', async () => {
+    const api = createFakeGitopsApi();
+    await render(api);
+    const dev = await screen.findByTestId('gitops-overview-env-dev');
+    // One row element holds name, version and age (no second line below).
+    expect(dev.tagName).toBe('LI');
+    expect(within(dev).getByTitle('dev')).toHaveTextContent('dev');
+    expect(within(dev).getByTitle('1.5.0-rc.2')).toHaveTextContent(
+      '1.5.0-rc.2',
+    );
+    expect(dev.querySelectorAll('p')).toHaveLength(0);
+  });
+
+  it('lists the open promotions and rollbacks with their state, not the finished ones', async () => {
+    const api = createFakeGitopsApi();
+    await render(api);
+    const actions = await screen.findAllByTestId('gitops-overview-action');
+    expect(actions.map(a => a.textContent)).toEqual([
+      expect.stringMatching(
+        /^awaiting approvalpromote 1\.4\.2 to staging \(0 of 1 approvals\)/,
+      ),
+      expect.stringMatching(/^pull request openpromote 1\.5\.0-rc\.1 to qa/),
+      expect.stringMatching(
+        /^awaiting approvalpromote 1\.4\.2 to prod-us, prod-eu \(1 of 2 approvals\)/,
+      ),
+    ]);
+    expect(screen.queryByText(/roll back prod-us/)).not.toBeInTheDocument();
+  });
+
+  it('still shows the environments when the actions cannot be loaded', async () => {
+    const api = createFakeGitopsApi();
+    api.getActions.mockRejectedValue(new Error('actions unavailable'));
+    await render(api);
+    expect(
+      await screen.findByTestId('gitops-overview-env-prod-eu'),
+    ).toHaveTextContent('1.4.1');
+    expect(
+      screen.queryByTestId('gitops-overview-action'),
+    ).not.toBeInTheDocument();
+  });
+
+  it('says once that the service is not in the pipeline, instead of an error per environment', async () => {
+    const api = createFakeGitopsApi();
+    const status = makeStatus();
+    api.getServiceStatus.mockResolvedValue({
+      ...status,
+      notInPipeline: true,
+      environments: status.environments.map(e => ({
+        ...e,
+        desired: null,
+        error: {
+          message: 'service "guestbook-ui" is not listed under spec.services',
+        },
+      })),
+    });
+    await render(api);
+    expect(
+      await screen.findByTestId('gitops-overview-not-in-pipeline'),
+    ).toHaveTextContent(
+      'guestbook-ui is not in the pipeline of platform-gitops: the GitOps tab says how to add it.',
+    );
+    expect(screen.queryAllByTestId(/^gitops-overview-env-/)).toEqual([]);
+    expect(screen.queryByText(/not listed under/)).not.toBeInTheDocument();
   });
 
   it('links to the GitOps tab of the entity', async () => {

@@ -10,10 +10,6 @@ import {
   entityRouteRef,
   useEntity,
 } from '@backstage/plugin-catalog-react';
-import List from '@material-ui/core/List';
-import ListItem from '@material-ui/core/ListItem';
-import ListItemIcon from '@material-ui/core/ListItemIcon';
-import ListItemText from '@material-ui/core/ListItemText';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import { readableText } from '../shared/contrast';
@@ -27,6 +23,7 @@ import {
 } from '@gitops2/plugin-gitops-common';
 import useAsync from 'react-use/esm/useAsync';
 import { gitopsApiRef } from '../../api';
+import { OpenActions, openActions } from './OpenActions';
 import {
   RelativeTime,
   entityRefPartsOf,
@@ -39,9 +36,23 @@ const useStyles = makeStyles(theme => ({
     fontFamily: 'monospace',
     fontWeight: 600,
   },
-  icon: {
-    minWidth: theme.spacing(4),
+  list: { listStyle: 'none', margin: theme.spacing(0, 0, 1), padding: 0 },
+  /** One line per environment: icon, name, version, age. */
+  row: {
+    display: 'grid',
+    gridTemplateColumns: 'auto minmax(0, 8em) minmax(0, 1fr) auto',
+    alignItems: 'center',
+    columnGap: theme.spacing(1),
+    padding: theme.spacing(0.25, 0),
   },
+  cell: {
+    minWidth: 0,
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
+    whiteSpace: 'nowrap',
+  },
+  name: { fontWeight: 500 },
+  age: { color: theme.palette.text.secondary, whiteSpace: 'nowrap' },
   error: {
     color: readableText(
       theme.palette.error.main,
@@ -63,8 +74,9 @@ const useStyles = makeStyles(theme => ({
 const TAB_PATH = 'gitops';
 
 /**
- * A compact card for the entity overview: each environment with the version
- * it should run and since when.
+ * A compact card for the entity overview: each environment on one line with
+ * the version it should run and since when, then the open promotions and
+ * rollbacks with their state.
  *
  * @public
  */
@@ -79,6 +91,12 @@ export const GitopsOverviewCard = () => {
   const status = useAsync(async () => {
     if (!available) return undefined;
     return api.getServiceStatus(ref);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [api, available, ref.kind, ref.namespace, ref.name]);
+  // The open promotions and rollbacks; the card works without them.
+  const actions = useAsync(async () => {
+    if (!available) return [];
+    return openActions((await api.getActions(ref)).items);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [api, available, ref.kind, ref.namespace, ref.name]);
 
@@ -98,7 +116,10 @@ export const GitopsOverviewCard = () => {
     content = <ResponseErrorPanel error={status.error} />;
   } else if (status.value) {
     const value = status.value;
-    const environments = groupByStage(value).flatMap(s => s.environments);
+    // Not in the pipeline: said once (the tab says what to do), no rows.
+    const environments = value.notInPipeline
+      ? []
+      : groupByStage(value).flatMap(s => s.environments);
     content = (
       <>
         {value.pipelineError && (
@@ -107,12 +128,19 @@ export const GitopsOverviewCard = () => {
             {formatSourceError(value.pipelineError)}
           </Alert>
         )}
-        {environments.length === 0 ? (
+        {value.notInPipeline && (
+          <Alert severity="info" data-testid="gitops-overview-not-in-pipeline">
+            {value.service} is not in the pipeline of {value.repository.id}: the
+            GitOps tab says how to add it.
+          </Alert>
+        )}
+        {environments.length === 0 && !value.notInPipeline && (
           <Typography className={classes.muted}>
             Not deployed to any environment.
           </Typography>
-        ) : (
-          <List dense disablePadding>
+        )}
+        {environments.length > 0 && (
+          <ul className={classes.list}>
             {environments.map(({ environment, desired, error }) => {
               let icon;
               if (error) {
@@ -129,6 +157,7 @@ export const GitopsOverviewCard = () => {
                   <CheckCircleOutlineIcon
                     className={classes.ok}
                     fontSize="small"
+                    titleAccess="deployed"
                   />
                 );
               } else {
@@ -136,47 +165,61 @@ export const GitopsOverviewCard = () => {
                   <RemoveCircleOutlineIcon
                     className={classes.muted}
                     fontSize="small"
+                    titleAccess="not deployed"
                   />
                 );
               }
-              let secondary;
+              let detail;
               if (error && !desired) {
-                secondary = formatSourceError(error);
-              } else if (desired?.lastChange) {
-                secondary = (
-                  <RelativeTime value={desired.lastChange.committedAt} />
+                detail = (
+                  <span
+                    className={`${classes.cell} ${classes.error}`}
+                    title={formatSourceError(error)}
+                  >
+                    {formatSourceError(error)}
+                  </span>
                 );
-              } else if (!desired) {
-                secondary = 'not deployed';
+              } else if (desired) {
+                detail = (
+                  <span
+                    className={`${classes.cell} ${classes.version}`}
+                    title={desired.version}
+                  >
+                    {desired.version}
+                  </span>
+                );
+              } else {
+                detail = (
+                  <span className={`${classes.cell} ${classes.muted}`}>
+                    not deployed
+                  </span>
+                );
               }
               return (
-                <ListItem
+                <li
                   key={environment.name}
-                  disableGutters
+                  className={classes.row}
                   data-testid={`gitops-overview-env-${environment.name}`}
                 >
-                  <ListItemIcon className={classes.icon}>{icon}</ListItemIcon>
-                  <ListItemText
-                    primary={
-                      <>
-                        {environment.name}
-                        {desired && (
-                          <>
-                            {' '}
-                            <span className={classes.version}>
-                              {desired.version}
-                            </span>
-                          </>
-                        )}
-                      </>
-                    }
-                    secondary={secondary}
-                  />
-                </ListItem>
+                  {icon}
+                  <span
+                    className={`${classes.cell} ${classes.name}`}
+                    title={environment.name}
+                  >
+                    {environment.name}
+                  </span>
+                  {detail}
+                  <span className={classes.age}>
+                    {desired?.lastChange && (
+                      <RelativeTime value={desired.lastChange.committedAt} />
+                    )}
+                  </span>
+                </li>
               );
             })}
-          </List>
+          </ul>
         )}
+        {actions.value && <OpenActions actions={actions.value} />}
       </>
     );
   }

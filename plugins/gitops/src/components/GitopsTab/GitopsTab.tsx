@@ -25,12 +25,18 @@ import {
 } from '../promotion';
 import { entityRefPartsOf, groupByStage, useRefreshableAsync } from '../shared';
 import { DeliveryMetrics } from '../DeliveryMetrics';
-import { EnvironmentCompare, useServiceLive } from '../live';
+import {
+  ClusterProblems,
+  EnvironmentCompare,
+  clusterProblems,
+  useServiceLive,
+} from '../live';
 import { PipelineErrorBanner } from './PipelineErrorBanner';
 import { PipelineView } from './PipelineView';
 import { PromotionsSection } from './PromotionsSection';
 import { RepositoryLine } from './RepositoryLine';
 import { RolloutHistory } from './RolloutHistory';
+import { ServiceNotInPipeline } from './ServiceNotInPipeline';
 import { usePromotionState } from './usePromotionState';
 
 /**
@@ -101,6 +107,8 @@ export const GitopsTab = () => {
             <PipelineErrorBanner
               error={value.pipelineError}
               hasLastGoodPipeline={value.pipeline !== null}
+              repositoryId={value.repository.id}
+              branch={value.repository.branch}
             />
           </Box>
         )}
@@ -108,13 +116,22 @@ export const GitopsTab = () => {
           <Box mb={2}>
             <RepositoryLine repository={value.repository} />
           </Box>
-          <PipelineView
-            status={value}
-            entity={ref}
-            holds={promotion.holds.value?.items}
-            onChanged={refresh}
-            live={live}
+          <ClusterProblems
+            problems={clusterProblems(
+              [...live.byEnvironment.values()].map(l => l.connection),
+            )}
           />
+          {value.notInPipeline && <ServiceNotInPipeline status={value} />}
+          {!value.notInPipeline &&
+            !(value.pipelineError && !value.pipeline) && (
+              <PipelineView
+                status={value}
+                entity={ref}
+                holds={promotion.holds.value?.items}
+                onChanged={refresh}
+                live={live}
+              />
+            )}
         </InfoCard>
       </>
     );

@@ -9,7 +9,7 @@ import type { EntityRefParts } from '@gitops2/plugin-gitops-common';
 import { useApi } from '@backstage/core-plugin-api';
 import useAsync from 'react-use/esm/useAsync';
 import { gitopsApiRef } from '../../api';
-import { IssueChips, PullRequestLinks } from '../shared';
+import { IssueChips, PullRequestLinks, adviceFor } from '../shared';
 
 const useStyles = makeStyles(theme => ({
   line: {
@@ -99,6 +99,9 @@ export const PendingChanges = (props: {
         data-testid="gitops-env-pending"
       >
         Could not tell what is pending for {to}: {pending.error.message}
+        {adviceFor(pending.error.message) && (
+          <> {adviceFor(pending.error.message)}</>
+        )}
       </Typography>
     );
   }
@@ -113,6 +116,9 @@ export const PendingChanges = (props: {
       >
         pending for {to} unknown ({changeSet.status}
         {changeSet.message ? `: ${changeSet.message}` : ''})
+        {changeSet.message && adviceFor(changeSet.message) && (
+          <> {adviceFor(changeSet.message)}</>
+        )}
       </Typography>
     );
   }

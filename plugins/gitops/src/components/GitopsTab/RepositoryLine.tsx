@@ -5,6 +5,7 @@ import type { RepositoryState } from '@gitops2/plugin-gitops-common';
 import {
   RelativeTime,
   RepositoryLocation,
+  adviceFor,
   describeIngestionErrors,
   formatSourceError,
   shortSha,
@@ -52,8 +53,15 @@ export const RepositoryLine = (props: { repository: RepositoryState }) => {
         )}
       </Typography>
       {repository.error && (
-        <Alert severity="warning" className={classes.alert}>
+        <Alert
+          severity="warning"
+          className={classes.alert}
+          data-testid="gitops-ingestion-failed"
+        >
           The last ingestion failed: {formatSourceError(repository.error)}
+          {adviceFor(repository.error.message) && (
+            <> {adviceFor(repository.error.message)}</>
+          )}
         </Alert>
       )}
       {skipped && (

@@ -40,6 +40,12 @@ const useStyles = makeStyles(theme => ({
   mono: {
     fontFamily: 'monospace',
   },
+  /** Environment names are long: one line, "…", in full on hover. */
+  ellipsis: {
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
+    whiteSpace: 'nowrap',
+  },
   alert: {
     marginTop: theme.spacing(1),
     padding: theme.spacing(0, 1),
@@ -83,7 +89,10 @@ export const LiveStatusSection = (props: {
         <Typography
           variant="body2"
           data-testid="gitops-env-behind"
-          className={behind.count > 0 ? undefined : classes.muted}
+          className={`${classes.ellipsis} ${
+            behind.count > 0 ? '' : classes.muted
+          }`}
+          title={formatBehind(behind.count, behind.previous)}
         >
           {formatBehind(behind.count, behind.previous)}
         </Typography>

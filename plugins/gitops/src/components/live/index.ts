@@ -6,3 +6,4 @@ export { LiveStatusSection, formatPods } from './LiveStatusSection';
 export { useServiceLive } from './useServiceLive';
 export type { LiveView } from './useServiceLive';
 export { EnvironmentCompare } from './EnvironmentCompare';
+export { ClusterProblems, clusterProblems } from './ClusterProblems';

@@ -20,6 +20,7 @@ import type {
 } from '@gitops2/plugin-gitops-common';
 import { RelativeTime } from './RelativeTime';
 import { shortSha } from './format';
+import { adviceFor } from './advice';
 
 const useStyles = makeStyles(theme => ({
   section: {
@@ -270,6 +271,9 @@ export const ChangeSetView = (props: {
         >
           {changeSet.status}:{' '}
           {changeSet.message ?? STATUS_TEXT[changeSet.status] ?? ''}
+          {changeSet.message && adviceFor(changeSet.message) && (
+            <> {adviceFor(changeSet.message)}</>
+          )}
         </Alert>
       )}
 

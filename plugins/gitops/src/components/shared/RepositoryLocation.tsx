@@ -12,7 +12,14 @@ export const RepositoryLocation = (props: {
   const { location } = props.repository;
   if (location && /^https?:\/\//.test(location)) {
     return (
-      <Link href={location} target="_blank" rel="noopener noreferrer">
+      // Underlined: inside a line of text, colour alone would not tell it
+      // is a link (axe link-in-text-block).
+      <Link
+        href={location}
+        target="_blank"
+        rel="noopener noreferrer"
+        underline="always"
+      >
         {location}
       </Link>
     );

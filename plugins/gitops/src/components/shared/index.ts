@@ -15,3 +15,4 @@ export { RepositoryLocation } from './RepositoryLocation';
 export { ChangeSummary, initialsOf } from './ChangeSummary';
 export { TableHead } from './TableHead';
 export { filled, readableOn, readableText } from './contrast';
+export { adviceFor, clusterAdvice } from './advice';
