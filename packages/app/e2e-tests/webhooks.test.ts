@@ -18,7 +18,27 @@ const FILE = path.join(GITOPS, 'apps/guestbook-worker/dev/deployment.yaml');
 test('commits made by hand in the demo repository show on the open tab within 2 s, without reload', async ({
   page,
 }) => {
+  // The tab is live once its signals socket subscribed to the channel (the
+  // socket may need a reconnect while the backend warms up).
+  const subscribed = new Promise<void>(resolve => {
+    page.on('websocket', ws => {
+      if (!ws.url().endsWith('/api/signals')) return;
+      ws.on('framesent', frame => {
+        if (String(frame.payload).includes('"channel":"gitops:changes"'))
+          resolve();
+      });
+    });
+  });
   await open(page, TAB);
+  await Promise.race([
+    subscribed,
+    new Promise((_, reject) =>
+      setTimeout(
+        () => reject(new Error('the tab never subscribed to signals')),
+        30_000,
+      ),
+    ),
+  ]);
   const version = page
     .getByTestId('gitops-env-dev')
     .getByTestId('gitops-env-version');
