@@ -40,13 +40,19 @@ describe('GitopsEnvironmentProvider', () => {
       'shop.prod-us',
       'shop.prod-eu',
     ]);
+    // Not a GitOps service: every view that lists services (dashboard,
+    // feature tracker, MCP) finds them by the service annotation.
+    for (const { entity } of entities)
+      expect(entity.metadata.annotations).not.toHaveProperty(
+        'gitops2.io/gitops-repo',
+      );
     expect(entities[0]).toEqual({
       locationKey: 'gitops-environments:shop',
       entity: expect.objectContaining({
         kind: 'Resource',
         metadata: expect.objectContaining({
           annotations: expect.objectContaining({
-            'gitops2.io/gitops-repo': 'shop',
+            'gitops2.io/environment-repo': 'shop',
             'gitops2.io/environment': 'dev',
           }),
           links: [

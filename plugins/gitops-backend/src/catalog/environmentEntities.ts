@@ -1,12 +1,15 @@
 import type { Entity } from '@backstage/catalog-model';
-import {
-  GITOPS_ANNOTATIONS,
-  NAME_PATTERN,
-} from '@gitops2/plugin-gitops-common';
+import { NAME_PATTERN } from '@gitops2/plugin-gitops-common';
 import type { ParsedPipeline } from '../pipeline/types';
 
 /** Annotation naming the pipeline environment a Resource stands for. */
 export const ENVIRONMENT_ANNOTATION = 'gitops2.io/environment';
+/**
+ * The GitOps repository of an environment entity. Not the services'
+ * `gitops2.io/gitops-repo`: every view that lists GitOps services finds them
+ * by that one, and an environment is not a service.
+ */
+export const ENVIRONMENT_REPOSITORY_ANNOTATION = 'gitops2.io/environment-repo';
 
 /**
  * Each environment of a repository's pipeline as a catalog `Resource` of
@@ -48,7 +51,7 @@ export function environmentEntities(options: {
           env.cluster ? `, cluster ${env.cluster}` : ''
         }${env.namespace ? `, namespace ${env.namespace}` : ''}.`,
         annotations: {
-          [GITOPS_ANNOTATIONS.repository]: repositoryId,
+          [ENVIRONMENT_REPOSITORY_ANNOTATION]: repositoryId,
           [ENVIRONMENT_ANNOTATION]: env.name,
           'backstage.io/managed-by-location': options.locationKey,
           'backstage.io/managed-by-origin-location': options.locationKey,

@@ -9,10 +9,25 @@ import DialogTitle from '@material-ui/core/DialogTitle';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
+import { makeStyles } from '@material-ui/core/styles';
 import type { Hold } from '@gitops2/plugin-gitops-common';
 import { gitopsApiRef } from '../../api';
 import { formatAbsoluteTime, formatRelativeTime } from '../shared';
 import { backendMessage } from './errors';
+
+const useStyles = makeStyles({
+  // Let the text wrap inside the alert instead of widening it.
+  message: { minWidth: 0, overflowWrap: 'break-word' },
+  // A long version ends in "…" (the whole one on hover).
+  version: {
+    display: 'inline-block',
+    maxWidth: '100%',
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
+    whiteSpace: 'nowrap',
+    verticalAlign: 'bottom',
+  },
+});
 
 /**
  * "Hold: 1.4.2 (reason, by, when)": the environment must not get this
@@ -23,6 +38,7 @@ export const HoldBanner = (props: {
   onLifted(hold: Hold): void;
 }) => {
   const { hold } = props;
+  const classes = useStyles();
   const api = useApi(gitopsApiRef);
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
@@ -46,27 +62,35 @@ export const HoldBanner = (props: {
   const by = hold.createdBy.replace(/^user:(default\/)?/, '');
   return (
     <Box mt={1}>
+      {/* The button goes under the text, never beside it: a card of a
+          parallel stage is narrow, and nothing may be cut off there. */}
       <Alert
         severity="warning"
         data-testid="gitops-env-hold"
-        action={
-          <Button
-            color="inherit"
-            size="small"
-            onClick={() => setOpen(true)}
-            data-testid="gitops-env-hold-lift"
-          >
-            Lift hold
-          </Button>
-        }
+        classes={{ message: classes.message }}
       >
         <Typography variant="body2" component="span">
-          Hold: <strong>{hold.version}</strong> ({hold.reason}, by {by},{' '}
+          Hold:{' '}
+          <strong className={classes.version} title={hold.version}>
+            {hold.version}
+          </strong>{' '}
+          ({hold.reason}, by {by},{' '}
           <span title={formatAbsoluteTime(hold.createdAt)}>
             {formatRelativeTime(hold.createdAt)}
           </span>
           )
         </Typography>
+        <Box mt={0.5}>
+          <Button
+            color="inherit"
+            size="small"
+            variant="outlined"
+            onClick={() => setOpen(true)}
+            data-testid="gitops-env-hold-lift"
+          >
+            Lift hold
+          </Button>
+        </Box>
       </Alert>
       {open && (
         <Dialog
