@@ -170,9 +170,18 @@ test('a user who may not read the service is told it does not exist, over MCP as
     entityRef: 'component:default/guestbook-ui',
   });
   expect(status.isError).toBe(true);
-  expect(status.content[0].text).toBe(
-    'NotFoundError: no service "component:default/guestbook-ui" (component:default/guestbook-ui) in the catalog that you may read; you may not read any GitOps service',
+  // Told it does not exist; the services it suggests instead are only ones
+  // the visitor may read (the demo's checkout services), never a guestbook.
+  const message: string = status.content[0].text;
+  expect(message).toMatch(
+    /^NotFoundError: no service "component:default\/guestbook-ui" \(component:default\/guestbook-ui\) in the catalog that you may read; closest GitOps services: /,
   );
+  expect(message.split('closest GitOps services: ')[1].split(', ')).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(/^component:default\/checkout-/),
+    ]),
+  );
+  expect(message.replace(/^[^;]*;/, '')).not.toMatch(/guestbook/);
   expect(
     (
       await api(

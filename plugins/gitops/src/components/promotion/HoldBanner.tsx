@@ -16,16 +16,12 @@ import { formatAbsoluteTime, formatRelativeTime } from '../shared';
 import { backendMessage } from './errors';
 
 const useStyles = makeStyles({
-  // Let the text wrap inside the alert instead of widening it.
-  message: { minWidth: 0, overflowWrap: 'break-word' },
-  // A long version ends in "…" (the whole one on hover).
-  version: {
-    display: 'inline-block',
-    maxWidth: '100%',
+  // The alert's text may shrink below its content's width (for the "…").
+  message: { minWidth: 0 },
+  line: {
     overflow: 'hidden',
     textOverflow: 'ellipsis',
     whiteSpace: 'nowrap',
-    verticalAlign: 'bottom',
   },
 });
 
@@ -69,11 +65,24 @@ export const HoldBanner = (props: {
         data-testid="gitops-env-hold"
         classes={{ message: classes.message }}
       >
-        <Typography variant="body2" component="span">
-          Hold:{' '}
-          <strong className={classes.version} title={hold.version}>
-            {hold.version}
-          </strong>{' '}
+        {/* Two lines that end in "…" rather than wrap (the whole text on
+            hover): a long version or reason never widens the card. */}
+        <Typography
+          variant="body2"
+          component="div"
+          className={classes.line}
+          title={`Hold: ${hold.version}`}
+        >
+          Hold: <strong>{hold.version}</strong>{' '}
+        </Typography>
+        <Typography
+          variant="body2"
+          component="div"
+          className={classes.line}
+          title={`${hold.reason}, by ${by}, ${formatAbsoluteTime(
+            hold.createdAt,
+          )}`}
+        >
           ({hold.reason}, by {by},{' '}
           <span title={formatAbsoluteTime(hold.createdAt)}>
             {formatRelativeTime(hold.createdAt)}
