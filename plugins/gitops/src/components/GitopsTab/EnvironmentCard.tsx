@@ -47,6 +47,15 @@ const useStyles = makeStyles(theme => ({
   muted: {
     color: theme.palette.text.secondary,
   },
+  /** A name is never broken inside (release-manager): whole, or "…". */
+  author: {
+    display: 'inline-block',
+    maxWidth: '100%',
+    verticalAlign: 'bottom',
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
+    whiteSpace: 'nowrap',
+  },
   file: {
     fontFamily: 'monospace',
     fontSize: '0.75rem',
@@ -145,8 +154,14 @@ export const EnvironmentCard = (props: {
             {desired.lastChange && (
               <Typography variant="body2" className={classes.muted}>
                 changed <RelativeTime value={desired.lastChange.committedAt} />{' '}
-                by {desired.lastChange.authorName} in{' '}
-                <CommitLink commit={desired.lastChange} />
+                by{' '}
+                <span
+                  className={classes.author}
+                  title={desired.lastChange.authorName}
+                >
+                  {desired.lastChange.authorName}
+                </span>{' '}
+                in <CommitLink commit={desired.lastChange} />
               </Typography>
             )}
             <Typography

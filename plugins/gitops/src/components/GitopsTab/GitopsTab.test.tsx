@@ -91,7 +91,11 @@ describe('GitopsTab', () => {
       dev.getByRole('link', { name: /^https:\/\/dev.guestbook.example.com/ }),
     ).toHaveAttribute('href', 'https://dev.guestbook.example.com');
     expect(dev.getByText(/2 hours ago/)).toBeInTheDocument();
-    expect(dev.getByText(/by Alice/)).toBeInTheDocument();
+    expect(dev.getByText(/2 hours ago/).closest('p')).toHaveTextContent(
+      /by Alice in a1b2c3d/,
+    );
+    // The author's name is never broken inside: whole, or "…" with a tooltip.
+    expect(dev.getByTitle('Alice')).toHaveTextContent('Alice');
     expect(dev.getByRole('link', { name: /^a1b2c3d/ })).toHaveAttribute(
       'href',
       'https://github.com/acme/platform-gitops/commit/a1b2c3d4e5f60718293a4b5c6d7e8f9012345678',

@@ -56,6 +56,9 @@ export const HoldBanner = (props: {
   };
 
   const by = hold.createdBy.replace(/^user:(default\/)?/, '');
+  const detail = `(${hold.reason}, by ${by}, ${formatRelativeTime(
+    hold.createdAt,
+  )})`;
   return (
     <Box mt={1}>
       {/* The button goes under the text, never beside it: a card of a
@@ -79,15 +82,9 @@ export const HoldBanner = (props: {
           variant="body2"
           component="div"
           className={classes.line}
-          title={`${hold.reason}, by ${by}, ${formatAbsoluteTime(
-            hold.createdAt,
-          )}`}
+          title={`${detail} ${formatAbsoluteTime(hold.createdAt)}`}
         >
-          ({hold.reason}, by {by},{' '}
-          <span title={formatAbsoluteTime(hold.createdAt)}>
-            {formatRelativeTime(hold.createdAt)}
-          </span>
-          )
+          {detail}
         </Typography>
         <Box mt={0.5}>
           <Button
