@@ -1,58 +1,10 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
-import type { Knex } from 'knex';
 import { WritePathHarness } from './__testUtils__/WritePathHarness';
+import { failWrites, stopFailingWrites } from './__testUtils__/failingWrites';
 
 jest.setTimeout(120_000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
-
-/** Makes inserts into `table` fail (when `when` holds), as a crash at that write would. */
-async function inject(knex: Knex, table: string, when = 'TRUE'): Promise<void> {
-  if (knex.client.config.client === 'pg') {
-    await knex.raw(
-      `CREATE FUNCTION test_crash_${table}() RETURNS trigger AS $$ BEGIN IF ${when} THEN RAISE EXCEPTION 'injected crash'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`,
-    );
-    await knex.raw(
-      `CREATE TRIGGER test_crash_${table} BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION test_crash_${table}()`,
-    );
-  } else {
-    await knex.raw(
-      `CREATE TRIGGER test_crash_${table} BEFORE INSERT ON ${table} WHEN ${when} BEGIN SELECT RAISE(ABORT, 'injected crash'); END`,
-    );
-  }
-}
-
-async function remove(knex: Knex, table: string): Promise<void> {
-  await knex.raw(
-    knex.client.config.client === 'pg'
-      ? `DROP TRIGGER test_crash_${table} ON ${table}`
-      : `DROP TRIGGER test_crash_${table}`,
-  );
-}
-
-/** Makes the update that records a merge completed fail (a crash right before it). */
-async function injectCompletionFailure(knex: Knex): Promise<void> {
-  if (knex.client.config.client === 'pg') {
-    await knex.raw(
-      `CREATE FUNCTION test_crash_done() RETURNS trigger AS $$ BEGIN IF NEW.merge_completed_at_ms IS NOT NULL AND OLD.merge_completed_at_ms IS NULL THEN RAISE EXCEPTION 'injected crash'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`,
-    );
-    await knex.raw(
-      'CREATE TRIGGER test_crash_done BEFORE UPDATE ON gitops_actions FOR EACH ROW EXECUTE FUNCTION test_crash_done()',
-    );
-  } else {
-    await knex.raw(
-      "CREATE TRIGGER test_crash_done BEFORE UPDATE OF merge_completed_at_ms ON gitops_actions WHEN NEW.merge_completed_at_ms IS NOT NULL AND OLD.merge_completed_at_ms IS NULL BEGIN SELECT RAISE(ABORT, 'injected crash'); END",
-    );
-  }
-}
-
-async function removeCompletionFailure(knex: Knex): Promise<void> {
-  await knex.raw(
-    knex.client.config.client === 'pg'
-      ? 'DROP TRIGGER test_crash_done ON gitops_actions'
-      : 'DROP TRIGGER test_crash_done',
-  );
-}
 
 const FAST = {
   promotion: { leaseSeconds: 2, reconcileFrequency: { seconds: 1 } },
@@ -76,7 +28,7 @@ describe.each(databases.eachSupportedId())(
 
     it('a rollback cut before its hold keeps its environment locked until the hold exists (the merging replica still holds the lease)', async () => {
       await start();
-      await inject(h.knex, 'gitops_holds');
+      await failWrites(h.knex, { name: 'crash_hold', table: 'gitops_holds' });
       const rolled = await h
         .as('alice')
         .rollback(
@@ -94,7 +46,7 @@ describe.each(databases.eachSupportedId())(
           claimed_by: 'replica-that-died:1',
           claim_expires_at_ms: Date.now() + 60_000,
         });
-      await remove(h.knex, 'gitops_holds');
+      await stopFailingWrites(h.knex, 'crash_hold', 'gitops_holds');
       // Reconciliation rounds on the live replica (every second).
       await new Promise(r => setTimeout(r, 8000));
       expect(
@@ -122,9 +74,13 @@ describe.each(databases.eachSupportedId())(
       const open = await h.as('erin').approve(requested.body.id);
       expect(open.body.state).toBe('pull-request-open');
       // The merge's audit row fails (a crash at that write).
-      await inject(h.knex, 'gitops_audit', "NEW.message LIKE 'merged%'");
+      await failWrites(h.knex, {
+        name: 'crash_audit',
+        table: 'gitops_audit',
+        when: "NEW.message LIKE 'merged%'",
+      });
       const merged = await h.as('erin').merge(open.body.id);
-      await remove(h.knex, 'gitops_audit');
+      await stopFailingWrites(h.knex, 'crash_audit', 'gitops_audit');
       const row = await h
         .knex('gitops_actions')
         .where({ id: open.body.id })
@@ -136,7 +92,12 @@ describe.each(databases.eachSupportedId())(
 
     it('a crash after the merge was audited but before it was recorded complete: reconciliation does not audit the merge a second time', async () => {
       await start();
-      await injectCompletionFailure(h.knex);
+      await failWrites(h.knex, {
+        name: 'crash_done',
+        table: 'gitops_actions',
+        on: 'UPDATE',
+        when: 'NEW.merge_completed_at_ms IS NOT NULL AND OLD.merge_completed_at_ms IS NULL',
+      });
       const rolled = await h
         .as('alice')
         .rollback(
@@ -150,7 +111,7 @@ describe.each(databases.eachSupportedId())(
           a => String(a.action_id) === id && /^merged/.test(a.message),
         );
       expect(await merges()).toHaveLength(1);
-      await removeCompletionFailure(h.knex);
+      await stopFailingWrites(h.knex, 'crash_done', 'gitops_actions');
       await h.eventually(async () => {
         const row = await h.knex('gitops_actions').where({ id }).first();
         return row.merge_completed_at_ms !== null;
@@ -160,30 +121,19 @@ describe.each(databases.eachSupportedId())(
 
     it('a database error recording a direct rollback merged after Git has the commit: the action is not ended failed, and its hold is written once the database is back', async () => {
       await start();
-      const client = h.knex.client.config.client;
-      if (client === 'pg') {
-        await h.knex.raw(
-          `CREATE FUNCTION test_crash_merged() RETURNS trigger AS $$ BEGIN IF NEW.state = 'merged' THEN RAISE EXCEPTION 'injected crash'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`,
-        );
-        await h.knex.raw(
-          'CREATE TRIGGER test_crash_merged BEFORE UPDATE ON gitops_actions FOR EACH ROW EXECUTE FUNCTION test_crash_merged()',
-        );
-      } else {
-        await h.knex.raw(
-          "CREATE TRIGGER test_crash_merged BEFORE UPDATE ON gitops_actions WHEN NEW.state = 'merged' BEGIN SELECT RAISE(ABORT, 'injected crash'); END",
-        );
-      }
+      await failWrites(h.knex, {
+        name: 'crash_merged',
+        table: 'gitops_actions',
+        on: 'UPDATE',
+        when: "NEW.state = 'merged'",
+      });
       const rolled = await h
         .as('alice')
         .rollback(
           { environment: 'staging', version: 'v1', reason: 'v2 is broken' },
           'review-cut-0005',
         );
-      await h.knex.raw(
-        client === 'pg'
-          ? 'DROP TRIGGER test_crash_merged ON gitops_actions'
-          : 'DROP TRIGGER test_crash_merged',
-      );
+      await stopFailingWrites(h.knex, 'crash_merged', 'gitops_actions');
       // Git has the rollback.
       expect(h.versionOnMain('cart', 'staging')).toBe('v1');
       const [row] = await h

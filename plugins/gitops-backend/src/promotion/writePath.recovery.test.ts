@@ -1,34 +1,10 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
-import type { Knex } from 'knex';
 import { WritePathHarness } from './__testUtils__/WritePathHarness';
+import { failWrites, stopFailingWrites } from './__testUtils__/failingWrites';
 
 jest.setTimeout(120_000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
-
-/** Makes every insert into gitops_holds fail, as a crash at that write would. */
-async function injectHoldFailure(knex: Knex): Promise<void> {
-  if (knex.client.config.client === 'pg') {
-    await knex.raw(
-      `CREATE FUNCTION gitops_test_crash() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected crash'; END $$ LANGUAGE plpgsql`,
-    );
-    await knex.raw(
-      'CREATE TRIGGER gitops_test_crash BEFORE INSERT ON gitops_holds FOR EACH ROW EXECUTE FUNCTION gitops_test_crash()',
-    );
-  } else {
-    await knex.raw(
-      "CREATE TRIGGER gitops_test_crash BEFORE INSERT ON gitops_holds BEGIN SELECT RAISE(ABORT, 'injected crash'); END",
-    );
-  }
-}
-
-async function removeHoldFailure(knex: Knex): Promise<void> {
-  await knex.raw(
-    knex.client.config.client === 'pg'
-      ? 'DROP TRIGGER gitops_test_crash ON gitops_holds'
-      : 'DROP TRIGGER gitops_test_crash',
-  );
-}
 
 /** Reconciliation every second, leases of 2 s: crash recovery within seconds. */
 const FAST = {
@@ -320,7 +296,7 @@ describe.each(databases.eachSupportedId())(
       // The crash: the process stops right after the compare-and-set to
       // merged, before the rollback's hold is written (a database trigger
       // makes the hold insert fail, so nothing after it in that call runs).
-      await injectHoldFailure(h.knex);
+      await failWrites(h.knex, { name: 'crash_hold', table: 'gitops_holds' });
       const rolled = await h
         .as('alice')
         .rollback(
@@ -341,7 +317,7 @@ describe.each(databases.eachSupportedId())(
       expect(await h.knex('gitops_holds')).toHaveLength(0);
 
       // The process is back: reconciliation finishes what the crash cut.
-      await removeHoldFailure(h.knex);
+      await stopFailingWrites(h.knex, 'crash_hold', 'gitops_holds');
       const holds = await h.eventually(async () => {
         const r = await h.knex('gitops_holds').where({ action_id: row.id });
         return r.length > 0 && r;
