@@ -208,7 +208,20 @@ export class EnvironmentService {
       environments: environment ? [environment] : [],
     };
     try {
-      await this.authorize(caller, repositoryId, environment ?? '*');
+      // The branch's name does not prove what its commit changes (nor which
+      // service a retire is about): merging or closing one needs the
+      // permission on every environment of the repository, until changes are
+      // recorded and checked against their plan (fail closed).
+      // The branch's name does not prove what its commit changes (nor which
+      // service a retire is about): merging or closing one needs the
+      // permission on every environment of the repository until changes are
+      // recorded and checked against their plan (fail closed).
+      await this.authorize(
+        caller,
+        repositoryId,
+        environment ?? '*',
+        environmentResourceRef(repositoryId, '*', '*'),
+      );
       if (!m)
         throw new InputError(
           `branch must be an environment change's branch (gitops/environment-<env> or gitops/retire-<env>[-<service>])`,

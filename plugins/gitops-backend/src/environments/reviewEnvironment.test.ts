@@ -116,6 +116,28 @@ describe.each(databases.eachSupportedId())(
       expect(h.repo.head()).toBe(commitSha);
     });
 
+    it('a branch named after an environment proves nothing: a user allowed only on that environment cannot merge a change to another one through it', async () => {
+      h = new WritePathHarness();
+      await h.start(databases, dbId);
+      // Pushed by hand, named like a change of "sandbox", changing prod-eu.
+      const main = h.repo.head();
+      h.repo.git('checkout', '-q', '-b', 'gitops/environment-sandbox');
+      h.bump('cart', ['prod-eu'], 'v9', 'not a sandbox change');
+      const commitSha = h.repo.head();
+      h.repo.git('checkout', '-q', 'main');
+      h.policy = (user, permission, resourceRef) =>
+        permission !== 'gitops.environment.manage' ||
+        user === 'alice' ||
+        resourceRef === 'demo:*:sandbox';
+      const res = await post(
+        '/merge',
+        { branch: 'gitops/environment-sandbox', commitSha },
+        'mallory',
+      );
+      expect(res.status).toBe(403);
+      expect(h.repo.git('rev-parse', 'main')).toBe(main);
+    });
+
     it('closes a change (its branch goes), and needs the permission to', async () => {
       const { branch } = await created();
       h.policy = (user, permission) =>
