@@ -12,7 +12,7 @@
  * Options: --skip-e2e, --only-e2e, --no-lint, --checks-only (formatting,
  * type-checks and lint, no tests) for quicker local loops.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -65,6 +65,54 @@ function run(name, cmd, cmdArgs, env = {}) {
  */
 function yarn(name, yarnArgs, env) {
   return run(name, process.execPath, [...YARN, ...yarnArgs], env);
+}
+
+/**
+ * Runs independent steps at once (the checks use one core each), each
+ * with its output kept and printed whole when it ends, so that the log
+ * reads like a sequential run. Results and durations go to the summary.
+ * @param {Array<{ name: string, yarnArgs: string[] }>} list
+ * @param {{ yarnPath?: string[], write?: (text: string) => void }} [io]
+ *   what runs as yarn, and where the output goes (tests)
+ */
+export async function runConcurrently(
+  list,
+  { yarnPath = YARN, write = text => process.stdout.write(text) } = {},
+) {
+  const results = await Promise.all(
+    list.map(
+      ({ name, yarnArgs }) =>
+        new Promise(resolve => {
+          const started = Date.now();
+          /** @type {Buffer[]} */
+          const out = [];
+          const child = spawn(process.execPath, [...yarnPath, ...yarnArgs], {
+            cwd: ROOT,
+            env: { ...process.env, CI: 'true' },
+          });
+          child.stdout.on('data', d => out.push(d));
+          child.stderr.on('data', d => out.push(d));
+          const done = (/** @type {boolean} */ ok) =>
+            resolve({
+              name,
+              ok,
+              seconds: Math.round((Date.now() - started) / 1000),
+              output: Buffer.concat(out).toString(),
+            });
+          child.once('error', e => {
+            out.push(Buffer.from(`${e.message}\n`));
+            done(false);
+          });
+          child.once('close', code => done(code === 0));
+        }),
+    ),
+  );
+  for (const r of results) {
+    write(`\n=== ${r.name}${r.ok ? '' : ' (FAILED)'}\n`);
+    write(r.output);
+    steps.push({ name: r.name, ok: r.ok, seconds: r.seconds });
+  }
+  return results.every(r => r.ok);
 }
 
 /** @param {number} port */
@@ -274,25 +322,27 @@ async function main() {
   fs.mkdirSync(RESULTS, { recursive: true });
 
   if (!args.has('--only-e2e')) {
-    // --cache: unchanged files are not re-read (node_modules/.cache/prettier).
-    yarn('formatting (prettier --check .)', [
-      'prettier',
-      '--check',
-      '--cache',
-      '.',
+    // The checks are single-threaded: two at a time use both cores.
+    await runConcurrently([
+      {
+        name: 'type-check (tsc: packages, plugins, bench, e2e tests)',
+        yarnArgs: ['tsc', '--noEmit'],
+      },
+      // --cache: unchanged files are not re-read (node_modules/.cache/prettier).
+      {
+        name: 'formatting (prettier --check .)',
+        yarnArgs: ['prettier', '--check', '--cache', '.'],
+      },
     ]);
-    yarn('type-check (tsc: packages, plugins, bench, e2e tests)', [
-      'tsc',
-      '--noEmit',
+    await runConcurrently([
+      ...(args.has('--no-lint')
+        ? []
+        : [{ name: 'lint', yarnArgs: ['backstage-cli', 'repo', 'lint'] }]),
+      {
+        name: 'type-check (tsc -p tsconfig.scripts.json: scripts)',
+        yarnArgs: ['tsc', '-p', 'tsconfig.scripts.json'],
+      },
     ]);
-    yarn('type-check (tsc -p tsconfig.scripts.json: scripts)', [
-      'tsc',
-      '-p',
-      'tsconfig.scripts.json',
-    ]);
-    if (!args.has('--no-lint')) {
-      yarn('lint', ['backstage-cli', 'repo', 'lint']);
-    }
 
     if (!args.has('--checks-only')) {
       const pgUp = await ensurePostgres();

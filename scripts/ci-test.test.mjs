@@ -1,11 +1,15 @@
 // Tests of the checks scripts/ci-test.mjs makes on the Jest results.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import {
   databaseTestCounts,
   jestFailures,
   noPostgresReason,
   playwrightFailures,
+  runConcurrently,
 } from './ci-test.mjs';
 
 /**
@@ -110,4 +114,36 @@ test('names each failed Playwright test, in nested suites', () => {
     ],
   });
   assert.deepEqual(lines, ['b.test.ts: the tab shows v2: Timed out 5000ms']);
+});
+
+test("runs checks at once, prints each one's output whole, and fails when one fails", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ci-test-'));
+  // Stands in for yarn: prints its arguments in two parts a while apart, exits with the last one.
+  const fake = path.join(dir, 'fake-yarn.mjs');
+  fs.writeFileSync(
+    fake,
+    `const [name, code] = process.argv.slice(2);
+process.stdout.write(name + ' starts\\n');
+setTimeout(() => { process.stdout.write(name + ' ends\\n'); process.exit(Number(code)); }, 1500);
+`,
+  );
+  /** @type {string[]} */
+  const printed = [];
+  const started = Date.now();
+  const ok = await runConcurrently(
+    [
+      { name: 'first', yarnArgs: ['a', '0'] },
+      { name: 'second', yarnArgs: ['b', '3'] },
+    ],
+    { yarnPath: [fake], write: text => printed.push(text) },
+  );
+  const took = Date.now() - started;
+  assert.equal(ok, false);
+  // Both ran at once: one after the other they would take 3 s at least.
+  assert.ok(took < 3000, `took ${took} ms`);
+  const text = printed.join('');
+  assert.match(text, /=== first\na starts\na ends\n/);
+  assert.match(text, /=== second \(FAILED\)\nb starts\nb ends\n/);
+  assert.ok(text.indexOf('=== first') < text.indexOf('=== second'));
+  fs.rmSync(dir, { recursive: true, force: true });
 });

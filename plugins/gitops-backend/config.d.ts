@@ -1,4 +1,4 @@
-import { HumanDuration } from '@backstage/types';
+import { HumanDuration, JsonObject } from '@backstage/types';
 
 export interface Config {
   /** Configuration of the GitOps 2.0 plugins (docs/configuration.md). */
@@ -34,9 +34,35 @@ export interface Config {
       branch?: string;
       /**
        * Path of the pipeline file in the repository. Default `gitops-pipeline.yaml`.
+       * Exclusive with `pipeline` and `pipelineFrom`.
        * @visibility backend
        */
       pipelineFile?: string;
+      /**
+       * The pipeline itself (the document of docs/pipeline.md: apiVersion,
+       * kind, metadata, spec), for teams that cannot add a file to the
+       * GitOps repository. Checked at startup; the whole history is read
+       * with it; the portal never edits it.
+       * @visibility backend
+       */
+      pipeline?: JsonObject;
+      /**
+       * The pipeline file kept in another repository (read at the head of
+       * its branch on each ingestion run, with the same providers and
+       * credentials as a GitOps repository). The whole history is read with
+       * it; the portal never edits it.
+       * @visibility backend
+       */
+      pipelineFrom?: {
+        /** @visibility backend */
+        provider: 'local' | 'github';
+        /** @visibility backend */
+        url: string;
+        /** Default `main`. @visibility backend */
+        branch?: string;
+        /** Path of the pipeline file in that repository. @visibility backend */
+        path: string;
+      };
       /**
        * Link template for commits of a local repository, `{sha}` is replaced.
        * @visibility backend
@@ -60,6 +86,16 @@ export interface Config {
        * @visibility backend
        */
       portalCommitsFile?: string;
+      /**
+       * Asks for a re-ingest: when this value (any label, e.g. a date) was
+       * never applied to the repository, the next ingestion run reads the
+       * whole history again, applying the pipeline to the commits before it
+       * appeared, and replaces the repository's ledger at once when done
+       * (docs/pipeline.md, "Adopting an existing repository"). Runs once per
+       * value, across replicas.
+       * @visibility backend
+       */
+      reingest?: string;
     }>;
     /**
      * Roots of source repositories. A catalog entity annotated
@@ -136,6 +172,39 @@ export interface Config {
        * @visibility backend
        */
       batchSize?: number;
+      /**
+       * Backfill of GitHub source repositories: GraphQL history pages of the
+       * default branch (100 commits with pull requests and CI, several
+       * repositories per query) instead of requests per rollout, newest
+       * rollouts first, resumable (docs/configuration.md "Correlation
+       * backfill").
+       */
+      backfill?: {
+        /**
+         * Default true.
+         * @visibility backend
+         */
+        enabled?: boolean;
+        /**
+         * Pending rollouts of GitHub source repositories from which a run
+         * backfills (fewer are correlated per rollout). Default 50.
+         * @visibility backend
+         */
+        minPending?: number;
+        /**
+         * Share of GitHub's hourly rate limit the backfill may spend, read from
+         * the `x-ratelimit-*` headers: it stops while fewer than
+         * `limit × (1 − share)` requests remain, and resumes after the reset.
+         * Greater than 0, at most 1. Default 0.5.
+         * @visibility backend
+         */
+        rateLimitShare?: number;
+        /**
+         * Repositories (of one owner) per GraphQL query, 1 to 10. Default 5.
+         * @visibility backend
+         */
+        reposPerQuery?: number;
+      };
     };
     /** Ingestion schedule. */
     ingestion?: {
@@ -145,10 +214,38 @@ export interface Config {
        */
       frequency?: HumanDuration;
       /**
-       * Longest an ingestion run may take. Default 10 minutes.
+       * How long the scheduler's claim on a repository's task lasts (its
+       * task timeout). A run may go on past it: the repository stays held by
+       * its run's lease (leaseSeconds). Also how long a manual refresh or a
+       * push waits for another replica's run of the repository. Default 10
+       * minutes.
        * @visibility backend
        */
       timeout?: HumanDuration;
+      /**
+       * Seconds the lease of an ingestion run on its repository lasts
+       * without renewal (renewed every third of that while the run lasts):
+       * no other replica starts a run of the repository meanwhile. A
+       * replica that died mid-run holds its repository this long. Default
+       * 30, between 2 and 3600.
+       * @visibility backend
+       */
+      leaseSeconds?: number;
+      /**
+       * At most this many repositories ingested at once by one replica; a
+       * scheduled run due beyond that is left to another replica (or to this
+       * one's next tick), so several replicas share many repositories.
+       * 0 (the default): no limit.
+       * @visibility backend
+       */
+      maxConcurrentRuns?: number;
+      /**
+       * At most this many commits before the pipeline first appeared in a
+       * repository are read with that pipeline (0 to 1,000,000). Default
+       * 20,000.
+       * @visibility backend
+       */
+      maxHistoryCommits?: number;
     };
     /** The write path: promotions and rollbacks (docs/promotion.md). */
     promotion?: {
@@ -278,7 +375,11 @@ export interface Config {
       name: string;
       /** API server URL, e.g. https://k8s.example.com:6443. @visibility backend */
       url: string;
-      /** Only `serviceAccount` (a bearer token) for now. @visibility backend */
+      /**
+       * Only `serviceAccount` (a bearer token) here; `aws` and
+       * `googleServiceAccount` clusters are read from the Kubernetes plugin's
+       * config (docs/clusters.md). @visibility backend
+       */
       authProvider: 'serviceAccount';
       /** Token of a service account allowed to list and watch. @visibility secret */
       serviceAccountToken: string;
@@ -310,8 +411,8 @@ export interface Config {
     /**
      * Also watch the Kubernetes plugin's clusters
      * (`kubernetes.clusterLocatorMethods` of `type: config` with
-     * `authProvider: serviceAccount`; docs/clusters.md). Default true; a name
-     * in `gitops.clusters` wins.
+     * `authProvider` `serviceAccount`, `aws` or `googleServiceAccount`;
+     * docs/clusters.md). Default true; a name in `gitops.clusters` wins.
      * @visibility backend
      */
     useKubernetesPluginClusters?: boolean;

@@ -1344,7 +1344,11 @@ function planGitops(clock, sources) {
           environment: env,
           fromIdx: from,
           toIdx: to,
-          kind: deriveKind(message, svc, env, to, next.versions),
+          // The first version an environment has is `initial`.
+          kind:
+            from === null || from === undefined
+              ? 'initial'
+              : deriveKind(message, svc, env, to, next.versions),
           mark: c.mark,
           at,
           author: author.name,
@@ -1869,7 +1873,7 @@ function summarize({ clock, nowMs, sources, g, shaOf }) {
     branchCommits: kob.branchCommits.map(b => b.sha),
   };
 
-  const byKind = { promotion: 0, rollback: 0, direct: 0 };
+  const byKind = { initial: 0, promotion: 0, rollback: 0, direct: 0 };
   for (const r of g.rollouts) byKind[r.kind]++;
 
   const summary = {

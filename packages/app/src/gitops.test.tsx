@@ -314,8 +314,8 @@ const apis = [
 ] as const;
 
 // The whole app renders; its first test also pays for loading it. The waits
-// inside the tests allow 5 s, so the tests themselves get more.
-jest.setTimeout(20_000);
+// inside the tests allow 15 s (setupTests.ts), so the tests themselves get more.
+jest.setTimeout(60_000);
 
 describe('GitOps in the app', () => {
   beforeEach(() => {
@@ -330,11 +330,7 @@ describe('GitOps in the app', () => {
       initialRouteEntries: ['/catalog/default/component/guestbook-ui/gitops'],
     });
 
-    const pipeline = await screen.findByTestId(
-      'gitops-pipeline',
-      {},
-      { timeout: 5000 },
-    );
+    const pipeline = await screen.findByTestId('gitops-pipeline');
     expect(
       within(pipeline).getByTestId('gitops-env-prod-eu'),
     ).toHaveTextContent('1.2.0');
@@ -351,11 +347,7 @@ describe('GitOps in the app', () => {
       initialRouteEntries: ['/catalog/default/component/guestbook-ui'],
     });
 
-    const dev = await screen.findByTestId(
-      'gitops-overview-env-dev',
-      {},
-      { timeout: 5000 },
-    );
+    const dev = await screen.findByTestId('gitops-overview-env-dev');
     expect(dev).toHaveTextContent('1.0.0');
     expect(
       screen.getByRole('link', { name: /View GitOps tab/ }),
@@ -375,11 +367,7 @@ describe('GitOps in the app', () => {
       initialRouteEntries: ['/gitops/overview'],
     });
 
-    await screen.findByTestId(
-      'gitops-repository-platform-gitops',
-      {},
-      { timeout: 5000 },
-    );
+    await screen.findByTestId('gitops-repository-platform-gitops');
     const sidebar = await screen.findByRole('navigation', {
       name: 'sidebar nav',
     });
@@ -397,8 +385,6 @@ describe('GitOps in the app', () => {
 
     const service = await screen.findByTestId(
       'gitops-feature-service-guestbook-ui',
-      {},
-      { timeout: 5000 },
     );
     expect(
       within(service).getByTestId('gitops-feature-env-dev'),
@@ -416,11 +402,7 @@ describe('GitOps in the app', () => {
       apis,
       initialRouteEntries: ['/gitops'],
     });
-    const env = await screen.findByTestId(
-      'gitops-dashboard-env-prod-eu',
-      {},
-      { timeout: 5000 },
-    );
+    const env = await screen.findByTestId('gitops-dashboard-env-prod-eu');
     expect(
       within(env).getByTestId('gitops-dashboard-status'),
     ).toHaveTextContent('ERROR');
@@ -436,11 +418,7 @@ describe('GitOps in the app', () => {
       apis,
       initialRouteEntries: ['/catalog/default/component/guestbook-ui/gitops'],
     });
-    const card = await screen.findByTestId(
-      'gitops-env-prod-eu',
-      {},
-      { timeout: 5000 },
-    );
+    const card = await screen.findByTestId('gitops-env-prod-eu');
     expect(
       await within(card).findByTestId('gitops-env-health'),
     ).toHaveTextContent('Degraded');
@@ -455,11 +433,7 @@ describe('GitOps in the app', () => {
       apis,
       initialRouteEntries: ['/gitops/overview'],
     });
-    const row = await screen.findByTestId(
-      'gitops-recent-row',
-      {},
-      { timeout: 5000 },
-    );
+    const row = await screen.findByTestId('gitops-recent-row');
     expect(row).toHaveTextContent('prod-eu');
     expect(row).toHaveTextContent('1.1.0 → 1.2.0');
   });
@@ -470,11 +444,7 @@ describe('GitOps in the app', () => {
       apis,
       initialRouteEntries: ['/catalog/default/component/guestbook-ui/gitops'],
     });
-    const pipeline = await screen.findByTestId(
-      'gitops-pipeline',
-      {},
-      { timeout: 5000 },
-    );
+    const pipeline = await screen.findByTestId('gitops-pipeline');
     expect(
       await within(pipeline).findByTestId('gitops-env-hold'),
     ).toHaveTextContent('Hold: 1.3.0 (INC-2211, by nadia');
@@ -515,11 +485,7 @@ describe('GitOps in the app', () => {
       apis,
       initialRouteEntries: ['/gitops/approvals'],
     });
-    const row = await screen.findByTestId(
-      'gitops-inbox-row',
-      {},
-      { timeout: 5000 },
-    );
+    const row = await screen.findByTestId('gitops-inbox-row');
     expect(row).toHaveTextContent('user:default/bob');
     expect(row).toHaveTextContent('awaiting approval');
     expect(requests).toContain('/api/gitops/v1/actions');

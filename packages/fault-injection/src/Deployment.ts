@@ -16,6 +16,8 @@ export const PG_URL =
   'postgresql://postgres@127.0.0.1:5432';
 export const GH_SLUG = 'acme/gitops';
 const GH_TOKEN = 'fault-injection-token';
+/** The GitHub webhook secret of both replicas (events.modules.github). */
+export const WEBHOOK_SECRET = 'fault-injection-webhook-secret';
 
 /** The demo's services, again under the repository served by the GitHub double. */
 const GH_ENTITIES = ['guestbook-ui', 'guestbook-api', 'guestbook-worker']
@@ -171,6 +173,7 @@ export class Deployment {
         listen: { port },
         database: { client: 'pg', connection: PG_URL, prefix: this.prefix },
       },
+      events: { modules: { github: { webhookSecret: WEBHOOK_SECRET } } },
       integrations: {
         github: [
           { host: 'github.com', apiBaseUrl: this.gh.url, token: GH_TOKEN },

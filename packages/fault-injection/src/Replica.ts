@@ -89,6 +89,18 @@ export class Replica {
     clearTimeout(timer);
   }
 
+  /** How many lines of this replica's log (all its runs) match. */
+  countLines(pattern: RegExp): number {
+    try {
+      return fs
+        .readFileSync(this.logFile, 'utf8')
+        .split('\n')
+        .filter(line => pattern.test(line)).length;
+    } catch {
+      return 0;
+    }
+  }
+
   tail(lines = 40): string {
     try {
       return fs

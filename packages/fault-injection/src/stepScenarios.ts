@@ -69,7 +69,9 @@ export async function resumedAfterKill(suite: FaultSuite): Promise<void> {
   const version = 'fi-steps-resume';
   d.target.script(version, ['hang', 503, 200]);
   const action = await promoteToQa(d, d.replicas[0], 'guestbook-ui', version);
-  const { killedAt } = await killStepRunner(suite, action.id, version);
+  const { victim, killedAt } = await killStepRunner(suite, action.id, version);
+  // The victim may still be starting again when the step has passed.
+  const survivor = d.replicas.find(r => r !== victim)!;
 
   const resumed = await d.waitFor('the step resumed', async () =>
     d.target.of(version).find(r => r.index === 2),
@@ -95,7 +97,7 @@ export async function resumedAfterKill(suite: FaultSuite): Promise<void> {
   expect(await rolloutOutcome(d, 'guestbook-ui', version)).toBe('verified');
   // The timeline as the portal reads it.
   const timeline = await d.api(
-    d.replicas[1],
+    survivor,
     d.tokens.guest,
     'GET',
     `/v1/actions/${action.id}/steps`,

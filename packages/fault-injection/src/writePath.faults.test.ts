@@ -7,6 +7,16 @@ import {
   rolledBackOnceDespiteKills,
 } from './stepScenarios';
 import { Replica } from './Replica';
+import {
+  countAcross,
+  githubOnTheBus,
+  handledLine,
+  INGESTION_RUN,
+  post,
+  runsAfterSettling,
+  signedPush,
+  WITHOUT_DELIVERY_ID,
+} from './webhookScenarios';
 
 jest.setTimeout(20 * 60_000);
 
@@ -130,6 +140,59 @@ describe('write path under faults: two backend processes, one PostgreSQL', () =>
       'demo',
       'demo-gh',
     ]);
+  });
+
+  // GitHub webhooks across the two replicas (issue #11): see
+  // webhookScenarios.ts for what is counted and why the bus does not copy.
+  describe('GitHub webhooks on two replicas', () => {
+    it('the same signed push delivery posted to both replicas is handled once and starts one ingestion run', async () => {
+      const push = signedPush(d.git('rev-parse', 'main'));
+      const runs = countAcross(d, INGESTION_RUN);
+      const statuses = await Promise.all([post(a, push), post(b, push)]);
+      expect(statuses).toEqual([202, 202]);
+      const started = await runsAfterSettling(d, runs, 1);
+      expect(started).toBe(1);
+      expect(countAcross(d, handledLine(push.delivery))).toBe(1);
+      // GitHub's redelivery of it later, to either replica: dropped.
+      expect(await post(b, push)).toBe(202);
+      expect(await post(a, push)).toBe(202);
+      await new Promise(r => setTimeout(r, 1000));
+      expect(countAcross(d, handledLine(push.delivery))).toBe(1);
+      expect(countAcross(d, INGESTION_RUN) - runs).toBe(1);
+      figures.push({
+        scenario: 'one delivery posted to both replicas, then twice again',
+        handled: countAcross(d, handledLine(push.delivery)),
+        ingestionRuns: countAcross(d, INGESTION_RUN) - runs,
+      });
+    });
+
+    it('distinct deliveries to one replica are each handled once, there only, one ingestion run each; the events bus (in use) stores no copy for the other replica', async () => {
+      const runs = countAcross(d, INGESTION_RUN);
+      const bRuns = b.countLines(INGESTION_RUN);
+      const deliveries: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const push = signedPush(d.git('rev-parse', 'main'));
+        deliveries.push(push.delivery);
+        expect(await post(a, push)).toBe(202);
+        // The next push after this one's run: pushes closer together coalesce.
+        expect(await runsAfterSettling(d, runs, i + 1)).toBe(i + 1);
+      }
+      for (const delivery of deliveries) {
+        expect(a.countLines(handledLine(delivery))).toBe(1);
+        expect(b.countLines(handledLine(delivery))).toBe(0);
+      }
+      expect(b.countLines(INGESTION_RUN)).toBe(bRuns);
+      expect(countAcross(d, WITHOUT_DELIVERY_ID)).toBe(0);
+      const bus = await githubOnTheBus(d);
+      expect(bus).toEqual({ subscribed: true, events: 0 });
+      figures.push({
+        scenario: '3 distinct deliveries to replica A',
+        handledOnA: deliveries.map(x => a.countLines(handledLine(x))),
+        handledOnB: deliveries.map(x => b.countLines(handledLine(x))),
+        ingestionRuns: countAcross(d, INGESTION_RUN) - runs,
+        githubEventsOnTheBus: bus.events,
+      });
+    });
   });
 
   it.each([

@@ -23,6 +23,8 @@ export interface RepoSpec {
 
 export class ServedRepo {
   readonly lock = new Mutex();
+  /** CI results per commit sha (GraphQL `statusCheckRollup` context nodes), set by tests. */
+  readonly checks = new Map<string, unknown[]>();
 
   private constructor(
     readonly owner: string,

@@ -1,9 +1,11 @@
 /* The public API of a running double: options, test controls, state access. */
+import type { AppSpec, Installation, MintedToken } from './apps/Apps';
 import type { AfterEffectHook } from './control/Hooks';
 import type { Faults } from './control/Faults';
 import type { PullRequestSummary, PushOptions } from './control/human';
 import type { RequestInfo, RequestMatch } from './control/match';
 import type { RateLimitState } from './control/RateLimit';
+import type { SecondaryRateLimitOptions } from './control/SecondaryRateLimit';
 import type { GitRepo } from './git/GitRepo';
 import type { MergeMethod } from './pulls/PullRequests';
 import type { RepoSpec } from './ServedRepo';
@@ -23,8 +25,19 @@ export interface StartOptions {
    * The token requests must carry (`authorization: token <t>` or
    * `Bearer <t>`); default: any non-empty token. Without one: 401
    * "Requires authentication"; a different one: 401 "Bad credentials".
+   * Installation tokens the double minted (`ghs_…`) are accepted besides,
+   * until they expire.
    */
   token?: string;
+  /**
+   * GitHub Apps: their JWTs (RS256, checked with `publicKey`) open
+   * `GET /app/installations`, `GET /repos/{owner}/{repo}/installation` and
+   * `POST /app/installations/{id}/access_tokens`, which mints installation
+   * tokens (`ghs_…`) accepted on REST and GraphQL until they expire (401
+   * after), within their installation's repositories (404 outside) and
+   * permissions (403 beyond).
+   */
+  apps?: AppSpec[];
   /** The account API calls act as (author of API commits, merger, PR author). */
   user?: Partial<DoubleUser>;
   /** The account of by-hand actions (`mergePullRequest`, `pushCommit`…). */
@@ -33,6 +46,8 @@ export interface StartOptions {
   htmlBaseUrl?: string;
   /** Primary rate limit (default 5000 per 3600 s). */
   rateLimit?: { limit?: number; windowSeconds?: number };
+  /** Secondary rate limit in points per window (default: none). */
+  secondaryRateLimit?: SecondaryRateLimitOptions;
   /** Serves the `/__double/*` control surface (no auth, uncounted). Default false; the CLI turns it on. */
   controlApi?: boolean;
   /** Called when each request arrives (after it is logged). */
@@ -76,6 +91,20 @@ export interface GitHubApiDouble {
       limit?: number;
     }): void;
   };
+  /** Requests refused by the secondary rate limit so far. */
+  secondaryRefused(): number;
+  apps: {
+    /** The installations of an app, as `GET /app/installations` lists them. */
+    installations(appId: number): Installation[];
+    /** Installation tokens minted so far (count: `count('POST /app/installations/{installation_id}/access_tokens')`). */
+    mintedTokens(): MintedToken[];
+  };
+  /**
+   * Sets the CI results of a commit: GraphQL `statusCheckRollup.contexts`
+   * nodes (`{__typename: 'CheckRun', name, status, conclusion, detailsUrl}`
+   * or `{__typename: 'StatusContext', context, state, targetUrl}`).
+   */
+  setCommitChecks(slug: string, sha: string, contexts: unknown[]): void;
   /**
    * Runs `hook` after the side effect of each matching request is applied
    * and before its response is sent (the response waits for the hook's

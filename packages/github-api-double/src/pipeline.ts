@@ -1,14 +1,18 @@
 /*
  * One request, in GitHub's order: log and count it, latency, authentication
- * (401), primary rate limit (403), injected fault, the handler (writes one
+ * (401), primary rate limit (403), secondary rate limit (403 with
+ * `retry-after`, when configured), injected fault, the handler (writes one
  * at a time per repository), after-effect hooks, a fault injected after the
  * effect, then the response with its ETag (304) and rate-limit headers.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Apps, Credential } from './apps/Apps';
+import { APP_ROUTES, AppRouteSpec } from './handlers/apps';
 import type { Faults } from './control/Faults';
 import type { Hooks } from './control/Hooks';
 import type { RequestInfo } from './control/match';
 import type { RateLimit } from './control/RateLimit';
+import { SecondaryRateLimit } from './control/SecondaryRateLimit';
 import type { RequestLog } from './control/RequestLog';
 import type { Ctx, Handler } from './http/context';
 import { faultReply, primaryRateLimitReply } from './http/faultReply';
@@ -28,10 +32,13 @@ export interface PipelineDeps {
   token?: string;
   repoBySlug(slug: string): ServedRepo | undefined;
   repoById(id: number): ServedRepo | undefined;
+  repos(): ServedRepo[];
+  apps: Apps;
   log: RequestLog;
   faults: Faults;
   hooks: Hooks;
   rate: RateLimit;
+  secondary: SecondaryRateLimit;
   now: () => number;
   onRequest?: (r: RequestInfo) => void;
 }
@@ -53,8 +60,12 @@ interface Target {
   repoSlug?: string;
   subPath: string;
   match?: RouteMatch<Handler>;
+  /** A GitHub App route (`/app/…`, `/installation/…`, a repository's installation). */
+  appMatch?: RouteMatch<AppHandler>;
   route: string;
 }
+
+type AppHandler = AppRouteSpec['handler'];
 
 /** Maps a path (also `/repositories/{id}/…` and `/api/v3/…`) to its repository and route. */
 function target(deps: PipelineDeps, method: string, rawPath: string): Target {
@@ -69,6 +80,18 @@ function target(deps: PipelineDeps, method: string, rawPath: string): Target {
   }
   if (method === 'POST' && /^(\/api)?\/graphql$/.test(pathname)) {
     return { pathname, subPath: '', route: 'POST /graphql' };
+  }
+  const app = matchRoute(APP_ROUTES, method, pathname);
+  if (app && 'spec' in app) {
+    return {
+      pathname,
+      subPath: '',
+      appMatch: app,
+      route: app.route,
+      repoSlug: app.params.owner
+        ? `${app.params.owner}/${app.params.repo}`
+        : undefined,
+    };
   }
   const m = pathname.match(/^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/);
   if (!m) return { pathname, subPath: '', route: 'unknown' };
@@ -134,7 +157,10 @@ export async function handleRequest(
   deps.log.add(info);
   deps.onRequest?.(info);
 
-  const docs = t.match?.spec.docs ?? 'https://docs.github.com/rest';
+  const docs =
+    t.match?.spec.docs ??
+    t.appMatch?.spec.docs ??
+    'https://docs.github.com/rest';
   const finish = (reply: Reply, fault?: string) => {
     const scopes = t.match ? t.match.spec.scopes ?? 'repo' : '';
     const rendered = render(reply, {
@@ -158,10 +184,17 @@ export async function handleRequest(
     fail(new ApiError(401, 'Requires authentication'));
     return;
   }
-  if (deps.token !== undefined && auth.token !== deps.token) {
-    fail(new ApiError(401, 'Bad credentials'));
+  const verdict = deps.apps.authenticate(
+    auth.token,
+    (t.appMatch?.spec as AppRouteSpec | undefined)?.auth,
+    deps.token,
+  );
+  if (!verdict.ok) {
+    fail(new ApiError(verdict.status, verdict.message));
     return;
   }
+  const credential: Credential = verdict.credential;
+  info.credential = credential;
   if (deps.rate.exhausted() && t.route !== 'GET /rate_limit') {
     const state = deps.rate.state();
     finish(
@@ -175,6 +208,30 @@ export async function handleRequest(
       ),
     );
     return;
+  }
+  if (t.route !== 'GET /rate_limit') {
+    const taken = deps.secondary.take(
+      SecondaryRateLimit.pointsOf(
+        method,
+        t.route === 'POST /graphql' ? body ?? {} : undefined,
+      ),
+    );
+    if (!taken.ok) {
+      finish(
+        faultReply(
+          {
+            kind: 'secondary-rate-limit',
+            status: 403,
+            retryAfter: taken.retryAfter,
+          },
+          rid,
+          deps.user.id,
+          deps.now,
+        ),
+        'secondary-rate-limit',
+      );
+      return;
+    }
   }
   const injected = (phase: 'before' | 'after'): boolean => {
     const fault = deps.faults.take(info, phase);
@@ -195,8 +252,33 @@ export async function handleRequest(
     fail(new ApiError(400, 'Problems parsing JSON'));
     return;
   }
+  if (t.appMatch) {
+    const appSpec = t.appMatch.spec;
+    let reply: Reply;
+    try {
+      reply = await appSpec.handler({
+        params: t.appMatch.params,
+        query: url.searchParams,
+        body: body ?? {},
+        api: deps.api(),
+        html: deps.html,
+        apps: deps.apps,
+        credential,
+        repoBySlug: deps.repoBySlug,
+        repos: deps.repos,
+      });
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      reply = e.toReply(docs);
+    }
+    finish(reply);
+    return;
+  }
   if (t.route === 'POST /graphql') {
-    finish(await graphql(body, deps.repoBySlug));
+    const { reply, cost } = await graphql(body, deps.repoBySlug);
+    // `finish` spends 1; a GraphQL query costs its points.
+    if (cost > 1) deps.rate.spend(cost - 1);
+    finish(reply);
     return;
   }
   if (t.route === 'GET /rate_limit') {
@@ -217,6 +299,19 @@ export async function handleRequest(
   if (!t.match || !t.repo) {
     fail(new ApiError(404, 'Not Found'));
     return;
+  }
+  if (credential.kind === 'installation-token') {
+    const refusal = installationRefusal(
+      deps.apps,
+      credential,
+      t.repo,
+      t.match.spec,
+      method,
+    );
+    if (refusal) {
+      fail(refusal);
+      return;
+    }
   }
   const repo = t.repo;
   const ctx: Ctx = {
@@ -246,4 +341,34 @@ export async function handleRequest(
   await deps.hooks.run(info, { status: reply.status, body: reply.json });
   if (injected('after')) return;
   finish(reply);
+}
+
+/**
+ * What an installation token may not do on a repository route: reach a
+ * repository outside its installation (404, as GitHub hides it), or act
+ * beyond the installation's permissions (403). Pull requests need
+ * `pull_requests`; merging one, git data, commits and contents need
+ * `contents`; writes need `write`.
+ */
+function installationRefusal(
+  apps: Apps,
+  credential: Extract<Credential, { kind: 'installation-token' }>,
+  repo: ServedRepo,
+  spec: { path: string; write?: boolean },
+  method: string,
+): ApiError | undefined {
+  const i = apps.installation(credential.installationId);
+  if (!i || !apps.covers(i, repo.owner, repo.name)) {
+    return new ApiError(404, 'Not Found');
+  }
+  const merge = method === 'PUT' && spec.path.endsWith('/merge');
+  let permission = 'metadata';
+  if (spec.path !== '/repos/{owner}/{repo}') {
+    permission =
+      spec.path.includes('/pulls') && !merge ? 'pull_requests' : 'contents';
+  }
+  const need = spec.write ? 'write' : 'read';
+  const has = i.permissions[permission];
+  if (has === 'write' || has === need) return undefined;
+  return new ApiError(403, 'Resource not accessible by integration');
 }

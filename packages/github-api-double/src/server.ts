@@ -19,8 +19,10 @@ import {
   summary,
 } from './control/human';
 import { RateLimit } from './control/RateLimit';
+import { SecondaryRateLimit } from './control/SecondaryRateLimit';
 import { RequestLog } from './control/RequestLog';
 import { handleRequest } from './pipeline';
+import { Apps } from './apps/Apps';
 import { RepoSpec, ServedRepo } from './ServedRepo';
 import { DoubleUser, noreplyEmail } from './shapes/common';
 import { isoNow } from './util';
@@ -77,6 +79,12 @@ export async function start(
     return r;
   };
 
+  const apps = new Apps(
+    options.apps ?? [],
+    now,
+    () => [...repos.values()].map(r => r.owner),
+    clock(),
+  );
   const log = new RequestLog();
   const faults = new Faults();
   const hooks = new Hooks();
@@ -85,6 +93,7 @@ export async function start(
     options.rateLimit?.windowSeconds,
     now,
   );
+  const secondary = new SecondaryRateLimit(options.secondaryRateLimit, now);
   let url = '';
   const deps = {
     api: () => url,
@@ -93,10 +102,13 @@ export async function start(
     token: options.token,
     repoBySlug: (s: string) => repos.get(s.toLowerCase()),
     repoById: (id: number) => [...repos.values()].find(r => r.id === id),
+    repos: () => [...repos.values()],
+    apps,
     log,
     faults,
     hooks,
     rate,
+    secondary,
     now,
     onRequest: options.onRequest,
   };
@@ -117,6 +129,14 @@ export async function start(
     nextRequest: match => log.next(match),
     faults,
     rateLimit: { state: () => rate.state(), set: o => rate.set(o) },
+    secondaryRefused: () => secondary.refused,
+    apps: {
+      installations: appId => apps.installations(appId),
+      mintedTokens: () => apps.mintedTokens(),
+    },
+    setCommitChecks: (slug, sha, contexts) => {
+      repoOf(slug).checks.set(sha, contexts);
+    },
     afterEffect: (match, hook, o) => hooks.add(match, hook, o),
     branchHead: async (slug, branch) =>
       (await repoOf(slug).git.readRef(`refs/heads/${branch}`))?.sha,

@@ -273,6 +273,27 @@ describe('kube-api-double wire protocol', () => {
       expect((await get('/api/v1/pods', 'rotated')).status).toBe(200);
     });
 
+    it('authenticates with a function of the Authorization header (a webhook token authenticator) and shows each request its headers', async () => {
+      const seen: Array<string | undefined> = [];
+      const other = await start({
+        authenticate: authorization =>
+          authorization?.startsWith('Bearer signed.') ?? false,
+        onRequest: r => seen.push(r.headers.authorization),
+      });
+      try {
+        const ok = await getJson(other.url, '/api/v1/pods', 'signed.1');
+        const refused = await getJson(other.url, '/api/v1/pods', 'forged');
+        const none = await getJson(other.url, '/api/v1/pods');
+        expect([ok.status, refused.status, none.status]).toEqual([
+          200, 401, 401,
+        ]);
+        expect(refused.body.reason).toBe('Unauthorized');
+        expect(seen).toEqual(['Bearer signed.1', 'Bearer forged', undefined]);
+      } finally {
+        await other.close();
+      }
+    });
+
     it('fails the next N matching requests with 500 / 403, then recovers', async () => {
       double.faults.failNext({
         status: 500,

@@ -51,6 +51,13 @@ export interface StartOptions {
   host?: string;
   /** When set, every request needs `Authorization: Bearer <token>`. */
   token?: string;
+  /**
+   * Authenticates each request from its `Authorization` header instead of
+   * `token`, as an API server's webhook token authenticator does (e.g.
+   * aws-iam-authenticator on EKS, for tokens that change on every request).
+   * false: 401 Unauthorized.
+   */
+  authenticate?: (authorization: string | undefined) => boolean;
   /** Change events kept for watches (default 1000); older resourceVersions get 410. */
   historyLimit?: number;
   /** Interval of BOOKMARK events on watches that allow them (default 10 s). */
@@ -88,6 +95,8 @@ export interface RequestInfo {
   /** Plural resource name, when the request is for a resource. */
   resource?: string;
   namespace?: string;
+  /** The request's headers (e.g. to check how a client authenticates). */
+  headers: http.IncomingHttpHeaders;
 }
 
 /** Fault injection controls. */
@@ -629,6 +638,7 @@ export async function start(
       verb,
       resource: r.type?.plural,
       namespace: r.namespace,
+      headers: req.headers,
     });
 
     const latency = latencyRules.find(l =>
@@ -638,10 +648,10 @@ export async function start(
       await new Promise(resolve => setTimeout(resolve, latency.ms));
     }
 
-    if (
-      token !== undefined &&
-      req.headers.authorization !== `Bearer ${token}`
-    ) {
+    const authenticated = options.authenticate
+      ? options.authenticate(req.headers.authorization)
+      : token === undefined || req.headers.authorization === `Bearer ${token}`;
+    if (!authenticated) {
       sendStatus(res, status(401, 'Unauthorized'));
       return;
     }

@@ -9,7 +9,7 @@
  * same run: the bare git walk (`git log --name-only` + `git cat-file --batch`
  * of every changed manifest), i.e. the cost of reading the history at all.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,11 @@ import { LedgerStore } from '../src/database/LedgerStore';
 import { LocalGitSource } from '../src/git/LocalGitSource';
 import { RepositoryIngester } from '../src/ingestion/RepositoryIngester';
 import { createDefaultLocatorRegistry } from '../src/locators/VersionLocatorRegistry';
+import {
+  BENCH_ENVS as ENVS,
+  benchKustomization as kustomization,
+  generateBenchRepo,
+} from './benchRepo';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, def: number) => {
@@ -26,7 +31,6 @@ const opt = (name: string, def: number) => {
 };
 const SERVICES = opt('services', 50);
 const COMMITS = opt('commits', 10_000);
-const ENVS = ['dev', 'qa', 'staging', 'prod-us', 'prod-eu'];
 const PG =
   process.env.GITOPS_BENCH_PG ??
   'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -40,95 +44,6 @@ const silentLogger: any = {
     return silentLogger;
   },
 };
-
-function pipelineFile(): string {
-  const services = Array.from(
-    { length: SERVICES },
-    (_, i) => `    svc-${i}:
-      path: apps/svc-${i}/{environment}/kustomization.yaml
-      locator:
-        type: kustomize-image
-        image: ghcr.io/acme/svc-${i}
-`,
-  ).join('');
-  return `apiVersion: gitops2.io/v1alpha1
-kind: Pipeline
-metadata:
-  name: bench
-spec:
-  stages:
-    - name: dev
-      environments: [dev]
-    - name: qa
-      environments: [qa]
-    - name: staging
-      environments: [staging]
-    - name: prod
-      environments: [prod-us, prod-eu]
-  environments:
-${ENVS.map(
-  e => `    ${e}:\n      cluster: ${e}-cluster\n      namespace: bench\n`,
-).join('')}  services:
-${services}`;
-}
-
-const kustomization = (svc: number, tag: string) =>
-  `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../base\nimages:\n  - name: ghcr.io/acme/svc-${svc}\n    newTag: ${tag}\n`;
-
-/** Writes the history with git fast-import: seconds instead of minutes. */
-function generateRepo(dir: string, commits: number): void {
-  execFileSync('git', ['init', '-q', '-b', 'main', dir]);
-  const lines: string[] = [];
-  const data = (s: string) => `data ${Buffer.byteLength(s)}\n${s}`;
-  let t = Date.parse('2025-01-01T00:00:00Z') / 1000;
-  let mark = 0;
-  const commit = (msg: string, files: Array<[string, string]>) => {
-    mark++;
-    t += 600;
-    const from = mark > 1 ? `from :${mark - 1}\n` : '';
-    const changes = files
-      .map(([p, c]) => `M 100644 inline ${p}\n${data(c)}`)
-      .join('\n');
-    lines.push(
-      `commit refs/heads/main\nmark :${mark}\ncommitter Bench Bot <bench@example.com> ${t} +0000\n${data(
-        msg,
-      )}\n${from}${changes}\n`,
-    );
-  };
-  const initial: Array<[string, string]> = [
-    ['gitops-pipeline.yaml', pipelineFile()],
-  ];
-  for (let s = 0; s < SERVICES; s++) {
-    for (const e of ENVS)
-      initial.push([
-        `apps/svc-${s}/${e}/kustomization.yaml`,
-        kustomization(s, 'v0'),
-      ]);
-  }
-  commit('bootstrap', initial);
-  // Deterministic pseudo-random walk: each commit bumps one service in one environment.
-  let seed = 42;
-  const rand = (n: number) => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed % n;
-  };
-  const version = new Map<string, number>();
-  for (let i = 1; i < commits; i++) {
-    const s = rand(SERVICES);
-    const e = ENVS[rand(ENVS.length)];
-    const k = `${s}/${e}`;
-    const v = (version.get(k) ?? 0) + 1;
-    version.set(k, v);
-    commit(`bump svc-${s} to v${v} in ${e}`, [
-      [`apps/svc-${s}/${e}/kustomization.yaml`, kustomization(s, `v${v}`)],
-    ]);
-  }
-  const r = spawnSync('git', ['fast-import', '--quiet'], {
-    cwd: dir,
-    input: lines.join(''),
-  });
-  if (r.status !== 0) throw new Error(`fast-import failed: ${r.stderr}`);
-}
 
 function addCommit(dir: string): void {
   execFileSync('git', ['-C', dir, 'read-tree', 'main']);
@@ -251,7 +166,7 @@ async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-bench-'));
   try {
     const t = Date.now();
-    generateRepo(dir, COMMITS);
+    generateBenchRepo(dir, { services: SERVICES, commits: COMMITS });
     console.log(
       `generated ${SERVICES} services × ${
         ENVS.length

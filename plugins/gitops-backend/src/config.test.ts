@@ -160,3 +160,113 @@ describe('gitops.repositories[].webUrl', () => {
     ).toThrow(/webUrl: is for local repositories/);
   });
 });
+
+describe('where the pipeline is', () => {
+  const read = (repo: object) =>
+    readGitopsConfig(
+      new ConfigReader({
+        gitops: {
+          repositories: [
+            { id: 'shop', provider: 'local', url: '/srv/g', ...repo },
+          ],
+        },
+      }),
+    ).repositories[0];
+
+  it('is gitops-pipeline.yaml of the repository by default', () => {
+    expect(read({})).toMatchObject({ pipelineFile: 'gitops-pipeline.yaml' });
+  });
+
+  it('names an app-config pipeline and a pipelineFrom file in messages', () => {
+    expect(read({ pipeline: { kind: 'Pipeline' } }).pipelineFile).toBe(
+      'app-config gitops.repositories[shop].pipeline',
+    );
+    expect(
+      read({
+        pipelineFrom: {
+          provider: 'github',
+          url: 'https://github.com/acme/pipelines',
+          path: 'teams/shop.yaml',
+        },
+      }),
+    ).toMatchObject({
+      pipelineFile:
+        'teams/shop.yaml of https://github.com/acme/pipelines (main)',
+      pipelineFrom: { branch: 'main' },
+    });
+  });
+
+  it('refuses a pipeline in two places', () => {
+    expect(() =>
+      read({ pipelineFile: 'p.yaml', pipeline: { kind: 'Pipeline' } }),
+    ).toThrow(
+      'gitops.repositories.0.pipeline: the pipeline is in one place: pipelineFile, pipeline are exclusive',
+    );
+    expect(() =>
+      read({
+        pipeline: { kind: 'Pipeline' },
+        pipelineFrom: { provider: 'local', url: '/srv/p', path: 'p.yaml' },
+      }),
+    ).toThrow(/pipelineFrom: the pipeline is in one place/);
+  });
+
+  it.each([
+    [
+      { provider: 'github', url: 'github.com/acme/p', path: 'p.yaml' },
+      /pipelineFrom.url: must be https/,
+    ],
+    [
+      { provider: 'local', url: '/srv/p', path: '../p.yaml' },
+      /pipelineFrom.path: must be a relative path/,
+    ],
+    [
+      { provider: 'local', url: '/srv/p', path: 'p.yaml', token: 'x' },
+      /pipelineFrom/,
+    ],
+  ])('refuses a bad pipelineFrom %p', (pipelineFrom, message) => {
+    expect(() => read({ pipelineFrom })).toThrow(message);
+  });
+
+  it('bounds the look-back and the reingest label', () => {
+    const at = (ingestion: object) =>
+      readGitopsConfig(new ConfigReader({ gitops: { ingestion } })).ingestion;
+    expect(at({}).maxHistoryCommits).toBe(20_000);
+    expect(at({ maxHistoryCommits: 0 }).maxHistoryCommits).toBe(0);
+    expect(() => at({ maxHistoryCommits: -1 })).toThrow(
+      'gitops.ingestion.maxHistoryCommits: must be 0 to 1000000',
+    );
+    expect(() => read({ reingest: 'x'.repeat(256) })).toThrow(
+      'gitops.repositories.0.reingest: must be at most 255 characters',
+    );
+  });
+});
+
+describe('gitops.correlation.backfill', () => {
+  const read = (backfill: unknown) =>
+    readGitopsConfig(
+      new ConfigReader({ gitops: { correlation: { backfill } } } as any),
+    ).correlation.backfill;
+
+  it('defaults to on, from 50 pending rollouts, half the hourly budget, 5 repositories per query', () => {
+    expect(readGitopsConfig(new ConfigReader({})).correlation.backfill).toEqual(
+      { enabled: true, minPending: 50, rateLimitShare: 0.5, reposPerQuery: 5 },
+    );
+    expect(read({ rateLimitShare: 0.2 }).rateLimitShare).toBe(0.2);
+    expect(read({ rateLimitShare: 1 }).rateLimitShare).toBe(1);
+  });
+
+  it.each([0, -0.5, 1.01, '50%'])(
+    'refuses rateLimitShare %p with a message naming the key',
+    value => {
+      expect(() => read({ rateLimitShare: value })).toThrow(
+        "Invalid gitops configuration: gitops.correlation.backfill.rateLimitShare: must be a number greater than 0 and at most 1: the share of GitHub's hourly rate limit the backfill may use (e.g. 0.5)",
+      );
+    },
+  );
+
+  it.each([0, 11, 2.5])('refuses reposPerQuery %p', value => {
+    expect(() => read({ reposPerQuery: value })).toThrow(
+      'gitops.correlation.backfill.reposPerQuery: must be a whole number from 1 to 10',
+    );
+  });
+});

@@ -14,6 +14,40 @@ const durationSchema = z
   })
   .strict();
 
+const BRANCH_RULE = /^(?!-)(?!.*\.\.)[A-Za-z0-9._/-]{1,255}$/;
+const PIPELINE_PATH_RULE = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[^\\\0]+\.ya?ml$/;
+
+/** A pipeline file kept in another repository (`pipelineFrom`). */
+const pipelineFromSchema = z
+  .object({
+    provider: z.enum(['local', 'github']),
+    url: z.string().min(1),
+    branch: z
+      .string()
+      .regex(BRANCH_RULE, 'is not a valid branch name')
+      .default('main'),
+    path: z
+      .string()
+      .regex(
+        PIPELINE_PATH_RULE,
+        'must be a relative path to a .yaml file inside the repository',
+      ),
+  })
+  .strict()
+  .superRefine((from, ctx) => {
+    if (
+      from.provider === 'github' &&
+      !/^https:\/\/[^/]+\/[^/]+\/[^/]+?(\.git)?\/?$/.test(from.url)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['url'],
+        message:
+          'must be https://<host>/<owner>/<repo> for the github provider',
+      });
+    }
+  });
+
 const repositorySchema = z
   .object({
     id: z
@@ -23,23 +57,32 @@ const repositorySchema = z
     url: z.string().min(1),
     branch: z
       .string()
-      .regex(
-        /^(?!-)(?!.*\.\.)[A-Za-z0-9._/-]{1,255}$/,
-        'is not a valid branch name',
-      )
+      .regex(BRANCH_RULE, 'is not a valid branch name')
       .default('main'),
     pipelineFile: z
       .string()
       .regex(
-        /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[^\\\0]+\.ya?ml$/,
+        PIPELINE_PATH_RULE,
         'must be a relative path to a .yaml file inside the repository',
       )
-      .default('gitops-pipeline.yaml'),
+      .optional(),
+    /**
+     * The pipeline itself, for teams that cannot add a file to the GitOps
+     * repository (validated at startup by validateInlinePipelines).
+     */
+    pipeline: z.record(z.string(), z.unknown()).optional(),
+    /** The pipeline file in another repository. */
+    pipelineFrom: pipelineFromSchema.optional(),
     commitUrlTemplate: z
       .string()
       .regex(/^https?:\/\/.*\{sha\}/, 'must be an http(s) URL containing {sha}')
       .optional(),
     portalCommitsFile: z.string().min(1).optional(),
+    reingest: z
+      .string()
+      .min(1)
+      .max(255, 'must be at most 255 characters')
+      .optional(),
     webUrl: z
       .string()
       .max(500)
@@ -51,6 +94,20 @@ const repositorySchema = z
   })
   .strict()
   .superRefine((repo, ctx) => {
+    const where = [
+      repo.pipelineFile !== undefined && 'pipelineFile',
+      repo.pipeline !== undefined && 'pipeline',
+      repo.pipelineFrom !== undefined && 'pipelineFrom',
+    ].filter(Boolean);
+    if (where.length > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [where[1] as string],
+        message: `the pipeline is in one place: ${where.join(
+          ', ',
+        )} are exclusive`,
+      });
+    }
     if (repo.webUrl && repo.provider !== 'local') {
       ctx.addIssue({
         code: 'custom',
@@ -69,7 +126,40 @@ const repositorySchema = z
           'must be https://<host>/<owner>/<repo> for the github provider',
       });
     }
-  });
+  })
+  .transform(repo => ({
+    ...repo,
+    /**
+     * The pipeline file in the repository; for a pipeline in app-config or
+     * in another repository, where it is (shown in messages, never read
+     * from the GitOps repository).
+     */
+    pipelineFile: repo.pipelineFile ?? defaultPipelineFile(repo),
+  }));
+
+/** Where a repository's pipeline is when no pipelineFile is named. */
+function defaultPipelineFile(repo: {
+  id: string;
+  pipeline?: unknown;
+  pipelineFrom?: Parameters<typeof pipelineFromLabel>[0];
+}): string {
+  if (repo.pipeline)
+    return `app-config gitops.repositories[${repo.id}].pipeline`;
+  if (repo.pipelineFrom) return pipelineFromLabel(repo.pipelineFrom);
+  return 'gitops-pipeline.yaml';
+}
+
+/** `shop.yaml of https://github.com/acme/pipelines (main)`. */
+function pipelineFromLabel(from: {
+  provider: string;
+  url: string;
+  branch: string;
+  path: string;
+}): string {
+  return `${from.path} of ${
+    from.provider === 'github' ? from.url : 'a local repository'
+  } (${from.branch})`;
+}
 
 const sourceRootSchema = z
   .object({
@@ -101,6 +191,29 @@ function isRegex(pattern: string, needsShaGroup: boolean): boolean {
   }
 }
 
+const SHARE_RULE =
+  "must be a number greater than 0 and at most 1: the share of GitHub's hourly rate limit the backfill may use (e.g. 0.5)";
+
+/** Correlation backfill (docs/configuration.md "Correlation backfill"). */
+const backfillSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Pending GitHub rollouts from which a run backfills rather than asks per rollout. */
+    minPending: z.number().int().min(1).max(1_000_000).default(50),
+    rateLimitShare: z
+      .number(SHARE_RULE)
+      .gt(0, SHARE_RULE)
+      .max(1, SHARE_RULE)
+      .default(0.5),
+    reposPerQuery: z
+      .number()
+      .int('must be a whole number from 1 to 10')
+      .min(1, 'must be a whole number from 1 to 10')
+      .max(10, 'must be a whole number from 1 to 10')
+      .default(5),
+  })
+  .strict();
+
 const correlationSchema = z
   .object({
     frequency: durationSchema.default({ seconds: 30 }),
@@ -127,6 +240,7 @@ const correlationSchema = z
       .optional(),
     baselineMaxCommits: z.number().int().min(0).max(100000).default(1000),
     batchSize: z.number().int().min(1).max(10000).default(200),
+    backfill: backfillSchema.default(backfillSchema.parse({})),
   })
   .strict();
 
@@ -216,9 +330,33 @@ const gitopsConfigSchema = z
       .object({
         frequency: durationSchema.default({ seconds: 30 }),
         timeout: durationSchema.default({ minutes: 10 }),
+        leaseSeconds: z
+          .number()
+          .int('must be a whole number of seconds')
+          .min(2, 'must be 2 to 3600')
+          .max(3600, 'must be 2 to 3600')
+          .default(30),
+        maxConcurrentRuns: z
+          .number()
+          .int('must be a whole number of runs')
+          .min(0, 'must be 0 to 1000')
+          .max(1000, 'must be 0 to 1000')
+          .default(0),
+        maxHistoryCommits: z
+          .number()
+          .int('must be a whole number of commits')
+          .min(0, 'must be 0 to 1000000')
+          .max(1_000_000, 'must be 0 to 1000000')
+          .default(20_000),
       })
       .strict()
-      .default({ frequency: { seconds: 30 }, timeout: { minutes: 10 } }),
+      .default({
+        frequency: { seconds: 30 },
+        timeout: { minutes: 10 },
+        leaseSeconds: 30,
+        maxConcurrentRuns: 0,
+        maxHistoryCommits: 20_000,
+      }),
     promotion: z
       .object({
         leaseSeconds: z.number().int().min(2).max(3600).default(30),

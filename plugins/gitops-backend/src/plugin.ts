@@ -17,18 +17,25 @@ import { openWorkOf } from './environments/openWork';
 import { WriteAudit } from './promotion/audit/WriteAudit';
 import {
   GITOPS_ANNOTATIONS,
+  GITOPS_SIGNAL_HEARTBEAT_MS,
   gitopsPermissions,
   serviceNameOf,
 } from '@gitops2/plugin-gitops-common';
 import { readGitopsConfig } from './config';
 import { Correlator } from './correlation/Correlator';
 import { GitHubSourceRepository } from './correlation/GitHubSourceRepository';
+import { RateBudget } from './correlation/backfill/RateBudget';
 import { GitHubGitSource } from './git/GitHubGitSource';
 import { ServiceSourceRow } from './correlation/CorrelationStore';
 import {
+  githubSourceId,
   SourceRepositoryResolver,
   sourceRepositoryIdOf,
 } from './correlation/sourceRepositories';
+import {
+  externalPipelineOf,
+  validateInlinePipelines,
+} from './pipeline/pipelineLocation';
 import { LedgerStore } from './database/LedgerStore';
 import { MetricsService } from './metrics/MetricsService';
 import { MetricsStore } from './metrics/MetricsStore';
@@ -48,6 +55,7 @@ import { LocalGitSource } from './git/LocalGitSource';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { setupGithubEvents } from './events/setupGithubEvents';
+import { GITOPS_INGESTED_TOPIC } from './catalog/refreshOnIngestion';
 import { CdEventStatusStore } from './events/cd/CdEventStatusStore';
 import { setupCdEvents } from './events/cd/setupCdEvents';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
@@ -111,19 +119,38 @@ export const gitopsPlugin = createBackendPlugin({
             ),
           ]),
         );
+        const externalPipelines = new Map(
+          gitopsConfig.repositories.map(r => [
+            r.id,
+            externalPipelineOf(r, from =>
+              createGitSource(
+                from,
+                deps.config,
+                deps.logger,
+                gitopsConfig.limits.maxManifestBytes,
+              ),
+            ),
+          ]),
+        );
         const correlationStore = store.correlationStore();
         // `github.com/project-slug` sources are read through GitHub with the
         // integrations.github credentials of github.com.
+        // Every GitHub source reports its rate-limit headers to the budget
+        // the correlation backfill spends a share of.
+        const rateBudget = new RateBudget(
+          gitopsConfig.correlation.backfill.rateLimitShare,
+        );
         const resolver = new SourceRepositoryResolver(
           gitopsConfig.sourceRoots,
           process.cwd(),
-          slug =>
+          (slug, host) =>
             new GitHubSourceRepository(
-              `github:${slug}`,
+              githubSourceId(host, slug),
               GitHubGitSource.fromConfig(deps.config, {
-                url: `https://github.com/${slug}`,
+                url: `https://${host}/${slug}`,
                 branch: 'main',
                 logger: deps.logger.child({ sourceRepository: slug }),
+                onRateLimitHeaders: h => rateBudget.observe(h),
               }),
             ),
         );
@@ -131,6 +158,7 @@ export const gitopsPlugin = createBackendPlugin({
           store: correlationStore,
           config: gitopsConfig.correlation,
           resolver,
+          backfill: { pages: store.backfillPageStore(), budget: rateBudget },
           logger: deps.logger.child({ task: 'gitops-correlate' }),
           loadServiceSources: async () => {
             // The service → source repository mapping, as the catalog says.
@@ -181,6 +209,9 @@ export const gitopsPlugin = createBackendPlugin({
           maxResponseBytes: gitopsConfig.steps.maxResponseBytes,
           portalUrl: deps.config.getOptionalString('app.baseUrl'),
         });
+        // Pipelines in app-config are checked now; those of pipelineFrom
+        // when read (an error there is a pipeline error, as for a file).
+        validateInlinePipelines(gitopsConfig.repositories, locators, stepTypes);
         const outbound = createOutboundFetch(gitopsConfig.steps);
         const db = await deps.database.getClient();
         const stores = createPromotionStores(db);
@@ -202,6 +233,15 @@ export const gitopsPlugin = createBackendPlugin({
           deps.logger.child({ task: 'gitops-signals' }),
         );
         deps.lifecycle.addShutdownHook(() => changeSignals.stop());
+        // Once per interval across the replicas (the events bus carries it
+        // to every replica's sockets): pages poll while it does not arrive.
+        await deps.scheduler.scheduleTask({
+          id: 'gitops-signals-heartbeat',
+          frequency: { milliseconds: GITOPS_SIGNAL_HEARTBEAT_MS },
+          timeout: { seconds: 10 },
+          scope: 'global',
+          fn: () => changeSignals.heartbeat(),
+        });
         const feeds = connectChangeFeeds({
           actions: stores.actions,
           signals: changeSignals,
@@ -230,8 +270,17 @@ export const gitopsPlugin = createBackendPlugin({
           stepTypes,
           logger: deps.logger,
           createSource: r => sources.get(r.id)!,
-          // New rollouts are correlated at once; catalog changes wait for the scheduled run.
+          externalPipeline: r => externalPipelines.get(r.id),
+          // New rollouts are correlated at once; new commits refresh the
+          // environment entities of the catalog (catalog/refreshOnIngestion.ts).
           afterIngest: async (r, repositoryId) => {
+            if (r.commits > 0)
+              await deps.events
+                .publish({
+                  topic: GITOPS_INGESTED_TOPIC,
+                  eventPayload: { repositoryId, head: r.head },
+                })
+                .catch(() => undefined);
             if (r.rolloutsInserted === 0) return;
             feeds.rolloutsIngested(repositoryId);
             await correlator.run();
@@ -296,6 +345,7 @@ export const gitopsPlugin = createBackendPlugin({
             id: r.id,
             branch: r.branch,
             pipelineFile: r.pipelineFile,
+            externalPipeline: externalPipelines.get(r.id),
           };
           if (source instanceof LocalGitSource) {
             writable.set(r.id, {
@@ -385,7 +435,16 @@ export const gitopsPlugin = createBackendPlugin({
         const environments = new EnvironmentService({
           repositories: writable,
           planner: new EnvironmentPlanner(locators, stepTypes),
-          review: new EnvironmentReview(locators, stepTypes),
+          review: new EnvironmentReview(
+            locators,
+            openWorkOf(stores),
+            stepTypes,
+            // A retirement's merge locks what it takes away, like a promotion.
+            {
+              locks: stores.locks.changes,
+              ttlMs: gitopsConfig.promotion.leaseSeconds * 1000,
+            },
+          ),
           servicePlanner: new ServicePlanner(locators, stepTypes),
           retirePlanner: new RetirePlanner(
             locators,
@@ -399,6 +458,10 @@ export const gitopsPlugin = createBackendPlugin({
           ),
           permissions: deps.permissions,
           knownClusters: () => live.clusterNames(),
+          recordPortalCommit: (repositoryId, sha) =>
+            store.recordPortalCommit(repositoryId, sha),
+          recordPortalMergeIntent: (repositoryId, intent) =>
+            store.recordPortalMergeIntent(repositoryId, intent),
           afterDirectWrite: async id => {
             await ingestion.ingestFromNow(id);
           },

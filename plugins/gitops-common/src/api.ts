@@ -24,6 +24,14 @@ import type {
   StepRunsResponse,
 } from './promotion';
 import type {
+  EnvironmentChange,
+  EnvironmentChangeMergeRequest,
+  EnvironmentCreateRequest,
+  GitopsEnvironmentsApi,
+  PipelineChoices,
+  ServiceAddRequest,
+} from './environments';
+import type {
   RepositoriesResponse,
   RepositoryState,
   RolloutPage,
@@ -58,7 +66,7 @@ export const rolloutsQuerySchema = z
   .object({
     environment: nameSchema.optional(),
     /** Only rollouts of this kind. */
-    kind: z.enum(['promotion', 'rollback', 'direct']).optional(),
+    kind: z.enum(['initial', 'promotion', 'rollback', 'direct']).optional(),
     /** Only rollouts desired at or after this time (ISO 8601). */
     since: isoDateTime.optional(),
     /** Only rollouts desired before this time (ISO 8601). */
@@ -159,7 +167,11 @@ export interface GitopsClientOptions {
 
 /** HTTP client for the gitops backend, usable in browser and Node. @public */
 export class GitopsClient
-  implements GitopsApi, GitopsPromotionApi, GitopsMetricsApi
+  implements
+    GitopsApi,
+    GitopsPromotionApi,
+    GitopsMetricsApi,
+    GitopsEnvironmentsApi
 {
   private readonly discoveryApi: GitopsClientOptions['discoveryApi'];
   private readonly fetchApi: GitopsClientOptions['fetchApi'];
@@ -225,6 +237,54 @@ export class GitopsClient
     return this.request(
       'POST',
       `/v1/repositories/${encodeURIComponent(id)}/refresh`,
+    );
+  }
+
+  getPipelineChoices(repositoryId: string): Promise<PipelineChoices> {
+    return this.request('GET', `${repositoryPath(repositoryId)}/pipeline`);
+  }
+
+  previewEnvironment(
+    repositoryId: string,
+    request: EnvironmentCreateRequest,
+  ): Promise<EnvironmentChange> {
+    return this.request(
+      'POST',
+      `${repositoryPath(repositoryId)}/environments/preview`,
+      request,
+    );
+  }
+
+  previewService(
+    repositoryId: string,
+    request: ServiceAddRequest,
+  ): Promise<EnvironmentChange> {
+    return this.request(
+      'POST',
+      `${repositoryPath(repositoryId)}/services/preview`,
+      request,
+    );
+  }
+
+  mergeEnvironmentChange(
+    repositoryId: string,
+    request: EnvironmentChangeMergeRequest,
+  ): Promise<{ branch: string; mergeSha?: string }> {
+    return this.request(
+      'POST',
+      `${repositoryPath(repositoryId)}/environments/merge`,
+      request,
+    );
+  }
+
+  closeEnvironmentChange(
+    repositoryId: string,
+    branch: string,
+  ): Promise<{ branch: string; closed?: boolean }> {
+    return this.request(
+      'POST',
+      `${repositoryPath(repositoryId)}/environments/close`,
+      { branch },
     );
   }
 
@@ -361,6 +421,10 @@ function qs(query: Record<string, unknown>): string {
   }
   const s = params.toString();
   return s ? `?${s}` : '';
+}
+
+function repositoryPath(id: string): string {
+  return `/v1/repositories/${encodeURIComponent(id)}`;
 }
 
 function entityPath(e: EntityRefParts): string {

@@ -138,3 +138,68 @@ export const serviceAddRequestSchema = z
 
 /** @public */
 export type ServiceAddRequest = z.infer<typeof serviceAddRequestSchema>;
+
+/**
+ * Response of GET /v1/repositories/:id/pipeline: what the forms of the
+ * environment templates offer (stages, environments, known clusters,
+ * services), read from the pipeline file at the head of the repository.
+ * @public
+ */
+export interface PipelineChoices {
+  repositoryId: string;
+  /** The commit the choices were read at. */
+  headSha: string;
+  stages: Array<{ name: string; environments: string[] }>;
+  environments: Array<{
+    name: string;
+    stage: string;
+    cluster?: string;
+    namespace?: string;
+    url?: string;
+  }>;
+  /**
+   * The clusters a new environment may name: configured (`gitops.clusters`,
+   * the demo's), or already used by an environment of the pipeline.
+   */
+  clusters: Array<{
+    name: string;
+    configured: boolean;
+    environments: string[];
+  }>;
+  /** Services of the pipeline (`spec.services`). */
+  services: string[];
+  /** Version locator types the backend knows (for onboarding a service). */
+  locatorTypes: string[];
+}
+
+/** Body of POST /v1/repositories/:id/environments/merge. @public */
+export interface EnvironmentChangeMergeRequest {
+  branch: string;
+  /** The commit that was reviewed: only it is merged. */
+  commitSha: string;
+}
+
+/**
+ * Environments from the portal, as the frontend calls them: the choices of
+ * the templates' forms, their preview, and merging or closing a change.
+ * @public
+ */
+export interface GitopsEnvironmentsApi {
+  getPipelineChoices(repositoryId: string): Promise<PipelineChoices>;
+  previewEnvironment(
+    repositoryId: string,
+    request: EnvironmentCreateRequest,
+  ): Promise<EnvironmentChange>;
+  previewService(
+    repositoryId: string,
+    request: ServiceAddRequest,
+  ): Promise<EnvironmentChange>;
+  mergeEnvironmentChange(
+    repositoryId: string,
+    request: EnvironmentChangeMergeRequest,
+  ): Promise<{ branch: string; mergeSha?: string }>;
+  closeEnvironmentChange(
+    repositoryId: string,
+    branch: string,
+  ): Promise<{ branch: string; closed?: boolean }>;
+}

@@ -21,3 +21,24 @@ export interface GitopsChangeSignal {
   key: string;
   kind: 'rollouts' | 'outcome' | 'action' | 'live';
 }
+
+/**
+ * The backend sends `{ kind: 'heartbeat' }` on GITOPS_SIGNAL_CHANNEL this
+ * often, to every signed-in browser. Signals' frontend API does not tell
+ * whether its socket is connected (it reconnects silently), so a page
+ * counts its live updates as connected only while messages arrive: after
+ * three heartbeats missed it polls again (docs/configuration.md#live-updates).
+ * @public
+ */
+export const GITOPS_SIGNAL_HEARTBEAT_MS = 20_000;
+
+/**
+ * The heartbeat on GITOPS_SIGNAL_CHANNEL: it names nothing. `keys`: an
+ * opaque fingerprint of the change keys' secret (8 hex characters), absent
+ * when the backend could not read it; when it changes, the change keys
+ * changed and pages refetch (and so learn their new keys). @public
+ */
+export interface GitopsHeartbeatSignal {
+  kind: 'heartbeat';
+  keys?: string;
+}

@@ -17,8 +17,14 @@ import type { JsonValue } from '@backstage/types';
 import type { PromotionPolicy } from './promotion';
 import type { RolloutChangeSummary } from './correlation';
 
-/** @public */
-export type RolloutKind = 'promotion' | 'rollback' | 'direct';
+/**
+ * How a version came to an environment: `initial` is the first version it
+ * ever had (the oldest the ledger read), then promotions from the previous
+ * stage, rollbacks and direct changes.
+ *
+ * @public
+ */
+export type RolloutKind = 'initial' | 'promotion' | 'rollback' | 'direct';
 
 /**
  * Outcome of a rollout. Rollouts read from Git start as `pending`; cluster

@@ -1,6 +1,7 @@
 import { createApiRef } from '@backstage/frontend-plugin-api';
 import type {
   GitopsApi,
+  GitopsEnvironmentsApi,
   GitopsMetricsApi,
   GitopsPromotionApi,
 } from '@gitops2/plugin-gitops-common';
@@ -9,6 +10,7 @@ import type { GitopsLiveApi } from './api/GitopsLiveClient';
 export type { GitopsLiveApi } from './api/GitopsLiveClient';
 export type {
   GitopsApi,
+  GitopsEnvironmentsApi,
   GitopsMetricsApi,
   GitopsPromotionApi,
 } from '@gitops2/plugin-gitops-common';
@@ -24,7 +26,8 @@ export type {
 export type GitopsFrontendApi = GitopsApi &
   GitopsPromotionApi &
   GitopsLiveApi &
-  GitopsMetricsApi;
+  GitopsMetricsApi &
+  GitopsEnvironmentsApi;
 
 /**
  * The typed client of the gitops backend. The default implementation is

@@ -11,8 +11,15 @@ export {
   gitopsPlugin,
   EntityGitopsContent,
   EntityGitopsOverviewCard,
+  EntityGitopsEnvironmentContent,
   GitopsPage,
+  GitopsRepositoryPickerFieldExtension,
+  GitopsStagePickerFieldExtension,
+  GitopsEnvironmentPickerFieldExtension,
+  GitopsClusterPickerFieldExtension,
+  GitopsChangePreviewFieldExtension,
 } from './plugin';
+export { isGitopsEnvironment } from './components/EnvironmentTab/environmentAnnotations';
 export { gitopsApiRef } from './api';
 export { GitopsLiveClient } from './api/GitopsLiveClient';
 export type { GitopsLiveApi } from './api/GitopsLiveClient';
@@ -21,6 +28,7 @@ export {
   approvalsRouteRef,
   rootRouteRef,
   entityContentRouteRef,
+  environmentContentRouteRef,
   featuresRouteRef,
 } from './routes';
 export { isGitopsAvailable } from '@gitops2/plugin-gitops-common';

@@ -6,11 +6,20 @@ import {
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/core-plugin-api';
+import { createScaffolderFieldExtension } from '@backstage/plugin-scaffolder-react';
 import { gitopsApiRef } from './api';
+import {
+  GitopsChangePreview,
+  GitopsClusterPicker,
+  GitopsEnvironmentPicker,
+  GitopsRepositoryPicker,
+  GitopsStagePicker,
+} from './components/scaffolder';
 import { GitopsLiveClient } from './api/GitopsLiveClient';
 import {
   approvalsRouteRef,
   entityContentRouteRef,
+  environmentContentRouteRef,
   featuresRouteRef,
   rootRouteRef,
 } from './routes';
@@ -36,6 +45,7 @@ export const gitopsPlugin = createPlugin({
   routes: {
     root: rootRouteRef,
     entityContent: entityContentRouteRef,
+    environmentContent: environmentContentRouteRef,
     features: featuresRouteRef,
     approvals: approvalsRouteRef,
   },
@@ -84,5 +94,67 @@ export const GitopsPage = gitopsPlugin.provide(
     name: 'GitopsPage',
     component: () => import('./components/GitopsPage').then(m => m.GitopsPage),
     mountPoint: rootRouteRef,
+  }),
+);
+
+/**
+ * The GitOps tab of an environment entity (a catalog Resource of type
+ * `environment`, see `isGitopsEnvironment`): every service's version,
+ * health, pending changes and recent rollouts there.
+ *
+ * @public
+ */
+export const EntityGitopsEnvironmentContent = gitopsPlugin.provide(
+  createRoutableExtension({
+    name: 'EntityGitopsEnvironmentContent',
+    component: () =>
+      import('./components/EnvironmentTab').then(m => m.EnvironmentTab),
+    mountPoint: environmentContentRouteRef,
+  }),
+);
+
+/**
+ * Scaffolder fields fed by the gitops backend, for the legacy app: put them
+ * inside `<ScaffolderFieldExtensions>` of the scaffolder route
+ * (docs/environments.md#pickers).
+ *
+ * @public
+ */
+export const GitopsRepositoryPickerFieldExtension = gitopsPlugin.provide(
+  createScaffolderFieldExtension({
+    name: 'GitopsRepositoryPicker',
+    component: GitopsRepositoryPicker,
+  }),
+);
+
+/** @public */
+export const GitopsStagePickerFieldExtension = gitopsPlugin.provide(
+  createScaffolderFieldExtension({
+    name: 'GitopsStagePicker',
+    component: GitopsStagePicker,
+  }),
+);
+
+/** @public */
+export const GitopsEnvironmentPickerFieldExtension = gitopsPlugin.provide(
+  createScaffolderFieldExtension({
+    name: 'GitopsEnvironmentPicker',
+    component: GitopsEnvironmentPicker,
+  }),
+);
+
+/** @public */
+export const GitopsClusterPickerFieldExtension = gitopsPlugin.provide(
+  createScaffolderFieldExtension({
+    name: 'GitopsClusterPicker',
+    component: GitopsClusterPicker,
+  }),
+);
+
+/** @public */
+export const GitopsChangePreviewFieldExtension = gitopsPlugin.provide(
+  createScaffolderFieldExtension({
+    name: 'GitopsChangePreview',
+    component: GitopsChangePreview as any,
   }),
 );

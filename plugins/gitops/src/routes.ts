@@ -8,6 +8,11 @@ export const entityContentRouteRef = createRouteRef({
   id: 'gitops:entity-content',
 });
 
+/** Route of the GitOps tab of an environment entity (legacy app). @public */
+export const environmentContentRouteRef = createRouteRef({
+  id: 'gitops:environment-content',
+});
+
 /** Route of the feature tracker (`/gitops/features?q=…`). @public */
 export const featuresRouteRef = createSubRouteRef({
   id: 'gitops:features',

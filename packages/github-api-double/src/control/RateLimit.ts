@@ -44,9 +44,10 @@ export class RateLimit {
     return this.state().remaining === 0;
   }
 
-  spend(): void {
+  /** Spends `points` (1 per REST request; a GraphQL query its cost). */
+  spend(points = 1): void {
     this.roll();
-    this.used += 1;
+    this.used += points;
   }
 
   /** Sets the budget: `remaining` now (0 exhausts it), `resetInSeconds` from now, `limit`. */

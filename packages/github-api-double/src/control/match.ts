@@ -1,4 +1,5 @@
 /* Which requests a counter, fault or hook applies to. */
+import type { Credential } from '../apps/Apps';
 
 /** What the double records of every request. */
 export interface RequestInfo {
@@ -17,6 +18,12 @@ export interface RequestInfo {
   userAgent?: string;
   /** `token` or `bearer` (the scheme of the authorization header), or none. */
   auth?: 'token' | 'bearer';
+  /**
+   * The accepted credential: a personal token, a GitHub App's JWT, or an
+   * installation token (with its installation and the ordinal of its
+   * minting). Unset when the request was refused before.
+   */
+  credential?: Credential;
   accept?: string;
   ifNoneMatch?: string;
   /** The JSON body of a write. */

@@ -9,12 +9,19 @@
  *   } }
  *
  * A commit is associated with the pull requests whose commits include it
- * (base..head) or whose merge commit it is. The double has no checks:
- * `statusCheckRollup` is null. Anything else gets a GraphQL error.
+ * (base..head) or whose merge commit it is. `statusCheckRollup` is null
+ * unless a test set the commit's checks (`setCommitChecks`).
+ *
+ * Any other query (literal arguments, several repositories under aliases,
+ * `history` pages) is executed against the schema of graphqlSchema.ts, and
+ * costs GitHub's points (graphqlExecute.ts `queryCost`).
  */
+import { parse } from 'graphql';
 import type { ServedRepo } from '../ServedRepo';
 import type { PullState } from '../shapes/pulls';
 import { Reply } from '../http/reply';
+import { execute, GqlObject, queryCost } from './graphqlExecute';
+import { queryRoot } from './graphqlSchema';
 
 const OBJECT_RE =
   /(\w+)\s*:\s*object\(\s*oid:\s*"([0-9a-f]{40})"\s*\)\s*\{\s*\.\.\.\s*on\s+Commit\s*\{\s*(associatedPullRequests|statusCheckRollup)/g;
@@ -28,25 +35,60 @@ async function commitsOf(
   return shas;
 }
 
+/** The reply, and the rate-limit points the query costs. */
 export async function graphql(
   body: any,
   repoBySlug: (slug: string) => ServedRepo | undefined,
-): Promise<Reply> {
+): Promise<{ reply: Reply; cost: number }> {
   const query = String(body?.query ?? '');
   const vars = body?.variables ?? {};
   if (!/repository\(\s*owner:\s*\$owner,\s*name:\s*\$name\s*\)/.test(query)) {
+    return executeQuery(query, vars, repoBySlug);
+  }
+  return { reply: await associations(query, vars, repoBySlug), cost: 1 };
+}
+
+async function executeQuery(
+  query: string,
+  vars: Record<string, unknown>,
+  repoBySlug: (slug: string) => ServedRepo | undefined,
+): Promise<{ reply: Reply; cost: number }> {
+  const { json, cost } = await runGraphQL(query, vars, queryRoot(repoBySlug));
+  return { reply: { status: 200, json }, cost };
+}
+
+/**
+ * Parses and runs a query against a root object (graphqlExecute.ts): the
+ * body GitHub would answer (`{data}` or `{data, errors}`, or `{errors}` for
+ * a syntax error) and its cost in rate-limit points. Also for in-process
+ * doubles that serve their own objects.
+ */
+export async function runGraphQL(
+  query: string,
+  vars: Record<string, unknown>,
+  root: GqlObject,
+): Promise<{ json: Record<string, unknown>; cost: number }> {
+  let doc;
+  try {
+    doc = parse(query);
+  } catch (e) {
     return {
-      status: 200,
-      json: {
-        errors: [
-          {
-            message:
-              'github-api-double serves only the associated pull requests query',
-          },
-        ],
-      },
+      json: { errors: [{ message: String((e as Error).message) }] },
+      cost: 1,
     };
   }
+  const { data, errors } = await execute(doc, root, vars);
+  return {
+    json: errors.length ? { data, errors } : { data },
+    cost: queryCost(doc, vars),
+  };
+}
+
+async function associations(
+  query: string,
+  vars: any,
+  repoBySlug: (slug: string) => ServedRepo | undefined,
+): Promise<Reply> {
   const slug = `${vars.owner}/${vars.name}`;
   const repo = repoBySlug(slug);
   if (!repo) {
@@ -74,7 +116,10 @@ export async function graphql(
     if (!(await repo.git.readCommit(oid).catch(() => undefined))) {
       out[alias] = null;
     } else if (field === 'statusCheckRollup') {
-      out[alias] = { statusCheckRollup: null };
+      const contexts = repo.checks.get(oid);
+      out[alias] = {
+        statusCheckRollup: contexts ? { contexts: { nodes: contexts } } : null,
+      };
     } else {
       const nodes = pulls
         .filter(pr => contents.get(pr.number)!.has(oid))

@@ -5,7 +5,7 @@
  */
 import { ApiError, notFound, Reply } from '../http/reply';
 import { Ctx, linkHeader, pageParams } from '../http/context';
-import { DoubleUser, repoApi } from '../shapes/common';
+import { DoubleUser, organisationId, repoApi } from '../shapes/common';
 import { pullRequest, pullRequestSimple, PullState } from '../shapes/pulls';
 import { repository } from '../shapes/repository';
 import { MergeMethod } from '../pulls/PullRequests';
@@ -13,12 +13,9 @@ import { invalidRequest } from './gitdata';
 
 /** The organisation that owns a served repository. */
 export function ownerOf(ctx: Pick<Ctx, 'repo'>): DoubleUser {
-  let id = 0;
-  for (const ch of ctx.repo.owner)
-    id = (id * 31 + ch.charCodeAt(0)) % 9_000_000;
   return {
     login: ctx.repo.owner,
-    id: 1_000_000 + id,
+    id: organisationId(ctx.repo.owner),
     name: ctx.repo.owner,
     email: '',
     type: 'Organization',

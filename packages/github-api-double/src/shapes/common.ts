@@ -85,3 +85,10 @@ export const encodePath = (p: string) =>
 /** The noreply address GitHub gives an account. */
 export const noreplyEmail = (u: { id: number; login: string }) =>
   `${u.id}+${u.login}@users.noreply.github.com`;
+
+/** The account id of an organisation owning served repositories (stable per login). */
+export function organisationId(login: string): number {
+  let id = 0;
+  for (const ch of login) id = (id * 31 + ch.charCodeAt(0)) % 9_000_000;
+  return 1_000_000 + id;
+}

@@ -200,4 +200,59 @@ describe('gitops:service:add scaffolder action', () => {
     });
     expect(ctx.output).toHaveBeenCalledWith('branch', 'gitops/service-search');
   });
+
+  it("given the service's catalog entity, outputs it with the GitOps annotations for its catalog file (the catalog's own annotations, relations and status left out), and never sends it to the backend", async () => {
+    const calls: Array<{ url: string; init: any }> = [];
+    const action = createGitopsServiceAddAction({
+      discovery: mockServices.discovery(),
+      auth: mockServices.auth(),
+      fetch: (async (url: string, init: any) => {
+        calls.push({ url, init });
+        return new Response(
+          JSON.stringify({ branch: 'gitops/service-search', files: [] }),
+          { status: 201 },
+        );
+      }) as any,
+    });
+    const ctx = createMockActionContext({
+      input: {
+        repositoryId: 'demo',
+        service: 'search',
+        path: 'apps/search/{environment}/values.yaml',
+        locator: { type: 'helm-values', options: { path: 'image.tag' } },
+        environments: ['dev'],
+        entity: {
+          apiVersion: 'backstage.io/v1alpha1',
+          kind: 'Component',
+          metadata: {
+            name: 'search',
+            uid: 'u-1',
+            etag: 'e-1',
+            annotations: {
+              'github.com/project-slug': 'acme/search',
+              'backstage.io/managed-by-location':
+                'url:https://x/catalog-info.yaml',
+            },
+          },
+          spec: { type: 'service', owner: 'team-a' },
+          relations: [{ type: 'ownedBy', targetRef: 'group:default/team-a' }],
+        },
+      },
+    });
+    await action.handler(ctx as any);
+    expect(JSON.parse(calls[0].init.body)).not.toHaveProperty('entity');
+    expect(ctx.output).toHaveBeenCalledWith('entity', {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: {
+        name: 'search',
+        annotations: {
+          'github.com/project-slug': 'acme/search',
+          'gitops2.io/gitops-repo': 'demo',
+          'gitops2.io/service': 'search',
+        },
+      },
+      spec: { type: 'service', owner: 'team-a' },
+    });
+  });
 });

@@ -60,6 +60,13 @@ export function createGitopsEnvironmentCreateAction(options: {
         environment: z => z.string(),
         pullRequestUrl: z => z.string().optional(),
         branch: z => z.string().optional(),
+        commitSha: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              'The commit written (the one to merge from the portal: /gitops/environment-change)',
+            ),
         files: z => z.array(z.string()),
         diff: z => z.string(),
       },
@@ -110,6 +117,7 @@ export function createGitopsEnvironmentCreateAction(options: {
       if (change.pullRequestUrl)
         ctx.output('pullRequestUrl', change.pullRequestUrl);
       if (change.branch) ctx.output('branch', change.branch);
+      if (change.commitSha) ctx.output('commitSha', change.commitSha);
       ctx.output(
         'files',
         change.files.map(f => f.path),

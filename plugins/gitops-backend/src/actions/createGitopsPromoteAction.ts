@@ -88,7 +88,8 @@ export function createGitopsPromoteAction(options: {
             authorization: `Bearer ${token}`,
             'content-type': 'application/json',
             'idempotency-key': key,
-            // Labels the audit trail; permissions are the user's either way.
+            // A hint only: the gitops backend labels the door from the token
+            // (issued by the scaffolder on behalf of the user).
             'x-gitops-door': 'scaffolder',
           },
           body: JSON.stringify({

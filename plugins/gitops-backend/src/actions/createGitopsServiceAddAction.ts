@@ -40,16 +40,25 @@ export function createGitopsServiceAddAction(options: {
         environments: z => z.array(z.string()),
         versions: z => z.record(z.string(), z.string()).optional(),
         reason: z => z.string().optional(),
+        entity: z =>
+          z
+            .record(z.string(), z.unknown())
+            .optional()
+            .describe(
+              "The service's catalog entity (catalog:fetch's output): the output `entity` is it with the GitOps annotations, for catalog:write and a pull request on its catalog file",
+            ),
       },
       output: {
+        entity: z => z.record(z.string(), z.unknown()).optional(),
         pullRequestUrl: z => z.string().optional(),
         branch: z => z.string().optional(),
+        commitSha: z => z.string().optional(),
         annotations: z => z.record(z.string(), z.string()),
         diff: z => z.string(),
       },
     },
     async handler(ctx) {
-      const { repositoryId, ...body } = ctx.input;
+      const { repositoryId, entity, ...body } = ctx.input;
       const { token } = await options.auth.getPluginRequestToken({
         onBehalfOf: await ctx.getInitiatorCredentials(),
         targetPluginId: 'gitops',
@@ -81,11 +90,54 @@ export function createGitopsServiceAddAction(options: {
       if (change.pullRequestUrl)
         ctx.output('pullRequestUrl', change.pullRequestUrl);
       if (change.branch) ctx.output('branch', change.branch);
-      ctx.output('annotations', {
+      if (change.commitSha) ctx.output('commitSha', change.commitSha);
+      const annotations = {
         [GITOPS_ANNOTATIONS.repository]: repositoryId,
         [GITOPS_ANNOTATIONS.service]: body.service,
-      });
+      };
+      ctx.output('annotations', annotations);
+      if (entity) ctx.output('entity', annotatedEntity(entity, annotations));
       ctx.output('diff', change.files.map(f => f.diff).join('\n'));
     },
   });
+}
+
+/** Annotations the catalog adds when it reads a file (never in the file). */
+const CATALOG_ADDED = [
+  'backstage.io/managed-by-location',
+  'backstage.io/managed-by-origin-location',
+  'backstage.io/view-url',
+  'backstage.io/edit-url',
+  'backstage.io/source-location',
+];
+
+/**
+ * The entity as its catalog file should say it: the GitOps annotations
+ * added to (or replacing) its own; the rest as it was. Status and relations,
+ * which the catalog computes, are left out.
+ */
+export function annotatedEntity(
+  entity: Record<string, unknown>,
+  annotations: Record<string, string>,
+): Record<string, unknown> {
+  const { relations: _r, status: _s, ...rest } = entity as any;
+  const {
+    uid: _u,
+    etag: _e,
+    ...metadata
+  } = (rest.metadata ?? {}) as Record<string, unknown>;
+  return {
+    ...rest,
+    metadata: {
+      ...metadata,
+      annotations: {
+        ...Object.fromEntries(
+          Object.entries(
+            (metadata.annotations as Record<string, string>) ?? {},
+          ).filter(([k]) => !CATALOG_ADDED.includes(k)),
+        ),
+        ...annotations,
+      },
+    },
+  };
 }

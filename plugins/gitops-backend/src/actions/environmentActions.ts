@@ -154,7 +154,7 @@ export function registerEnvironmentActions(
     name: 'merge-environment-change',
     title: 'Merge a reviewed environment change',
     description:
-      'Merges the branch of an environment change (gitops/environment-<env> or gitops/retire-<env>[-<service>]) at the commit that was reviewed, ' +
+      'Merges the branch of an environment change (gitops/environment-<env>, gitops/retire-<env>, gitops/retire-<service>@<env> or gitops/service-<service>) at the commit that was reviewed, ' +
       'as a fast-forward of the branch clusters follow; refused when either branch moved. Needs gitops.environment.manage.',
     attributes: { destructive: true, idempotent: false, readOnly: false },
     schema: {

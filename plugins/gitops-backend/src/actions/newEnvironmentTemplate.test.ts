@@ -47,4 +47,47 @@ describe.each([
     ].map(m => m[1]);
     expect(used.filter(u => !asked.has(u))).toEqual([]);
   });
+
+  it('offers a choice wherever one exists: pickers fed by the gitops backend (or the catalog), and a preview page that must succeed before Create', () => {
+    const fields = new Map<string, any>();
+    const collect = (props: any) =>
+      Object.entries(props ?? {}).forEach(([k, v]) => fields.set(k, v));
+    for (const page of template.spec.parameters) {
+      collect(page.properties);
+      for (const alt of page.dependencies?.placementKind?.oneOf ?? [])
+        collect(alt.properties);
+    }
+    const picker = (k: string) => fields.get(k)?.['ui:field'];
+    expect(picker('repositoryId')).toBe('GitopsRepositoryPicker');
+    expect(picker('sourceEnvironment')).toBe('GitopsEnvironmentPicker');
+    const stagePickers = ['stage', 'afterStage']
+      .filter(k => fields.has(k))
+      .map(picker);
+    expect(new Set(stagePickers)).toEqual(new Set(['GitopsStagePicker']));
+    expect(picker('cluster')).toBe('GitopsClusterPicker');
+    expect(picker('approverGroup')).toBe('OwnerPicker');
+    const last = template.spec.parameters.at(-1);
+    expect(last.required).toEqual(['reviewedBase']);
+    expect(last.properties.reviewedBase['ui:field']).toBe(
+      'GitopsChangePreview',
+    );
+    // What the step fixes, the preview fixes too: it previews the same change.
+    const step = template.spec.steps[0].input;
+    const fixed = last.properties.reviewedBase['ui:options'].fixed ?? {};
+    expect(fixed).toEqual({
+      ...(String(step.placement.kind).includes('parameters.')
+        ? {}
+        : { placementKind: step.placement.kind }),
+      ...(typeof step.promotion.approvals === 'number'
+        ? { approvals: step.promotion.approvals }
+        : {}),
+    });
+  });
+
+  it('links its result to the portal page that merges or closes the change, with the reviewed commit', () => {
+    const links = template.spec.output.links.map((l: any) => l.url);
+    expect(links).toContain(
+      '/gitops/environment-change?repository=${{ parameters.repositoryId }}&branch=${{ steps.environment.output.branch }}&commit=${{ steps.environment.output.commitSha }}',
+    );
+  });
 });

@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import type { GitSource } from '../git/types';
 import type { VersionLocatorRegistry } from '../locators/VersionLocatorRegistry';
 import { parsePipeline } from '../pipeline/parsePipeline';
+import type { ExternalPipeline } from '../pipeline/pipelineLocation';
 import type { StepTypeCatalog } from '../pipeline/parseSteps';
 import { environmentEntities } from './environmentEntities';
 
@@ -14,6 +15,8 @@ export interface ProvidedRepository {
   id: string;
   pipelineFile: string;
   source: GitSource;
+  /** A pipeline defined outside the repository (read from there). */
+  externalPipeline?: ExternalPipeline;
 }
 
 /**
@@ -52,10 +55,11 @@ export class GitopsEnvironmentProvider implements EntityProvider {
     if (!this.connection) return;
     for (const repo of this.options.repositories) {
       try {
-        const head = await repo.source.headCommit();
-        const [text] = await repo.source.readFiles([
-          { sha: head, path: repo.pipelineFile },
-        ]);
+        const [text] = repo.externalPipeline
+          ? [await repo.externalPipeline.read()]
+          : await repo.source.readFiles([
+              { sha: await repo.source.headCommit(), path: repo.pipelineFile },
+            ]);
         if (typeof text !== 'string')
           throw new Error(`${repo.pipelineFile} cannot be read`);
         const pipeline = parsePipeline(

@@ -1,13 +1,16 @@
+import { externalPipelineOf } from '../pipeline/pipelineLocation';
 import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { readGitopsConfig } from '../config';
 import { createGitSource } from '../git/createGitSource';
 import { createDefaultLocatorRegistry } from '../locators';
 import { createDefaultStepRegistry } from '../steps';
 import { GitopsEnvironmentProvider } from './GitopsEnvironmentProvider';
+import { refreshOnIngestion } from './refreshOnIngestion';
 
 /**
  * Publishes the environments of every GitOps pipeline in the catalog as
@@ -24,8 +27,9 @@ export const gitopsEnvironmentsCatalogModule = createBackendModule({
         config: coreServices.rootConfig,
         logger: coreServices.logger,
         scheduler: coreServices.scheduler,
+        events: eventsServiceRef,
       },
-      async init({ catalog, config, logger, scheduler }) {
+      async init({ catalog, config, logger, scheduler, events }) {
         const gitops = readGitopsConfig(config);
         const provider = new GitopsEnvironmentProvider({
           repositories: gitops.repositories.map(r => ({
@@ -37,6 +41,14 @@ export const gitopsEnvironmentsCatalogModule = createBackendModule({
               logger,
               gitops.limits.maxManifestBytes,
             ),
+            externalPipeline: externalPipelineOf(r, from =>
+              createGitSource(
+                from,
+                config,
+                logger,
+                gitops.limits.maxManifestBytes,
+              ),
+            ),
           })),
           locators: createDefaultLocatorRegistry(),
           stepTypes: createDefaultStepRegistry(),
@@ -44,6 +56,9 @@ export const gitopsEnvironmentsCatalogModule = createBackendModule({
           logger: logger.child({ task: 'gitops-environments' }),
         });
         catalog.addEntityProvider(provider);
+        // At once after an ingestion that read new commits (an environment
+        // merged from the portal); the schedule stays the fallback.
+        await refreshOnIngestion(events, () => provider.refresh());
         await scheduler.scheduleTask({
           id: 'gitops-environments-refresh',
           frequency: { minutes: 5 },

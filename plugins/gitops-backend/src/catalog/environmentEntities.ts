@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Entity } from '@backstage/catalog-model';
 import { NAME_PATTERN } from '@gitops2/plugin-gitops-common';
 import type { ParsedPipeline } from '../pipeline/types';
@@ -14,7 +15,7 @@ export const ENVIRONMENT_REPOSITORY_ANNOTATION = 'gitops2.io/environment-repo';
 /**
  * Each environment of a repository's pipeline as a catalog `Resource` of
  * type `environment`: named `<repository>.<environment>` (environments of
- * two repositories never collide), owned by the pipeline's `metadata.owner`
+ * two repositories never collide; see `entityNameOf` past 63 characters), owned by the pipeline's `metadata.owner`
  * (or `fallbackOwner`), linked to its URL, with the services deployed there
  * as `dependencyOf` (component of the same name in the default namespace).
  */
@@ -30,8 +31,7 @@ export function environmentEntities(options: {
   if (!definition) return [];
   const out: Entity[] = [];
   for (const env of definition.environments) {
-    const name = `${repositoryId}.${env.name}`;
-    if (!NAME_PATTERN.test(name)) continue; // over 63 characters: not an entity name
+    const name = entityNameOf(repositoryId, env.name);
     const services = Object.keys(pipeline.services)
       .filter(s => {
         const entry = pipeline.services[s][env.name];
@@ -69,4 +69,17 @@ export function environmentEntities(options: {
     });
   }
   return out;
+}
+
+/**
+ * `<repository>.<environment>`, or when that is over the catalog's 63
+ * characters its first 54 and a hash of the whole (`-` and 8 hex digits):
+ * stable across refreshes and distinct per environment. The title and the
+ * annotations keep the full names.
+ */
+export function entityNameOf(repositoryId: string, environment: string) {
+  const full = `${repositoryId}.${environment}`;
+  if (NAME_PATTERN.test(full)) return full;
+  const hash = createHash('sha256').update(full).digest('hex').slice(0, 8);
+  return `${full.slice(0, 54).replace(/[._-]+$/, '')}-${hash}`;
 }

@@ -443,7 +443,7 @@ export class ClusterWatcher {
           0,
           200,
         )}`
-      : String((error as Error)?.message ?? 'unreachable').slice(0, 200);
+      : String((error as Error)?.message ?? 'unreachable').slice(0, 300);
     this.updateConnection();
   }
 

@@ -43,6 +43,10 @@ describe('readClusterConfigs', () => {
     expect(() => read([{ ...ok, authProvider: 'oidc' }])).toThrow(
       'only "serviceAccount"',
     );
+    // Cloud credentials: for the Kubernetes plugin's clusters only.
+    expect(() => read([{ ...ok, authProvider: 'aws' }])).toThrow(
+      `gitops.clusters[0].authProvider: only "serviceAccount" is supported here, got "aws" (aws and googleServiceAccount: in the Kubernetes plugin's kubernetes.clusterLocatorMethods)`,
+    );
     expect(() => read([{ ...ok, serviceAccountToken: undefined }])).toThrow(
       'serviceAccountToken: required',
     );

@@ -8,12 +8,35 @@ import type { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import type { WatchScope } from './watchScope';
 
+/**
+ * How the backend authenticates to a cluster: a service account token, or a
+ * bearer token from the backend's cloud credentials through the Kubernetes
+ * plugin's auth strategies (src/cluster/cloudBearerTokens.ts), given the
+ * entry's `authMetadata` (for `aws`: `kubernetes.io/aws-assume-role`,
+ * `kubernetes.io/aws-external-id`, `kubernetes.io/x-k8s-aws-id`).
+ */
+export type ClusterAuth =
+  | { authProvider: 'serviceAccount'; serviceAccountToken: string }
+  | {
+      authProvider: CloudAuthProvider;
+      authMetadata: Record<string, string>;
+    };
+
+/** Providers whose token comes from the backend's cloud credentials. */
+export type CloudAuthProvider = 'aws' | 'googleServiceAccount';
+
 /** One watched cluster. The token never leaves the backend. */
-export interface ClusterConfig {
+export type ClusterConfig = ClusterConnectionConfig & ClusterAuth;
+
+/** A cluster whose token comes from the backend's cloud credentials. */
+export type CloudClusterConfig = Extract<
+  ClusterConfig,
+  { authProvider: CloudAuthProvider }
+>;
+
+interface ClusterConnectionConfig {
   name: string;
   url: string;
-  authProvider: 'serviceAccount';
-  serviceAccountToken: string;
   /** Base64 PEM of the API server's CA. */
   caData?: string;
   /** Path of a PEM file with the API server's CA (read by the client). */
@@ -27,6 +50,15 @@ const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
+const AWS_METADATA = [
+  'kubernetes.io/aws-assume-role',
+  'kubernetes.io/aws-external-id',
+  'kubernetes.io/x-k8s-aws-id',
+];
+
+/** Providers of per-user tokens (signed-in user, from the browser). */
+const PER_USER = ['google', 'oidc', 'aks'];
+
 /** A cluster entry that cannot be watched; `message` names the key at fault. */
 export class ClusterConfigError extends InputError {}
 
@@ -37,9 +69,17 @@ function fail(message: string): never {
 /**
  * Reads one cluster entry (`key` is its config path, for messages). The
  * token comes from `serviceAccountToken` or, as the Kubernetes plugin also
- * accepts, `authMetadata.serviceAccountToken`. Never puts the token in an error.
+ * accepts, `authMetadata.serviceAccountToken`. With `cloudProviders` (the
+ * Kubernetes plugin's entries) `aws` and `googleServiceAccount` are read
+ * too, with their `authMetadata` as the Kubernetes plugin builds it
+ * (`assumeRole`/`externalId` keys, overridden by the `authMetadata` block).
+ * Never puts the token in an error.
  */
-export function parseClusterEntry(c: Config, key: string): ClusterConfig {
+export function parseClusterEntry(
+  c: Config,
+  key: string,
+  options: { cloudProviders?: boolean } = {},
+): ClusterConfig {
   const name = c.getOptionalString('name');
   if (!name || !NAME.test(name)) {
     fail(`${key}.name: must be 1-63 letters, digits, ".", "_" or "-"`);
@@ -48,25 +88,7 @@ export function parseClusterEntry(c: Config, key: string): ClusterConfig {
   if (!url || !/^https?:\/\/[^\s/]+/.test(url)) {
     fail(`${key}.url: must be an http(s) URL of the API server`);
   }
-  // Read raw, as the Kubernetes plugin does: its keys contain dots.
-  const metadata = (c.getOptional('authMetadata') ?? {}) as Record<
-    string,
-    unknown
-  >;
-  const text = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
-  const authProvider =
-    text(metadata['kubernetes.io/auth-provider']) ??
-    c.getOptionalString('authProvider') ??
-    'serviceAccount';
-  if (authProvider !== 'serviceAccount') {
-    fail(
-      `${key}.authProvider: only "serviceAccount" is supported, got "${authProvider}"`,
-    );
-  }
-  const serviceAccountToken =
-    c.getOptionalString('serviceAccountToken') ??
-    text(metadata.serviceAccountToken);
-  if (!serviceAccountToken) fail(`${key}.serviceAccountToken: required`);
+  const auth = readAuth(c, key, options.cloudProviders ?? false);
   const skipTLSVerify = c.getOptionalBoolean('skipTLSVerify');
   if (url.startsWith('http:') && !skipTLSVerify) {
     fail(`${key}.url: plain http needs skipTLSVerify: true (development only)`);
@@ -79,13 +101,68 @@ export function parseClusterEntry(c: Config, key: string): ClusterConfig {
   return {
     name,
     url: url.replace(/\/+$/, ''),
-    authProvider,
-    serviceAccountToken,
+    ...auth,
     caData: c.getOptionalString('caData'),
     ...(caFile ? { caFile } : {}),
     skipTLSVerify,
     ...(scope ? { scope } : {}),
   };
+}
+
+const text = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+
+/** The auth provider of an entry and what it needs. */
+function readAuth(
+  c: Config,
+  key: string,
+  cloudProviders: boolean,
+): ClusterAuth {
+  // Read raw, as the Kubernetes plugin does: its keys contain dots.
+  const metadata = (c.getOptional('authMetadata') ?? {}) as Record<
+    string,
+    unknown
+  >;
+  const authProvider =
+    text(metadata['kubernetes.io/auth-provider']) ??
+    c.getOptionalString('authProvider') ??
+    'serviceAccount';
+  if (authProvider === 'serviceAccount') {
+    const serviceAccountToken =
+      c.getOptionalString('serviceAccountToken') ??
+      text(metadata.serviceAccountToken);
+    if (!serviceAccountToken) fail(`${key}.serviceAccountToken: required`);
+    return { authProvider, serviceAccountToken };
+  }
+  if (!cloudProviders) {
+    fail(
+      `${key}.authProvider: only "serviceAccount" is supported here, got "${authProvider}" (aws and googleServiceAccount: in the Kubernetes plugin's kubernetes.clusterLocatorMethods)`,
+    );
+  }
+  if (authProvider === 'aws') {
+    const merged: Record<string, unknown> = {
+      'kubernetes.io/aws-assume-role': c.getOptionalString('assumeRole'),
+      'kubernetes.io/aws-external-id': c.getOptionalString('externalId'),
+      ...metadata,
+    };
+    const authMetadata: Record<string, string> = {};
+    for (const k of AWS_METADATA) {
+      const v = text(merged[k]);
+      if (v) authMetadata[k] = v;
+    }
+    return { authProvider, authMetadata };
+  }
+  if (authProvider === 'googleServiceAccount') {
+    return { authProvider, authMetadata: {} };
+  }
+  const supported = '(supported: serviceAccount, aws, googleServiceAccount)';
+  if (PER_USER.includes(authProvider)) {
+    fail(
+      `${key}.authProvider: "${authProvider}" gives per-user tokens from the browser, which a backend watch does not have ${supported}`,
+    );
+  }
+  return fail(
+    `${key}.authProvider: "${authProvider}" is not supported by live status ${supported}`,
+  );
 }
 
 /** `namespaces`, `labelSelector`, `listPageSize` and `maxObjects` of a cluster entry. */

@@ -1,11 +1,15 @@
 /*
  * The connection to one cluster through @kubernetes/client-node: a KubeConfig
  * built from a watched cluster's config (the token stays here), a plain GET for lists and
- * client-node's Watch for watches.
+ * client-node's Watch for watches. A cloud provider's token (aws,
+ * googleServiceAccount) is asked of its token source at every request, by a
+ * client-node authenticator, and forgotten when the API server answers 401.
  */
 import http from 'node:http';
 import https from 'node:https';
+import type { User } from '@kubernetes/client-node';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
+import type { BearerTokens } from './CachedBearerToken';
 import type { ClusterConfig } from './clusterConfig';
 
 /** An HTTP error from the API server (statusCode 0: no response). */
@@ -24,8 +28,54 @@ export function statusCodeOf(error: unknown): number {
   return 0;
 }
 
-export function kubeConfigOf(cluster: ClusterConfig): KubeConfig {
+/** The auth provider name of the user whose token comes from a {@link BearerTokens}. */
+const TOKEN_SOURCE_PROVIDER = 'gitops2-bearer-token-source';
+
+/** client-node's Authenticator interface (not exported by its index). */
+type Authenticator = Parameters<KubeConfig['addAuthenticator']>[0];
+
+/** Puts the token of the source in the request's Authorization header. */
+class BearerTokenAuthenticator implements Authenticator {
+  constructor(private readonly tokens: BearerTokens) {}
+
+  isAuthProvider(user: User): boolean {
+    return user.authProvider?.name === TOKEN_SOURCE_PROVIDER;
+  }
+
+  async applyAuthentication(
+    _user: User,
+    opts: { headers?: Record<string, any> },
+  ): Promise<void> {
+    const token = await this.tokens.token();
+    opts.headers ??= {};
+    opts.headers.Authorization = `Bearer ${token}`;
+  }
+}
+
+/**
+ * client-node's configuration of a cluster. `serviceAccount`: its token;
+ * a cloud provider: the token of `tokens`, asked for at each request.
+ */
+export function kubeConfigOf(
+  cluster: ClusterConfig,
+  tokens?: BearerTokens,
+): KubeConfig {
   const kc = new KubeConfig();
+  let user: User;
+  if (cluster.authProvider === 'serviceAccount') {
+    user = { name: cluster.name, token: cluster.serviceAccountToken };
+  } else {
+    if (!tokens) {
+      throw new Error(
+        `cluster ${cluster.name}: the ${cluster.authProvider} provider needs a token source`,
+      );
+    }
+    user = {
+      name: cluster.name,
+      authProvider: { name: TOKEN_SOURCE_PROVIDER, config: {} },
+    };
+    kc.addAuthenticator(new BearerTokenAuthenticator(tokens));
+  }
   kc.loadFromOptions({
     clusters: [
       {
@@ -36,7 +86,7 @@ export function kubeConfigOf(cluster: ClusterConfig): KubeConfig {
         ...(cluster.caFile ? { caFile: cluster.caFile } : {}),
       },
     ],
-    users: [{ name: cluster.name, token: cluster.serviceAccountToken }],
+    users: [user],
     contexts: [
       { name: cluster.name, cluster: cluster.name, user: cluster.name },
     ],
@@ -59,11 +109,29 @@ export interface KubeClient {
 export class ClientNodeKubeClient implements KubeClient {
   private readonly watcher: Watch;
 
-  constructor(private readonly kc: KubeConfig) {
+  /** `tokens`: the token source of kubeConfigOf, told when the API server refuses its token. */
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly tokens?: BearerTokens,
+  ) {
     this.watcher = new Watch(kc);
   }
 
+  /** A 401 means the token was refused (expired, revoked): ask for a new one next time. */
+  private refused(error: unknown) {
+    if (statusCodeOf(error) === 401) this.tokens?.invalidate();
+  }
+
   async list(path: string): Promise<any> {
+    try {
+      return await this.get(path);
+    } catch (error) {
+      this.refused(error);
+      throw error;
+    }
+  }
+
+  private async get(path: string): Promise<any> {
     const server = this.kc.getCurrentCluster()?.server;
     if (!server) throw new KubeHttpError(0, 'no cluster configured');
     const url = new URL(server + path);
@@ -124,11 +192,19 @@ export class ClientNodeKubeClient implements KubeClient {
     onEvent: (type: string, object: any) => void,
     done: (error: unknown) => void,
   ): Promise<{ abort(): void }> {
-    return this.watcher.watch(
-      path,
-      query,
-      (type, object) => onEvent(type, object),
-      done,
-    );
+    try {
+      return await this.watcher.watch(
+        path,
+        query,
+        (type, object) => onEvent(type, object),
+        error => {
+          this.refused(error);
+          done(error);
+        },
+      );
+    } catch (error) {
+      this.refused(error);
+      throw error;
+    }
   }
 }

@@ -53,7 +53,7 @@ function productionKubernetesConfig(env: Record<string, string>) {
  * (`kubernetes.clusterLocatorMethods`, the production config's own block)
  * give live status, over HTTPS with a CA (caData or caFile); a cluster whose
  * CA is not given is refused by TLS verification, and auth providers that
- * need more than a token are skipped.
+ * give per-user tokens are skipped (aws: kubernetesPluginClusters.aws.test.ts).
  */
 describe('live status from the Kubernetes plugin clusters, over HTTPS', () => {
   let repo: GitRepoFixture;
@@ -116,11 +116,11 @@ describe('live status from the Kubernetes plugin clusters, over HTTPS', () => {
           authProvider: 'serviceAccount',
           serviceAccountToken: TOKEN,
         },
-        // Needs AWS credentials: not watched.
+        // Per-user tokens from the browser: not watched.
         {
           name: 'prod-eu-cluster',
-          url: 'https://eks.example.com',
-          authProvider: 'aws',
+          url: 'https://gke.example.com',
+          authProvider: 'google',
         },
       ],
     });

@@ -1,8 +1,12 @@
 import { ConfigReader } from '@backstage/config';
+import type { ClusterConfig } from './clusterConfig';
 import {
   mergeClusterSources,
   readKubernetesPluginClusters,
 } from './kubernetesPluginClusters';
+
+const tokenOf = (c: ClusterConfig) =>
+  c.authProvider === 'serviceAccount' ? c.serviceAccountToken : undefined;
 
 const sa = {
   name: 'prod-us-cluster',
@@ -52,18 +56,91 @@ describe('readKubernetesPluginClusters', () => {
         ]),
       ),
     );
-    expect(clusters.map(c => [c.name, c.serviceAccountToken])).toEqual([
+    expect(clusters.map(c => [c.name, tokenOf(c)])).toEqual([
       ['meta', 'from-metadata'],
     ]);
   });
 
-  it('skips, with the reason, what cannot be watched with a token from the backend', () => {
+  it('reads aws clusters with the role, external id and cluster id of the Kubernetes plugin (keys or authMetadata), and googleServiceAccount clusters', () => {
+    const { clusters, skipped } = readKubernetesPluginClusters(
+      new ConfigReader(
+        kubernetes([
+          {
+            name: 'eks-keys',
+            url: 'https://eks.example.com',
+            authProvider: 'aws',
+            assumeRole: 'arn:aws:iam::123456789012:role/portal',
+            externalId: 'ext-1',
+          },
+          {
+            name: 'eks-meta',
+            url: 'https://eks2.example.com',
+            authMetadata: {
+              'kubernetes.io/auth-provider': 'aws',
+              'kubernetes.io/aws-assume-role':
+                'arn:aws:iam::123456789012:role/other',
+              'kubernetes.io/aws-external-id': 'ext-2',
+              'kubernetes.io/x-k8s-aws-id': 'eks-cluster-id',
+              'unrelated.example.com/key': 'not kept',
+            },
+            assumeRole: 'arn:aws:iam::123456789012:role/overridden',
+          },
+          {
+            name: 'gke',
+            url: 'https://gke.example.com',
+            authProvider: 'googleServiceAccount',
+            caData: 'Y2E=',
+          },
+        ]),
+      ),
+    );
+    expect(skipped).toEqual([]);
+    expect(clusters).toEqual([
+      {
+        name: 'eks-keys',
+        url: 'https://eks.example.com',
+        authProvider: 'aws',
+        authMetadata: {
+          'kubernetes.io/aws-assume-role':
+            'arn:aws:iam::123456789012:role/portal',
+          'kubernetes.io/aws-external-id': 'ext-1',
+        },
+        caData: undefined,
+        skipTLSVerify: undefined,
+      },
+      {
+        name: 'eks-meta',
+        url: 'https://eks2.example.com',
+        authProvider: 'aws',
+        authMetadata: {
+          'kubernetes.io/aws-assume-role':
+            'arn:aws:iam::123456789012:role/other',
+          'kubernetes.io/aws-external-id': 'ext-2',
+          'kubernetes.io/x-k8s-aws-id': 'eks-cluster-id',
+        },
+        caData: undefined,
+        skipTLSVerify: undefined,
+      },
+      {
+        name: 'gke',
+        url: 'https://gke.example.com',
+        authProvider: 'googleServiceAccount',
+        authMetadata: {},
+        caData: 'Y2E=',
+        skipTLSVerify: undefined,
+      },
+    ]);
+  });
+
+  it('skips, with the reason, what cannot be watched with credentials of the backend', () => {
     const { clusters, skipped } = readKubernetesPluginClusters(
       new ConfigReader(
         kubernetes(
           [
-            { ...sa, name: 'eks', authProvider: 'aws' },
-            { ...sa, name: 'gke', authProvider: 'google' },
+            { ...sa, name: 'gke-user', authProvider: 'google' },
+            { ...sa, name: 'oidc', authProvider: 'oidc' },
+            { ...sa, name: 'aks', authProvider: 'azure' },
+            { ...sa, name: 'proxy', authProvider: 'localKubectlProxy' },
             { ...sa, name: 'no-token', serviceAccountToken: undefined },
             { ...sa, name: 'plain', url: 'http://10.0.0.1' },
             { ...sa, name: 'lost-ca', caFile: '/nonexistent/ca.crt' },
@@ -75,27 +152,39 @@ describe('readKubernetesPluginClusters', () => {
       ),
     );
     expect(clusters.map(c => c.name)).toEqual(['prod-us-cluster']);
+    const at = (j: number) =>
+      `kubernetes.clusterLocatorMethods[0].clusters[${j}]`;
     expect(skipped.map(s => [s.name ?? s.key, s.reason])).toEqual([
       [
-        'eks',
-        'kubernetes.clusterLocatorMethods[0].clusters[0].authProvider: only "serviceAccount" is supported, got "aws"',
+        'gke-user',
+        `${at(
+          0,
+        )}.authProvider: "google" gives per-user tokens from the browser, which a backend watch does not have (supported: serviceAccount, aws, googleServiceAccount)`,
       ],
       [
-        'gke',
-        'kubernetes.clusterLocatorMethods[0].clusters[1].authProvider: only "serviceAccount" is supported, got "google"',
+        'oidc',
+        `${at(
+          1,
+        )}.authProvider: "oidc" gives per-user tokens from the browser, which a backend watch does not have (supported: serviceAccount, aws, googleServiceAccount)`,
       ],
       [
-        'no-token',
-        'kubernetes.clusterLocatorMethods[0].clusters[2].serviceAccountToken: required',
+        'aks',
+        `${at(
+          2,
+        )}.authProvider: "azure" is not supported by live status (supported: serviceAccount, aws, googleServiceAccount)`,
       ],
+      [
+        'proxy',
+        `${at(
+          3,
+        )}.authProvider: "localKubectlProxy" is not supported by live status (supported: serviceAccount, aws, googleServiceAccount)`,
+      ],
+      ['no-token', `${at(4)}.serviceAccountToken: required`],
       [
         'plain',
-        'kubernetes.clusterLocatorMethods[0].clusters[3].url: plain http needs skipTLSVerify: true (development only)',
+        `${at(5)}.url: plain http needs skipTLSVerify: true (development only)`,
       ],
-      [
-        'lost-ca',
-        'kubernetes.clusterLocatorMethods[0].clusters[4].caFile: no file at /nonexistent/ca.crt',
-      ],
+      ['lost-ca', `${at(6)}.caFile: no file at /nonexistent/ca.crt`],
       ['prod-us-cluster', 'duplicate cluster "prod-us-cluster"'],
       [
         'kubernetes.clusterLocatorMethods[1]',
@@ -132,7 +221,7 @@ describe('mergeClusterSources', () => {
       new ConfigReader(kubernetes([sa, { ...sa, name: 'dev-cluster' }])),
       own,
     );
-    expect(clusters.map(c => [c.name, c.serviceAccountToken])).toEqual([
+    expect(clusters.map(c => [c.name, tokenOf(c)])).toEqual([
       ['prod-us-cluster', 'own'],
       ['dev-cluster', sa.serviceAccountToken],
     ]);

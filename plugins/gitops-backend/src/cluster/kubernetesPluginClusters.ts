@@ -46,7 +46,7 @@ export function readKubernetesPluginClusters(config: Config): {
       const key = `${methodKey}.clusters[${j}]`;
       const name = c.getOptionalString('name');
       try {
-        const cluster = parseClusterEntry(c, key);
+        const cluster = parseClusterEntry(c, key, { cloudProviders: true });
         if (clusters.some(x => x.name === cluster.name)) {
           skipped.push({ key, name, reason: `duplicate cluster "${name}"` });
           return;

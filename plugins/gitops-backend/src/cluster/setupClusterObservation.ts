@@ -16,6 +16,7 @@ import {
   demoClusterEnabled,
   readClusterConfigs,
 } from './clusterConfig';
+import { cloudBearerTokens } from './cloudBearerTokens';
 import { ClientNodeKubeClient, kubeConfigOf } from './kubeClient';
 import { mergeClusterSources } from './kubernetesPluginClusters';
 import { EventStatusReader, LiveService } from './LiveService';
@@ -68,13 +69,18 @@ export async function setupClusterObservation(options: {
       );
     }
   }
+  const tokensOf = cloudBearerTokens(options.config);
   const observer = new ClusterObserver({
     db,
-    clusters: clusters.map(c => ({
-      name: c.name,
-      client: new ClientNodeKubeClient(kubeConfigOf(c)),
-      scope: c.scope,
-    })),
+    clusters: clusters.map(c => {
+      const tokens =
+        c.authProvider === 'serviceAccount' ? undefined : tokensOf(c);
+      return {
+        name: c.name,
+        client: new ClientNodeKubeClient(kubeConfigOf(c, tokens), tokens),
+        scope: c.scope,
+      };
+    }),
     logger,
     onChange: options.onChange,
   });

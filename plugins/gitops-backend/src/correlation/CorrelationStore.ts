@@ -157,6 +157,24 @@ export class CorrelationStore {
   ): Promise<Array<RolloutRow & { mapped_source: string | null }>> {
     const q = this.db('gitops_rollouts as r');
     if (afterId) q.where('r.id', '>', afterId);
+    return this.pending(q, 'asc', limit);
+  }
+
+  /** Rollouts to correlate, newest first (the backfill's order), below `beforeId`. */
+  async pendingRolloutsNewestFirst(
+    limit: number,
+    beforeId?: string,
+  ): Promise<Array<RolloutRow & { mapped_source: string | null }>> {
+    const q = this.db('gitops_rollouts as r');
+    if (beforeId) q.where('r.id', '<', beforeId);
+    return this.pending(q, 'desc', limit);
+  }
+
+  private pending(
+    q: Knex.QueryBuilder,
+    order: 'asc' | 'desc',
+    limit: number,
+  ): Promise<Array<RolloutRow & { mapped_source: string | null }>> {
     return q
       .leftJoin('gitops_rollout_correlations as c', 'c.rollout_id', 'r.id')
       .leftJoin('gitops_service_sources as s', function on() {
@@ -182,7 +200,7 @@ export class CorrelationStore {
           ),
       )
       .select('r.*', 's.source_repository as mapped_source')
-      .orderBy('r.id', 'asc')
+      .orderBy('r.id', order)
       .limit(limit);
   }
 

@@ -14,6 +14,13 @@ import { CorrelationStore, ServiceSourceRow } from './CorrelationStore';
 import { IssueKeyExtractor } from './featureRefs';
 import { SourceRepository } from './types';
 import { SourceRepositoryResolver } from './sourceRepositories';
+import type { BackfillPageStore } from './backfill/BackfillPageStore';
+import {
+  BackfillResult,
+  CorrelationBackfill,
+  CorrelationBackfillOptions,
+} from './backfill/CorrelationBackfill';
+import type { RateBudget } from './backfill/RateBudget';
 import {
   resolveVersion,
   VersionContext,
@@ -30,12 +37,28 @@ export interface CorrelatorOptions {
    * (or a failure) keeps the stored mapping.
    */
   loadServiceSources?: () => Promise<ServiceSourceRow[] | undefined>;
+  /**
+   * Backfill for GitHub source repositories (`gitops.correlation.backfill`):
+   * its stored pages and the rate-limit budget every GitHub source reports
+   * to. Without it every rollout is correlated per request.
+   */
+  backfill?: {
+    pages: BackfillPageStore;
+    budget: RateBudget;
+  } & Partial<
+    Pick<
+      CorrelationBackfillOptions,
+      'now' | 'sleep' | 'maxWaitMs' | 'maxPagesPerRollout' | 'pageSize'
+    >
+  >;
 }
 
 export interface CorrelationRunResult {
   rollouts: number;
   byStatus: Record<string, number>;
   commitsInserted: number;
+  /** What the backfill did, when it ran. */
+  backfill?: BackfillResult;
 }
 
 const MAX_CONSECUTIVE_FAILURES = 5;
@@ -58,12 +81,26 @@ export class Correlator {
   private readonly strategies: VersionStrategyRegistry;
   private readonly issueKeys: IssueKeyExtractor;
   private running?: Promise<CorrelationRunResult>;
+  private readonly backfill?: CorrelationBackfill;
+  /** A paused backfill: its sources wait for the budget until `until`. */
+  private paused?: { until: number; handled: Map<string, string> };
 
   constructor(private readonly options: CorrelatorOptions) {
     this.strategies = VersionStrategyRegistry.create({
       tagPattern: options.config.tagPattern,
     });
     this.issueKeys = new IssueKeyExtractor(options.config.issueKeyPatterns);
+    if (options.backfill) {
+      this.backfill = new CorrelationBackfill({
+        ...options.backfill,
+        store: options.store,
+        resolver: options.resolver,
+        config: options.config.backfill,
+        logger: options.logger,
+        correlate: (rollout, sourceId, repository) =>
+          this.correlate(rollout, sourceId, repository),
+      });
+    }
   }
 
   async schedule(scheduler: SchedulerService): Promise<void> {
@@ -115,6 +152,31 @@ export class Correlator {
       byStatus: {},
       commitsInserted: 0,
     };
+    // Rollouts a backfill covers (source → newest id) are left to it.
+    let backfilled = new Map<string, string>();
+    const now = this.options.backfill?.now ?? Date.now;
+    if (this.paused && this.paused.until > now()) {
+      backfilled = this.paused.handled;
+    } else if (this.backfill && config.backfill.enabled) {
+      this.paused = undefined;
+      const b = await this.backfill.run();
+      if (!b.skipped) {
+        result.backfill = b;
+        result.rollouts += b.rollouts;
+        result.commitsInserted += b.commitsInserted;
+        for (const [k, v] of Object.entries(b.byStatus))
+          result.byStatus[k] = (result.byStatus[k] ?? 0) + v;
+        backfilled = b.handled;
+        if (b.paused)
+          this.paused = { until: b.paused.until, handled: b.handled };
+      }
+    }
+    const coveredByBackfill = (
+      r: RolloutRow & { mapped_source: string | null },
+    ) => {
+      const max = r.mapped_source ? backfilled.get(r.mapped_source) : undefined;
+      return max !== undefined && BigInt(r.id) <= BigInt(max);
+    };
     // The id cursor makes each run visit a rollout once, even one that fails
     // (it stays pending for the next run).
     let afterId: string | undefined;
@@ -124,6 +186,7 @@ export class Correlator {
       if (pending.length === 0) break;
       for (const rollout of pending) {
         afterId = String(rollout.id);
+        if (coveredByBackfill(rollout)) continue;
         try {
           const { status, commitsInserted } = await this.correlate(
             rollout,
@@ -192,6 +255,8 @@ export class Correlator {
   async correlate(
     rollout: RolloutRow,
     sourceId: string | null,
+    /** Read from this repository rather than the resolver's (the backfill's history). */
+    repository?: SourceRepository,
   ): Promise<{ status: string; commitsInserted: number }> {
     const { store, resolver } = this.options;
     const rolloutId = String(rollout.id);
@@ -202,7 +267,9 @@ export class Correlator {
       return { status: w.status, commitsInserted: res.commitsInserted };
     };
 
-    const source = resolver.resolve(sourceId);
+    const source: ReturnType<SourceRepositoryResolver['resolve']> = repository
+      ? { ok: true, repository }
+      : resolver.resolve(sourceId);
     if (!source.ok) {
       return write({
         status: 'no-source',

@@ -17,9 +17,10 @@ export class GitHubSourceRepository implements SourceRepository {
   constructor(
     /** `github:owner/name` */
     readonly id: string,
-    private readonly github: GitHubGitSource,
+    /** The repository's GitHub client (the backfill's GraphQL goes through it). */
+    readonly github: GitHubGitSource,
     /** Most commits listed for a first deployment's baseline. */
-    private readonly baselineCap = 100,
+    readonly baselineCap = 100,
   ) {}
 
   commitUrl(sha: string): string | undefined {

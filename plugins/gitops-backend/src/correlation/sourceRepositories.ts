@@ -5,17 +5,68 @@ import { SourceRootConfig } from '../config';
 import { LocalSourceRepository } from './LocalSourceRepository';
 import { SourceRepository } from './types';
 
+const SOURCE_LOCATION = 'backstage.io/source-location';
+const HOST =
+  /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:\d{1,5})?$/;
+// Accounts have no dots (GitHub Enterprise managed users have underscores);
+// so `github:ghe.example.com/acme` is not mistaken for an owner/name.
+const SLUG = /^[A-Za-z0-9_-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/;
+
+/**
+ * The id of a GitHub source repository: `github:owner/name` on github.com,
+ * `github:<host>/owner/name` on a GitHub Enterprise Server host.
+ */
+export function githubSourceId(host: string, slug: string): string {
+  const h = host.toLowerCase();
+  return h === 'github.com' ? `github:${slug}` : `github:${h}/${slug}`;
+}
+
+/** Host, owner and name of a `github:` source id, or undefined. */
+export function parseGithubSourceId(
+  id: string,
+): { host: string; owner: string; name: string; slug: string } | undefined {
+  if (!id.startsWith('github:')) return undefined;
+  const parts = id.slice('github:'.length).split('/');
+  const [host, owner, name] =
+    parts.length === 3 ? parts : ['github.com', ...parts];
+  const slug = `${owner}/${name}`;
+  if (parts.length < 2 || parts.length > 3) return undefined;
+  if (!HOST.test(host) || !SLUG.test(slug)) return undefined;
+  return { host, owner, name, slug };
+}
+
+/**
+ * The host of an entity's `backstage.io/source-location`
+ * (`url:https://ghe.example.com/acme/cart/tree/main/`), if any.
+ */
+function sourceLocationHost(a: Record<string, string>): string | undefined {
+  const location = a[SOURCE_LOCATION]?.trim().replace(/^url:/, '');
+  if (!location) return undefined;
+  try {
+    return new URL(location).host.toLowerCase() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Where a service's source code lives, as the catalog says:
  * `gitops2.io/source-repo: <root>:<name>` (a configured `gitops.sourceRoots`
- * entry) or `github.com/project-slug: owner/name`.
+ * entry) or `github.com/project-slug: owner/name`, on github.com or, as
+ * Backstage's GitHub plugins read it, on the host of the entity's
+ * `backstage.io/source-location` (GitHub Enterprise Server).
  */
 export function sourceRepositoryIdOf(entity: EntityLike): string | undefined {
   const a = entity.metadata.annotations ?? {};
   const own = a[GITOPS_ANNOTATIONS.sourceRepository]?.trim();
   if (own) return own.slice(0, 255);
   const slug = a[GITOPS_ANNOTATIONS.githubProjectSlug]?.trim();
-  if (slug) return `github:${slug}`.slice(0, 255);
+  if (slug) {
+    return githubSourceId(sourceLocationHost(a) ?? 'github.com', slug).slice(
+      0,
+      255,
+    );
+  }
   return undefined;
 }
 
@@ -34,10 +85,10 @@ export class SourceRepositoryResolver {
     roots: SourceRootConfig[],
     private readonly baseDir = process.cwd(),
     /**
-     * Opens a GitHub repository (`owner/name`); without it GitHub source
-     * repositories are `no-source`.
+     * Opens a GitHub repository (`owner/name` on `host`); without it GitHub
+     * source repositories are `no-source`.
      */
-    private readonly github?: (slug: string) => SourceRepository,
+    private readonly github?: (slug: string, host: string) => SourceRepository,
   ) {
     this.roots = new Map(roots.map(r => [r.id, r]));
   }
@@ -57,7 +108,8 @@ export class SourceRepositoryResolver {
           message: `source repository ${slug} is on GitHub; correlation through GitHub is not available in this backend`,
         };
       }
-      if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(slug)) {
+      const parsed = parseGithubSourceId(id);
+      if (!parsed) {
         return {
           ok: false,
           message: `"${slug}" is not a GitHub owner/name (annotation github.com/project-slug)`,
@@ -66,7 +118,7 @@ export class SourceRepositoryResolver {
       const cachedGitHub = this.cache.get(id);
       if (cachedGitHub) return { ok: true, repository: cachedGitHub };
       try {
-        const repository = this.github(slug);
+        const repository = this.github(parsed.slug, parsed.host);
         this.cache.set(id, repository);
         return { ok: true, repository };
       } catch (e) {

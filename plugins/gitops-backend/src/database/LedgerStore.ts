@@ -2,41 +2,56 @@ import {
   DatabaseService,
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
-import { ConflictError } from '@backstage/errors';
 import type {
   PipelineDefinition,
   SourceError,
 } from '@gitops2/plugin-gitops-common';
 import { Knex } from 'knex';
 import type { ParsedPipeline } from '../pipeline/types';
+import { BackfillPageStore } from '../correlation/backfill/BackfillPageStore';
 import { CorrelationStore } from '../correlation/CorrelationStore';
-import { insertIngestionErrors, listIngestionErrors } from './ingestionErrors';
-import { nextDesiredAtColumn } from './rolloutSuccession';
+import {
+  claimRunLease,
+  releaseRunLease,
+  renewRunLease,
+  runLeaseHolder,
+} from './ingestionRunLease';
 import { changeSummaries } from '../correlation/changeSummaries';
+import type { MergeIntent } from '../git/mergeIntent';
+import { isReingestApplied } from './appliedReingests';
+import { finishReingest } from './finishReingest';
+import { applyIngestionBatch, IngestionBatch } from './ingestionBatch';
+import { listIngestionErrors } from './ingestionErrors';
+import { PENDING_LEDGER } from './ledgerTables';
 import {
   portalCommitActionOf,
   portalCommitsAmong,
   recordPortalCommit,
 } from './portalCommits';
+import { portalCommitsOf, recordPortalMergeIntent } from './portalMergeIntents';
 import {
-  applyHistoryRewrite,
-  HistoryRewrite,
-  restoreIngested,
-  rolloutCommits,
-} from './rewrittenRollouts';
+  beginReingest,
+  getReingestRun,
+  ReingestRunRow,
+  restartReingest,
+} from './reingestRuns';
+import { rolloutCommits } from './rewrittenRollouts';
+import {
+  countRollouts,
+  listRollouts,
+  RolloutQuery,
+  setRolloutVerification,
+  versionsRanIn,
+} from './rolloutQueries';
 import {
   DesiredStateRow,
   IngestionErrorRow,
-  NewIngestionErrorRow,
-  NewRolloutRow,
   RepositoryRow,
   RolloutRow,
 } from './tables';
-import {
-  markRolledBack,
-  outcomeDetail,
-  unmarkRolledBack,
-} from './rolledBackRollouts';
+
+export type { IngestionBatch } from './ingestionBatch';
+export type { RolloutQuery } from './rolloutQueries';
 
 const migrationsDir = resolvePackagePath(
   '@gitops2/plugin-gitops-backend',
@@ -50,35 +65,12 @@ export interface StoredPipeline {
   environmentErrors: Record<string, SourceError>;
 }
 
-/** Everything one ingestion batch writes, applied atomically. */
-export interface IngestionBatch {
-  repositoryId: string;
-  /** The cursor the batch started from; the write fails if it moved. */
-  expectedCursor: string | null;
-  newCursor: string;
-  commitCount: number;
-  rollouts: NewRolloutRow[];
-  desiredStates: DesiredStateRow[];
-  /** Commits (or service × environment of them) that could not be ingested. */
-  errors?: NewIngestionErrorRow[];
-  /**
-   * The pipeline file in force at `newCursor`, when the batch changed it: a
-   * run resumed after a crash must read the history with the same pipeline.
-   */
-  pipelineGoodContent?: string;
-  /**
-   * First batch of a walk from the root after a history rewrite: the
-   * repository's desired states, ingestion errors, commit count and pipeline
-   * start over, and the rollouts of commits that left the history are marked
-   * rewritten (kept), in the same transaction as the batch.
-   */
-  restart?: HistoryRewrite;
-}
-
 /**
- * The rollout ledger: ingestion cursors, desired states and rollouts.
- * All writes of one ingestion batch happen in one transaction together with
- * the cursor move, so a crash loses nothing and a re-run duplicates nothing.
+ * The rollout ledger: ingestion cursors, desired states and rollouts. The
+ * facade the rest of the plugin uses; the work is in the modules beside it
+ * (ingestionBatch.ts: a batch's atomic write; rolloutQueries.ts: rollout
+ * reads; portalCommits.ts / portalMergeIntents.ts: which commits are the
+ * portal's; reingestRuns.ts / finishReingest.ts: re-ingests).
  */
 export class LedgerStore {
   static async create(options: {
@@ -102,6 +94,11 @@ export class LedgerStore {
   /** The correlation tables live in the same database (same migrations). */
   correlationStore(): CorrelationStore {
     return new CorrelationStore(this.db);
+  }
+
+  /** The history pages of correlation backfills (same database). */
+  backfillPageStore(): BackfillPageStore {
+    return new BackfillPageStore(this.db);
   }
 
   /**
@@ -151,6 +148,33 @@ export class LedgerStore {
       .ignore();
   }
 
+  /** Takes the repository for one ingestion run (ingestionRunLease.ts); false when another run holds it. */
+  claimIngestionRun(
+    repositoryId: string,
+    holder: string,
+    now: number,
+    ttlMs: number,
+  ): Promise<boolean> {
+    return claimRunLease(this.db, repositoryId, holder, now, ttlMs);
+  }
+
+  renewIngestionRun(
+    repositoryId: string,
+    holder: string,
+    now: number,
+    ttlMs: number,
+  ): Promise<boolean> {
+    return renewRunLease(this.db, repositoryId, holder, now, ttlMs);
+  }
+
+  releaseIngestionRun(repositoryId: string, holder: string): Promise<void> {
+    return releaseRunLease(this.db, repositoryId, holder);
+  }
+
+  ingestionRunHolder(repositoryId: string): Promise<string | undefined> {
+    return runLeaseHolder(this.db, repositoryId);
+  }
+
   async getDesiredStates(
     repositoryId: string,
     service?: string,
@@ -162,72 +186,57 @@ export class LedgerStore {
     return q.orderBy(['service', 'environment']);
   }
 
+  /** One ingestion batch, atomically with its cursor (ingestionBatch.ts). */
   async applyBatch(batch: IngestionBatch): Promise<{ inserted: number }> {
-    return this.db.transaction(async tx => {
-      // Compare-and-set on the cursor: a second replica (or a re-run after a
-      // crash) that started from an older cursor must not write again.
-      const moved = await tx('gitops_repositories')
-        .where({ id: batch.repositoryId })
-        .andWhere(q =>
-          batch.expectedCursor === null
-            ? q.whereNull('last_commit_sha')
-            : q.where('last_commit_sha', batch.expectedCursor),
-        )
-        .update({
-          last_commit_sha: batch.newCursor,
-          commits_ingested: batch.restart
-            ? batch.commitCount
-            : tx.raw('commits_ingested + ?', [batch.commitCount]),
-          ...(batch.pipelineGoodContent !== undefined || batch.restart
-            ? { pipeline_good_content: batch.pipelineGoodContent ?? null }
-            : {}),
-        });
-      if (moved !== 1) {
-        throw new ConflictError(
-          `ingestion cursor of repository ${batch.repositoryId} moved during the run (another replica ingested it)`,
-        );
-      }
-      if (batch.restart) {
-        const where = { repository_id: batch.repositoryId };
-        await tx('gitops_desired_states').where(where).delete();
-        await tx('gitops_ingestion_errors').where(where).delete();
-        await applyHistoryRewrite(
-          tx,
-          batch.repositoryId,
-          batch.restart,
-          new Date(),
-        );
-        await unmarkRolledBack(
-          tx,
-          batch.repositoryId,
-          batch.restart.rewrittenShas,
-        );
-      }
-      await insertIngestionErrors(tx, batch.errors ?? []);
-      let inserted = 0;
-      // Chunks keep SQLite under its bound-variable limit.
-      for (let i = 0; i < batch.rollouts.length; i += 50) {
-        const chunk = batch.rollouts.slice(i, i + 50);
-        const rows = await tx('gitops_rollouts')
-          .insert(chunk)
-          .onConflict(['repository_id', 'commit_sha', 'service', 'environment'])
-          .ignore()
-          .returning('id');
-        inserted += rows.length;
-      }
-      const batchShas = [...new Set(batch.rollouts.map(r => r.commit_sha))];
-      await restoreIngested(tx, batch.repositoryId, batchShas);
-      await markRolledBack(tx, batch.repositoryId, [
-        ...new Set([...(batch.restart?.restoredShas ?? []), ...batchShas]),
-      ]);
-      for (let i = 0; i < batch.desiredStates.length; i += 50) {
-        await tx('gitops_desired_states')
-          .insert(batch.desiredStates.slice(i, i + 50))
-          .onConflict(['repository_id', 'service', 'environment'])
-          .merge();
-      }
-      return { inserted };
-    });
+    return applyIngestionBatch(this.db, batch);
+  }
+
+  /** The re-ingest of a repository in progress, if any. */
+  async getReingestRun(
+    repositoryId: string,
+  ): Promise<ReingestRunRow | undefined> {
+    return getReingestRun(this.db, repositoryId);
+  }
+
+  /**
+   * Starts the re-ingest of `value`, or returns the one in progress (to be
+   * finished first); undefined when `value` was applied meanwhile
+   * (reingestRuns.ts).
+   */
+  async beginReingest(
+    repositoryId: string,
+    value: string,
+  ): Promise<ReingestRunRow | undefined> {
+    return beginReingest(this.db, repositoryId, value);
+  }
+
+  /** Starts a re-ingest in progress again from the root (force-push under it). */
+  async restartReingest(run: ReingestRunRow): Promise<ReingestRunRow> {
+    return restartReingest(this.db, run);
+  }
+
+  /** Whether a `reingest` value was applied to a repository, now or before. */
+  async isReingestApplied(
+    repositoryId: string,
+    value: string,
+  ): Promise<boolean> {
+    return isReingestApplied(this.db, repositoryId, value);
+  }
+
+  /** Desired states a re-ingest in progress wrote so far (to resume it). */
+  async getPendingDesiredStates(
+    repositoryId: string,
+  ): Promise<DesiredStateRow[]> {
+    return this.db<DesiredStateRow>(PENDING_LEDGER.desiredStates)
+      .where({ repository_id: repositoryId })
+      .orderBy(['service', 'environment']);
+  }
+
+  /** Makes a re-ingest current, at once (finishReingest.ts). */
+  async finishReingest(
+    options: Parameters<typeof finishReingest>[1],
+  ): Promise<void> {
+    await finishReingest(this.db, options);
   }
 
   /** Commits of a repository that could not be ingested, newest first. */
@@ -259,6 +268,35 @@ export class LedgerStore {
     shas: string[],
   ): Promise<Set<string>> {
     return portalCommitsAmong(this.db, repositoryId, shas);
+  }
+
+  /**
+   * Records a merge the portal is about to ask a Git host for (GitHub makes
+   * the merge commit, so its sha is not known yet): ingestion trusts the
+   * merge commit that matches it (parents and message). Idempotent.
+   */
+  async recordPortalMergeIntent(
+    repositoryId: string,
+    intent: MergeIntent,
+    actionId?: string,
+  ): Promise<void> {
+    await recordPortalMergeIntent(this.db, repositoryId, intent, actionId);
+  }
+
+  /**
+   * Which of `commits` are the portal's: recorded by sha, or merge commits
+   * that match a recorded merge intent.
+   */
+  async portalCommitsOf(
+    repositoryId: string,
+    commits: Array<{
+      sha: string;
+      parents: string[];
+      message: string;
+      treeSha?: string;
+    }>,
+  ): Promise<Set<string>> {
+    return portalCommitsOf(this.db, repositoryId, commits);
   }
 
   /** The action a commit was written for, when the portal wrote it. */
@@ -328,68 +366,11 @@ export class LedgerStore {
       .update({ last_error: JSON.stringify(error) });
   }
 
-  async listRollouts(options: {
-    repositoryId?: string;
-    service?: string;
-    environment?: string;
-    /** promotion | rollback | direct */
-    kind?: string;
-    /** Desired at or after (ISO 8601). */
-    since?: string;
-    /** Desired before (ISO 8601). */
-    until?: string;
-    limit: number;
-    before?: string;
-    /** Only these services (catalog visibility); none visible: no rows. */
-    services?: Array<{ repositoryId: string; service: string }>;
-    /**
-     * Also the rollouts whose GitOps commit left the branch history
-     * (`rewritten_at` set): the history view shows them flagged; everything
-     * that reasons about what Git asks for now leaves them out.
-     */
-    includeRewritten?: boolean;
-    /** Also select `next_desired_at` (to present outcomes). */
-    withSuccession?: boolean;
-  }): Promise<{ rows: RolloutRow[]; total: number }> {
-    if (options.services && options.services.length === 0)
-      return { rows: [], total: 0 };
-    const base = () => {
-      const q = this.db<RolloutRow>('gitops_rollouts as r');
-      if (options.services) {
-        const byRepo = new Map<string, string[]>();
-        for (const s of options.services)
-          byRepo.set(s.repositoryId, [
-            ...(byRepo.get(s.repositoryId) ?? []),
-            s.service,
-          ]);
-        q.where(outer => {
-          for (const [repositoryId, names] of byRepo) {
-            outer.orWhere(inner =>
-              inner
-                .where({ repository_id: repositoryId })
-                .whereIn('service', names),
-            );
-          }
-        });
-      }
-      if (!options.includeRewritten) q.whereNull('rewritten_at');
-      if (options.repositoryId)
-        q.where({ repository_id: options.repositoryId });
-      if (options.service) q.where({ service: options.service });
-      if (options.environment) q.andWhere({ environment: options.environment });
-      if (options.kind) q.andWhere({ kind: options.kind });
-      if (options.since)
-        q.andWhere('desired_at', '>=', new Date(options.since));
-      if (options.until) q.andWhere('desired_at', '<', new Date(options.until));
-      return q;
-    };
-    const page = base();
-    if (options.withSuccession)
-      page.select('r.*', nextDesiredAtColumn(this.db, 'r'));
-    if (options.before) page.andWhere('id', '<', options.before);
-    const rows = await page.orderBy('id', 'desc').limit(options.limit);
-    const [{ count }] = await base().count({ count: '*' });
-    return { rows, total: Number(count) };
+  /** Rollouts, newest first, with the total (rolloutQueries.ts). */
+  async listRollouts(
+    options: RolloutQuery,
+  ): Promise<{ rows: RolloutRow[]; total: number }> {
+    return listRollouts(this.db, options);
   }
 
   /** What each rollout carried, at a glance (two queries for the page). */
@@ -402,38 +383,19 @@ export class LedgerStore {
   }
 
   async countRollouts(repositoryId?: string): Promise<number> {
-    const q = this.db('gitops_rollouts');
-    if (repositoryId) q.where({ repository_id: repositoryId });
-    const [{ count }] = await q.count({ count: '*' });
-    return Number(count);
+    return countRollouts(this.db, repositoryId);
   }
 
-  /**
-   * The versions a service ran in an environment according to the ledger,
-   * each with the last time it was set there (what a rollback may restore).
-   */
+  /** The versions a service ran in an environment (rolloutQueries.ts). */
   async versionsRanIn(
     repositoryId: string,
     service: string,
     environment: string,
   ): Promise<Array<{ version: string; lastSetAt: string }>> {
-    const rows = await this.db('gitops_rollouts')
-      .where({ repository_id: repositoryId, service, environment })
-      .groupBy('to_version')
-      .select('to_version')
-      .max({ last: 'desired_at' });
-    return rows.map((r: any) => ({
-      version: r.to_version,
-      lastSetAt: new Date(r.last).toISOString(),
-    }));
+    return versionsRanIn(this.db, repositoryId, service, environment);
   }
 
-  /**
-   * Records what the deployment steps found on the latest rollout of a
-   * version in an environment: `verified`, or `failed` (a step failed, said
-   * in `detail`). A rollout already `rolled-back` stays so. False when the
-   * ledger has no such rollout (not ingested yet).
-   */
+  /** The deployment steps' verdict on a rollout (rolloutQueries.ts). */
   async setRolloutVerification(
     repositoryId: string,
     service: string,
@@ -442,28 +404,14 @@ export class LedgerStore {
     outcome: 'verified' | 'failed',
     detail?: string,
   ): Promise<boolean> {
-    const latest = await this.db('gitops_rollouts')
-      .where({
-        repository_id: repositoryId,
-        service,
-        environment,
-        to_version: version,
-      })
-      .whereNull('rewritten_at')
-      .orderBy('id', 'desc')
-      .first('id', 'outcome');
-    if (!latest) return false;
-    const detailColumn = {
-      outcome_detail: detail ? outcomeDetail(detail) : null,
-    };
-    // Already rolled back: that stays; the verification is what it was before.
-    await this.db('gitops_rollouts')
-      .where({ id: latest.id })
-      .update(
-        latest.outcome === 'rolled-back'
-          ? { outcome_before_rollback: outcome, ...detailColumn }
-          : { outcome, ...detailColumn },
-      );
-    return true;
+    return setRolloutVerification(
+      this.db,
+      repositoryId,
+      service,
+      environment,
+      version,
+      outcome,
+      detail,
+    );
   }
 }

@@ -1,13 +1,17 @@
 import type { Knex } from 'knex';
 import type { IngestionErrorRow, NewIngestionErrorRow } from './tables';
 
-/** Records errors of ingested commits; the same error twice is one row. */
+/**
+ * Records errors of ingested commits; the same error twice is one row.
+ * `table`: the current errors, or a re-ingest's pending ones.
+ */
 export async function insertIngestionErrors(
   db: Knex | Knex.Transaction,
   rows: NewIngestionErrorRow[],
+  table: string = 'gitops_ingestion_errors',
 ): Promise<void> {
   for (let i = 0; i < rows.length; i += 50) {
-    await db('gitops_ingestion_errors')
+    await db(table)
       .insert(
         rows.slice(i, i + 50).map(r => ({
           repository_id: r.repository_id,

@@ -19,15 +19,16 @@ export function outcomeDetail(text: string): string {
  * (rolled_back_by). Its outcome_detail (a failed verification) stays.
  * Runs in the ingestion batch's transaction, for the rollback rollouts of
  * `commitShas` (the batch's commits and those back in the history), oldest
- * first.
+ * first, in `table` (the current rollouts, or a re-ingest's pending ones).
  */
 export async function markRolledBack(
   tx: Knex.Transaction,
   repositoryId: string,
   commitShas: string[],
+  table: string = 'gitops_rollouts',
 ): Promise<void> {
   for (let i = 0; i < commitShas.length; i += 500) {
-    const rollbacks = await tx('gitops_rollouts')
+    const rollbacks = await tx(table)
       .where({ repository_id: repositoryId, kind: 'rollback' })
       .whereIn('commit_sha', commitShas.slice(i, i + 500))
       .whereNotNull('from_version')
@@ -35,7 +36,7 @@ export async function markRolledBack(
       .orderBy('id', 'asc')
       .select('id', 'service', 'environment', 'from_version', 'commit_sha');
     for (const rollback of rollbacks) {
-      const taken = await tx('gitops_rollouts')
+      const taken = await tx(table)
         .where({
           repository_id: repositoryId,
           service: rollback.service,
@@ -47,7 +48,7 @@ export async function markRolledBack(
         .orderBy('id', 'desc')
         .first('id', 'outcome');
       if (!taken || taken.outcome === 'rolled-back') continue;
-      await tx('gitops_rollouts').where({ id: taken.id }).update({
+      await tx(table).where({ id: taken.id }).update({
         outcome: 'rolled-back',
         outcome_before_rollback: taken.outcome,
         rolled_back_by: rollback.commit_sha,

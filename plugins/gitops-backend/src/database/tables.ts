@@ -9,6 +9,16 @@ export interface RepositoryRow {
   pipeline_error: string | null;
   pipeline_good_content: string | null;
   commits_ingested: number | string;
+  /** While the history before the pipeline is read: the commit it first appeared in. */
+  retro_until_sha?: string | null;
+  /** Ingested before pipelines applied to earlier history (past not read). */
+  legacy_history?: boolean | number | null;
+  /** The `gitops.repositories[].reingest` value last applied (all of them: gitops_reingest_applied). */
+  reingest?: string | null;
+  /** The ingestion run holding the repository (`<host>:<pid>#<run>`). */
+  run_holder?: string | null;
+  /** Epoch ms after which another replica may take the repository. */
+  run_expires_at_ms?: number | string | null;
 }
 
 export interface DesiredStateRow {

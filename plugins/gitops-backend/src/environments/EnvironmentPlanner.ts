@@ -1,8 +1,10 @@
 import { ConflictError, InputError } from '@backstage/errors';
+import { assertPipelineEditable } from '../pipeline/pipelineLocation';
 import type {
   EnvironmentChange,
   EnvironmentCreateRequest,
   EnvironmentFileChange,
+  PipelineChoices,
 } from '@gitops2/plugin-gitops-common';
 import type { FileWrite } from '../git/GitWriter';
 import { OversizedFile } from '../git/types';
@@ -13,6 +15,7 @@ import { manifestDiff } from '../promotion/manifestDiff';
 import { WritablePipeline } from '../promotion/planning/WritablePipeline';
 import type { PromotionRepository } from '../promotion/types';
 import { checkNewFile } from './checkNewFile';
+import { pipelineChoices } from './pipelineChoices';
 import { editPipelineFile } from './editPipelineFile';
 import { rewriteManifest } from './rewriteManifest';
 import { siblingsToCopy } from './siblingFiles';
@@ -42,6 +45,18 @@ export class EnvironmentPlanner {
     private readonly stepTypes?: StepTypeCatalog,
   ) {}
 
+  /** What the templates' forms offer (docs/environments.md#pickers). */
+  choices(
+    repo: PromotionRepository,
+    configuredClusters: string[],
+  ): Promise<PipelineChoices> {
+    return pipelineChoices(repo, {
+      locators: this.locators,
+      stepTypes: this.stepTypes,
+      configuredClusters,
+    });
+  }
+
   async plan(
     repo: PromotionRepository,
     request: EnvironmentCreateRequest,
@@ -64,6 +79,7 @@ export class EnvironmentPlanner {
     const { name, sourceEnvironment: source } = request;
     const sourceEnv = pipeline.environment(source);
 
+    assertPipelineEditable(repo);
     const [text] = await repo.source.readFiles([
       { sha: baseSha, path: repo.pipelineFile },
     ]);

@@ -15,6 +15,7 @@ function repoWhoseMergeFails(error: Error): PromotionRepository {
     source: {
       headCommit: async () => MAIN,
       readFiles: async () => [TWO_STAGE_PIPELINE],
+      listCommits: async () => [],
     } as any,
     writer: {
       branchHead: async () => HEAD,
@@ -30,7 +31,10 @@ function repoWhoseMergeFails(error: Error): PromotionRepository {
 }
 
 describe('EnvironmentReview.merge', () => {
-  const review = new EnvironmentReview(createDefaultLocatorRegistry());
+  const review = new EnvironmentReview(
+    createDefaultLocatorRegistry(),
+    async () => undefined,
+  );
 
   it.each([
     ['the reviewed branch moved', new ReviewedHeadMovedError('b', HEAD, MAIN)],

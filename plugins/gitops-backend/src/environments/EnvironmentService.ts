@@ -1,13 +1,22 @@
 import type { PermissionsService } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import {
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   EnvironmentChange,
   environmentCreateRequestSchema,
   environmentRetireRequestSchema,
   gitopsEnvironmentManagePermission,
+  PipelineChoices,
   serviceAddRequestSchema,
 } from '@gitops2/plugin-gitops-common';
+import { databaseMessage, isDatabaseError } from '../database/isDataError';
+import { MergeNotRecordedError } from '../git/GitWriter';
+import type { MergeIntent } from '../git/mergeIntent';
 import { parseInput } from '../service/parseInput';
 import type { WriteAudit } from '../promotion/audit/WriteAudit';
 import { serviceWriteDenial } from '../promotion/checks/servicePrincipals';
@@ -21,7 +30,9 @@ import {
 } from './EnvironmentWriter';
 import type { RetirePlanner } from './RetirePlanner';
 import type { ServicePlanner } from './ServicePlanner';
-import { ENVIRONMENT_BRANCH, EnvironmentReview } from './EnvironmentReview';
+import { changeBranch, parseChangeBranch } from './changeBranches';
+import type { EnvironmentReview } from './EnvironmentReview';
+import { PERMISSION_UNREACHABLE } from '../promotion/gates/permissionUnreachable';
 
 /** Errors that are the request's (the answer says what to change). */
 const REFUSALS = new Set(['InputError', 'ConflictError', 'NotFoundError']);
@@ -29,6 +40,33 @@ const REFUSALS = new Set(['InputError', 'ConflictError', 'NotFoundError']);
 function resultOf(e: Error): 'denied' | 'refused' | 'failed' {
   if (e.name === 'NotAllowedError') return 'denied';
   return REFUSALS.has(e.name) ? 'refused' : 'failed';
+}
+
+/**
+ * A database error is the service's, never the request's: a 503 in the
+ * database's own words (no SQL), saying whether Git has the change.
+ */
+function answerOf(e: unknown, written: string | undefined): Error {
+  if (e instanceof MergeNotRecordedError)
+    // The Git host merged: never "nothing was written".
+    return new ServiceUnavailableError(
+      `the merge of ${e.branch} is in Git as ${e.sha.slice(
+        0,
+        12,
+      )}, but the ledger could not record it (${databaseMessage(
+        e.recordingError,
+      )}); merge it again to record it`,
+    );
+  if (!isDatabaseError(e)) return e as Error;
+  return new ServiceUnavailableError(
+    written
+      ? `${written} was written, but the database could not record it (${databaseMessage(
+          e,
+        )})`
+      : `the database could not record the change (${databaseMessage(
+          e,
+        )}); nothing was written, run it again`,
+  );
 }
 
 /**
@@ -51,10 +89,37 @@ export class EnvironmentService {
       permissions: PermissionsService;
       /** Clusters the backend knows from its configuration. */
       knownClusters: () => string[];
+      /**
+       * Records a commit the portal wrote (ingestion trusts its Gitops-*
+       * trailers), called before any ref points at it.
+       */
+      recordPortalCommit?: (repositoryId: string, sha: string) => Promise<void>;
+      /**
+       * Records a merge about to be asked of a Git host that makes the merge
+       * commit itself (GitHub), before it is asked.
+       */
+      recordPortalMergeIntent?: (
+        repositoryId: string,
+        intent: MergeIntent,
+      ) => Promise<void>;
       /** After a direct commit: ingest it now (a pull request waits for its merge). */
       afterDirectWrite?: (repositoryId: string) => Promise<void>;
     },
   ) {}
+
+  /**
+   * The stages, environments, known clusters and services of a repository's
+   * pipeline at its head, for the templates' pickers. A read: the caller's
+   * gitops.read is checked by the route.
+   */
+  async choices(repositoryId: string): Promise<PipelineChoices> {
+    const repo = this.options.repositories.get(repositoryId);
+    if (!repo)
+      throw new NotFoundError(
+        `GitOps repository "${repositoryId}" is not configured for writing`,
+      );
+    return this.options.planner.choices(repo, this.options.knownClusters());
+  }
 
   /** `gitops:environment:create`: a new environment copied from another. */
   create(
@@ -84,7 +149,10 @@ export class EnvironmentService {
         );
         return {
           plan,
-          branch: `gitops/environment-${plan.environment}`,
+          branch: changeBranch({
+            kind: 'environment',
+            environment: plan.environment,
+          }),
           message: environmentCommitMessage(
             plan,
             request.sourceEnvironment,
@@ -126,9 +194,11 @@ export class EnvironmentService {
         const plan = await this.options.retirePlanner.plan(repo, request);
         return {
           plan,
-          branch: `gitops/retire-${plan.environment}${
-            request.service ? `-${request.service}` : ''
-          }`,
+          branch: changeBranch({
+            kind: 'retire',
+            environment: plan.environment,
+            service: request.service,
+          }),
           message: retireCommitMessage(
             plan,
             request.service,
@@ -175,7 +245,7 @@ export class EnvironmentService {
         const plan = await this.options.servicePlanner.plan(repo, request);
         return {
           plan,
-          branch: `gitops/service-${request.service.toLowerCase()}`,
+          branch: changeBranch({ kind: 'service', service: request.service }),
           message: `add service ${
             request.service
           } to the pipeline (${request.environments.join(', ')})\n\n${
@@ -200,18 +270,16 @@ export class EnvironmentService {
   ): Promise<{ branch: string; mergeSha?: string; closed?: boolean }> {
     const b = (body ?? {}) as { branch?: unknown; commitSha?: unknown };
     const branch = typeof b.branch === 'string' ? b.branch : '';
-    const m = ENVIRONMENT_BRANCH.exec(branch);
-    const environment = m?.[2];
+    const change = parseChangeBranch(branch);
+    const environment =
+      change && 'environment' in change ? change.environment : undefined;
     const fields = {
       action: `environment-${op}`,
       repositoryId: repositoryId.slice(0, 63),
       environments: environment ? [environment] : [],
     };
+    let written: string | undefined;
     try {
-      // The branch's name does not prove what its commit changes (nor which
-      // service a retire is about): merging or closing one needs the
-      // permission on every environment of the repository, until changes are
-      // recorded and checked against their plan (fail closed).
       // The branch's name does not prove what its commit changes (nor which
       // service a retire is about): merging or closing one needs the
       // permission on every environment of the repository until changes are
@@ -222,9 +290,9 @@ export class EnvironmentService {
         environment ?? '*',
         environmentResourceRef(repositoryId, '*', '*'),
       );
-      if (!m)
+      if (!change)
         throw new InputError(
-          `branch must be an environment change's branch (gitops/environment-<env> or gitops/retire-<env>[-<service>])`,
+          `branch must be an environment change's branch (gitops/environment-<env>, gitops/retire-<env>, gitops/retire-<service>@<env> or gitops/service-<service>)`,
         );
       const repo = this.options.repositories.get(repositoryId);
       if (!repo || !this.options.review)
@@ -245,11 +313,17 @@ export class EnvironmentService {
           branch,
           b.commitSha,
           caller.initiator,
+          {
+            onIntent: this.intentRecorder(repositoryId),
+            onCreated: this.recorder(repositoryId),
+          },
         );
         out = { branch, mergeSha };
+        written = `the merge of ${branch} (${mergeSha.slice(0, 12)})`;
       } else {
         await this.options.review.close(repo, branch);
         out = { branch, closed: true };
+        written = `closing ${branch}`;
       }
       await this.options.audit.record(caller, {
         ...fields,
@@ -262,12 +336,15 @@ export class EnvironmentService {
         await this.options.afterDirectWrite?.(repositoryId).catch(() => {});
       return out;
     } catch (e) {
-      await this.options.audit.record(caller, {
-        ...fields,
-        result: resultOf(e as Error),
-        message: (e as Error).message,
-      });
-      throw e;
+      const answer = answerOf(e, written);
+      await this.options.audit
+        .record(caller, {
+          ...fields,
+          result: resultOf(answer),
+          message: answer.message,
+        })
+        .catch(() => {}); // the database failing: the answer says so
+      throw answer;
     }
   }
 
@@ -295,6 +372,7 @@ export class EnvironmentService {
         ? [options.environment.slice(0, 63)]
         : [],
     };
+    let written: string | undefined;
     try {
       await this.authorize(
         caller,
@@ -326,29 +404,52 @@ export class EnvironmentService {
         });
         return change;
       }
-      const written = await (
+      const result = await (
         this.options.writer ?? new EnvironmentWriter()
-      ).write(repo, plan, message, caller.initiator, branch);
+      ).write(
+        repo,
+        plan,
+        message,
+        caller.initiator,
+        branch,
+        this.recorder(repositoryId),
+      );
+      written = `${plan.mode === 'direct' ? 'commit' : 'branch'} ${
+        result.branch
+      } at ${result.commitSha.slice(0, 12)}`;
       await this.options.audit.record(caller, {
         ...fields,
         result: 'succeeded',
-        message: written.pullRequestUrl
-          ? `pull request ${written.pullRequestUrl}`
-          : `${plan.mode === 'direct' ? 'commit' : 'branch'} ${
-              written.branch
-            } at ${written.commitSha.slice(0, 12)}`,
+        message: result.pullRequestUrl
+          ? `pull request ${result.pullRequestUrl}`
+          : written,
       });
       if (plan.mode === 'direct')
         await this.options.afterDirectWrite?.(repositoryId).catch(() => {});
-      return { ...change, ...written };
+      return { ...change, ...result };
     } catch (e) {
-      await this.options.audit.record(caller, {
-        ...fields,
-        result: resultOf(e as Error),
-        message: (e as Error).message,
-      });
-      throw e;
+      const answer = answerOf(e, written);
+      await this.options.audit
+        .record(caller, {
+          ...fields,
+          result: resultOf(answer),
+          message: answer.message,
+        })
+        .catch(() => {}); // the database failing: the answer says so
+      throw answer;
     }
+  }
+
+  private recorder(repositoryId: string) {
+    const record = this.options.recordPortalCommit;
+    return record ? (sha: string) => record(repositoryId, sha) : undefined;
+  }
+
+  private intentRecorder(repositoryId: string) {
+    const record = this.options.recordPortalMergeIntent;
+    return record
+      ? (intent: MergeIntent) => record(repositoryId, intent)
+      : undefined;
   }
 
   /** gitops.environment.manage on `<repository>:*:<environment>`; deny when it cannot be asked. */
@@ -378,11 +479,9 @@ export class EnvironmentService {
         ],
         { credentials: caller.credentials },
       );
-    } catch (e) {
+    } catch {
       throw new NotAllowedError(
-        `${denied}: the permission backend could not be asked (${
-          (e as Error).message
-        })`,
+        `${denied}: ${PERMISSION_UNREACHABLE.slice(8)}`,
       );
     }
     if (decision?.result !== AuthorizeResult.ALLOW)

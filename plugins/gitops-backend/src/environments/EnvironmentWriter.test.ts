@@ -82,4 +82,33 @@ describe('EnvironmentWriter', () => {
         'https://github.com/acme/gitops/pull/1?gitops/environment-perf&add environment perf (copied from staging)',
     });
   });
+
+  it('a pull request branch another request created meanwhile is named as such (not "moved … run it again"), and nothing is written', async () => {
+    const heads = [undefined, 'd'.repeat(40)];
+    const repo = repoWith({
+      branchHead: async () => heads.shift(),
+      // Git refuses to create the branch: it exists now.
+      commit: async () => {
+        throw new BranchMovedError('gitops/environment-perf');
+      },
+      describeCommit: async sha => ({
+        sha,
+        parents: ['a'.repeat(40)], // another base: another change
+        message: '',
+        changedFiles: ['gitops-pipeline.yaml'],
+      }),
+    });
+    await expect(
+      new EnvironmentWriter().write(
+        repo,
+        plan('pull-request'),
+        'add environment perf',
+        'user:default/alice',
+      ),
+    ).rejects.toMatchObject({
+      name: 'ConflictError',
+      message:
+        'branch gitops/environment-perf was created meanwhile by another request: a change for environment perf is under review; merge or close it first',
+    });
+  });
 });

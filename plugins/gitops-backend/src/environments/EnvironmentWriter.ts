@@ -50,7 +50,9 @@ export function retireCommitMessage(
  * one promotions use, with its compare-and-set: on a branch of its own and a
  * pull request (a branch that already exists is refused, never reused), or
  * directly on the branch clusters follow, only if it is still at the commit
- * the plan was made on.
+ * the plan was made on. The commit is recorded as the portal's (its
+ * Gitops-* trailers trusted by ingestion) before a ref points at it: a
+ * database that cannot record it stops the write there, nothing landed.
  */
 export class EnvironmentWriter {
   async write(
@@ -75,6 +77,8 @@ export class EnvironmentWriter {
     message: string,
     initiator: string,
     branch = `gitops/environment-${plan.environment}`,
+    /** Records the new commit as the portal's, before any ref points at it. */
+    onCreated?: (sha: string) => Promise<void>,
   ): Promise<EnvironmentWritten> {
     const author = authorOf(initiator);
     if (plan.mode === 'direct') {
@@ -85,6 +89,7 @@ export class EnvironmentWriter {
         files: plan.files,
         message,
         author,
+        onCreated,
       });
       return { commitSha, branch: repo.branch };
     }
@@ -103,14 +108,28 @@ export class EnvironmentWriter {
         pullRequestUrl: await this.openPullRequest(repo, branch, message),
       };
     }
-    const commitSha = await repo.writer.commit({
-      baseSha: plan.baseSha,
-      branch,
-      expectedOld: null,
-      files: plan.files,
-      message,
-      author,
-    });
+    let commitSha: string;
+    try {
+      commitSha = await repo.writer.commit({
+        baseSha: plan.baseSha,
+        branch,
+        expectedOld: null,
+        files: plan.files,
+        message,
+        author,
+        onCreated,
+      });
+    } catch (e) {
+      if (!(e instanceof BranchMovedError)) throw e;
+      // The branch appeared between the check above and the write: another
+      // request (or a retry of this one) created it.
+      const now = await repo.writer.branchHead(branch);
+      if (!now || !(await sameChange(repo, now, plan)))
+        throw new ConflictError(
+          `branch ${branch} was created meanwhile by another request: a change for environment ${plan.environment} is under review; merge or close it first`,
+        );
+      commitSha = now;
+    }
     const pullRequestUrl = await this.openPullRequest(repo, branch, message);
     return { commitSha, branch, pullRequestUrl };
   }

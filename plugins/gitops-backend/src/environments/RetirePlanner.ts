@@ -1,4 +1,5 @@
 import { ConflictError, NotFoundError } from '@backstage/errors';
+import { assertPipelineEditable } from '../pipeline/pipelineLocation';
 import type {
   EnvironmentFileChange,
   EnvironmentRetireRequest,
@@ -11,6 +12,7 @@ import { manifestDiff } from '../promotion/manifestDiff';
 import { WritablePipeline } from '../promotion/planning/WritablePipeline';
 import type { PromotionRepository } from '../promotion/types';
 import { editPipelineForRetire } from './editPipelineForRetire';
+import { assertUnreferenced } from './manifestReferences';
 import type { EnvironmentPlan } from './EnvironmentPlanner';
 
 /** Why an environment (or one service there) cannot be retired now, if it cannot. */
@@ -68,6 +70,7 @@ export class RetirePlanner {
     const open = await this.openWork(repo.id, environment, affected);
     if (open) throw new ConflictError(open);
 
+    assertPipelineEditable(repo);
     const [text] = await repo.source.readFiles([
       { sha: baseSha, path: repo.pipelineFile },
     ]);
@@ -147,6 +150,16 @@ export class RetirePlanner {
         file: entry.path,
       });
     }
+    const keptSpecs = Object.values(after.services).flatMap(entries =>
+      Object.values(entries).flatMap(e => ('error' in e ? [] : [e])),
+    );
+    await assertUnreferenced(
+      repo,
+      keptSpecs,
+      baseSha,
+      files.filter(f => f.delete).map(f => f.path),
+      'nothing was written',
+    );
     return {
       repositoryId: repo.id,
       environment,

@@ -1,4 +1,5 @@
 import { ConflictError, InputError } from '@backstage/errors';
+import { assertPipelineEditable } from '../pipeline/pipelineLocation';
 import type {
   EnvironmentFileChange,
   ServiceAddRequest,
@@ -58,6 +59,7 @@ export class ServicePlanner {
           `a version is given for ${env}, where ${service} is not enabled`,
         );
 
+    assertPipelineEditable(repo);
     const [text] = await repo.source.readFiles([
       { sha: baseSha, path: repo.pipelineFile },
     ]);

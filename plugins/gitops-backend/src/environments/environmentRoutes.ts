@@ -16,8 +16,20 @@ const params = z.object({ repositoryId: nameSchema });
  */
 export function addEnvironmentRoutes(
   router: Router,
-  options: { httpAuth: HttpAuthService; environments: EnvironmentService },
+  options: {
+    httpAuth: HttpAuthService;
+    environments: EnvironmentService;
+    /** Throws unless the caller has gitops.read. */
+    authorizeRead(req: Request): Promise<void>;
+  },
 ): void {
+  // What the templates' pickers offer: stages, environments, known clusters.
+  router.get('/v1/repositories/:repositoryId/pipeline', async (req, res) => {
+    await options.authorizeRead(req);
+    const { repositoryId } = parseInput(params, req.params, 'path', '(params)');
+    res.json(await options.environments.choices(repositoryId));
+  });
+
   const call = async (
     req: Request,
     op: 'create' | 'retire' | 'addService',
@@ -30,7 +42,7 @@ export function addEnvironmentRoutes(
     return options.environments[op](
       repositoryId,
       req.body,
-      callerOf(credentials, doorOf(req), req),
+      callerOf(credentials, doorOf(credentials), req),
       dryRun,
     );
   };
@@ -75,7 +87,7 @@ export function addEnvironmentRoutes(
           await options.environments.review(
             repositoryId,
             req.body,
-            callerOf(credentials, doorOf(req), req),
+            callerOf(credentials, doorOf(credentials), req),
             op,
           ),
         );

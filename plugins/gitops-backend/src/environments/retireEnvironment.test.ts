@@ -93,15 +93,25 @@ describe.each(databases.eachSupportedId())(
         service: 'ledger',
       });
       expect(res.status).toBe(201);
-      expect(res.body.branch).toBe('gitops/retire-prod-us-ledger');
+      expect(res.body.branch).toBe('gitops/retire-ledger@prod-us');
       expect(
         h.repo
-          .git('diff', '--name-status', main, 'gitops/retire-prod-us-ledger')
+          .git('diff', '--name-status', main, 'gitops/retire-ledger@prod-us')
           .split('\n'),
       ).toEqual([
         'D\tapps/ledger/prod-us/kustomization.yaml',
         'M\tgitops-pipeline.yaml',
       ]);
+      // Its branch is one the portal merges (the audit names prod-us).
+      const merged = await request(h.server)
+        .post('/api/gitops/v1/repositories/demo/environments/merge')
+        .set('authorization', mockCredentials.user.header('user:default/alice'))
+        .send({ branch: res.body.branch, commitSha: res.body.commitSha });
+      expect(merged.status).toBe(200);
+      expect(h.repo.head()).toBe(res.body.commitSha);
+      expect(
+        (await h.audit()).map(r => [r.action, r.environments]).slice(-1),
+      ).toEqual([['environment-merge', JSON.stringify(['prod-us'])]]);
     });
 
     it('is refused while the environment has an open action, and writes nothing', async () => {

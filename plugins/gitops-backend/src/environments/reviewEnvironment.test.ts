@@ -1,5 +1,9 @@
 import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
 import request from 'supertest';
+import {
+  failWrites,
+  stopFailingWrites,
+} from '../promotion/__testUtils__/failingWrites';
 import { WritePathHarness } from '../promotion/__testUtils__/WritePathHarness';
 
 jest.setTimeout(120_000);
@@ -66,6 +70,42 @@ describe.each(databases.eachSupportedId())(
       expect(
         (await h.audit()).map(r => [r.action, r.result]).slice(-1),
       ).toEqual([['environment-merge', 'succeeded']]);
+      // The portal wrote that commit: ingestion trusts its Gitops-Initiator.
+      const rollouts = await h
+        .as('alice')
+        .get('/v1/entities/default/component/cart/rollouts?environment=perf');
+      expect(
+        rollouts.body.items
+          .filter((r: any) => r.environment === 'perf')
+          .map((r: any) => [r.commit.sha, r.initiator]),
+      ).toEqual([[commitSha, 'user:default/alice']]);
+    });
+
+    it("a database that cannot record the commit as the portal's stops the change before a branch points at it, with no SQL in the answer", async () => {
+      h = new WritePathHarness();
+      await h.start(databases, dbId);
+      const before = refs();
+      await failWrites(h.knex, {
+        name: 'crash_portal_commit',
+        table: 'gitops_portal_commits',
+      });
+      const res = await post('', PERF);
+      expect([res.status, res.body.error.message]).toEqual([
+        503,
+        expect.stringMatching(
+          /^the database could not record the change \(.*\); nothing was written, run it again$/,
+        ),
+      ]);
+      expect(JSON.stringify(res.body)).not.toMatch(
+        /insert into|gitops_portal_commits/i,
+      );
+      expect(refs()).toBe(before);
+      await stopFailingWrites(
+        h.knex,
+        'crash_portal_commit',
+        'gitops_portal_commits',
+      );
+      expect((await post('', PERF)).status).toBe(201);
     });
 
     it('refuses a commit other than the reviewed one, and writes nothing', async () => {
@@ -136,6 +176,38 @@ describe.each(databases.eachSupportedId())(
       );
       expect(res.status).toBe(403);
       expect(h.repo.git('rev-parse', 'main')).toBe(main);
+    });
+
+    it('a retirement planned before an action opened there is refused at its merge (the open work is checked again), and nothing is merged', async () => {
+      h = new WritePathHarness();
+      h.bump('cart', ['staging'], 'v2');
+      await h.start(databases, dbId);
+      const retire = await post('/retire', {
+        environment: 'prod-eu',
+      });
+      expect(retire.status).toBe(201);
+      const { branch, commitSha } = retire.body;
+      expect(branch).toBe('gitops/retire-prod-eu');
+      // After the plan, before the merge: a promotion to prod-eu is asked.
+      const promoted = await h
+        .as('alice')
+        .promote(
+          { sourceEnvironment: 'staging', environments: ['prod-eu'] },
+          'promote-0001',
+        );
+      expect(promoted.body.state).toBe('awaiting-approval');
+      const main = h.repo.head();
+      const res = await post('/merge', { branch, commitSha });
+      expect([res.status, res.body.error?.message]).toEqual([
+        409,
+        expect.stringMatching(
+          new RegExp(
+            `prod-eu has open actions \\(#${promoted.body.id} promotion of cart, awaiting-approval\\); finish or cancel them first`,
+          ),
+        ),
+      ]);
+      expect(h.repo.git('rev-parse', 'main')).toBe(main);
+      expect(h.repo.git('rev-parse', branch)).toBe(commitSha);
     });
 
     it('closes a change (its branch goes), and needs the permission to', async () => {

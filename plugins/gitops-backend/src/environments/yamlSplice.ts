@@ -23,12 +23,16 @@ export interface Splice {
 
 /** Applies edits (any order, not overlapping); those at one offset keep their order. */
 export function applySplices(src: string, splices: Splice[]): string {
+  // Inserted lines end like the file's own (a CRLF file stays CRLF).
+  const crlf = src.includes('\r\n');
   const sorted = splices
     .map((s, i) => ({ ...s, i }))
     .sort((a, b) => b.at - a.at || b.i - a.i);
   let out = src;
-  for (const s of sorted)
-    out = out.slice(0, s.at) + s.text + out.slice(s.at + (s.remove ?? 0));
+  for (const s of sorted) {
+    const text = crlf ? s.text.replace(/\r?\n/g, '\r\n') : s.text;
+    out = out.slice(0, s.at) + text + out.slice(s.at + (s.remove ?? 0));
+  }
   return out;
 }
 

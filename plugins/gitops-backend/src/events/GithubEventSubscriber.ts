@@ -59,6 +59,9 @@ export class GithubEventSubscriber {
     }
     try {
       await handler(params.eventPayload, topic);
+      // One line per delivery handled, on the replica that handled it (the
+      // two-replica test counts them).
+      logger.info(`${topic} delivery ${delivery} handled`);
     } catch (e) {
       logger.warn(
         `${topic} delivery ${delivery} failed: ${

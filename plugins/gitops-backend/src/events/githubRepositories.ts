@@ -38,6 +38,17 @@ export function fullNameOf(payload: unknown): string | undefined {
     : undefined;
 }
 
+/** The host of the payload's `repository.html_url` (`github.com`, a GHES host). */
+export function hostOf(payload: unknown): string | undefined {
+  const url = repositoryOf(payload)?.html_url;
+  if (typeof url !== 'string' || url.length > 500) return undefined;
+  try {
+    return new URL(url).host.toLowerCase() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function repositoryOf(
   payload: unknown,
 ): { html_url?: unknown; full_name?: unknown } | undefined {

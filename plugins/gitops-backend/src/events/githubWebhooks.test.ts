@@ -256,11 +256,26 @@ describe.each(databases.eachSupportedId())(
         payload: { sha: SHA, state: 'success', repository },
         secret: SECRET,
       });
+      // The same repository name on a GitHub Enterprise Server host is
+      // another source repository.
+      await deliver(server, {
+        event: 'status',
+        payload: {
+          sha: SHA,
+          state: 'success',
+          repository: {
+            ...repository,
+            html_url: 'https://ghe.example.com/acme/cart',
+          },
+        },
+        secret: SECRET,
+      });
       await settled();
       expect(refreshed).toEqual([
         `github:acme/cart@${SHA}`,
         `github:acme/cart@${SHA}`,
         `github:acme/cart@${SHA}`,
+        `github:ghe.example.com/acme/cart@${SHA}`,
       ]);
     });
 

@@ -1,5 +1,6 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
-import { fullNameOf } from './githubRepositories';
+import { githubSourceId } from '../correlation/sourceRepositories';
+import { fullNameOf, hostOf } from './githubRepositories';
 
 const SHA = /^[0-9a-f]{40}$/;
 
@@ -31,7 +32,11 @@ export function createCiResultHandler(options: {
     const sha = ciCommitOf(topic, payload);
     const name = fullNameOf(payload);
     if (!sha || !name) return;
-    const refreshed = await options.refresh(`github:${name}`, sha);
+    // github.com, or the GitHub Enterprise host the payload comes from.
+    const refreshed = await options.refresh(
+      githubSourceId(hostOf(payload) ?? 'github.com', name),
+      sha,
+    );
     if (refreshed === 0) {
       options.logger.debug(
         `CI result for ${name}@${sha.slice(

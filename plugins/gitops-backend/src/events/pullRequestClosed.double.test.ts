@@ -107,7 +107,11 @@ describe.each(databases.eachSupportedId())(
         return a.state === 'cancelled' && a;
       });
       expect(cancelled.state).toBe('cancelled');
-      // The environment is free for the next promotion.
+      // The environment is free for the next promotion (the unlock precedes
+      // the audit row of the same round).
+      await h.eventually(async () =>
+        (await h.audit()).some(r => r.door === 'reconciliation'),
+      );
       expect(
         await h
           .knex('gitops_environment_locks')
@@ -135,6 +139,66 @@ describe.each(databases.eachSupportedId())(
       });
       expect(res.status).toBe(202);
       await h.eventually(async () => (await h.action(id)).state === 'merged');
+    });
+
+    // Found by a hostile review: someone pushed to the portal's branch after
+    // the approval and merged the pull request by hand; the action was
+    // recorded as merged (follow-up steps, holds) for content nobody approved.
+    it('a pull request merged on GitHub at another head than the reviewed commit fails its action: not recorded as merged, the environment freed', async () => {
+      const { id, number, commitSha } = await openPullRequest(
+        'webhook-moved-01',
+      );
+      const branch = `gitops/promotion-${id}`;
+      const pushed = await double.pushCommit(SLUG, branch, {
+        files: { 'apps/cart/prod-eu/extra.yaml': 'kind: ConfigMap\n' },
+        message: 'sneaked in after the approval',
+      });
+      const mergeSha = await double.mergePullRequest(SLUG, number);
+      const res = await deliver(h.server, {
+        event: 'pull_request',
+        payload: pullRequestPayload({
+          slug: SLUG,
+          action: 'closed',
+          number,
+          headRef: branch,
+          headSha: pushed,
+          merged: true,
+        }),
+        secret: SECRET,
+      });
+      expect(res.status).toBe(202);
+      const failed = await h.eventually(async () => {
+        const a = await h.action(id);
+        return a.state === 'failed' && a;
+      });
+      expect(failed.error).toContain(
+        `merged outside the portal at ${pushed.slice(
+          0,
+          12,
+        )}, not at the reviewed commit ${commitSha.slice(0, 12)}`,
+      );
+      // The portal's merge is not claimed: the merge commit stays unrecorded.
+      expect(failed.commitSha).toBe(commitSha);
+      expect(failed.commitSha).not.toBe(mergeSha);
+      // The unlock precedes the audit row of the same round.
+      const audit = await h.eventually(async () => {
+        const rows = await h.audit();
+        return rows.some(r => r.door === 'reconciliation') && rows;
+      });
+      expect(
+        await h
+          .knex('gitops_environment_locks')
+          .where({ environment: 'prod-eu' }),
+      ).toEqual([]);
+      expect(audit).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            door: 'reconciliation',
+            result: 'failed',
+            message: failed.error,
+          }),
+        ]),
+      );
     });
   },
 );

@@ -40,11 +40,17 @@ export async function setupGithubEvents(options: {
   const { logger } = options;
   const repositories = new GithubRepositoryIndex(options.repositories);
   const deliveries = new DeliveryLog(options.db, DELIVERY_RETENTION_MS);
-  const pushes = new CoalescingTrigger(id => options.ingest(id), {
-    quietMs: options.timing?.quietMs ?? PUSH_QUIET_MS,
-    maxWaitMs: options.timing?.maxWaitMs ?? PUSH_MAX_WAIT_MS,
-    logger,
-  });
+  const pushes = new CoalescingTrigger(
+    id => {
+      logger.info(`push: ingesting repository ${id}`);
+      return options.ingest(id);
+    },
+    {
+      quietMs: options.timing?.quietMs ?? PUSH_QUIET_MS,
+      maxWaitMs: options.timing?.maxWaitMs ?? PUSH_MAX_WAIT_MS,
+      logger,
+    },
+  );
   const onPush = createPushHandler({
     repositories,
     ingest: id => pushes.trigger(id),

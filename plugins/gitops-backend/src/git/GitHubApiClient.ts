@@ -26,6 +26,7 @@ export interface GitHubApiClientOptions {
   maxRetries: number;
   maxRetryAfterSeconds: number;
   retryAfterBaseMs: number;
+  onRateLimitHeaders?: (headers: Record<string, unknown>) => void;
 }
 
 /**
@@ -48,6 +49,9 @@ export class GitHubApiClient {
   private rateLimitedUntil?: { at: number; message: string };
   private lowRateLimitWarnedFor?: string;
   private isAnonymous = false;
+  private readonly onRateLimitHeaders?: (
+    headers: Record<string, unknown>,
+  ) => void;
 
   constructor(options: GitHubApiClientOptions) {
     this.host = options.host;
@@ -60,6 +64,7 @@ export class GitHubApiClient {
     this.credentialsProvider = options.credentialsProvider;
     this.maxRetries = options.maxRetries;
     this.maxRetryAfterSeconds = options.maxRetryAfterSeconds;
+    this.onRateLimitHeaders = options.onRateLimitHeaders;
     const base = options.retryAfterBaseMs;
 
     const log = this.logger;
@@ -152,6 +157,11 @@ export class GitHubApiClient {
       this.isAnonymous = !token;
       if (token) opts.headers.authorization = `token ${token}`;
     });
+  }
+
+  /** The GraphQL endpoint (`/api/graphql` on GitHub Enterprise Server). */
+  get graphqlUrl(): string {
+    return `${this.apiBaseUrl.replace(/\/api\/v3$/, '/api')}/graphql`;
   }
 
   /** Whether the last request went without a token. */
@@ -247,6 +257,7 @@ export class GitHubApiClient {
       return e;
     const status: number | undefined = e?.status;
     const headers = e?.response?.headers ?? {};
+    if (e?.response) this.onRateLimitHeaders?.(headers);
     const data = e?.response?.data;
     const apiMessage = String(
       (data && typeof data === 'object' && data.message) ||
@@ -343,6 +354,7 @@ export class GitHubApiClient {
   private noteRateLimit(
     headers: Record<string, string | number | undefined>,
   ): void {
+    this.onRateLimitHeaders?.(headers);
     const remaining = Number(headers['x-ratelimit-remaining']);
     const limit = Number(headers['x-ratelimit-limit']);
     const reset = String(headers['x-ratelimit-reset'] ?? '');

@@ -504,19 +504,20 @@ class GitHubDouble {
     if (cached) return cached;
     const out = this.git(
       'log',
-      '--format=%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%cn%x1f%ce%x1f%cI%x1f%B%x1e',
+      '--format=%H%x1f%P%x1f%T%x1f%an%x1f%ae%x1f%aI%x1f%cn%x1f%ce%x1f%cI%x1f%B%x1e',
       sha,
     );
     const commits = out
       .split('\x1e')
       .filter(r => r.trim())
       .map(r => {
-        const [h, p, an, ae, ad, cn, ce, cd, msg] = r
+        const [h, p, tree, an, ae, ad, cn, ce, cd, msg] = r
           .replace(/^\n/, '')
           .split('\x1f');
         return {
           sha: h,
           parents: p ? p.split(' ') : [],
+          tree,
           an,
           ae,
           ad,
@@ -538,15 +539,16 @@ class GitHubDouble {
     const out = this.git(
       'log',
       '-1',
-      '--format=%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%cn%x1f%ce%x1f%cI%x1f%B%x1e',
+      '--format=%H%x1f%P%x1f%T%x1f%an%x1f%ae%x1f%aI%x1f%cn%x1f%ce%x1f%cI%x1f%B%x1e',
       sha,
     );
-    const [h, p, an, ae, ad, cn, ce, cd, msg] = out
+    const [h, p, tree, an, ae, ad, cn, ce, cd, msg] = out
       .split('\x1e')[0]
       .split('\x1f');
     const c = {
       sha: h,
       parents: p ? p.split(' ') : [],
+      tree,
       an,
       ae,
       ad,
@@ -570,10 +572,8 @@ class GitHubDouble {
         committer: { name: c.cn, email: c.ce, date: iso(c.cd) },
         message: c.message,
         tree: {
-          sha: '0'.repeat(40),
-          url: `${this.apiBase}/repos/${this.owner}/${
-            this.repoName
-          }/git/trees/${'0'.repeat(40)}`,
+          sha: c.tree,
+          url: `${this.apiBase}/repos/${this.owner}/${this.repoName}/git/trees/${c.tree}`,
         },
         url: `${this.apiBase}/repos/${this.owner}/${this.repoName}/git/commits/${c.sha}`,
         comment_count: 0,
@@ -639,6 +639,7 @@ class GitHubDouble {
 interface DoubleCommit {
   sha: string;
   parents: string[];
+  tree: string;
   an: string;
   ae: string;
   ad: string;
@@ -799,14 +800,18 @@ describe('GitHubGitSource', () => {
       const expected = await local.listCommits({ since, until: head });
       const actual = await src.listCommits({ since, until: head });
       expect(strip(actual)).toEqual(strip(expected));
-      // GitHub also names the old path of a rename (LocalGitSource only the
-      // new one): a superset, so ingestion never misses a change.
+      // Both name the old and the new path of a rename (LocalGitSource
+      // reads with --no-renames), so ingestion never misses a deletion.
       actual.forEach((c, i) => {
-        const extra = c.sha === shas[6] ? ['old/notes.md'] : [];
         expect([...c.changedFiles!].sort()).toEqual(
-          [...expected[i].changedFiles!, ...extra].sort(),
+          [...expected[i].changedFiles!].sort(),
         );
       });
+      const renamed = actual.find(c => c.sha === shas[6]);
+      expect([...renamed!.changedFiles!].sort()).toEqual([
+        'docs/notes.md',
+        'old/notes.md',
+      ]);
     }
     // Branch commits are not on the first-parent chain.
     const all = await src.listCommits({ until: head });
@@ -1473,10 +1478,10 @@ describe('RepositoryIngester over GitHub', () => {
             } ${r.author_name}`,
         ),
     ).toEqual([
-      'dev -→v1 direct Ada Lovelace',
-      'staging -→v1 promotion Ada Lovelace',
-      'prod-us -→v1 promotion Ada Lovelace',
-      'prod-eu -→v1 promotion Ada Lovelace',
+      'dev -→v1 initial Ada Lovelace',
+      'staging -→v1 initial Ada Lovelace',
+      'prod-us -→v1 initial Ada Lovelace',
+      'prod-eu -→v1 initial Ada Lovelace',
       'dev v1→v2 direct CI Bot',
       'staging v1→v2 promotion Grace Hopper',
       'prod-us v1→v2 promotion Grace Hopper',

@@ -2,6 +2,7 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
 import {
   DefaultGithubCredentialsProvider,
+  GithubCredentialsProvider,
   ScmIntegrations,
 } from '@backstage/integration';
 import type { ChecksSummary } from '@gitops2/plugin-gitops-common';
@@ -38,6 +39,24 @@ export type { HostedPullRequest } from './githubChecks';
 export type { CallContext, Response } from './githubApiTypes';
 export type { GitHubGitSourceOptions } from './GitHubGitSourceOptions';
 export { parseGitHubUrl } from './githubHelpers';
+
+/**
+ * One credentials provider per configuration: a GitHub App's installation
+ * token (and its installation list) is cached by the provider, so every
+ * repository of a backend shares it instead of minting its own.
+ */
+const providers = new WeakMap<Config, GithubCredentialsProvider>();
+function credentialsProviderOf(
+  config: Config,
+  integrations: ScmIntegrations,
+): GithubCredentialsProvider {
+  let provider = providers.get(config);
+  if (!provider) {
+    provider = DefaultGithubCredentialsProvider.fromIntegrations(integrations);
+    providers.set(config, provider);
+  }
+  return provider;
+}
 
 /**
  * A GitOps repository on github.com or GitHub Enterprise, read through the
@@ -88,8 +107,7 @@ export class GitHubGitSource implements GitSource {
         ? 'https://api.github.com'
         : `https://${host}/api/v3`);
     return new GitHubGitSource({
-      credentialsProvider:
-        DefaultGithubCredentialsProvider.fromIntegrations(integrations),
+      credentialsProvider: credentialsProviderOf(config, integrations),
       ...options,
       apiBaseUrl: options.apiBaseUrl ?? apiBaseUrl,
     });
@@ -112,6 +130,7 @@ export class GitHubGitSource implements GitSource {
       maxRetries: options.maxRetries ?? 3,
       maxRetryAfterSeconds: options.maxRetryAfterSeconds ?? 120,
       retryAfterBaseMs: options.retryAfterBaseMs ?? 1000,
+      onRateLimitHeaders: options.onRateLimitHeaders,
     });
     this.commits = new GitHubCommitReader(
       this.client,
@@ -174,6 +193,9 @@ export class GitHubGitSource implements GitSource {
     limit?: number;
   }): Promise<GitCommit[]> {
     const { since, until } = options;
+    // A page: the oldest `limit` commits; only their changed files are read.
+    const oldest = (list: CommitInfo[]) =>
+      options.limit === undefined ? list : list.slice(0, options.limit);
     const seen = new Map<string, CommitInfo>();
     const chain: CommitInfo[] = [];
     let cursor: string | undefined = until;
@@ -187,7 +209,9 @@ export class GitHubGitSource implements GitSource {
         // The root was reached without meeting `since`.
         if (since !== undefined) {
           return this.withChangedFiles(
-            await this.notOnFirstParentChain(since, until, chain, compare),
+            oldest(
+              await this.notOnFirstParentChain(since, until, chain, compare),
+            ),
           );
         }
         break;
@@ -201,7 +225,9 @@ export class GitHubGitSource implements GitSource {
       if (pages > 0 && !next) {
         if (since !== undefined) {
           return this.withChangedFiles(
-            await this.notOnFirstParentChain(since, until, chain, compare),
+            oldest(
+              await this.notOnFirstParentChain(since, until, chain, compare),
+            ),
           );
         }
         throw new Error(
@@ -229,7 +255,7 @@ export class GitHubGitSource implements GitSource {
       for (const c of page.commits) seen.set(c.sha, c);
       next = page.next;
     }
-    return this.withChangedFiles(chain.reverse());
+    return this.withChangedFiles(oldest(chain.reverse()));
   }
 
   readFiles(
@@ -319,6 +345,20 @@ export class GitHubGitSource implements GitSource {
     | undefined
   > {
     return this.associations.commitAssociations(shas, checksOf);
+  }
+
+  /**
+   * One GraphQL query (no variables: its arguments are literals) through
+   * this repository's client and credentials; the answer's body
+   * (`{data, errors}`).
+   */
+  async graphql(query: string, what: string): Promise<any> {
+    const res = await this.call(
+      `POST ${this.client.graphqlUrl}`,
+      { query },
+      { what },
+    );
+    return res.data;
   }
 
   /** Web link to a pull request. */

@@ -35,4 +35,9 @@ export interface GitHubGitSourceOptions {
   maxFileBytes?: number;
   /** Commits whose changed files are kept in memory. Default 20000. */
   commitCacheSize?: number;
+  /**
+   * Told the rate-limit headers (`x-ratelimit-*`, `retry-after`) of every
+   * answer, failures included (the correlation backfill's budget).
+   */
+  onRateLimitHeaders?: (headers: Record<string, unknown>) => void;
 }

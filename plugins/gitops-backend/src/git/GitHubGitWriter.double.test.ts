@@ -11,7 +11,11 @@ import { GitHubApiDouble, start } from '@gitops2/github-api-double';
 import { GitRepoFixture } from '../testing/GitRepoFixture';
 import { GitHubGitSource } from './GitHubGitSource';
 import { GitHubGitWriter } from './GitHubGitWriter';
-import { BranchMovedError, ReviewedHeadMovedError } from './GitWriter';
+import {
+  BranchMovedError,
+  MergeNotRecordedError,
+  ReviewedHeadMovedError,
+} from './GitWriter';
 
 // Octokit's throttling spaces GitHub writes about a second apart, as GitHub asks.
 jest.setTimeout(90_000);
@@ -238,6 +242,52 @@ describe('GitHubGitSource + GitHubGitWriter against the GitHub API double', () =
     });
   });
 
+  it('a merge whose base moved since it was read is refused as BranchMovedError: the pull request stays open, main keeps the other commit', async () => {
+    const main = (await double.branchHead(SLUG, 'main'))!;
+    const branch = 'gitops/promotion-base-moved';
+    await writer.commit({
+      baseSha: main,
+      branch,
+      expectedOld: null,
+      files: [{ path: VALUES, content: 'image:\n  tag: v5\n' }],
+      message: 'Promote cart v5 to prod',
+      author,
+    });
+    const url = await writer.openPullRequest({
+      branch,
+      base: 'main',
+      title: 'Promote cart v5 to prod',
+      body: '',
+    });
+    const reviewed = (await writer.branchHead(branch))!;
+    // Main moves after the gates read it (expectedOld) and before the merge.
+    await double.pushCommit(SLUG, 'main', {
+      files: { 'apps/cart/dev/values.yaml': 'image:\n  tag: v9\n' },
+      message: 'someone else, after the gates',
+    });
+    const moved = (await double.branchHead(SLUG, 'main'))!;
+    const merges = double.requests(
+      'PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge',
+    ).length;
+    await expect(
+      writer.merge({
+        branch,
+        expectedHead: reviewed,
+        into: 'main',
+        expectedOld: main,
+        message: 'Merge promotion base-moved',
+        author,
+      }),
+    ).rejects.toBeInstanceOf(BranchMovedError);
+    expect(
+      double.requests('PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge'),
+    ).toHaveLength(merges);
+    expect(await double.branchHead(SLUG, 'main')).toBe(moved);
+    expect(
+      await double.pullRequest(SLUG, Number(url.split('/').pop())),
+    ).toMatchObject({ state: 'open', merged: false });
+  });
+
   it('a direct commit on a branch that moved is refused (422) as BranchMovedError', async () => {
     const main = (await double.branchHead(SLUG, 'main'))!;
     await double.pushCommit(SLUG, 'main', {
@@ -283,5 +333,123 @@ describe('GitHubGitSource + GitHubGitWriter against the GitHub API double', () =
     expect(values).toMatch(/^image:\n {2}tag: v\d\n$/);
     expect(readme).toBe('# gitops, without dev\n');
     expect(await double.branchHead(SLUG, 'main')).toBe(main);
+  });
+  /** A pull request of its own on main's head, written and opened. */
+  async function openedChange(branch: string, tag: string) {
+    const main = (await double.branchHead(SLUG, 'main'))!;
+    await writer.commit({
+      baseSha: main,
+      branch,
+      expectedOld: null,
+      files: [{ path: VALUES, content: `image:\n  tag: ${tag}\n` }],
+      message: `Promote cart ${tag} to prod`,
+      author,
+    });
+    const url = await writer.openPullRequest({
+      branch,
+      base: 'main',
+      title: `Promote cart ${tag} to prod`,
+      body: '',
+    });
+    return {
+      main,
+      reviewed: (await writer.branchHead(branch))!,
+      number: Number(url.split('/').pop()),
+    };
+  }
+  const MERGES = 'PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge';
+
+  it('a merge whose recording fails after GitHub merged it says the merge is in Git (MergeNotRecordedError with the sha); the intent was recorded before the PUT; merging again adopts it at the reviewed head and records it, with one merge on GitHub', async () => {
+    const branch = 'gitops/promotion-unrecorded';
+    const { main, reviewed } = await openedChange(branch, 'v6');
+    const message =
+      'Merge promotion #7 (gitops/promotion-unrecorded)\n\nGitops-Kind: promotion\nGitops-Action: 7\nGitops-Initiator: user:default/alice\n';
+    const merges = double.requests(MERGES).length;
+    const intents: unknown[] = [];
+    const options = {
+      branch,
+      expectedHead: reviewed,
+      into: 'main',
+      expectedOld: main,
+      message,
+      author,
+      onIntent: async (intent: unknown) => {
+        // Before GitHub is asked: no merge request yet.
+        intents.push({ intent, mergesSoFar: double.requests(MERGES).length });
+      },
+    };
+    const failed = await writer
+      .merge({
+        ...options,
+        onCreated: async () => {
+          throw new Error('database down');
+        },
+      })
+      .catch(e => e);
+    const merged = (await double.branchHead(SLUG, 'main'))!;
+    expect(merged).not.toBe(main);
+    expect(failed).toBeInstanceOf(MergeNotRecordedError);
+    expect(failed).toMatchObject({ branch, sha: merged });
+    expect(failed.message).toBe(
+      `the merge of ${branch} is in Git as ${merged.slice(
+        0,
+        12,
+      )}, but recording it failed: database down`,
+    );
+    const reviewedTree = (
+      await source.listCommits({ since: main, until: reviewed })
+    ).at(-1)!.treeSha;
+    expect(reviewedTree).toMatch(/^[0-9a-f]{40}$/);
+    expect(intents).toEqual([
+      {
+        intent: {
+          baseSha: main,
+          headSha: reviewed,
+          message:
+            'Merge promotion #7 (gitops/promotion-unrecorded)\n\nGitops-Kind: promotion\nGitops-Action: 7\nGitops-Initiator: user:default/alice\n',
+          // The merge will take the reviewed head's tree (main is its base).
+          treeSha: reviewedTree,
+        },
+        mergesSoFar: merges,
+      },
+    ]);
+    // The merge commit GitHub made is the one the intent describes.
+    const commit = await writer.describeCommit(merged);
+    expect(commit.parents).toEqual([main, reviewed]);
+    expect(commit.message.trimEnd()).toBe(message.trimEnd());
+
+    const recorded: string[] = [];
+    const again = await writer.merge({
+      ...options,
+      expectedOld: merged,
+      onCreated: async sha => {
+        recorded.push(sha);
+      },
+    });
+    expect(again).toBe(merged);
+    expect(recorded).toEqual([merged]);
+    expect(double.requests(MERGES)).toHaveLength(merges + 1);
+  });
+
+  it('a pull request merged by hand on GitHub is adopted at the reviewed head but not recorded as the portal’s (its message is not the one the portal writes)', async () => {
+    const branch = 'gitops/promotion-by-hand';
+    const { main, reviewed, number } = await openedChange(branch, 'v7');
+    await double.mergePullRequest(SLUG, number);
+    const merged = (await double.branchHead(SLUG, 'main'))!;
+    const recorded: string[] = [];
+    expect(
+      await writer.merge({
+        branch,
+        expectedHead: reviewed,
+        into: 'main',
+        expectedOld: main,
+        message: 'Merge promotion #8\n\nGitops-Initiator: user:default/alice\n',
+        author,
+        onCreated: async sha => {
+          recorded.push(sha);
+        },
+      }),
+    ).toBe(merged);
+    expect(recorded).toEqual([]);
   });
 });

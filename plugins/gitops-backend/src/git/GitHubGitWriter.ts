@@ -5,9 +5,11 @@ import {
   FileWrite,
   GitAuthor,
   GitWriter,
+  MergeNotRecordedError,
   ReviewedHeadMovedError,
   ReviewState,
 } from './GitWriter';
+import { MergeIntent, normalizedMessage } from './mergeIntent';
 
 interface PullRequest {
   number: number;
@@ -156,8 +158,10 @@ export class GitHubGitWriter implements GitWriter {
     expectedOld: string;
     message: string;
     author: GitAuthor;
+    onIntent?: (intent: MergeIntent) => Promise<void>;
     onCreated?: (sha: string) => Promise<void>;
   }): Promise<string> {
+    const { title, body, stored } = githubMergeMessage(options.message);
     const pr = await this.findPullRequest(options.branch, options.into, 'all');
     if (!pr)
       throw new Error(
@@ -172,6 +176,7 @@ export class GitHubGitWriter implements GitWriter {
           options.expectedHead,
           pr.head.sha,
         );
+      await this.recordAdopted(pr.merge_commit_sha, options, stored);
       return pr.merge_commit_sha;
     }
     if (pr.head.sha !== options.expectedHead)
@@ -180,35 +185,117 @@ export class GitHubGitWriter implements GitWriter {
         options.expectedHead,
         pr.head.sha,
       );
-    const res = await this.source.api(
-      'PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge',
-      {
-        pull_number: pr.number,
-        commit_title: options.message.split('\n')[0],
-        commit_message: options.message.split('\n').slice(2).join('\n'),
-        merge_method: 'merge',
-        // GitHub refuses (409) when the head is no longer the reviewed commit.
-        sha: options.expectedHead,
-      },
-      {
-        what: `pull request #${pr.number}`,
-        conflict: () =>
-          new ReviewedHeadMovedError(
-            options.branch,
-            options.expectedHead,
-            undefined,
-          ),
-        notAllowed: m =>
-          new Error(
-            `GitHub cannot merge pull request #${pr.number} (405): ${m}`,
-          ),
-        unprocessable: m =>
-          new Error(`GitHub cannot merge pull request #${pr.number}: ${m}`),
-      },
+    // GitHub's merge has no "only if the base is still at" parameter: the
+    // base is read right before it, so a base that moved after the gates
+    // read it (expectedOld) is refused like a local compare-and-set. The
+    // window left (this read to the merge) is closed only by the branch
+    // protection "require branches to be up to date" (docs/promotion.md).
+    const base = await this.source.api(
+      'GET /repos/{owner}/{repo}/git/ref/{ref}',
+      { ref: `heads/${options.into}` },
+      { what: `branch ${options.into}` },
     );
-    const sha = (res.data as any).sha as string;
-    await options.onCreated?.(sha);
+    if ((base.data as any).object?.sha !== options.expectedOld)
+      throw new BranchMovedError(options.into);
+    // Before GitHub is asked: the merge commit it will make is the portal's
+    // even if recording its sha fails afterwards (failing here: nothing merged).
+    await options.onIntent?.({
+      baseSha: options.expectedOld,
+      headSha: options.expectedHead,
+      message: stored,
+      treeSha: await this.mergeTree(options.expectedOld, options.expectedHead),
+    });
+    let sha: string;
+    try {
+      const res = await this.source.api(
+        'PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge',
+        {
+          pull_number: pr.number,
+          commit_title: title,
+          commit_message: body,
+          merge_method: 'merge',
+          // GitHub refuses (409) when the head is no longer the reviewed commit.
+          sha: options.expectedHead,
+        },
+        {
+          what: `pull request #${pr.number}`,
+          conflict: () =>
+            new ReviewedHeadMovedError(
+              options.branch,
+              options.expectedHead,
+              undefined,
+            ),
+          notAllowed: m =>
+            new Error(
+              `GitHub cannot merge pull request #${pr.number} (405): ${m}`,
+            ),
+          unprocessable: m =>
+            new Error(`GitHub cannot merge pull request #${pr.number}: ${m}`),
+        },
+      );
+      sha = (res.data as any).sha as string;
+    } catch (e) {
+      // GitHub may have merged although its answer was lost (a 502 after
+      // the merge, then 405 "not mergeable" on the retry): what the pull
+      // request says decides, never the error.
+      const merged = await this.mergedAt(options, stored);
+      if (merged) return merged;
+      throw e;
+    }
+    await recordMerge(options.branch, sha, options.onCreated);
     return sha;
+  }
+
+  /**
+   * After a merge request failed: the merge commit when the pull request is
+   * merged at the reviewed head after all (recorded as the portal's when it
+   * is exactly the portal's merge), else undefined (not merged, or the pull
+   * request cannot be read: the original error stands).
+   */
+  private async mergedAt(
+    options: {
+      branch: string;
+      into: string;
+      expectedHead: string;
+      onCreated?: (sha: string) => Promise<void>;
+    },
+    stored: string,
+  ): Promise<string | undefined> {
+    const pr = await this.findPullRequest(
+      options.branch,
+      options.into,
+      'all',
+    ).catch(() => undefined);
+    if (!pr?.merged_at || !pr.merge_commit_sha) return undefined;
+    if (pr.head.sha !== options.expectedHead) return undefined;
+    await this.recordAdopted(pr.merge_commit_sha, options, stored);
+    return pr.merge_commit_sha;
+  }
+
+  /**
+   * Records the merge commit of a pull request merged before this call (a
+   * retry after the recording failed) only when it is the merge the portal
+   * asks for: the reviewed head as second parent and this very message. A
+   * merge by hand (another message) is adopted, not recorded as the portal's.
+   */
+  private async recordAdopted(
+    sha: string,
+    options: {
+      branch: string;
+      expectedHead: string;
+      onCreated?: (sha: string) => Promise<void>;
+    },
+    stored: string,
+  ): Promise<void> {
+    if (!options.onCreated) return;
+    const commit = await this.describeCommit(sha);
+    if (
+      commit.parents.length !== 2 ||
+      commit.parents[1] !== options.expectedHead ||
+      normalizedMessage(commit.message) !== normalizedMessage(stored)
+    )
+      return;
+    await recordMerge(options.branch, sha, options.onCreated);
   }
 
   async reviewState(options: {
@@ -293,6 +380,26 @@ export class GitHubGitWriter implements GitWriter {
     }
   }
 
+  /**
+   * The tree GitHub's merge of `head` into `base` will have, when it can be
+   * known in advance: `head`'s own when `base` is one of its ancestors (the
+   * portal builds its branches on the branch it merges into); otherwise
+   * undefined (a three-way merge).
+   */
+  private async mergeTree(
+    base: string,
+    head: string,
+  ): Promise<string | undefined> {
+    if (!(await this.isAncestor(base, head))) return undefined;
+    const res = await this.source.api(
+      'GET /repos/{owner}/{repo}/git/commits/{commit_sha}',
+      { commit_sha: head },
+      { what: `commit ${head.slice(0, 12)}` },
+    );
+    const tree = (res.data as any).tree?.sha;
+    return typeof tree === 'string' ? tree : undefined;
+  }
+
   async describeCommit(sha: string): Promise<CommitInfo> {
     const res = await this.source.api(
       'GET /repos/{owner}/{repo}/commits/{ref}',
@@ -321,5 +428,34 @@ export class GitHubGitWriter implements GitWriter {
       { what: `the pull request of ${branch}` },
     );
     return (res.data as PullRequest[])[0];
+  }
+}
+
+/**
+ * GitHub's merge API takes a title and a body and stores
+ * `title\n\nbody`: the portal's message split the same way (its second
+ * line is blank), and what GitHub will store.
+ */
+function githubMergeMessage(message: string): {
+  title: string;
+  body: string;
+  stored: string;
+} {
+  const lines = message.split('\n');
+  const title = lines[0];
+  const body = lines.slice(2).join('\n');
+  return { title, body, stored: body ? `${title}\n\n${body}` : title };
+}
+
+/** The merge is on GitHub: a recording that fails says so. */
+async function recordMerge(
+  branch: string,
+  sha: string,
+  onCreated?: (sha: string) => Promise<void>,
+): Promise<void> {
+  try {
+    await onCreated?.(sha);
+  } catch (e) {
+    throw new MergeNotRecordedError(branch, sha, e);
   }
 }

@@ -1,3 +1,6 @@
+import { databaseMessage } from '../database/isDataError';
+import type { MergeIntent } from './mergeIntent';
+
 /** A file to write in a commit; with `delete`, a file the commit removes (content unused). */
 export interface FileWrite {
   path: string;
@@ -56,6 +59,16 @@ export interface GitWriter {
    * possible, else a merge commit), if `into` is still at `expectedOld`.
    * Refused with `ReviewedHeadMovedError` when the branch is no longer at
    * `expectedHead`: only what was reviewed is merged.
+   *
+   * Recording (so ingestion trusts the merge commit's trailers): a writer
+   * that makes the merge commit itself (local) calls `onCreated` before the
+   * branch moves, so a recording that fails merged nothing. A host that
+   * makes it (GitHub) gets `onIntent` before it is asked (failing: nothing
+   * merged) and `onCreated` once it merged; a recording that fails then
+   * throws `MergeNotRecordedError` (the merge is in Git). A pull request
+   * already merged at `expectedHead` is adopted, and its merge commit
+   * recorded (`onCreated`) only when it is the merge the portal asks for:
+   * the reviewed head as second parent and this very message.
    */
   merge(options: {
     branch: string;
@@ -64,6 +77,7 @@ export interface GitWriter {
     expectedOld: string;
     message: string;
     author: GitAuthor;
+    onIntent?: (intent: MergeIntent) => Promise<void>;
     onCreated?: (sha: string) => Promise<void>;
   }): Promise<string>;
   /** Current sha of a branch, or undefined. */
@@ -122,5 +136,26 @@ export class ReviewedHeadMovedError extends Error {
       }); refusing to merge what was not reviewed: cancel the action and request it again`,
     );
     this.name = 'ReviewedHeadMovedError';
+  }
+}
+
+/**
+ * The Git host merged (the change is in Git as `sha`), but recording the
+ * merge commit as the portal's failed: never "nothing was merged". Merging
+ * again adopts the merge and records it.
+ */
+export class MergeNotRecordedError extends Error {
+  constructor(
+    readonly branch: string,
+    readonly sha: string,
+    readonly recordingError: unknown,
+  ) {
+    super(
+      `the merge of ${branch} is in Git as ${sha.slice(
+        0,
+        12,
+      )}, but recording it failed: ${databaseMessage(recordingError)}`,
+    );
+    this.name = 'MergeNotRecordedError';
   }
 }

@@ -86,8 +86,9 @@ export class LocalGitSource implements GitSource {
   async listCommits(options: {
     since?: string;
     until: string;
+    limit?: number;
   }): Promise<GitCommit[]> {
-    const { since, until } = options;
+    const { since, until, limit } = options;
     if (since) {
       try {
         await runGit(this.dir, ['merge-base', '--is-ancestor', since, until]);
@@ -95,29 +96,60 @@ export class LocalGitSource implements GitSource {
         throw new StaleRefError(since);
       }
     }
+    const range = since ? `${since}..${until}` : until;
+    let revisions = [range];
+    let walk = ['--first-parent', '--reverse'];
+    if (limit !== undefined) {
+      // A page: the oldest `limit` shas (40 bytes each, not whole commits),
+      // then only those commits are read.
+      const shas = (
+        await runGit(this.dir, [
+          'rev-list',
+          '--first-parent',
+          '--reverse',
+          range,
+        ])
+      )
+        .split('\n')
+        .filter(Boolean)
+        .slice(0, Math.max(0, limit));
+      if (shas.length === 0) return [];
+      revisions = shas;
+      walk = ['--no-walk=unsorted'];
+    }
     const out = await runGit(this.dir, [
       'log',
-      '--first-parent',
-      '--reverse',
+      ...walk,
       '--root',
       '--diff-merges=first-parent',
+      // A rename is both paths: the old one was deleted (git log would list
+      // only the new one, hiding a deleted manifest from every reader).
+      '--no-renames',
       '--name-only',
-      `--format=${RS}%H${US}%P${US}%an${US}%ae${US}%cI${US}%B${US}`,
-      since ? `${since}..${until}` : until,
+      `--format=${RS}%H${US}%P${US}%T${US}%an${US}%ae${US}%cI${US}%B${US}`,
+      ...revisions,
     ]);
     const commits: GitCommit[] = [];
     for (const record of out.split(RS)) {
       if (!record.trim()) continue;
       const fields = record.split(US);
-      const [sha, parents, authorName, authorEmail, committedAt, message] =
-        fields;
-      const files = (fields[6] ?? '')
+      const [
+        sha,
+        parents,
+        treeSha,
+        authorName,
+        authorEmail,
+        committedAt,
+        message,
+      ] = fields;
+      const files = (fields[7] ?? '')
         .split('\n')
         .map(s => s.trim())
         .filter(Boolean);
       commits.push({
         sha,
         parents: parents ? parents.split(' ') : [],
+        treeSha,
         authorName,
         authorEmail,
         committedAt: new Date(committedAt).toISOString(),

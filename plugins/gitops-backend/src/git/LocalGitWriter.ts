@@ -138,7 +138,8 @@ export class LocalGitWriter implements GitWriter {
 
   /**
    * Local repositories have no pull requests: the branch is merged when its
-   * commit is in the target branch, closed when it is gone unmerged.
+   * commit is in the target branch (at the branch's head when that is in it
+   * too), closed when it is gone unmerged.
    */
   async reviewState(options: {
     branch: string;
@@ -146,10 +147,14 @@ export class LocalGitWriter implements GitWriter {
     commitSha: string;
   }): Promise<ReviewState> {
     const into = await this.branchHead(options.into);
-    if (into && (await this.isAncestor(options.commitSha, into))) {
-      return { state: 'merged' };
-    }
     const head = await this.branchHead(options.branch);
+    if (into && (await this.isAncestor(options.commitSha, into))) {
+      // The head it was merged at: the branch's, when that is merged too
+      // (someone added commits before merging by hand).
+      const merged =
+        head && (await this.isAncestor(head, into)) ? head : options.commitSha;
+      return { state: 'merged', headSha: merged };
+    }
     return head ? { state: 'open', headSha: head } : { state: 'closed' };
   }
 

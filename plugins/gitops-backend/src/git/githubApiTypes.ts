@@ -6,6 +6,7 @@ export interface ApiCommit {
   parents?: Array<{ sha: string }>;
   commit: {
     message: string;
+    tree?: { sha?: string };
     author?: { name?: string; email?: string; date?: string } | null;
     committer?: { name?: string; email?: string; date?: string } | null;
   };

@@ -37,6 +37,7 @@ export function toCommitInfo(c: ApiCommit): CommitInfo {
   return {
     sha: c.sha,
     parents: (c.parents ?? []).map(p => p.sha),
+    ...(c.commit.tree?.sha ? { treeSha: c.commit.tree.sha } : {}),
     authorName: c.commit.author?.name ?? '',
     authorEmail: c.commit.author?.email ?? '',
     committedAt: date

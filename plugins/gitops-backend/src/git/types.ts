@@ -8,6 +8,8 @@ export interface GitCommit {
   committedAt: string;
   /** Full message (subject, body and trailers). */
   message: string;
+  /** The commit's tree, where the source tells it (merge intents compare it). */
+  treeSha?: string;
   /**
    * Paths changed against the first parent (all paths for a root commit).
    * Undefined when the source could not tell (ingestion then re-reads every
@@ -29,7 +31,9 @@ export interface GitSource {
    * First-parent commits after `since` (exclusive) up to `until` (inclusive),
    * oldest first. `since` undefined means from the root. Throws
    * `StaleRefError` when `since` is no longer an ancestor of `until`
-   * (force-push).
+   * (force-push). With `limit`, only the oldest `limit` of them: a page;
+   * ingestion walks a long history page by page (the next page starts
+   * after the last commit of this one), so it never holds all of it.
    */
   listCommits(options: {
     since?: string;

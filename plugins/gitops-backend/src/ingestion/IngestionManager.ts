@@ -3,22 +3,43 @@ import type {
   LoggerService,
   SchedulerService,
 } from '@backstage/backend-plugin-api';
-import { NotFoundError } from '@backstage/errors';
+import { ConflictError, NotFoundError } from '@backstage/errors';
+import { durationToMilliseconds } from '@backstage/types';
+import os from 'node:os';
 import { LedgerStore } from '../database/LedgerStore';
 import { GitSource } from '../git/types';
 import { VersionLocatorRegistry } from '../locators/VersionLocatorRegistry';
 import { GitopsConfig, RepositoryConfig } from '../config';
+import type { ExternalPipeline } from '../pipeline/pipelineLocation';
 import { IngestionResult, RepositoryIngester } from './RepositoryIngester';
 
 /**
  * Owns one ingester per configured repository and runs them as scheduled
- * tasks. Tasks are `global`: Backstage's scheduler runs each on one replica at
- * a time (database lock); the store's cursor compare-and-set makes a manual
- * refresh racing a scheduled run safe as well.
+ * tasks, one `global` task per repository (Backstage's scheduler hands each
+ * to one replica at a time).
+ *
+ * Every run, scheduled or not, first takes the repository's run lease
+ * (gitops_repositories.run_holder, renewed while the run lasts): no two
+ * replicas ingest one repository at once, even when a run outlasts the
+ * scheduler's task timeout, and a replica that died mid-run holds its
+ * repository only until its lease expires (gitops.ingestion.leaseSeconds).
+ * A scheduled run finding the repository held, or this replica at
+ * gitops.ingestion.maxConcurrentRuns, is skipped (another replica or the next
+ * tick takes it); a manual refresh or a push waits for the other replica's
+ * run. The cursor's compare-and-set still fences every write. The
+ * correlation after a run (afterIngest) comes once the repository and the run
+ * slot are given up.
  */
 export class IngestionManager {
   private readonly ingesters = new Map<string, RepositoryIngester>();
-  private readonly running = new Map<string, Promise<IngestionResult>>();
+  /** Local runs (waiting for the lease or running); undefined: held elsewhere. */
+  private readonly running = new Map<
+    string,
+    Promise<IngestionResult | undefined>
+  >();
+  private readonly holder: string;
+  private readonly leaseTtlMs: number;
+  private runs = 0;
 
   constructor(
     private readonly options: {
@@ -29,13 +50,24 @@ export class IngestionManager {
       stepTypes?: StepTypeCatalog;
       logger: LoggerService;
       createSource: (repo: RepositoryConfig) => GitSource;
+      /** The pipeline of a repository defined outside it (pipelineLocation.ts). */
+      externalPipeline?: (
+        repo: RepositoryConfig,
+      ) => ExternalPipeline | undefined;
       /** Runs after each successful ingestion run (the correlation); its failure is logged, not thrown. */
       afterIngest?: (
         result: IngestionResult,
         repositoryId: string,
       ) => Promise<unknown>;
+      /** This replica in the run leases (default `<host>:<pid>`). */
+      holder?: string;
+      /** Default gitops.ingestion.leaseSeconds. */
+      leaseTtlMs?: number;
     },
   ) {
+    this.holder = options.holder ?? `${os.hostname()}:${process.pid}`;
+    this.leaseTtlMs =
+      options.leaseTtlMs ?? options.config.ingestion.leaseSeconds * 1000;
     for (const repo of options.config.repositories) {
       this.ingesters.set(
         repo.id,
@@ -47,6 +79,9 @@ export class IngestionManager {
           locators: options.locators,
           stepTypes: options.stepTypes,
           logger: options.logger.child({ repository: repo.id }),
+          maxHistoryCommits: options.config.ingestion.maxHistoryCommits,
+          reingest: repo.reingest,
+          externalPipeline: options.externalPipeline?.(repo),
         }),
       );
     }
@@ -66,10 +101,31 @@ export class IngestionManager {
         initialDelay: { seconds: 1 },
         scope: 'global',
         fn: async () => {
-          await this.ingest(repo.id).catch(() => undefined);
+          await this.ingestScheduled(repo.id).catch(() => undefined);
         },
       });
     }
+  }
+
+  /**
+   * A scheduled run: joins this replica's run of the repository, else runs
+   * if the repository is free and this replica below maxConcurrentRuns,
+   * else does nothing (undefined).
+   */
+  async ingestScheduled(
+    repositoryId: string,
+  ): Promise<IngestionResult | undefined> {
+    this.ingesterOf(repositoryId);
+    const existing = this.running.get(repositoryId);
+    if (existing) return existing;
+    const max = this.options.config.ingestion.maxConcurrentRuns;
+    if (max > 0 && this.running.size >= max) {
+      this.options.logger.debug(
+        `ingestion run skipped: repository=${repositoryId} pid=${process.pid}: ${this.running.size} runs under way on this replica (gitops.ingestion.maxConcurrentRuns: ${max})`,
+      );
+      return undefined;
+    }
+    return this.start(repositoryId, false);
   }
 
   /**
@@ -83,42 +139,155 @@ export class IngestionManager {
     return this.ingest(repositoryId);
   }
 
-  /** Runs (or joins the running) ingestion of one repository. */
-  ingest(repositoryId: string): Promise<IngestionResult> {
+  /**
+   * Runs (or joins the running) ingestion of one repository; while another
+   * replica runs it, waits for that run (at most gitops.ingestion.timeout).
+   */
+  async ingest(repositoryId: string): Promise<IngestionResult> {
+    this.ingesterOf(repositoryId);
+    for (;;) {
+      const result = await (this.running.get(repositoryId) ??
+        this.start(repositoryId, true));
+      if (result) return result;
+    }
+  }
+
+  private ingesterOf(repositoryId: string): RepositoryIngester {
     const ingester = this.ingesters.get(repositoryId);
-    if (!ingester) {
-      return Promise.reject(
-        new NotFoundError(`unknown GitOps repository "${repositoryId}"`),
+    if (!ingester)
+      throw new NotFoundError(`unknown GitOps repository "${repositoryId}"`);
+    return ingester;
+  }
+
+  private start(
+    repositoryId: string,
+    wait: boolean,
+  ): Promise<IngestionResult | undefined> {
+    const run = (async () => {
+      const token = await this.takeLease(repositoryId, wait);
+      if (!token) return undefined;
+      const renewal = this.renew(repositoryId, token);
+      try {
+        return await this.run(repositoryId);
+      } finally {
+        clearInterval(renewal);
+        await this.options.store
+          .releaseIngestionRun(repositoryId, token)
+          .catch(() => undefined);
+      }
+    })().finally(() => this.running.delete(repositoryId));
+    this.running.set(repositoryId, run);
+    // The correlation runs after the repository and the run slot are given
+    // up: it covers every repository's pending rollouts, and may take long.
+    return run.then(async result => {
+      if (result) await this.after(repositoryId, result);
+      return result;
+    });
+  }
+
+  /** afterIngest (the correlation); its failure is logged, not thrown. */
+  private async after(repositoryId: string, result: IngestionResult) {
+    try {
+      await this.options.afterIngest?.(result, repositoryId);
+    } catch (e) {
+      this.options.logger.warn(
+        `after ingestion of ${repositoryId}: ${
+          e instanceof Error ? e.message : String(e)
+        }`,
       );
     }
-    const existing = this.running.get(repositoryId);
-    if (existing) return existing;
-    const run = ingester
-      .ingest()
-      .then(async result => {
-        try {
-          await this.options.afterIngest?.(result, repositoryId);
-        } catch (e) {
-          this.options.logger.warn(
-            `after ingestion of ${repositoryId}: ${
-              e instanceof Error ? e.message : String(e)
-            }`,
+  }
+
+  /** The lease token, or undefined when another replica holds the repository (and `wait` is false). */
+  private async takeLease(
+    repositoryId: string,
+    wait: boolean,
+  ): Promise<string | undefined> {
+    const { store, logger, config } = this.options;
+    const token = `${this.holder}#${++this.runs}`;
+    await store.ensureRepository(repositoryId);
+    const until = Date.now() + durationToMilliseconds(config.ingestion.timeout);
+    const pollMs = Math.max(50, Math.min(1000, this.leaseTtlMs / 3));
+    for (;;) {
+      const now = Date.now();
+      if (
+        await store.claimIngestionRun(repositoryId, token, now, this.leaseTtlMs)
+      )
+        return token;
+      if (!wait || now > until) {
+        const holder = await store.ingestionRunHolder(repositoryId);
+        if (!wait) {
+          logger.debug(
+            `ingestion run skipped: repository=${repositoryId} pid=${process.pid}: held by ${holder}`,
           );
+          return undefined;
         }
-        return result;
-      })
-      .catch(async e => {
-        const message = e instanceof Error ? e.message : String(e);
-        this.options.logger.warn(
-          `ingestion of ${repositoryId} failed: ${message}`,
+        throw new ConflictError(
+          `repository ${repositoryId} is still being ingested by ${holder} (waited gitops.ingestion.timeout)`,
         );
+      }
+      await new Promise(r => setTimeout(r, pollMs));
+    }
+  }
+
+  /**
+   * Renews the run's lease every third of its life. Lost (taken by another
+   * replica after this one missed its renewals), the run goes on: its
+   * writes are refused by the cursor's compare-and-set.
+   */
+  private renew(repositoryId: string, token: string) {
+    const { store, logger } = this.options;
+    let lost = false;
+    const timer = setInterval(() => {
+      if (lost) return;
+      store
+        .renewIngestionRun(repositoryId, token, Date.now(), this.leaseTtlMs)
+        .then(ok => {
+          if (ok) return;
+          lost = true;
+          logger.warn(
+            `ingestion run of ${repositoryId} (${token}) lost its lease: another replica took the repository`,
+          );
+        })
+        .catch(e =>
+          logger.warn(
+            `could not renew the ingestion lease of ${repositoryId}: ${e}`,
+          ),
+        );
+    }, Math.max(50, Math.floor(this.leaseTtlMs / 3)));
+    timer.unref?.();
+    return timer;
+  }
+
+  /** One run of the ingester, with the lease held (the correlation comes after). */
+  private async run(repositoryId: string): Promise<IngestionResult> {
+    const ingester = this.ingesterOf(repositoryId);
+    // Start and end of every run with this process's pid, at debug level:
+    // bench/replicas.ts reads them to prove that no two replicas work on
+    // one repository at once (docs/benchmarks.md).
+    const { logger } = this.options;
+    const startedAt = Date.now();
+    logger.debug(
+      `ingestion run started: repository=${repositoryId} pid=${process.pid}`,
+    );
+    let outcome = 'failed';
+    try {
+      const result = await ingester.ingest().catch(async e => {
+        const message = e instanceof Error ? e.message : String(e);
+        logger.warn(`ingestion of ${repositoryId} failed: ${message}`);
         await this.options.store
           .recordFailure(repositoryId, { message })
           .catch(() => undefined);
         throw e;
-      })
-      .finally(() => this.running.delete(repositoryId));
-    this.running.set(repositoryId, run);
-    return run;
+      });
+      outcome = `commits=${result.commits} rollouts=${result.rolloutsInserted}`;
+      return result;
+    } finally {
+      logger.debug(
+        `ingestion run ended: repository=${repositoryId} pid=${
+          process.pid
+        } ms=${Date.now() - startedAt} ${outcome}`,
+      );
+    }
   }
 }

@@ -209,10 +209,10 @@ describe.each(databases.eachSupportedId())(
         repo.head(),
       );
       expect((await rollouts()).map(r => r.line)).toEqual([
-        'dev -→v1 direct',
-        'staging -→v1 promotion',
-        'prod-us -→v1 promotion',
-        'prod-eu -→v1 promotion',
+        'dev -→v1 initial',
+        'staging -→v1 initial',
+        'prod-us -→v1 initial',
+        'prod-eu -→v1 initial',
         'dev poison→v2 direct',
         'staging v1→v2 promotion',
       ]);

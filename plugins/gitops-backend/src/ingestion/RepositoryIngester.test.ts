@@ -61,10 +61,10 @@ describe.each(databases.eachSupportedId())(
             } ${r.author_name}`,
         );
       expect(summary).toEqual([
-        'dev -→v1 direct Ada Lovelace',
-        'staging -→v1 promotion Ada Lovelace',
-        'prod-us -→v1 promotion Ada Lovelace',
-        'prod-eu -→v1 promotion Ada Lovelace',
+        'dev -→v1 initial Ada Lovelace',
+        'staging -→v1 initial Ada Lovelace',
+        'prod-us -→v1 initial Ada Lovelace',
+        'prod-eu -→v1 initial Ada Lovelace',
         'dev v1→v2 direct CI Bot',
         'staging v1→v2 promotion Grace Hopper',
         'prod-us v1→v2 promotion Grace Hopper',

@@ -78,5 +78,60 @@ describe.each(databases.eachSupportedId())(
         'user:default/alice',
       ]);
     });
+    it('believes the trailers of a merge commit that matches a merge intent the portal recorded before asking the Git host (both parents, the message and the tree), and of no merge commit that differs from it', async () => {
+      const base = repo.head();
+      repo.git('checkout', '-q', '-b', 'gitops/rollback-42');
+      repo.write('apps/cart/prod-eu/kustomization.yaml', kustomization('v2'));
+      const reviewed = repo.commit('restore cart in prod-eu');
+      repo.git('checkout', '-q', 'main');
+      const message = `Merge rollback #42 (gitops/rollback-42)\n\n${CLAIMS.replace(
+        'user:default/admin',
+        'user:default/alice',
+      )}`;
+      repo.git('merge', '--no-ff', '-q', '-m', message, 'gitops/rollback-42');
+      const merged = repo.head();
+      const knex = await databases.init(databaseId);
+      const { store, ingest, rollouts } = await ingestionHarness(knex, repo);
+      // GitHub stores the message with a trailing newline or without.
+      await store.recordPortalMergeIntent(
+        'demo',
+        {
+          baseSha: base,
+          headSha: reviewed,
+          message: `${message}\n`,
+          treeSha: repo.git('rev-parse', `${reviewed}^{tree}`),
+        },
+        '42',
+      );
+      const commit = {
+        sha: merged,
+        parents: [base, reviewed],
+        message,
+        treeSha: repo.git('rev-parse', `${merged}^{tree}`),
+      };
+      const other = 'c'.repeat(40);
+      expect(
+        await store.portalCommitsOf('demo', [
+          commit,
+          // Another message, another first parent, one parent:
+          { ...commit, sha: 'd'.repeat(40), message: `${message} (edited)` },
+          { ...commit, sha: 'e'.repeat(40), parents: [other, reviewed] },
+          { ...commit, sha: 'f'.repeat(40), parents: [reviewed] },
+          // Another tree (same parents and message, other content):
+          { ...commit, sha: 'a'.repeat(40), treeSha: 'b'.repeat(40) },
+        ]),
+      ).toEqual(new Set([merged]));
+      expect(await store.portalCommitsOf('other-repo', [commit])).toEqual(
+        new Set(),
+      );
+
+      await ingest();
+      const [last] = (await rollouts('prod-eu')).slice(-1);
+      expect([last.commit_sha, last.line, last.initiator]).toEqual([
+        merged,
+        'prod-eu v1→v2 rollback',
+        'user:default/alice',
+      ]);
+    });
   },
 );

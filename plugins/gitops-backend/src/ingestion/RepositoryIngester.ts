@@ -2,6 +2,8 @@ import type { StepTypeCatalog } from '../pipeline/parseSteps';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { SourceError } from '@gitops2/plugin-gitops-common';
 import { LedgerStore } from '../database/LedgerStore';
+import type { ReingestRunRow } from '../database/reingestRuns';
+import type { DesiredStateRow } from '../database/tables';
 import type { HistoryRewrite } from '../database/rewrittenRollouts';
 import {
   GitCommit,
@@ -18,6 +20,8 @@ import {
   stateKey,
   toDesiredStateRow,
 } from './envState';
+import type { ExternalPipeline } from '../pipeline/pipelineLocation';
+import { findAdoption, historyWindow } from './findAdoption';
 import { CommitReplay, replayCommit } from './replayCommit';
 import { CommitWrite, writeBatch } from './writeBatch';
 
@@ -30,8 +34,25 @@ export interface RepositoryIngesterOptions {
   /** Step types the pipeline file may use (default: the built-in ones). */
   stepTypes?: StepTypeCatalog;
   logger: LoggerService;
-  /** Commits written per transaction. */
+  /** Commits written per transaction (and read per page of history). */
   batchSize?: number;
+  /**
+   * At most this many commits before the pipeline first appeared are read
+   * with it (`gitops.ingestion.maxHistoryCommits`, default 20,000; 0: none).
+   */
+  maxHistoryCommits?: number;
+  /**
+   * `gitops.repositories[].reingest`: when this value was never applied to
+   * the repository, the next run walks the history again from the root into a
+   * pending ledger, made current at once at its end (docs/pipeline.md).
+   */
+  reingest?: string;
+  /**
+   * A pipeline defined outside the repository (`pipeline` or
+   * `pipelineFrom`): the pipeline file of the repository is not read, and
+   * the whole history is read with this pipeline.
+   */
+  externalPipeline?: ExternalPipeline;
   /** Test hook: called after each committed batch. */
   afterBatch?: (info: {
     batch: number;
@@ -54,74 +75,186 @@ export interface IngestionResult {
  * (repository, commit, service, environment) makes any re-run add 0 rows.
  * A commit that cannot be ingested is recorded in gitops_ingestion_errors and
  * skipped; a force-push re-walks the history and marks the rollouts of
- * commits that left it as rewritten.
+ * commits that left it as rewritten. A re-ingest writes aside (the pending
+ * ledger, with its own cursor) and replaces the current ledger in one
+ * transaction at its end: readers never see a part of it.
  */
 export class RepositoryIngester {
   private readonly batchSize: number;
+  private readonly maxHistoryCommits: number;
+  private warnedLegacy = false;
 
   constructor(private readonly options: RepositoryIngesterOptions) {
     this.batchSize = options.batchSize ?? 500;
+    this.maxHistoryCommits = options.maxHistoryCommits ?? 20_000;
   }
 
   async ingest(): Promise<IngestionResult> {
     const { repositoryId, source, store, logger } = this.options;
     await store.ensureRepository(repositoryId);
     const repo = await store.getRepository(repositoryId);
-    let cursor = repo?.last_commit_sha ?? null;
     const head = await source.headCommit();
+    const legacy = !!repo?.legacy_history;
+    // A re-ingest is written aside (the pending ledger, with its own cursor)
+    // and made current at once at its end: readers never see a part of it.
+    let run = await this.reingestRun();
+    const reingest = run?.value;
+    let cursor = run ? run.last_commit_sha : repo?.last_commit_sha ?? null;
 
-    let commits: GitCommit[];
     let restart: HistoryRewrite | undefined;
-    try {
-      commits =
-        head === cursor
-          ? []
-          : await source.listCommits({
-              since: cursor ?? undefined,
-              until: head,
-            });
-    } catch (e) {
-      if (!(e instanceof StaleRefError)) throw e;
-      // History was rewritten: walk it again from the root. Rollouts of
-      // commits still in the history keep their rows (same sha, same unique
-      // key); those of commits that left it are marked rewritten, in the
-      // first batch's transaction.
-      logger.warn(
-        `${repositoryId}: ${e.message}; re-reading the whole history`,
-      );
-      commits = await source.listCommits({ until: head });
-      restart = await this.historyRewrite(commits);
+    let walkSince: string | undefined = cursor ?? undefined;
+    let firstPage: GitCommit[] | undefined;
+    if (cursor !== null && head !== cursor) {
+      try {
+        firstPage = await source.listCommits({
+          since: cursor,
+          until: head,
+          limit: this.batchSize,
+        });
+      } catch (e) {
+        if (!(e instanceof StaleRefError)) throw e;
+        logger.warn(
+          `${repositoryId}: ${e.message}; re-reading the whole history`,
+        );
+        walkSince = undefined;
+        if (run) {
+          // Under a re-ingest: it starts again from the root.
+          run = await store.restartReingest(run);
+          cursor = null;
+        } else {
+          // History was rewritten: walk it again from the root. Rollouts of
+          // commits still in the history keep their rows (same sha, same
+          // unique key); those of commits that left it are marked
+          // rewritten, in the first batch's transaction.
+          restart = await this.historyRewrite(head);
+        }
+      }
     }
+    const fromRoot = cursor === null || restart !== undefined;
 
     // The pipeline and states as of the cursor.
     // (After a rewrite the walk restarts from nothing.)
-    let goodContent = restart
-      ? undefined
-      : repo?.pipeline_good_content ?? undefined;
+    const resumed = fromRoot ? undefined : run ?? repo;
+    let goodContent = resumed?.pipeline_good_content ?? undefined;
     let pipeline = goodContent ? this.parse(goodContent) : emptyPipeline();
     let pipelineError: SourceError | null = repo?.pipeline_error
       ? JSON.parse(repo.pipeline_error)
       : null;
+    /** Commits before this one are read with the pipeline it brought. */
+    let retroUntil: string | undefined = resumed?.retro_until_sha ?? undefined;
+    let readAllFirst = false;
+    let persistFirst = false;
+    const external = this.options.externalPipeline;
+    const storedContent = goodContent;
+    if (external) {
+      // Defined outside the repository: it applies to the whole history;
+      // a change of it applies from the next commit on (every manifest is
+      // read again there, as for a commit changing a pipeline file).
+      const content = await external.read();
+      if (typeof content !== 'string') {
+        pipelineError = {
+          message:
+            content === undefined
+              ? `the pipeline ${external.label} cannot be read`
+              : content.describe('pipeline file'),
+          file: external.label,
+        };
+      } else if (content !== goodContent) {
+        const parsed = this.parse(content);
+        if (parsed.fileError) {
+          pipelineError = parsed.fileError;
+        } else {
+          pipeline = parsed;
+          goodContent = content;
+          pipelineError = null;
+          readAllFirst = true;
+          persistFirst = true;
+        }
+      } else {
+        pipelineError = null;
+      }
+      if (goodContent === undefined) {
+        // Never read with a good pipeline: the cursor stays where it is, so
+        // nothing of the history is skipped (fail closed, said in the run's
+        // error).
+        throw new Error(
+          `${pipelineError?.message ?? 'no pipeline'} (${external.label})`,
+        );
+      }
+      if (fromRoot) {
+        const window = await historyWindow({
+          source,
+          until: head,
+          maxCommits: this.maxHistoryCommits,
+          pageSize: this.batchSize,
+        });
+        walkSince = window.since;
+        if (window.skipped > 0)
+          logger.info(
+            `${repositoryId}: reading the last ${window.read} commits with the pipeline ${external.label}, not the ${window.skipped} older ones (gitops.ingestion.maxHistoryCommits: ${this.maxHistoryCommits})`,
+          );
+      }
+    } else if (fromRoot && (!legacy || reingest !== undefined)) {
+      // A ledger written before pipelines applied to earlier history starts
+      // at the pipeline's first commit: older rollouts appended now would
+      // come after newer ones. Its past waits for a re-ingest.
+      const adoption = await findAdoption({
+        source,
+        until: head,
+        pipelineFile: this.options.pipelineFile,
+        parse: c => this.parse(c),
+        maxCommits: this.maxHistoryCommits,
+        pageSize: this.batchSize,
+      });
+      if (adoption && (adoption.before > 0 || adoption.since)) {
+        goodContent = adoption.content;
+        pipeline = adoption.pipeline;
+        retroUntil = adoption.before > 0 ? adoption.sha : undefined;
+        walkSince = adoption.since;
+        readAllFirst = adoption.since !== undefined;
+        persistFirst = true;
+        logger.info(
+          `${repositoryId}: the pipeline file first appeared at ${adoption.sha.slice(
+            0,
+            12,
+          )}; reading the ${
+            adoption.before
+          } commits before it with that pipeline${
+            adoption.skipped
+              ? `, not the ${adoption.skipped} older ones (gitops.ingestion.maxHistoryCommits: ${this.maxHistoryCommits})`
+              : ''
+          }`,
+        );
+      }
+    }
+    if (legacy && reingest === undefined && !this.warnedLegacy) {
+      this.warnedLegacy = true;
+      logger.warn(
+        `${repositoryId}: this repository was ingested before pipelines applied to earlier history; its rollouts before the pipeline file first appeared are not read until a re-ingest (gitops.repositories[].reingest, docs/pipeline.md)`,
+      );
+    }
+    const tracksRetro = retroUntil !== undefined;
     const states = new Map<string, EnvState>();
-    for (const row of restart
-      ? []
-      : await store.getDesiredStates(repositoryId)) {
+    let stored: DesiredStateRow[] = [];
+    if (!fromRoot)
+      stored = run
+        ? await store.getPendingDesiredStates(repositoryId)
+        : await store.getDesiredStates(repositoryId);
+    for (const row of stored) {
       states.set(
         stateKey(row.service, row.environment),
         fromDesiredStateRow(row),
       );
     }
 
+    let commitCount = 0;
     let inserted = 0;
     let batchNo = 0;
-    for (let start = 0; start < commits.length; start += this.batchSize) {
-      const batch = commits.slice(start, start + this.batchSize);
+    for await (const batch of this.pages(walkSince, head, firstPage)) {
+      commitCount += batch.length;
       const touched = new Set<string>();
       const contentBefore = goodContent;
-      const portal = await store.portalCommitsAmong(
-        repositoryId,
-        batch.map(c => c.sha),
-      );
+      const portal = await store.portalCommitsOf(repositoryId, batch);
 
       // Phase 1: decide, per commit, which manifests to read. The pipeline
       // file itself is read inline (rare) because it changes what is read.
@@ -131,13 +264,24 @@ export class RepositoryIngester {
         pipeline: ParsedPipeline;
         /** Set when this commit changed the pipeline in force. */
         goodContent?: string;
+        retro: boolean;
+        retroUntilSha?: string | null;
       }> = [];
-      for (const commit of batch) {
+      for (const [index, commit] of batch.entries()) {
         const changed = commit.changedFiles
           ? new Set(commit.changedFiles)
           : undefined;
+        // The first commit of a walk that starts after the root reads every
+        // manifest (nothing before it was read).
+        const readAll = readAllFirst && batchNo === 0 && index === 0;
+        const retro =
+          !!external || (retroUntil !== undefined && commit.sha !== retroUntil);
+        if (commit.sha === retroUntil) retroUntil = undefined;
         let pipelineChanged = false;
-        if (!changed || changed.has(this.options.pipelineFile)) {
+        if (
+          !retro &&
+          (!changed || readAll || changed.has(this.options.pipelineFile))
+        ) {
           const [content] = await source.readFiles([
             { sha: commit.sha, path: this.options.pipelineFile },
           ]);
@@ -175,7 +319,12 @@ export class RepositoryIngester {
         for (const envs of Object.values(pipeline.services)) {
           for (const spec of Object.values(envs)) {
             if ('error' in spec) continue;
-            if (pipelineChanged || !changed || changed.has(spec.path))
+            if (
+              pipelineChanged ||
+              readAll ||
+              !changed ||
+              changed.has(spec.path)
+            )
               specs.push(spec);
           }
         }
@@ -183,7 +332,12 @@ export class RepositoryIngester {
           commit,
           specs,
           pipeline,
-          goodContent: pipelineChanged ? goodContent : undefined,
+          goodContent:
+            pipelineChanged || (persistFirst && batchNo === 0 && index === 0)
+              ? goodContent
+              : undefined,
+          retro,
+          retroUntilSha: tracksRetro ? retroUntil ?? null : undefined,
         });
       }
 
@@ -212,6 +366,7 @@ export class RepositoryIngester {
             pipeline: plan.pipeline,
             updates,
             writtenByPortal: portal.has(commit.sha.toLowerCase()),
+            notDeployedWhenMissing: plan.retro,
           });
         } catch (e) {
           const message = `commit not ingested: ${
@@ -244,6 +399,7 @@ export class RepositoryIngester {
             toDesiredStateRow(repositoryId, k, s),
           ),
           pipelineGoodContent: plan.goodContent,
+          retroUntilSha: plan.retroUntilSha,
         });
       }
 
@@ -258,8 +414,11 @@ export class RepositoryIngester {
           toDesiredStateRow(repositoryId, k, states.get(k)!),
         ),
         pipelineGoodContent:
-          goodContent !== contentBefore ? goodContent : undefined,
+          goodContent !== contentBefore || (persistFirst && batchNo === 0)
+            ? goodContent
+            : undefined,
         restart: batchNo === 0 ? restart : undefined,
+        reingest,
       });
       inserted += res.inserted;
       cursor = last;
@@ -273,10 +432,7 @@ export class RepositoryIngester {
       for (const env of Object.keys(envs))
         live.push({ service, environment: env });
     }
-    if (goodContent !== undefined)
-      await store.deleteDesiredStatesExcept(repositoryId, live);
-
-    await store.finishRun({
+    const finished = {
       repositoryId,
       at: new Date(),
       pipeline: {
@@ -285,25 +441,101 @@ export class RepositoryIngester {
         environmentErrors: pipeline.environmentErrors,
       },
       pipelineError,
-      pipelineGoodContent: goodContent,
-    });
-    if (commits.length > 0) {
+      // An external pipeline that changed is remembered once a commit was
+      // read with it (until then, the next run reads every manifest again).
+      pipelineGoodContent:
+        external && commitCount === 0 ? storedContent : goodContent,
+    };
+    if (run) {
+      await store.finishReingest({
+        ...finished,
+        value: run.value,
+        expectedCursor: cursor,
+        keep: goodContent !== undefined ? live : undefined,
+      });
       logger.info(
-        `${repositoryId}: ingested ${commits.length} commits up to ${head.slice(
+        `${repositoryId}: re-ingest done (gitops.repositories[].reingest: ${run.value}); the re-ingested ledger is current`,
+      );
+    } else {
+      if (goodContent !== undefined)
+        await store.deleteDesiredStatesExcept(repositoryId, live);
+      await store.finishRun(finished);
+    }
+    if (commitCount > 0) {
+      logger.info(
+        `${repositoryId}: ingested ${commitCount} commits up to ${head.slice(
           0,
           12,
         )}, ${inserted} new rollouts`,
       );
     }
-    return { head, commits: commits.length, rolloutsInserted: inserted };
+    return { head, commits: commitCount, rolloutsInserted: inserted };
+  }
+
+  /**
+   * The re-ingest this run works on: the one in progress (whatever value
+   * asked for it: it is finished first), or a new one when the configured
+   * `reingest` value was never applied to the repository. Replicas with
+   * different values (a rolling deploy) each apply theirs once, not in turn.
+   */
+  private async reingestRun(): Promise<ReingestRunRow | undefined> {
+    const { repositoryId, store, logger, reingest } = this.options;
+    let run = await store.getReingestRun(repositoryId);
+    if (!run) {
+      if (
+        reingest === undefined ||
+        (await store.isReingestApplied(repositoryId, reingest))
+      )
+        return undefined;
+      run = await store.beginReingest(repositoryId, reingest);
+      if (!run) return undefined;
+    }
+    logger.info(
+      `${repositoryId}: ${
+        run.last_commit_sha === null
+          ? 're-ingesting'
+          : 'resuming the re-ingest of'
+      } the whole history (gitops.repositories[].reingest: ${
+        run.value
+      }); readers see the ledger from before it until it ends`,
+    );
+    return run;
+  }
+
+  /**
+   * The first-parent commits after `since` up to `until`, oldest first, a
+   * page (batch) at a time: a long history is never held whole.
+   */
+  private async *pages(
+    since: string | undefined,
+    until: string,
+    first?: GitCommit[],
+  ): AsyncGenerator<GitCommit[]> {
+    let after = since;
+    let page = first;
+    if (after === until) return;
+    for (;;) {
+      page ??= await this.options.source.listCommits({
+        since: after,
+        until,
+        limit: this.batchSize,
+      });
+      if (page.length === 0) return;
+      yield page;
+      after = page[page.length - 1].sha;
+      if (after === until) return;
+      page = undefined;
+    }
   }
 
   /**
    * After a force-push: the commits carrying rollouts that are no longer in
    * the first-parent history `commits`, and those back in it.
    */
-  private async historyRewrite(commits: GitCommit[]): Promise<HistoryRewrite> {
-    const inHistory = new Set(commits.map(c => c.sha));
+  private async historyRewrite(head: string): Promise<HistoryRewrite> {
+    const inHistory = new Set<string>();
+    for await (const page of this.pages(undefined, head))
+      for (const c of page) inHistory.add(c.sha);
     const known = await this.options.store.rolloutCommits(
       this.options.repositoryId,
     );

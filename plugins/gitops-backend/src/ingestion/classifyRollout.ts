@@ -17,15 +17,20 @@ export function parseTrailers(message: string): Record<string, string> {
 const ROLLBACK_SUBJECT = /\b(roll(ed|ing)?[\s-]?back|revert(ed|s)?)\b/i;
 
 /**
- * The kind of a rollout, by precedence: explicit trailer, subject wording,
- * the version coming from the previous stage, else a direct change.
+ * The kind of a rollout, by precedence: the first version an environment
+ * ever had is `initial` (nothing was promoted over or rolled back from);
+ * then explicit trailer, subject wording, the version coming from the
+ * previous stage, else a direct change.
  */
 export function classifyRollout(options: {
   trailers: Record<string, string>;
   subject: string;
+  /** The version before; null when the environment had none. */
+  fromVersion: string | null;
   toVersion: string;
   previousStageVersions: Array<string | null | undefined>;
 }): RolloutKind {
+  if (options.fromVersion === null) return 'initial';
   const explicit = options.trailers['gitops-kind']?.toLowerCase();
   if (
     explicit === 'promotion' ||

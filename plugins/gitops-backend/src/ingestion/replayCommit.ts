@@ -45,6 +45,13 @@ export function replayCommit(options: {
   pipeline: ParsedPipeline;
   updates: Array<{ spec: ServiceEnvironmentSpec; content: FileContent }>;
   writtenByPortal: boolean;
+  /**
+   * The commit is read with a pipeline that was not in the repository yet
+   * (docs/pipeline.md, "Adopting an existing repository"): a manifest that
+   * does not exist means the service was not deployed there yet, not an
+   * error.
+   */
+  notDeployedWhenMissing?: boolean;
 }): CommitReplay {
   const { repositoryId, commit, states, updates } = options;
   const subject = commit.message.split('\n')[0];
@@ -79,10 +86,17 @@ export function replayCommit(options: {
 
   const rollouts: NewRolloutRow[] = [];
   const next = new Map<string, EnvState>();
-  for (const { spec } of updates) {
+  for (const { spec, content } of updates) {
     const k = stateKey(spec.service, spec.environment);
     const read = pending.get(k)!;
     const prev = states.get(k);
+    if (
+      options.notDeployedWhenMissing &&
+      content === undefined &&
+      (prev?.version ?? null) === null
+    ) {
+      continue;
+    }
     const state: EnvState = prev
       ? { ...prev }
       : { version: null, file: spec.path, line: null, error: null };
@@ -201,6 +215,7 @@ function rolloutOf(o: {
   const kind = classifyRollout({
     trailers,
     subject: o.subject,
+    fromVersion: o.from,
     toVersion: o.to,
     previousStageVersions: (prevStage?.environments ?? []).map(e =>
       o.versionAt(spec.service, e),

@@ -1,7 +1,8 @@
 /**
  * Trailers only the portal may write: a commit message is anyone's to type,
  * so `Gitops-Kind`, `Gitops-Action` and `Gitops-Initiator` are believed only
- * on commits the portal recorded as its own (gitops_portal_commits).
+ * on commits the portal recorded as its own (gitops_portal_commits, or a
+ * merge commit matching a merge intent: gitops_portal_merge_intents).
  */
 const PORTAL_TRAILERS = ['gitops-kind', 'gitops-action', 'gitops-initiator'];
 

@@ -17,6 +17,8 @@ export interface CommitWrite {
   desiredStates: DesiredStateRow[];
   /** The pipeline file in force after this commit, when this commit changed it. */
   pipelineGoodContent?: string;
+  /** See IngestionBatch.retroUntilSha (as of after this commit). */
+  retroUntilSha?: string | null;
 }
 
 /**
@@ -37,6 +39,8 @@ export async function writeBatch(options: {
   desiredStates: DesiredStateRow[];
   pipelineGoodContent?: string;
   restart?: HistoryRewrite;
+  /** See IngestionBatch.reingest. */
+  reingest?: string;
 }): Promise<{ inserted: number }> {
   const { store, repositoryId, commits } = options;
   if (commits.length === 0) return { inserted: 0 };
@@ -51,6 +55,8 @@ export async function writeBatch(options: {
       errors: commits.flatMap(c => c.errors),
       pipelineGoodContent: options.pipelineGoodContent,
       restart: options.restart,
+      retroUntilSha: commits[commits.length - 1].retroUntilSha,
+      reingest: options.reingest,
     });
   } catch (e) {
     if (!isDataError(e)) throw e;
@@ -71,6 +77,8 @@ export async function writeBatch(options: {
       commitCount: 1,
       pipelineGoodContent: c.pipelineGoodContent,
       restart: i === 0 ? options.restart : undefined,
+      reingest: options.reingest,
+      retroUntilSha: c.retroUntilSha,
     };
     try {
       inserted += (

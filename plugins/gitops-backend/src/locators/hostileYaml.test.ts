@@ -177,6 +177,23 @@ describe('hostile YAML', () => {
     });
   });
 
+  it("refuses collections nested thousands deep with a message that says so (not the parser's stack overflow)", () => {
+    const deep = `image: ${'['.repeat(3000)}${']'.repeat(3000)}\n`;
+    const result = new HelmValuesLocator().read(deep, FILE, {
+      path: 'image.tag',
+    });
+    expect(result).toEqual({
+      ok: false,
+      error: {
+        file: FILE,
+        line: 1,
+        message: expect.stringMatching(
+          /^invalid YAML: collections nested too deep to read \(hundreds of levels\) at column \d+$/,
+        ),
+      },
+    });
+  });
+
   it('refuses merge keys nested more than 20 levels deep', () => {
     const lines = ['m0: &m0 {tag: v1}'];
     for (let i = 1; i <= 21; i++) lines.push(`m${i}: &m${i} {<<: *m${i - 1}}`);

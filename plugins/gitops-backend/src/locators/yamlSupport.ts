@@ -49,7 +49,7 @@ export function parseYamlFile(content: string, file: string): Result<YamlFile> {
     docs,
   ).flatMap(doc =>
     doc.errors.map(e => ({
-      message: `invalid YAML: ${lowerFirst(e.message)}`,
+      message: `invalid YAML: ${describeYamlError(e, lineCounter)}`,
       offset: e.pos[0],
     })),
   );
@@ -73,6 +73,22 @@ export function parseYamlFile(content: string, file: string): Result<YamlFile> {
     };
   }
   return { ok: true, value: { file, docs: Array.from(docs), lineCounter } };
+}
+
+/**
+ * The parser's message, except for a stack overflow: the yaml library
+ * reports collections nested too deep for its recursion as "Maximum call
+ * stack size exceeded", which says nothing to whoever wrote the file.
+ */
+function describeYamlError(
+  e: { message: string; pos: [number, number] },
+  lineCounter: LineCounter,
+): string {
+  if (/^Maximum call stack size exceeded/.test(e.message))
+    return `collections nested too deep to read (hundreds of levels) at column ${
+      lineCounter.linePos(e.pos[0]).col
+    }`;
+  return lowerFirst(e.message);
 }
 
 /** Documents that hold something (skips empty `---` sections). */

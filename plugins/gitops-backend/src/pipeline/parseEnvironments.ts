@@ -52,8 +52,24 @@ export function parseEnvironmentEntries(
     );
 
   const result = new Map<string, EnvEntry>();
+  // Names that differ only by case are one catalog entity and one name to
+  // permission policies: the second is an error of its own.
+  const lower = new Map<string, string>();
   for (const e of mapEntries(ctx.doc, map)) {
     const env = String(e.key.value);
+    const first = lower.get(env.toLowerCase());
+    if (first !== undefined && first !== env) {
+      result.set(env, {
+        ok: false,
+        error: ctx.error(
+          `environment name "${env}" differs from "${first}" only by case; names must differ in more than case`,
+          e.key,
+        ),
+        key: e.key,
+      });
+      continue;
+    }
+    lower.set(env.toLowerCase(), env);
     result.set(env, parseEnvironmentEntry(ctx, env, e));
   }
   return result;

@@ -123,6 +123,8 @@ export class PromotionService {
         `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
       leaseTtlMs: options.leaseTtlMs ?? 30_000,
       recordPortalCommit: options.recordPortalCommit,
+      recordPortalMergeIntent: (repositoryId, intent, actionId) =>
+        ledger.recordPortalMergeIntent(repositoryId, intent, actionId),
       portalCommitActionOf: (repositoryId, sha) =>
         ledger.portalCommitActionOf(repositoryId, sha),
       afterMerge: options.afterMerge,
@@ -248,7 +250,7 @@ export class PromotionService {
   /** Reconciles one action with its pull request now (a webhook said it changed). */
   reconcileAction(
     actionId: string,
-  ): Promise<'merged' | 'cancelled' | 'moved' | undefined> {
+  ): Promise<'merged' | 'cancelled' | 'moved' | 'failed' | undefined> {
     return this.reconciler.reconcileOne(actionId);
   }
 

@@ -8,6 +8,7 @@ import type { ActionStore } from './store/ActionStore';
 import type { EnvironmentLocks } from './store/EnvironmentLocks';
 import type { HoldStore } from './store/HoldStore';
 import type { StepRunStore } from '../steps/engine/StepRunStore';
+import type { MergeIntent } from '../git/mergeIntent';
 
 /** Tells people about what they must know now (emergency rollbacks …). */
 export interface ActionNotifier {
@@ -45,6 +46,16 @@ export interface PromotionEngine {
   recordPortalCommit?(
     repositoryId: string,
     sha: string,
+    actionId: string,
+  ): Promise<void>;
+  /**
+   * Records a merge about to be asked of a Git host that makes the merge
+   * commit itself (GitHub), before it is asked: ingestion trusts the merge
+   * commit that matches it even if recording its sha fails afterwards.
+   */
+  recordPortalMergeIntent?(
+    repositoryId: string,
+    intent: MergeIntent,
     actionId: string,
   ): Promise<void>;
   /** The action the portal wrote a commit for (undefined: not the portal's). */

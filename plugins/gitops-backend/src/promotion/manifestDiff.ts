@@ -1,3 +1,37 @@
+import { structuredPatch } from 'diff';
+
+/**
+ * Lines inserted or removed (a new stage in the pipeline file, a new or
+ * deleted file): jsdiff's line diff, so that a reviewer sees only what was
+ * added or removed, every other line as context (two lines).
+ */
+function lineDiff(
+  header: string,
+  file: string,
+  before: string,
+  after: string,
+): string {
+  const { hunks } = structuredPatch(file, file, before, after, '', '', {
+    context: 2,
+  });
+  return (
+    header +
+    hunks
+      .map(
+        h =>
+          `@@ -${h.oldLines === 0 ? h.oldStart - 1 : h.oldStart},${
+            h.oldLines
+          } +${h.newLines === 0 ? h.newStart - 1 : h.newStart},${
+            h.newLines
+          } @@\n${h.lines
+            .filter(l => !l.startsWith('\\'))
+            .map(l => `${l}\n`)
+            .join('')}`,
+      )
+      .join('')
+  );
+}
+
 /**
  * A unified diff of a manifest whose edit only replaced text inside lines
  * (what version locators do): changed lines with two lines of context.
@@ -10,11 +44,7 @@ export function manifestDiff(
   const a = before.split('\n');
   const b = after.split('\n');
   const header = `--- a/${file}\n+++ b/${file}\n`;
-  if (a.length !== b.length) {
-    return `${header}@@ -1,${a.length} +1,${b.length} @@\n${a
-      .map(l => `-${l}`)
-      .join('\n')}\n${b.map(l => `+${l}`).join('\n')}\n`;
-  }
+  if (a.length !== b.length) return lineDiff(header, file, before, after);
   const changed = a.map((l, i) => l !== b[i]);
   const hunks: string[] = [];
   let i = 0;

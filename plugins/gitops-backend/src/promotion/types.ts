@@ -1,3 +1,4 @@
+import type { ExternalPipeline } from '../pipeline/pipelineLocation';
 import type { BackstageCredentials } from '@backstage/backend-plugin-api';
 import type {
   ActionKind,
@@ -74,6 +75,11 @@ export interface PromotionRepository {
   branch: string;
   /** Path of the pipeline file, parsed at the head of every write. */
   pipelineFile: string;
+  /**
+   * A pipeline defined outside the repository (app-config or another
+   * repository): read from there for every write, and never edited.
+   */
+  externalPipeline?: ExternalPipeline;
   source: GitSource;
   writer: GitWriter;
 }

@@ -100,13 +100,19 @@ describe.each(databases.eachSupportedId())('write path doors on %p', dbId => {
     ).toEqual([['actions', 'user:default/trent', 'rollback', 'denied']]);
   });
 
-  it('the scaffolder door is audited as such, with the same checks', async () => {
+  it('the scaffolder door (a token the scaffolder got on behalf of the user) is audited as such, with the same checks', async () => {
     h = new WritePathHarness();
     h.bump('cart', ['dev'], 'v2');
     await h.start(databases, dbId);
     const res = await h
       .as('alice')
       .promote({ sourceEnvironment: 'dev' }, 'scaffolder-task-1')
+      .set(
+        'authorization',
+        `Bearer ${mockCredentials.user.token('user:default/alice', {
+          actor: { subject: 'plugin:scaffolder' },
+        })}`,
+      )
       .set('x-gitops-door', 'scaffolder');
     expect(res.status).toBe(201);
     expect(res.body.state).toBe('merged');
@@ -116,6 +122,18 @@ describe.each(databases.eachSupportedId())('write path doors on %p', dbId => {
       ['scaffolder', 'promotion', 'succeeded'],
     ]);
     expect(rows[1].message).toMatch(/^merged as [0-9a-f]{12}$/);
+  });
+
+  it('a person cannot label their own request as the scaffolder door (x-gitops-door is ignored without the scaffolder as actor)', async () => {
+    h = new WritePathHarness();
+    h.bump('cart', ['dev'], 'v2');
+    await h.start(databases, dbId);
+    const res = await h
+      .as('alice')
+      .promote({ sourceEnvironment: 'dev' }, 'spoofed-door-1')
+      .set('x-gitops-door', 'scaffolder');
+    expect(res.status).toBe(201);
+    expect((await h.audit()).map(r => r.door)).toEqual(['http', 'http']);
   });
 
   it('an attempt refused before it reaches the engine (malformed input) is audited in both records too', async () => {

@@ -246,8 +246,9 @@ describe.each(databases.eachSupportedId())('write path policy on %p', dbId => {
         h.bump('cart', ['dev', 'staging'], 'v2');
         h.bump('ledger', ['dev', 'staging'], 'v2');
       });
-      // The window starts a little after the requests below are made.
-      const from = new Date(Date.now() + 10_000).toISOString();
+      // The window starts a little after the requests below are made (25 s:
+      // they take several seconds on a loaded 2-core machine).
+      const from = new Date(Date.now() + 25_000).toISOString();
       const to = new Date(Date.now() + 3600_000).toISOString();
       h.repo.write(
         'gitops-pipeline.yaml',

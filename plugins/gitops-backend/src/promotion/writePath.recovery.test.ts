@@ -206,6 +206,12 @@ describe.each(databases.eachSupportedId())(
         return a.state === 'merged' && a;
       });
       expect(merged.state).toBe('merged');
+      // The state moves first; the hold, the unlock and then the audit row
+      // follow in the same round: once the audit row is there, all are.
+      const audit = await h.eventually(async () => {
+        const rows = await h.audit();
+        return rows.some(r => r.door === 'reconciliation') && rows;
+      });
       expect(
         await h
           .knex('gitops_environment_locks')
@@ -215,11 +221,6 @@ describe.each(databases.eachSupportedId())(
       expect(holds.body.items).toEqual([
         expect.objectContaining({ environment: 'prod-us', version: 'v2' }),
       ]);
-      // The audit row follows the state change (the same round).
-      const audit = await h.eventually(async () => {
-        const rows = await h.audit();
-        return rows.some(r => r.door === 'reconciliation') && rows;
-      });
       expect(audit).toEqual(
         expect.arrayContaining([
           expect.objectContaining({
@@ -232,6 +233,39 @@ describe.each(databases.eachSupportedId())(
       );
     });
 
+    // Found by a hostile review: a branch merged by hand after someone added
+    // a commit to it was recorded as the action's merge.
+    it('a pull request branch merged by hand after a commit was added to it fails its action: not the reviewed change, unlocked, no hold', async () => {
+      await start();
+      const pr = await openPullRequest('by-hand-moved-01');
+      const pushed = pushToBranch(
+        pr.branch,
+        'apps/cart/prod-eu/extra.txt',
+        'x',
+      );
+      h.repo.git('merge', '--no-ff', '-q', '-m', 'merge by hand', pr.branch);
+      const failed = await h.eventually(async () => {
+        const a = await h.action(pr.id);
+        return a.state === 'failed' && a;
+      });
+      expect(failed.error).toContain(
+        `merged outside the portal at ${pushed.slice(
+          0,
+          12,
+        )}, not at the reviewed commit ${pr.commitSha.slice(0, 12)}`,
+      );
+      // The unlock precedes the audit row of the same round.
+      await h.eventually(async () =>
+        (
+          await h.audit()
+        ).some(r => r.door === 'reconciliation' && r.result === 'failed'),
+      );
+      expect(
+        await h.knex('gitops_environment_locks').where({ action_id: pr.id }),
+      ).toEqual([]);
+      expect((await h.as('alice').holds()).body.items).toEqual([]);
+    });
+
     it('reconciles a pull request branch deleted without merging: cancelled and unlocked (finding 7)', async () => {
       await start();
       const pr = await openPullRequest('deleted-br-001');
@@ -240,6 +274,10 @@ describe.each(databases.eachSupportedId())(
         const a = await h.action(pr.id);
         return a.state === 'cancelled' && a;
       });
+      // The unlock precedes the audit row of the same round.
+      await h.eventually(async () =>
+        (await h.audit()).some(r => r.door === 'reconciliation'),
+      );
       expect(
         await h.knex('gitops_environment_locks').where({ action_id: pr.id }),
       ).toEqual([]);

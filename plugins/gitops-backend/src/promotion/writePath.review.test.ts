@@ -230,6 +230,53 @@ describe.each(databases.eachSupportedId())(
       });
     });
 
+    // Found by a hostile review: a cancel asked the Git host and recorded a
+    // hand merge as the action's even when someone had added to the branch.
+    it('cancelling a pull request merged by hand after a commit was added to it fails the action: no hold, unlocked, the cancel refused with the reason', async () => {
+      h = new WritePathHarness();
+      h.bump('cart', ['prod-us'], 'v2', 'hotfix to prod-us');
+      await h.start(databases, dbId);
+      const rb = await h
+        .as('alice')
+        .rollback(
+          { environment: 'prod-us', reason: 'errors' },
+          'cancel-moved-01',
+        );
+      expect(rb.body.state).toBe('pull-request-open');
+      const added = commitOn(
+        rb.body.branch,
+        { 'apps/cart/prod-us/extra.txt': 'x' },
+        'added after the review',
+      );
+      h.repo.git('update-ref', `refs/heads/${rb.body.branch}`, added);
+      h.repo.git(
+        'merge',
+        '--no-ff',
+        '-q',
+        '-m',
+        'merge by hand',
+        rb.body.branch,
+      );
+      const cancel = await h.as('alice').cancel(rb.body.id);
+      const action = await h.action(rb.body.id);
+      expect({
+        cancelStatus: cancel.status,
+        state: action.state,
+        holds: (await h.as('alice').holds()).body.items,
+        locks: await h
+          .knex('gitops_environment_locks')
+          .where({ action_id: rb.body.id }),
+      }).toEqual({
+        cancelStatus: 409,
+        state: 'failed',
+        holds: [],
+        locks: [],
+      });
+      expect(cancel.body.error.message).toContain(
+        `merged outside the portal at ${added.slice(0, 12)}`,
+      );
+    });
+
     it('an open pull request whose environment now asks for more approvals takes them, then merges (never stuck)', async () => {
       h = new WritePathHarness();
       h.bump('cart', ['dev', 'staging'], 'v2');

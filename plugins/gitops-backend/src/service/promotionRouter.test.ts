@@ -269,6 +269,8 @@ describe('promotion endpoints', () => {
       .send({ sourceEnvironment: 'dev' });
     expect(unreachable.status).toBe(403);
     expect(unreachable.body.error.message).toMatch(/could not be asked/);
+    // The permission backend's own error (addresses, internals) stays inside.
+    expect(JSON.stringify(unreachable.body)).not.toMatch(/ECONNREFUSED/);
   });
 
   it('rolls back, shows the hold, refuses the held version, and lifts it', async () => {

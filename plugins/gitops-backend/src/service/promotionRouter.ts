@@ -49,12 +49,19 @@ const liftSchema = z
   .strict();
 
 /**
- * The door a request claims to come through: the scaffolder's action sets
- * `x-gitops-door: scaffolder` (it calls this API on behalf of the user);
- * anything else is the HTTP API. It only labels the audit trail.
+ * The door a request came through, for the audit trail: the scaffolder
+ * when the scaffolder backend issued the token (on behalf of the user: the
+ * principal's `actor`; or as itself), whatever headers say, so that a
+ * person cannot label their own request; anything else is the HTTP API.
+ * The scaffolder's actions also send `x-gitops-door: scaffolder`, which
+ * is not trusted.
  */
-export function doorOf(req?: Request): Door {
-  return req?.header('x-gitops-door') === 'scaffolder' ? 'scaffolder' : 'http';
+export function doorOf(credentials?: BackstageCredentials): Door {
+  const p = credentials?.principal as
+    | { type?: string; subject?: string; actor?: { subject?: string } }
+    | undefined;
+  const issuer = p?.type === 'user' ? p.actor?.subject : p?.subject;
+  return issuer === 'plugin:scaffolder' ? 'scaffolder' : 'http';
 }
 
 export function callerOf(
@@ -89,11 +96,10 @@ export function addPromotionRoutes(
   const { httpAuth, auditor, promotions, stores } = options;
 
   async function caller(req: Request): Promise<Caller> {
-    return callerOf(
-      await httpAuth.credentials(req, { allow: ['user', 'service'] }),
-      doorOf(req),
-      req,
-    );
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    return callerOf(credentials, doorOf(credentials), req);
   }
 
   /**
@@ -116,15 +122,18 @@ export function addPromotionRoutes(
       if (!reachedEngine) {
         // Refused before the engine (credentials, input, visibility): the
         // same two records as every other attempt.
-        const actor = await httpAuth
+        const credentials = await httpAuth
           .credentials(req, { allow: ['user', 'service'] })
-          .then(c => callerOf(c).initiator)
-          .catch(() => 'unauthenticated');
+          .catch(() => undefined);
+        const actor = credentials
+          ? callerOf(credentials).initiator
+          : 'unauthenticated';
+        const door = doorOf(credentials);
         const denied = (e as Error).name === 'NotAllowedError';
         await stores.auditLog.append({
           actor,
           action: eventId,
-          door: doorOf(req),
+          door,
           severity: 'medium',
           result: denied ? 'denied' : 'refused',
           message: (e as Error).message,
@@ -133,7 +142,7 @@ export function addPromotionRoutes(
           eventId,
           severityLevel: 'medium',
           request: req,
-          meta: { actor, door: doorOf(req), stage: 'input' },
+          meta: { actor, door, stage: 'input' },
         });
         await event.fail({ error: e as Error });
       }

@@ -39,6 +39,7 @@ import type { EnvironmentService } from '../environments/EnvironmentService';
 import type { LiveService } from '../cluster/LiveService';
 import type { MetricsService } from '../metrics/MetricsService';
 import type { ChangeKeys } from '../signals/ChangeKeys';
+import { PERMISSION_UNREACHABLE } from '../promotion/gates/permissionUnreachable';
 
 export interface RouterOptions {
   config: Config;
@@ -90,13 +91,9 @@ export async function createRouter(
     const credentials = await httpAuth.credentials(req);
     const [decision] = await permissions
       .authorize([{ permission }], { credentials })
-      .catch(e => {
+      .catch(() => {
         // Deny by default when the permission backend cannot be asked.
-        throw new NotAllowedError(
-          `denied: the permission backend could not be asked (${
-            (e as Error).message
-          })`,
-        );
+        throw new NotAllowedError(PERMISSION_UNREACHABLE);
       });
     if (decision.result !== AuthorizeResult.ALLOW) {
       throw new NotAllowedError(`not allowed: ${permission.name}`);
@@ -250,6 +247,9 @@ export async function createRouter(
     addEnvironmentRoutes(router, {
       httpAuth,
       environments: options.environments,
+      authorizeRead: async req => {
+        await authorize(req, gitopsReadPermission);
+      },
     });
   }
 

@@ -56,15 +56,32 @@ export class ChangeKeys {
     return new ChangeKeys(async () => secret);
   }
 
-  async keyOf(repositoryId: string, service?: string): Promise<string> {
+  private loadedSecret(): Promise<Buffer> {
     this.secret ??= this.loadSecret().catch(e => {
       this.secret = undefined; // asked again next time
       throw e;
     });
-    return createHmac('sha256', await this.secret)
+    return this.secret;
+  }
+
+  async keyOf(repositoryId: string, service?: string): Promise<string> {
+    return createHmac('sha256', await this.loadedSecret())
       .update(`${repositoryId}\u0000${service ?? ''}`)
       .digest('hex')
       .slice(0, 32);
+  }
+
+  /**
+   * An opaque fingerprint of the secret (8 hex characters of
+   * HMAC-SHA256(secret, "gitops-heartbeat"), an input no key has: theirs
+   * all contain a NUL): sent with the heartbeat, it changes exactly when
+   * the keys change, so that open pages refetch and learn their new keys.
+   */
+  async fingerprint(): Promise<string> {
+    return createHmac('sha256', await this.loadedSecret())
+      .update('gitops-heartbeat')
+      .digest('hex')
+      .slice(0, 8);
   }
 
   async keysOf(

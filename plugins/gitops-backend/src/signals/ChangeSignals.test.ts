@@ -99,6 +99,79 @@ describe('ChangeSignals', () => {
   });
 });
 
+describe('ChangeSignals heartbeat', () => {
+  it('broadcasts { kind: heartbeat } on gitops:changes, naming nothing', async () => {
+    const published: any[] = [];
+    const signals = new ChangeSignals(
+      { publish: async (s: any) => void published.push(s) },
+      keys,
+      mockServices.logger.mock(),
+    );
+    await signals.heartbeat();
+    const fingerprint = createHmac('sha256', 'a-test-secret-of-some-length')
+      .update('gitops-heartbeat')
+      .digest('hex')
+      .slice(0, 8);
+    expect(published).toEqual([
+      {
+        recipients: { type: 'broadcast' },
+        channel: 'gitops:changes',
+        message: { kind: 'heartbeat', keys: fingerprint },
+      },
+    ]);
+    // Another secret, other keys: the fingerprint tells pages to refetch.
+    const other = new ChangeSignals(
+      { publish: async (s: any) => void published.push(s) },
+      ChangeKeys.create({
+        keySecret: 'another-secret-of-some-length',
+        db: undefined as any,
+      }),
+      mockServices.logger.mock(),
+    );
+    await other.heartbeat();
+    expect(published[1].message.keys).toMatch(/^[0-9a-f]{8}$/);
+    expect(published[1].message.keys).not.toBe(fingerprint);
+  });
+
+  it('without the key secret (database down), the heartbeat still goes out, with no fingerprint', async () => {
+    const published: any[] = [];
+    const signals = new ChangeSignals(
+      { publish: async (s: any) => void published.push(s) },
+      new ChangeKeys(async () => {
+        throw new Error('database down');
+      }),
+      mockServices.logger.mock(),
+    );
+    await signals.heartbeat();
+    expect(published.map(p => p.message)).toEqual([{ kind: 'heartbeat' }]);
+  });
+
+  it('a failing heartbeat is logged once per failure streak, never thrown', async () => {
+    const logger = mockServices.logger.mock();
+    let fail = true;
+    const signals = new ChangeSignals(
+      {
+        publish: async () => {
+          if (fail) throw new Error('no socket');
+        },
+      },
+      keys,
+      logger,
+    );
+    await expect(signals.heartbeat()).resolves.toBeUndefined();
+    await expect(signals.heartbeat()).resolves.toBeUndefined();
+    expect(logger.warn).toHaveBeenCalledTimes(1);
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringMatching(/heartbeat.*no socket/),
+    );
+    fail = false;
+    await signals.heartbeat();
+    fail = true;
+    await signals.heartbeat();
+    expect(logger.warn).toHaveBeenCalledTimes(2);
+  });
+});
+
 const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
 describe('live updates from the plugin as installed', () => {
@@ -160,8 +233,21 @@ describe('live updates from the plugin as installed', () => {
         ['gitops:changes', 'broadcast', { key: changeKey, kind: 'action' }],
       ]),
     );
+    // Besides the changes, the heartbeat: pages count their live updates
+    // as connected only while messages arrive (sent at startup here, by
+    // the test scheduler).
+    expect(published).toContainEqual({
+      recipients: { type: 'broadcast' },
+      channel: 'gitops:changes',
+      message: {
+        kind: 'heartbeat',
+        keys: expect.stringMatching(/^[0-9a-f]{8}$/),
+      },
+    });
     for (const p of published)
-      expect(Object.keys(p.message).sort()).toEqual(['key', 'kind']);
+      expect(Object.keys(p.message).sort()).toEqual(
+        p.message.kind === 'heartbeat' ? ['keys', 'kind'] : ['key', 'kind'],
+      );
     expect(JSON.stringify(published.map(p => p.message))).not.toMatch(
       /demo|cart/,
     );

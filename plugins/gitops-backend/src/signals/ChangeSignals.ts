@@ -3,6 +3,7 @@ import type { SignalsService } from '@backstage/plugin-signals-node';
 import {
   GITOPS_SIGNAL_CHANNEL,
   GitopsChangeSignal,
+  GitopsHeartbeatSignal,
 } from '@gitops2/plugin-gitops-common';
 import type { ChangeKeys } from './ChangeKeys';
 
@@ -29,6 +30,7 @@ export interface GitopsChange {
 export class ChangeSignals {
   private readonly pending = new Map<string, GitopsChange>();
   private timer?: ReturnType<typeof setTimeout>;
+  private heartbeatFailing = false;
 
   constructor(
     private readonly signals: SignalsService,
@@ -71,6 +73,37 @@ export class ChangeSignals {
           }`,
         );
       }
+    }
+  }
+
+  /**
+   * Broadcasts `{ kind: 'heartbeat' }` (scheduled every
+   * GITOPS_SIGNAL_HEARTBEAT_MS): pages count their live updates as
+   * connected only while messages arrive, and poll otherwise. A failure is
+   * logged once until a heartbeat goes out again, never thrown.
+   */
+  async heartbeat(): Promise<void> {
+    // Without the secret (database down) it still proves the way, unmarked.
+    const keys = await this.keys.fingerprint().catch(() => undefined);
+    try {
+      const message: GitopsHeartbeatSignal = keys
+        ? { kind: 'heartbeat', keys }
+        : { kind: 'heartbeat' };
+      await this.signals.publish<GitopsHeartbeatSignal & Record<string, any>>({
+        recipients: { type: 'broadcast' },
+        channel: GITOPS_SIGNAL_CHANNEL,
+        message,
+      });
+      this.heartbeatFailing = false;
+    } catch (e) {
+      if (!this.heartbeatFailing) {
+        this.logger.warn(
+          `publishing the live updates heartbeat failed (pages poll every 60 s meanwhile): ${
+            e instanceof Error ? e.message : String(e)
+          }`,
+        );
+      }
+      this.heartbeatFailing = true;
     }
   }
 

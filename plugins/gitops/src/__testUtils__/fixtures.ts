@@ -1,6 +1,7 @@
 import type { Entity } from '@backstage/catalog-model';
 import { NotFoundError, ResponseError } from '@backstage/errors';
 import {
+  type PipelineChoices,
   parseFeatureQuery,
   type ActionPreview,
   type GateResult,
@@ -1248,6 +1249,18 @@ export function createFakeGitopsApi(): MockGitopsApi {
     getActionSteps: async () => ({ items: [] }),
     getLive: async () => makeLive(),
     getDashboard: async (repositoryId?: string) => makeDashboard(repositoryId),
+    getPipelineChoices: async repositoryId => makePipelineChoices(repositoryId),
+    previewEnvironment: async () => {
+      throw new Error('previewEnvironment: not faked');
+    },
+    previewService: async () => {
+      throw new Error('previewService: not faked');
+    },
+    mergeEnvironmentChange: async (_id, { branch }) => ({
+      branch,
+      mergeSha: 'a'.repeat(40),
+    }),
+    closeEnvironmentChange: async (_id, branch) => ({ branch, closed: true }),
   };
   return {
     getServiceStatus: jest.fn(fake.getServiceStatus),
@@ -1274,6 +1287,38 @@ export function createFakeGitopsApi(): MockGitopsApi {
     getDashboard: jest.fn(fake.getDashboard),
     getMetrics: jest.fn(fake.getMetrics),
     getOrgMetrics: jest.fn(fake.getOrgMetrics),
+    getPipelineChoices: jest.fn(fake.getPipelineChoices),
+    previewEnvironment: jest.fn(fake.previewEnvironment),
+    previewService: jest.fn(fake.previewService),
+    mergeEnvironmentChange: jest.fn(fake.mergeEnvironmentChange),
+    closeEnvironmentChange: jest.fn(fake.closeEnvironmentChange),
+  };
+}
+
+/** The demo pipeline's choices, as GET /v1/repositories/:id/pipeline answers. */
+export function makePipelineChoices(repositoryId = 'demo'): PipelineChoices {
+  return {
+    repositoryId,
+    headSha: 'b'.repeat(40),
+    stages: [
+      { name: 'dev', environments: ['dev'] },
+      { name: 'staging', environments: ['staging'] },
+      { name: 'prod', environments: ['prod-us', 'prod-eu'] },
+    ],
+    environments: [
+      { name: 'dev', stage: 'dev', cluster: 'dev-cluster' },
+      { name: 'staging', stage: 'staging', cluster: 'staging-cluster' },
+      { name: 'prod-us', stage: 'prod', cluster: 'prod-us-cluster' },
+      { name: 'prod-eu', stage: 'prod', cluster: 'prod-eu-cluster' },
+    ],
+    clusters: [
+      { name: 'dev-cluster', configured: true, environments: ['dev'] },
+      { name: 'prod-eu-cluster', configured: true, environments: ['prod-eu'] },
+      { name: 'prod-us-cluster', configured: true, environments: ['prod-us'] },
+      { name: 'staging-cluster', configured: true, environments: ['staging'] },
+    ],
+    services: ['guestbook-api', 'guestbook-ui'],
+    locatorTypes: ['container-image', 'helm-values', 'kustomize-image'],
   };
 }
 

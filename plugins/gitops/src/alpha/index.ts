@@ -13,5 +13,12 @@ export {
   gitopsOverviewSubPage,
   gitopsFeaturesSubPage,
   gitopsApprovalsSubPage,
+  gitopsEnvironmentEntityContent,
+  gitopsEnvironmentChangeSubPage,
+  gitopsRepositoryPickerFormField,
+  gitopsStagePickerFormField,
+  gitopsEnvironmentPickerFormField,
+  gitopsClusterPickerFormField,
+  gitopsChangePreviewFormField,
 } from './plugin';
 export { gitopsPlugin as default } from './plugin';

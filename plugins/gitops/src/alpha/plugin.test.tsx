@@ -74,11 +74,7 @@ describe('gitops alpha plugin', () => {
       initialRouteEntries: ['/gitops/overview'],
     });
     expect(
-      await screen.findByTestId(
-        'gitops-repository-platform-gitops',
-        {},
-        { timeout: 10000 },
-      ),
+      await screen.findByTestId('gitops-repository-platform-gitops'),
     ).toBeInTheDocument();
     expect(api.getRepositories).toHaveBeenCalled();
     expect(

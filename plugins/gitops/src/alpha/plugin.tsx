@@ -14,6 +14,7 @@ import {
   EntityCardBlueprint,
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
+import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
 import { Content } from '@backstage/core-components';
 import CallSplitIcon from '@material-ui/icons/CallSplit';
 import { GITOPS_ANNOTATIONS } from '@gitops2/plugin-gitops-common';
@@ -28,6 +29,12 @@ import { approvalsRouteRef, featuresRouteRef, rootRouteRef } from '../routes';
 const annotationPath =
   `metadata.annotations.${GITOPS_ANNOTATIONS.repository}` as const;
 const hasGitopsRepository = { [annotationPath]: { $exists: true } };
+
+/** Environment entities (catalog/environmentEntities.ts of the backend). */
+const isGitopsEnvironment = {
+  'spec.type': 'environment',
+  'metadata.annotations.gitops2.io/environment-repo': { $exists: true },
+};
 
 const root = convertLegacyRouteRef(rootRouteRef);
 const features = convertLegacyRouteRef(featuresRouteRef);
@@ -60,6 +67,96 @@ export const gitopsEntityContent = EntityContentBlueprint.make({
     loader: () =>
       import('../components/GitopsTab').then(m =>
         compatWrapper(<m.GitopsTab />),
+      ),
+  },
+});
+
+/**
+ * The GitOps tab of an environment entity (a Resource of type
+ * `environment`): every service's version, health, pending changes and
+ * recent rollouts there. @alpha
+ */
+export const gitopsEnvironmentEntityContent = EntityContentBlueprint.make({
+  name: 'environment',
+  params: {
+    path: 'gitops',
+    title: 'GitOps',
+    group: 'deployment',
+    filter: isGitopsEnvironment,
+    loader: () =>
+      import('../components/EnvironmentTab').then(m =>
+        compatWrapper(<m.EnvironmentTab />),
+      ),
+  },
+});
+
+/**
+ * `/gitops/environment-change?repository=…&branch=…&commit=…`: merge or
+ * close an environment change (where the environment templates lead). @alpha
+ */
+export const gitopsEnvironmentChangeSubPage = SubPageBlueprint.make({
+  name: 'environment-change',
+  params: {
+    path: 'environment-change',
+    title: 'Environment change',
+    loader: () =>
+      import('../components/EnvironmentChange').then(m =>
+        compatWrapper(
+          <Content>
+            <m.EnvironmentChangeReview />
+          </Content>,
+        ),
+      ),
+  },
+});
+
+/** Scaffolder fields fed by the gitops backend (docs/environments.md#pickers). @alpha */
+export const gitopsRepositoryPickerFormField = FormFieldBlueprint.make({
+  name: 'gitops-repository-picker',
+  params: {
+    field: () =>
+      import('../components/scaffolder/formFields').then(
+        m => m.gitopsRepositoryPickerField,
+      ),
+  },
+});
+/** @alpha */
+export const gitopsStagePickerFormField = FormFieldBlueprint.make({
+  name: 'gitops-stage-picker',
+  params: {
+    field: () =>
+      import('../components/scaffolder/formFields').then(
+        m => m.gitopsStagePickerField,
+      ),
+  },
+});
+/** @alpha */
+export const gitopsEnvironmentPickerFormField = FormFieldBlueprint.make({
+  name: 'gitops-environment-picker',
+  params: {
+    field: () =>
+      import('../components/scaffolder/formFields').then(
+        m => m.gitopsEnvironmentPickerField,
+      ),
+  },
+});
+/** @alpha */
+export const gitopsClusterPickerFormField = FormFieldBlueprint.make({
+  name: 'gitops-cluster-picker',
+  params: {
+    field: () =>
+      import('../components/scaffolder/formFields').then(
+        m => m.gitopsClusterPickerField,
+      ),
+  },
+});
+/** @alpha */
+export const gitopsChangePreviewFormField = FormFieldBlueprint.make({
+  name: 'gitops-change-preview',
+  params: {
+    field: () =>
+      import('../components/scaffolder/formFields').then(
+        m => m.gitopsChangePreviewField,
       ),
   },
 });
@@ -200,5 +297,12 @@ export const gitopsPlugin = createFrontendPlugin({
     gitopsFeaturesSubPage,
     gitopsApprovalsSubPage,
     gitopsMetricsSubPage,
+    gitopsEnvironmentChangeSubPage,
+    gitopsEnvironmentEntityContent,
+    gitopsRepositoryPickerFormField,
+    gitopsStagePickerFormField,
+    gitopsEnvironmentPickerFormField,
+    gitopsClusterPickerFormField,
+    gitopsChangePreviewFormField,
   ],
 });

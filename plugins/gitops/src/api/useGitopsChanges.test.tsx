@@ -1,44 +1,22 @@
 import { ReactNode } from 'react';
-import { act, renderHook, waitFor } from '@testing-library/react';
+import { act, renderHook, screen, waitFor } from '@testing-library/react';
 import { TestApiProvider, renderInTestApp } from '@backstage/test-utils';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
-import { SignalApi, signalApiRef } from '@backstage/plugin-signals-react';
-import { GITOPS_SIGNAL_CHANNEL } from '@gitops2/plugin-gitops-common';
+import { signalApiRef } from '@backstage/plugin-signals-react';
 import { gitopsApiRef } from '../api';
 import { createFakeGitopsApi, entity } from '../__testUtils__/fixtures';
+import { fakeSignals } from '../__testUtils__/fakeSignals';
 import { GitopsTab } from '../components/GitopsTab';
-import {
-  LIVE_POLL_INTERVAL_MS,
-  usePolledAsync,
-} from '../components/live/usePolledAsync';
+import { usePolledAsync } from '../components/live/usePolledAsync';
 import {
   CROSS_SERVICE_THROTTLE_MS,
-  SIGNALS_FALLBACK_POLL_MS,
+  FALLBACK_POLL_MS,
   useGitopsChanges,
   changeKeysOf,
   matchesChange,
-  pollInterval,
 } from './useGitopsChanges';
-
-/** A signals API whose messages the test sends. */
-function fakeSignals() {
-  const subscribers = new Map<string, Set<(m: any) => void>>();
-  const api: SignalApi = {
-    subscribe(channel, onMessage) {
-      if (!subscribers.has(channel)) subscribers.set(channel, new Set());
-      subscribers.get(channel)!.add(onMessage as any);
-      return {
-        unsubscribe: () => subscribers.get(channel)!.delete(onMessage as any),
-      };
-    },
-  };
-  const send = (message: object) =>
-    act(() => {
-      for (const s of subscribers.get(GITOPS_SIGNAL_CHANNEL) ?? []) s(message);
-    });
-  const count = () => subscribers.get(GITOPS_SIGNAL_CHANNEL)?.size ?? 0;
-  return { api, send, count };
-}
+import { SIGNALS_STALE_MS } from './signalsChannel';
+import { GITOPS_SIGNAL_HEARTBEAT_MS } from '@gitops2/plugin-gitops-common';
 
 const CART = 'c0ffee00c0ffee00c0ffee00c0ffee00';
 const REPO = 'feed0000feed0000feed0000feed0000';
@@ -68,10 +46,8 @@ describe('matchesChange', () => {
     expect(changeKeysOf(undefined)).toBeUndefined();
   });
 
-  it('polls only every 60 s while signals are available', () => {
-    expect(pollInterval(5000, false)).toBe(5000);
-    expect(pollInterval(5000, true)).toBe(60_000);
-    expect(pollInterval(120_000, true)).toBe(120_000);
+  it('the heartbeat matches no view: it names no key', () => {
+    expect(matchesChange({}, { kind: 'heartbeat' } as any)).toBe(false);
   });
 });
 
@@ -105,9 +81,14 @@ describe('GitopsTab with signals', () => {
   // The first render of the tab loads much of the plugin: allow for a slow machine.
   it("refetches the tab's status, actions and live status on its service's change key, not on another key", async () => {
     const { api, signals } = await render();
-    await waitFor(() => expect(signals.count()).toBeGreaterThan(0));
-    // Subscribed once the status gave the keys.
-    await waitFor(() => expect(signals.count()).toBeGreaterThanOrEqual(3));
+    // The views of the page share one subscription of the channel.
+    await waitFor(() => expect(signals.count()).toBe(1));
+    // Listening on the keys once the status gave them.
+    await screen.findByTestId('gitops-pipeline');
+    await act(async () => {
+      await new Promise(r => setTimeout(r, 50));
+    });
+    expect(signals.count()).toBe(1);
     const before = {
       status: api.getServiceStatus.mock.calls.length,
       actions: api.getActions.mock.calls.length,
@@ -149,10 +130,7 @@ describe('usePolledAsync with change signals', () => {
       </TestApiProvider>
     );
     renderHook(
-      () =>
-        usePolledAsync(fn, 'id', [], LIVE_POLL_INTERVAL_MS, true, {
-          keys: [CART],
-        }),
+      () => usePolledAsync(fn, 'id', [], undefined, true, { keys: [CART] }),
       { wrapper },
     );
     const advance = (ms: number) =>
@@ -162,24 +140,101 @@ describe('usePolledAsync with change signals', () => {
     return { fn, signals, advance };
   }
 
-  it('polls every 5 s without signals', async () => {
+  it('polls every 60 s without signals, and not before', async () => {
     const { fn, advance } = renderPolled(false);
     expect(fn).toHaveBeenCalledTimes(1);
-    await advance(LIVE_POLL_INTERVAL_MS);
+    await advance(FALLBACK_POLL_MS - 1);
+    expect(fn).toHaveBeenCalledTimes(1);
+    await advance(1);
     expect(fn).toHaveBeenCalledTimes(2);
   });
 
-  it('with signals, refetches on a matching signal and otherwise only every 60 s', async () => {
+  it('with the signals API but nothing received, polls every 60 s all the same', async () => {
+    const { fn, advance } = renderPolled(true);
+    await advance(FALLBACK_POLL_MS);
+    expect(fn).toHaveBeenCalledTimes(2);
+  });
+
+  it('once a message arrived, refetches on a matching signal only, never polls', async () => {
     const { fn, signals, advance } = renderPolled(true);
+    await signals.heartbeat();
     expect(fn).toHaveBeenCalledTimes(1);
-    await advance(LIVE_POLL_INTERVAL_MS * 2);
+    for (let i = 0; i < 9; i++) {
+      await advance(SIGNALS_STALE_MS / 3);
+      await signals.heartbeat();
+    }
     expect(fn).toHaveBeenCalledTimes(1);
     await signals.send({ key: CART, kind: 'live' });
     expect(fn).toHaveBeenCalledTimes(2);
     await signals.send({ key: OTHER, kind: 'live' });
     expect(fn).toHaveBeenCalledTimes(2);
-    await advance(SIGNALS_FALLBACK_POLL_MS);
+  });
+
+  it('counts the signals as lost after SIGNALS_STALE_MS of silence: refetches at once, then polls', async () => {
+    const { fn, signals, advance } = renderPolled(true);
+    await signals.heartbeat();
+    await advance(SIGNALS_STALE_MS - 1);
+    expect(fn).toHaveBeenCalledTimes(1);
+    await advance(1);
+    expect(fn).toHaveBeenCalledTimes(2);
+    await advance(FALLBACK_POLL_MS);
     expect(fn).toHaveBeenCalledTimes(3);
+    // Back: one refetch, then quiet.
+    await signals.heartbeat();
+    expect(fn).toHaveBeenCalledTimes(4);
+    await advance(FALLBACK_POLL_MS / 2);
+    await signals.heartbeat();
+    await advance(FALLBACK_POLL_MS / 2);
+    expect(fn).toHaveBeenCalledTimes(4);
+  });
+});
+
+describe('usePolledAsync: signals missed while connected', () => {
+  afterEach(() => jest.useRealTimers());
+
+  function renderConnected() {
+    jest.useFakeTimers();
+    const signals = fakeSignals();
+    const fn = jest.fn(async () => 'value');
+    const wrapper = ({ children }: { children: ReactNode }) => (
+      <TestApiProvider apis={[[signalApiRef, signals.api]]}>
+        {children}
+      </TestApiProvider>
+    );
+    renderHook(
+      () => usePolledAsync(fn, 'id', [], undefined, true, { keys: [CART] }),
+      { wrapper },
+    );
+    const advance = (ms: number) =>
+      act(() => {
+        jest.advanceTimersByTime(ms);
+      });
+    return { fn, signals, advance };
+  }
+
+  it('a heartbeat that comes more than two intervals after the last one (one missed: the socket dropped meanwhile) refetches once', async () => {
+    const { fn, signals, advance } = renderConnected();
+    await signals.send({ kind: 'heartbeat', keys: 'aaaa0000' });
+    await advance(GITOPS_SIGNAL_HEARTBEAT_MS);
+    await signals.send({ kind: 'heartbeat', keys: 'aaaa0000' });
+    expect(fn).toHaveBeenCalledTimes(1);
+    await advance(2 * GITOPS_SIGNAL_HEARTBEAT_MS + 1000);
+    await signals.send({ kind: 'heartbeat', keys: 'aaaa0000' });
+    expect(fn).toHaveBeenCalledTimes(2);
+    await advance(GITOPS_SIGNAL_HEARTBEAT_MS);
+    await signals.send({ kind: 'heartbeat', keys: 'aaaa0000' });
+    expect(fn).toHaveBeenCalledTimes(2);
+  });
+
+  it('a heartbeat with another keys fingerprint (the key secret changed) refetches once: the view learns its new keys', async () => {
+    const { fn, signals, advance } = renderConnected();
+    await signals.send({ kind: 'heartbeat', keys: 'aaaa0000' });
+    await advance(GITOPS_SIGNAL_HEARTBEAT_MS);
+    await signals.send({ kind: 'heartbeat', keys: 'bbbb1111' });
+    expect(fn).toHaveBeenCalledTimes(2);
+    await advance(GITOPS_SIGNAL_HEARTBEAT_MS);
+    await signals.send({ kind: 'heartbeat', keys: 'bbbb1111' });
+    expect(fn).toHaveBeenCalledTimes(2);
   });
 });
 

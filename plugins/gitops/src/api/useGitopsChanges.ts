@@ -1,13 +1,15 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useApiHolder } from '@backstage/core-plugin-api';
 import { signalApiRef } from '@backstage/plugin-signals-react';
-import {
-  GITOPS_SIGNAL_CHANNEL,
-  GitopsChangeSignal,
-} from '@gitops2/plugin-gitops-common';
+import { GitopsChangeSignal } from '@gitops2/plugin-gitops-common';
+import { SignalsState, signalsChannelOf } from './signalsChannel';
 
-/** While signals are connected, polling only runs this often (a fallback). */
-export const SIGNALS_FALLBACK_POLL_MS = 60_000;
+/**
+ * While the page's live updates are not connected (no signals API, or no
+ * message for a while), live views refetch this often; while they are
+ * connected, they do not poll (docs/configuration.md#live-updates).
+ */
+export const FALLBACK_POLL_MS = 60_000;
 
 /** Cross-service views refetch at most this often on change signals. */
 export const CROSS_SERVICE_THROTTLE_MS = 2000;
@@ -47,41 +49,43 @@ export function changeKeysOf(
   return keys.length ? keys : undefined;
 }
 
-/** The polling interval to use: `intervalMs`, or the fallback with signals. */
-export function pollInterval(intervalMs: number, connected: boolean): number {
-  return connected
-    ? Math.max(intervalMs, SIGNALS_FALLBACK_POLL_MS)
-    : intervalMs;
-}
-
 /**
  * Calls `onChange` when the backend signals a change that matches `filter`
  * (channel `gitops:changes`); `filter` undefined: not subscribed (e.g. the
- * view does not know its change keys yet). Returns whether signals are
- * available in this app: views then poll only as a slow fallback.
+ * view does not know its change keys yet). Returns the state of the page's
+ * live updates (SignalsChannel): `absent` when the app has no signals API;
+ * `connected` only while messages arrive (the backend's heartbeat).
  */
 export function useGitopsChanges(
   filter: GitopsChangeFilter | undefined,
   onChange: () => void,
-): { connected: boolean } {
+  /** Signals may have been missed (SignalsListener.onResync). */
+  onResync?: () => void,
+): { state: SignalsState | 'absent'; connected: boolean } {
   const signals = useApiHolder().get(signalApiRef);
+  const channel = signals ? signalsChannelOf(signals) : undefined;
+  const [state, setState] = useState<SignalsState | undefined>(channel?.state);
   const callback = useRef(onChange);
   callback.current = onChange;
+  const resync = useRef(onResync);
+  resync.current = onResync;
   const key = filter
     ? JSON.stringify([filter.keys, filter.kinds, filter.throttleMs])
     : undefined;
   useEffect(() => {
-    if (!signals || key === undefined) return undefined;
-    const [keys, kinds, throttleMs] = JSON.parse(key);
+    if (!channel) return undefined;
+    const [keys, kinds, throttleMs] = key === undefined ? [] : JSON.parse(key);
     const current: GitopsChangeFilter = {
       keys: keys ?? undefined,
       kinds: kinds ?? undefined,
     };
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const { unsubscribe } = signals.subscribe<any>(
-      GITOPS_SIGNAL_CHANNEL,
-      message => {
-        if (!matchesChange(current, message)) return;
+    const stop = channel.listen({
+      onState: setState,
+      onResync: () => resync.current?.(),
+      onMessage: message => {
+        if (key === undefined || !matchesChange(current, message as any))
+          return;
         if (!throttleMs) {
           callback.current();
         } else if (timer === undefined) {
@@ -91,11 +95,13 @@ export function useGitopsChanges(
           }, throttleMs);
         }
       },
-    );
+    });
+    setState(channel.state);
     return () => {
       if (timer !== undefined) clearTimeout(timer);
-      unsubscribe();
+      stop();
     };
-  }, [signals, key]);
-  return { connected: Boolean(signals) };
+  }, [channel, key]);
+  const now = channel ? state ?? channel.state : 'absent';
+  return { state: now, connected: now === 'connected' };
 }

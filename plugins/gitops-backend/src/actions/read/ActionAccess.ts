@@ -17,6 +17,7 @@ import {
 } from '../../service/CatalogVisibility';
 import type { GitopsService } from '../../service/GitopsService';
 import { closestNames } from './closestNames';
+import { PERMISSION_UNREACHABLE } from '../../promotion/gates/permissionUnreachable';
 
 /** The service an action is about, as the caller may see it. */
 export interface ServiceTarget {
@@ -49,12 +50,8 @@ export class ActionAccess {
   async assertRead(credentials: BackstageCredentials): Promise<void> {
     const [decision] = await this.options.permissions
       .authorize([{ permission: gitopsReadPermission }], { credentials })
-      .catch(e => {
-        throw new NotAllowedError(
-          `denied: the permission backend could not be asked (${
-            (e as Error).message
-          })`,
-        );
+      .catch(() => {
+        throw new NotAllowedError(PERMISSION_UNREACHABLE);
       });
     if (decision?.result !== AuthorizeResult.ALLOW)
       throw new NotAllowedError('not allowed: gitops.read');

@@ -56,10 +56,10 @@ export function registerListDeploymentsAction(
             .optional()
             .describe('Only this environment (prod-eu)'),
           kind: z
-            .enum(['promotion', 'rollback', 'direct'])
+            .enum(['initial', 'promotion', 'rollback', 'direct'])
             .optional()
             .describe(
-              'promotion (moved from the previous stage), rollback (back to an earlier version) or direct (any other version change)',
+              'initial (the first version the environment had), promotion (moved from the previous stage), rollback (back to an earlier version) or direct (any other version change)',
             ),
           limit: z
             .number()

@@ -18,10 +18,16 @@ import { RepositoryIngester } from '../RepositoryIngester';
 export async function ingestionHarness(
   knex: Knex,
   repo: GitRepoFixture,
-  options: { locators?: VersionLocatorRegistry; batchSize?: number } = {},
+  options: {
+    locators?: VersionLocatorRegistry;
+    batchSize?: number;
+    maxHistoryCommits?: number;
+  } = {},
 ) {
   const store = await LedgerStore.fromKnex(knex);
-  const ingest = () =>
+  const ingest = (
+    more: Partial<ConstructorParameters<typeof RepositoryIngester>[0]> = {},
+  ) =>
     new RepositoryIngester({
       repositoryId: 'demo',
       pipelineFile: 'gitops-pipeline.yaml',
@@ -30,6 +36,8 @@ export async function ingestionHarness(
       locators: options.locators ?? createDefaultLocatorRegistry(),
       logger: mockServices.logger.mock(),
       batchSize: options.batchSize,
+      maxHistoryCommits: options.maxHistoryCommits,
+      ...more,
     }).ingest();
   const rollouts = async (
     environment?: string,

@@ -131,6 +131,8 @@ export class WritePathHarness {
   actionsRegistry = actionsRegistryServiceMock();
   private backends = 0;
   readonly auditorEvents: AuditorEvent[] = [];
+  /** More catalog annotations per entity name (`github.com/project-slug` …), set before `start`. */
+  readonly entityAnnotations = new Map<string, Record<string, string>>();
   server!: Server;
   knex!: import('knex').Knex;
 
@@ -208,7 +210,16 @@ export class WritePathHarness {
         : actionsRegistryServiceMock();
     // eslint-disable-next-line consistent-this -- read inside mocked services
     const harness = this;
-    const entities = [component('cart'), component('ledger')];
+    const entities = [component('cart'), component('ledger')].map(e => ({
+      ...e,
+      metadata: {
+        ...e.metadata,
+        annotations: {
+          ...e.metadata.annotations,
+          ...this.entityAnnotations.get(e.metadata.name),
+        },
+      },
+    }));
     const userOf = (options: any): string =>
       String(options?.credentials?.principal?.userEntityRef ?? '').replace(
         'user:default/',

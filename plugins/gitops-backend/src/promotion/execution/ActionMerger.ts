@@ -3,9 +3,14 @@ import {
   ConflictError,
   NotAllowedError,
   NotFoundError,
+  ServiceUnavailableError,
 } from '@backstage/errors';
 import type { GitopsAction } from '@gitops2/plugin-gitops-common';
-import { BranchMovedError, ReviewedHeadMovedError } from '../../git/GitWriter';
+import {
+  BranchMovedError,
+  MergeNotRecordedError,
+  ReviewedHeadMovedError,
+} from '../../git/GitWriter';
 import { describeResults } from '../checks/WriteGuard';
 import type { PromotionEngine } from '../engine';
 import type { Caller } from '../types';
@@ -94,6 +99,8 @@ export class ActionMerger {
     const { actions, planner, guard } = this.engine;
     const repo = planner.repository(action.repositoryId);
     let lastError: Error | undefined;
+    /** Set once Git has the merge: no answer may say nothing was merged. */
+    let landed: string | undefined;
     for (let attempt = 1; attempt <= MAX_MERGE_ATTEMPTS; attempt++) {
       const head = await repo.source.headCommit();
       let verdict;
@@ -129,6 +136,13 @@ export class ActionMerger {
           expectedOld: head,
           message: mergeMessage(action),
           author: authorOf(caller.initiator),
+          onIntent: async intent => {
+            await this.engine.recordPortalMergeIntent?.(
+              action.repositoryId,
+              intent,
+              action.id,
+            );
+          },
           onCreated: async created => {
             await this.engine.recordPortalCommit?.(
               action.repositoryId,
@@ -137,6 +151,7 @@ export class ActionMerger {
             );
           },
         });
+        landed = sha;
         await this.completion.merged(
           action,
           caller,
@@ -155,8 +170,9 @@ export class ActionMerger {
           );
           return refuse(new ConflictError(e.message));
         }
+        if (e instanceof MergeNotRecordedError) landed = e.sha;
         lastError = e as Error;
-        if (!(e instanceof BranchMovedError)) break;
+        if (landed || !(e instanceof BranchMovedError)) break;
       }
     }
     const current = await actions.get(action.id);
@@ -168,16 +184,45 @@ export class ActionMerger {
       );
       return current;
     }
+    if (landed) return this.notRecorded(action, caller, landed, lastError);
+    if (isDatabaseError(lastError))
+      throw new ServiceUnavailableError(
+        `the database could not record the merge of ${
+          action.branch
+        } (${databaseMessage(lastError)}); nothing was merged, merge it again`,
+      );
     return refuse(
       new ConflictError(
-        `merging ${action.branch} failed: ${
-          isDatabaseError(lastError)
-            ? `recording it failed: ${databaseMessage(
-                lastError,
-              )}; reconciliation finds a merge that happened`
-            : lastError?.message
-        }`,
+        `merging ${action.branch} failed: ${lastError?.message}`,
       ),
     );
+  }
+
+  /**
+   * Git has the merge, the ledger does not (the merge commit, or the action
+   * moved to merged): a 503 that says so. The merge commit's trailers are
+   * trusted anyway (its intent was recorded before the merge); merging again
+   * adopts the merge at the reviewed head and records it, and reconciliation
+   * finds it merged on the Git host.
+   */
+  private async notRecorded(
+    action: GitopsAction,
+    caller: Caller,
+    sha: string,
+    error: Error | undefined,
+  ): Promise<never> {
+    const cause =
+      error instanceof MergeNotRecordedError ? error.recordingError : error;
+    const message = `the merge of ${action.branch} is in Git as ${sha.slice(
+      0,
+      12,
+    )}, but the ledger could not record it (${databaseMessage(
+      cause,
+    )}); reconciliation records the action merged, or merge it again`;
+    this.engine.logger.error(`action #${action.id}: ${message}`);
+    await this.engine.audit
+      .recordAction(caller, action, 'merge', 'failed', message)
+      .catch(() => undefined); // the database failing: the answer says so
+    throw new ServiceUnavailableError(message);
   }
 }

@@ -12,6 +12,7 @@ import {
 import { serviceWriteDenial } from '../checks/servicePrincipals';
 import { AUTO_PROMOTE_INITIATOR, AUTO_ROLLBACK_INITIATOR } from '../types';
 import { Gate, GateContext } from './types';
+import { PERMISSION_UNREACHABLE } from './permissionUnreachable';
 
 /** The resource ref policies see: `<repository>:<service>:<environment>`. */
 export const environmentResourceRef = (
@@ -120,13 +121,8 @@ export class PermissionGate implements Gate {
       decisions = await this.permissions.authorize(requests, {
         credentials: ctx.credentials,
       });
-    } catch (e) {
-      return each(
-        'failed',
-        `denied: the permission backend could not be asked (${
-          (e as Error).message
-        })`,
-      );
+    } catch {
+      return each('failed', PERMISSION_UNREACHABLE);
     }
     return ctx.targets.map((t, i) => {
       const mine = decisions.slice(i * needed.length, (i + 1) * needed.length);

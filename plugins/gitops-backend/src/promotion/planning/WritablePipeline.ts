@@ -34,9 +34,9 @@ export class WritablePipeline {
     locators: VersionLocatorRegistry,
     stepTypes?: StepTypeCatalog,
   ): Promise<WritablePipeline> {
-    const [content] = await repo.source.readFiles([
-      { sha, path: repo.pipelineFile },
-    ]);
+    const [content] = repo.externalPipeline
+      ? [await repo.externalPipeline.read()]
+      : await repo.source.readFiles([{ sha, path: repo.pipelineFile }]);
     if (content instanceof OversizedFile) {
       throw new ConflictError(
         `${repo.pipelineFile}: ${content.describe(

@@ -4,6 +4,7 @@ import { ActionCompletion } from '../execution/ActionCompletion';
 import { ActionLease } from '../execution/ActionLease';
 import type { ActionExecutor } from '../execution/ActionExecutor';
 import { reconciliationCaller } from '../types';
+import { unreviewedMergeMessage } from './unreviewedMerge';
 
 /** States an action can be in once it was recorded merged. */
 const MERGED_STATES: ActionState[] = [
@@ -19,6 +20,8 @@ export interface ReconcileReport {
   merged: number;
   cancelled: number;
   moved: number;
+  /** Pull requests merged by hand at another head than the reviewed one. */
+  failed: number;
   /** Merges whose follow-ups a crash cut, finished now. */
   finished: number;
   locksReleased: number;
@@ -54,6 +57,7 @@ export class ActionReconciler {
       merged: 0,
       cancelled: 0,
       moved: 0,
+      failed: 0,
       finished: 0,
       locksReleased: 0,
     };
@@ -177,7 +181,7 @@ export class ActionReconciler {
    */
   async reconcileOne(
     actionId: string,
-  ): Promise<'merged' | 'cancelled' | 'moved' | undefined> {
+  ): Promise<'merged' | 'cancelled' | 'moved' | 'failed' | undefined> {
     const action = await this.engine.actions.get(actionId);
     if (!action || action.state !== 'pull-request-open') return undefined;
     if (!this.engine.planner.hasRepository(action.repositoryId))
@@ -187,7 +191,7 @@ export class ActionReconciler {
 
   private async reviewOne(
     action: GitopsAction,
-  ): Promise<'merged' | 'cancelled' | 'moved' | undefined> {
+  ): Promise<'merged' | 'cancelled' | 'moved' | 'failed' | undefined> {
     if (!action.branch || !action.commitSha) return undefined;
     const { leases, owner, leaseTtlMs, planner, actions } = this.engine;
     const lease = await ActionLease.acquire(
@@ -205,6 +209,18 @@ export class ActionReconciler {
         into: repo.branch,
         commitSha: action.commitSha,
       });
+      const unreviewed = unreviewedMergeMessage(state, action.commitSha);
+      if (unreviewed) {
+        const done = await this.completion.ended(
+          action,
+          reconciliationCaller,
+          'failed',
+          unreviewed,
+          ['pull-request-open'],
+          { fence: lease.fence, auditAs: 'merge', keepBranch: true },
+        );
+        return done ? 'failed' : undefined;
+      }
       if (state.state === 'merged') {
         const done = await this.completion.merged(
           action,

@@ -29,6 +29,7 @@ import {
   writePermissionsOf,
 } from '../gates/PermissionGate';
 import type { Caller } from '../types';
+import { unreviewedMergeMessage } from '../reconciliation/unreviewedMerge';
 
 /**
  * What people decide about a recorded action: approve it, cancel it, lift
@@ -235,6 +236,20 @@ export class ActionDecisions {
           into: repo.branch,
           commitSha: fresh.commitSha,
         });
+        const unreviewed = unreviewedMergeMessage(review, fresh.commitSha);
+        if (unreviewed) {
+          await this.completion.ended(
+            fresh,
+            caller,
+            'failed',
+            unreviewed,
+            ['pull-request-open'],
+            { fence: lease.fence, auditAs: 'merge', keepBranch: true },
+          );
+          throw new ConflictError(
+            `action #${actionId} cannot be cancelled: ${unreviewed}`,
+          );
+        }
         if (review.state === 'merged') {
           await this.completion
             .merged(

@@ -5,6 +5,7 @@ import type {
 } from '@gitops2/plugin-gitops-common';
 import { describeResults } from '../checks/WriteGuard';
 import type { PromotionEngine } from '../engine';
+import { ActionCompletion } from '../execution/ActionCompletion';
 import type { ActionExecutor } from '../execution/ActionExecutor';
 import type { Caller, Plan } from '../types';
 import { IdempotencyKeyReusedError } from './IdempotencyKeyReusedError';
@@ -16,10 +17,14 @@ import { ActionRequest, requestHashOf } from './requestHash';
  * record, the audit, and the write itself when no approval is needed.
  */
 export class ActionRequests {
+  private readonly completion: ActionCompletion;
+
   constructor(
     private readonly engine: PromotionEngine,
     private readonly executor: ActionExecutor,
-  ) {}
+  ) {
+    this.completion = new ActionCompletion(engine);
+  }
 
   plan(request: ActionRequest): Promise<Plan> {
     return request.kind === 'promotion'
@@ -161,6 +166,25 @@ export class ActionRequests {
       if (existingHash !== requestHash)
         throw new IdempotencyKeyReusedError(idempotencyKey, action.id);
       return { action, created: false };
+    }
+    // The merge of an environment change that takes one of these
+    // environments away holds its lock: refused. Checked once the action is
+    // recorded, so a merge that locks after this check sees the action in
+    // its check of open work.
+    const locked = await this.engine.locks.changes.refusal(
+      action.repositoryId,
+      action.environments,
+    );
+    if (locked) {
+      await this.completion.ended(
+        action,
+        caller,
+        'refused',
+        locked,
+        [action.state],
+        { keepBranch: true },
+      );
+      throw new ConflictError(locked);
     }
     await record(
       'succeeded',

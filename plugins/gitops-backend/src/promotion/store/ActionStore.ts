@@ -210,6 +210,8 @@ export class ActionStore {
     states?: ActionState[];
     limit?: number;
     mergeFinished?: boolean;
+    mergeUnfinished?: boolean;
+    beforeId?: string;
   }): Promise<GitopsAction[]> {
     const rows = await this.listRows(filter);
     return Promise.all(rows.map(r => this.toAction(r)));
@@ -223,8 +225,15 @@ export class ActionStore {
     oldestFirst?: boolean;
     /** Leave out merges whose follow-ups a crash cut (not finished yet). */
     mergeFinished?: boolean;
+    /** Only merges whose follow-ups a crash cut (the opposite of mergeFinished). */
+    mergeUnfinished?: boolean;
+    /** Only actions with a smaller id (the next page, newest first). */
+    beforeId?: string;
   }): Promise<ActionRow[]> {
     const q = this.db<ActionRow>('gitops_actions');
+    if (filter.beforeId) q.where('id', '<', Number(filter.beforeId));
+    if (filter.mergeUnfinished)
+      q.whereNotNull('merged_at_ms').whereNull('merge_completed_at_ms');
     if (filter.mergeFinished)
       q.where(done =>
         done.whereNull('merged_at_ms').orWhereNotNull('merge_completed_at_ms'),

@@ -1,15 +1,31 @@
 import { ConflictError } from '@backstage/errors';
 import { Knex } from 'knex';
+import {
+  changeLockMessage,
+  EnvironmentChangeLocks,
+  isChangeLock,
+  isExpiredChangeLock,
+} from './EnvironmentChangeLocks';
 
 /**
  * One write at a time per environment (table gitops_environment_locks): an
  * action holds the lock of each of its target environments from its first
  * write until it is merged, cancelled, refused or failed. The replica that
  * works on the action meanwhile holds the action's lease (ActionLeases);
- * a lock whose action is finished is released by reconciliation.
+ * a lock whose action is finished is released by reconciliation. The
+ * merge of an environment change that takes environments away holds their
+ * locks too, as a lease (EnvironmentChangeLocks): an action is refused
+ * while it is live, and takes it over once it expired.
  */
 export class EnvironmentLocks {
-  constructor(private readonly db: Knex) {}
+  readonly changes: EnvironmentChangeLocks;
+
+  constructor(
+    private readonly db: Knex,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.changes = new EnvironmentChangeLocks(db, now);
+  }
 
   /** Takes the lock of every environment, or none (ConflictError naming the holder). */
   async lock(
@@ -19,9 +35,22 @@ export class EnvironmentLocks {
   ): Promise<void> {
     await this.db.transaction(async tx => {
       for (const env of environments) {
-        const holder = await tx('gitops_environment_locks')
+        let holder = await tx('gitops_environment_locks')
           .where({ repository_id: repositoryId, environment: env })
           .first();
+        if (holder && isExpiredChangeLock(holder, this.now())) {
+          // The merge of an environment change that crashed: its lease ran out.
+          await tx('gitops_environment_locks')
+            .where({
+              repository_id: repositoryId,
+              environment: env,
+              lease_token: holder.lease_token,
+            })
+            .delete();
+          holder = undefined;
+        }
+        if (holder && isChangeLock(holder))
+          throw new ConflictError(changeLockMessage(holder));
         if (holder && String(holder.action_id) !== String(actionId)) {
           throw new ConflictError(
             `environment ${env} is busy with action #${holder.action_id}; wait until it is merged or cancelled`,
@@ -54,12 +83,16 @@ export class EnvironmentLocks {
    * Releases locks held by actions that are finished (merged or later with
    * every follow-up of the merge done, cancelled, refused, failed) or gone:
    * what a crash between the final state change and the unlock leaves
-   * behind. Returns how many were freed.
+   * behind; and the locks of environment changes whose lease expired.
+   * Returns how many were freed.
    */
   async releaseFinished(): Promise<number> {
+    const expired = await this.changes.releaseExpired();
     const stale = await this.db('gitops_environment_locks as l')
       .leftJoin('gitops_actions as a', 'a.id', 'l.action_id')
-      .where(q =>
+      // An environment change's lock is a lease: only its expiry frees it.
+      .whereNull('l.lease_token')
+      .andWhere(q =>
         q.whereNull('a.id').orWhere(finished =>
           finished
             .whereNotIn('a.state', [
@@ -86,7 +119,7 @@ export class EnvironmentLocks {
         })
         .delete();
     }
-    return stale.length;
+    return expired + stale.length;
   }
 
   async holderOf(

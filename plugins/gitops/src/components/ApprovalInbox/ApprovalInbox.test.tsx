@@ -1,10 +1,17 @@
-import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import {
+  act,
+  fireEvent,
+  screen,
+  waitFor,
+  within,
+} from '@testing-library/react';
 import {
   TestApiProvider,
   mockApis,
   renderInTestApp,
 } from '@backstage/test-utils';
 import { identityApiRef } from '@backstage/core-plugin-api';
+import { signalApiRef } from '@backstage/plugin-signals-react';
 import { gitopsApiRef } from '../../api';
 import {
   MockGitopsApi,
@@ -13,14 +20,20 @@ import {
   currentUser,
   makeInbox,
 } from '../../__testUtils__/fixtures';
+import { fakeSignals } from '../../__testUtils__/fakeSignals';
 import { ApprovalInbox } from './ApprovalInbox';
 
-function render(api: MockGitopsApi, user = currentUser) {
+function render(
+  api: MockGitopsApi,
+  user = currentUser,
+  signals?: ReturnType<typeof fakeSignals>,
+) {
   return renderInTestApp(
     <TestApiProvider
       apis={[
         [gitopsApiRef, api],
         [identityApiRef, mockApis.identity({ userEntityRef: user })],
+        ...(signals ? [[signalApiRef, signals.api] as const] : []),
       ]}
     >
       <ApprovalInbox />
@@ -154,6 +167,55 @@ describe('ApprovalInbox', () => {
     resolve({ items: [makeInbox()[0]] });
     await waitFor(() =>
       expect(screen.getAllByTestId('gitops-inbox-row')).toHaveLength(1),
+    );
+  });
+});
+
+describe('ApprovalInbox: live updates', () => {
+  beforeEach(() => jest.useFakeTimers({ advanceTimers: true }));
+  afterEach(() => jest.useRealTimers());
+
+  it('without signals, an empty inbox refetches every 60 s (not before): a new request shows up', async () => {
+    const api = createFakeGitopsApi();
+    api.getApprovalInbox.mockResolvedValueOnce({ items: [] });
+    await render(api);
+    expect(await screen.findByText('Nothing to approve')).toBeInTheDocument();
+    const calls = api.getApprovalInbox.mock.calls.length;
+    await act(async () => {
+      jest.advanceTimersByTime(30_000);
+    });
+    expect(api.getApprovalInbox.mock.calls.length).toBe(calls);
+    await act(async () => {
+      jest.advanceTimersByTime(30_000);
+    });
+    expect(await screen.findAllByTestId('gitops-inbox-row')).toHaveLength(2);
+    expect(api.getApprovalInbox.mock.calls.length).toBe(calls + 1);
+  });
+
+  it('with connected signals (heartbeats), does not poll; an action signal refetches it within 2 s', async () => {
+    const api = createFakeGitopsApi();
+    const signals = fakeSignals();
+    await render(api, currentUser, signals);
+    await screen.findAllByTestId('gitops-inbox-row');
+    await signals.heartbeat();
+    const calls = api.getApprovalInbox.mock.calls.length;
+    for (let i = 0; i < 9; i++) {
+      await act(async () => {
+        jest.advanceTimersByTime(20_000);
+      });
+      await signals.heartbeat();
+    }
+    expect(api.getApprovalInbox.mock.calls.length).toBe(calls);
+
+    await signals.send({
+      key: 'c0ffee00c0ffee00c0ffee00c0ffee00',
+      kind: 'action',
+    });
+    await act(async () => {
+      jest.advanceTimersByTime(2000);
+    });
+    await waitFor(() =>
+      expect(api.getApprovalInbox.mock.calls.length).toBe(calls + 1),
     );
   });
 });

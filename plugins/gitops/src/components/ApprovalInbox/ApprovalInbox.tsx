@@ -1,23 +1,12 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { EmptyState, InfoCard, Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Alert from '@material-ui/lab/Alert';
 import { gitopsApiRef } from '../../api';
-import {
-  CROSS_SERVICE_THROTTLE_MS,
-  pollInterval,
-  useGitopsChanges,
-} from '../../api/useGitopsChanges';
-import {
-  ActionsTable,
-  backendMessage,
-  isWaiting,
-  useCurrentUser,
-} from '../promotion';
+import { CROSS_SERVICE_THROTTLE_MS } from '../../api/useGitopsChanges';
+import { useLiveRefresh } from '../../api/useLiveRefresh';
+import { ActionsTable, backendMessage, useCurrentUser } from '../promotion';
 import { useRefreshableAsync } from '../shared';
-
-/** The inbox is refetched this often while it lists something. */
-export const INBOX_POLL_INTERVAL_MS = 10_000;
 
 /**
  * The approval inbox (`/gitops/approvals`): promotions and rollbacks of
@@ -37,18 +26,12 @@ export const ApprovalInbox = () => {
   ]);
 
   // Any action change refetches the inbox (at most every 2 s; the API
-  // filters it by permission); polling is then a slow fallback.
-  const { connected } = useGitopsChanges(
+  // filters it by permission); without connected live updates it polls
+  // every 60 s, also when empty (a new request must show up).
+  useLiveRefresh(
     { kinds: ['action'], throttleMs: CROSS_SERVICE_THROTTLE_MS },
     refresh,
   );
-  const every = pollInterval(INBOX_POLL_INTERVAL_MS, connected);
-  const waiting = Boolean(inbox.value?.items.some(a => isWaiting(a.state)));
-  useEffect(() => {
-    if (!waiting) return undefined;
-    const timer = setInterval(refresh, every);
-    return () => clearInterval(timer);
-  }, [waiting, refresh, every]);
 
   let body;
   if (inbox.loading && !inbox.value) {

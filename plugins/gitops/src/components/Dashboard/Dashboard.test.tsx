@@ -6,6 +6,7 @@ import {
   within,
 } from '@testing-library/react';
 import { TestApiProvider, renderInTestApp } from '@backstage/test-utils';
+import { signalApiRef } from '@backstage/plugin-signals-react';
 import { gitopsApiRef } from '../../api';
 import {
   MockGitopsApi,
@@ -15,12 +16,18 @@ import {
   repository,
 } from '../../__testUtils__/fixtures';
 import { makeDashboard } from '../../__testUtils__/liveFixtures';
+import { fakeSignals } from '../../__testUtils__/fakeSignals';
 import { GitopsPage } from '../GitopsPage';
 import { Dashboard } from './Dashboard';
 
-function render(api: MockGitopsApi) {
+function render(api: MockGitopsApi, signals?: ReturnType<typeof fakeSignals>) {
   return renderInTestApp(
-    <TestApiProvider apis={[[gitopsApiRef, api]]}>
+    <TestApiProvider
+      apis={[
+        [gitopsApiRef, api],
+        ...(signals ? [[signalApiRef, signals.api] as const] : []),
+      ]}
+    >
       <Dashboard />
     </TestApiProvider>,
   );
@@ -258,7 +265,7 @@ describe('Dashboard: live updates', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
-  it('polls every 5 s and keeps the last data on screen, also when a refetch fails', async () => {
+  it('without signals, polls every 60 s (not before) and keeps the last data on screen, also when a refetch fails', async () => {
     const api = createFakeGitopsApi();
     await render(api);
     await screen.findByTestId('gitops-dashboard-env-staging');
@@ -268,7 +275,11 @@ describe('Dashboard: live updates', () => {
     next.environments[2] = { ...next.environments[2], status: 'DEPLOYED' };
     api.getDashboard.mockResolvedValueOnce(next);
     await act(async () => {
-      jest.advanceTimersByTime(5000);
+      jest.advanceTimersByTime(30_000);
+    });
+    expect(api.getDashboard.mock.calls.length).toBe(calls);
+    await act(async () => {
+      jest.advanceTimersByTime(30_000);
     });
     await waitFor(() =>
       expect(status('staging')).toHaveTextContent('DEPLOYED'),
@@ -277,7 +288,7 @@ describe('Dashboard: live updates', () => {
 
     api.getDashboard.mockRejectedValueOnce(new Error('backend restarting'));
     await act(async () => {
-      jest.advanceTimersByTime(5000);
+      jest.advanceTimersByTime(60_000);
     });
     await waitFor(() =>
       expect(screen.getByTestId('gitops-dashboard-stale')).toHaveTextContent(
@@ -285,5 +296,30 @@ describe('Dashboard: live updates', () => {
       ),
     );
     expect(status('staging')).toHaveTextContent('DEPLOYED');
+  });
+
+  it('with connected signals (heartbeats), does not poll; a change signal refetches it within 2 s', async () => {
+    const api = createFakeGitopsApi();
+    const signals = fakeSignals();
+    await render(api, signals);
+    await screen.findByTestId('gitops-dashboard-env-staging');
+    await signals.heartbeat();
+    const calls = api.getDashboard.mock.calls.length;
+    for (let i = 0; i < 9; i++) {
+      await act(async () => {
+        jest.advanceTimersByTime(20_000);
+      });
+      await signals.heartbeat();
+    }
+    expect(api.getDashboard.mock.calls.length).toBe(calls);
+
+    await signals.send({
+      key: 'c0ffee00c0ffee00c0ffee00c0ffee00',
+      kind: 'live',
+    });
+    await act(async () => {
+      jest.advanceTimersByTime(2000);
+    });
+    expect(api.getDashboard.mock.calls.length).toBe(calls + 1);
   });
 });

@@ -22,8 +22,10 @@ import { DashboardMatrix } from './DashboardMatrix';
 /**
  * The multi-environment dashboard (`/gitops/dashboard`): per environment its
  * status, URL, cluster connection, counts and last rollouts, then the
- * services × environments matrix. Polled from our backend every 5 s while
- * the page is visible; the last data stays on screen during a refetch.
+ * services × environments matrix. From our backend, refetched on change
+ * signals (at most every 2 s) and every 60 s while live updates are not
+ * connected, while the page is visible; the last data stays on screen
+ * during a refetch.
  */
 const useStyles = makeStyles(theme => ({
   repository: {

@@ -2,6 +2,7 @@ import { Header, Page, TabbedLayout } from '@backstage/core-components';
 import { ApprovalInbox } from '../ApprovalInbox';
 import { Dashboard } from '../Dashboard';
 import { OrgMetrics } from '../DeliveryMetrics';
+import { EnvironmentChangeReview } from '../EnvironmentChange';
 import { FeatureTracker } from '../FeatureTracker';
 import { OverviewContent } from './OverviewContent';
 
@@ -34,6 +35,9 @@ export const GitopsPage = () => (
       </TabbedLayout.Route>
       <TabbedLayout.Route path="/metrics" title="Delivery metrics">
         <OrgMetrics />
+      </TabbedLayout.Route>
+      <TabbedLayout.Route path="/environment-change" title="Environment change">
+        <EnvironmentChangeReview />
       </TabbedLayout.Route>
     </TabbedLayout>
   </Page>

@@ -43,8 +43,8 @@ function render(api: MockGitopsApi) {
 }
 
 // The whole tab renders: slow on a busy machine.
-jest.setTimeout(30_000);
-const SLOW = { timeout: 10_000 };
+jest.setTimeout(60_000);
+const SLOW = { timeout: 20_000 };
 
 const row = (id: string) =>
   screen

@@ -76,7 +76,8 @@ export const GitopsTab = () => {
   const keysOfStatus = changeKeysOf(status.value)?.join(',');
   useEffect(() => setChangeKeys(keysOfStatus), [keysOfStatus]);
 
-  // What the clusters run: polled from our backend every 5 s while visible.
+  // What the clusters run, from our backend: refetched on the service's
+  // change signals, polled every 60 s while live updates are not connected.
   const live = useServiceLive(api, ref, available, status.value);
 
   if (!available) {

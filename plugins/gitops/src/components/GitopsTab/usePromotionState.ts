@@ -1,28 +1,15 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
-import type {
-  EntityRefParts,
-  GitopsAction,
-} from '@gitops2/plugin-gitops-common';
+import { useCallback, useState } from 'react';
+import type { EntityRefParts } from '@gitops2/plugin-gitops-common';
 import type { GitopsFrontendApi } from '../../api';
-import { isWaiting } from '../promotion';
 import { useRefreshableAsync } from '../shared';
-import { pollInterval, useGitopsChanges } from '../../api/useGitopsChanges';
-
-/** While an action waits for an approval or a merge, poll this often. */
-export const ACTION_POLL_INTERVAL_MS = 10_000;
-
-function signature(items: GitopsAction[]): string {
-  return items
-    .map(a => `${a.id}:${a.state}:${a.approvals.length}:${a.updatedAt}`)
-    .join(',');
-}
+import { useLiveRefresh } from '../../api/useLiveRefresh';
 
 /**
  * The actions and holds of a service, and the tab's refresh: `refresh()`
- * bumps `refreshKey` (status, rollouts, actions and holds refetch). While an
- * action is awaiting approval or has an open pull request, the backend's
- * list of actions is polled every 10 s (never the cluster); when it changed,
- * everything is refetched.
+ * bumps `refreshKey` (status, rollouts, actions, holds and metrics
+ * refetch). The tab refreshes by the live views' rule (`useLiveRefresh`):
+ * on the change signals of the service's keys, and every 60 s while live
+ * updates are not connected (or the keys are not known yet).
  */
 export function usePromotionState(
   api: GitopsFrontendApi,
@@ -49,39 +36,7 @@ export function usePromotionState(
     [api, refreshKey],
   );
 
-  const items = actions.value?.items;
-  const current = useRef('');
-  current.current = items ? signature(items) : '';
-  const waiting = Boolean(items?.some(a => isWaiting(a.state)));
-  const { connected } = useGitopsChanges(
-    enabled && changeKeys ? { keys: changeKeys } : undefined,
-    refresh,
-  );
-  const every = pollInterval(
-    ACTION_POLL_INTERVAL_MS,
-    connected && !!changeKeys,
-  );
-
-  useEffect(() => {
-    if (!enabled || !waiting) return undefined;
-    let stopped = false;
-    const timer = setInterval(() => {
-      api.getActions({ kind, namespace, name }).then(
-        page => {
-          if (!stopped && signature(page.items) !== current.current) {
-            refresh();
-          }
-        },
-        () => {
-          // A failed poll is retried at the next tick.
-        },
-      );
-    }, every);
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-    };
-  }, [api, kind, namespace, name, enabled, waiting, refresh, every]);
+  useLiveRefresh(changeKeys && { keys: changeKeys }, refresh, { enabled });
 
   return { actions, holds, refreshKey, refresh };
 }

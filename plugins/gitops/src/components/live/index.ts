@@ -1,5 +1,5 @@
 export { HealthChip } from './HealthChip';
-export { LIVE_POLL_INTERVAL_MS, usePolledAsync } from './usePolledAsync';
+export { usePolledAsync } from './usePolledAsync';
 export { formatBehind, connectionProblem } from './format';
 export { ConnectionLine } from './ConnectionLine';
 export { LiveStatusSection, formatPods } from './LiveStatusSection';

@@ -25,8 +25,9 @@ export interface LiveView {
 
 /**
  * Live status of a service and the dashboard row of the service (versions
- * and how far each environment is behind the previous stage), polled from our
- * backend every 5 s while the page is visible.
+ * and how far each environment is behind the previous stage), from our
+ * backend: refetched on the service's change signals, and every 60 s while
+ * live updates are not connected (`useLiveRefresh`), while the page is visible.
  */
 export function useServiceLive(
   api: GitopsFrontendApi,

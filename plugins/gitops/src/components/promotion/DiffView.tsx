@@ -51,6 +51,30 @@ export function diffLineKind(
   return 'context';
 }
 
+/** One unified diff, `+` lines in green and `-` lines in red. */
+export const DiffLines = (props: { diff: string }) => {
+  const classes = useStyles();
+  return (
+    <pre className={classes.pre}>
+      {props.diff
+        .replace(/\n$/, '')
+        .split('\n')
+        .map((line, i) => {
+          const kind = diffLineKind(line);
+          const className =
+            kind === 'context'
+              ? classes.line
+              : `${classes.line} ${classes[kind]}`;
+          return (
+            <code key={i} className={className} data-diff-line={kind}>
+              {line || ' '}
+            </code>
+          );
+        })}
+    </pre>
+  );
+};
+
 /**
  * The manifest changes of a promotion or rollback: per file, the version
  * change and its unified diff, `+` lines in green and `-` lines in red.
@@ -71,23 +95,7 @@ export const DiffView = (props: { changes: ManifestChange[] }) => {
           <Typography className={classes.file}>
             {change.environment}: {change.file}
           </Typography>
-          <pre className={classes.pre}>
-            {change.diff
-              .replace(/\n$/, '')
-              .split('\n')
-              .map((line, i) => {
-                const kind = diffLineKind(line);
-                const className =
-                  kind === 'context'
-                    ? classes.line
-                    : `${classes.line} ${classes[kind]}`;
-                return (
-                  <code key={i} className={className} data-diff-line={kind}>
-                    {line || ' '}
-                  </code>
-                );
-              })}
-          </pre>
+          <DiffLines diff={change.diff} />
         </div>
       ))}
     </div>

@@ -3,7 +3,8 @@ import type { GitopsAction } from '@gitops2/plugin-gitops-common';
 
 /**
  * The latest list of actions the tab fetched (refetched after each action
- * and by the 10 s poll), so that an open dialog shows the current state of
+ * and on the service's change signals, or every 60 s while live updates are
+ * not connected), so that an open dialog shows the current state of
  * the request it made (approved elsewhere, merged by someone else).
  */
 export const LiveActionsContext = createContext<GitopsAction[] | undefined>(

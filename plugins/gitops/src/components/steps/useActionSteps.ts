@@ -4,12 +4,16 @@ import type {
   StepRunsResponse,
 } from '@gitops2/plugin-gitops-common';
 import type { GitopsFrontendApi } from '../../api';
-import { LIVE_POLL_INTERVAL_MS, usePolledAsync } from '../live';
+import { usePolledAsync } from '../live';
 import type { RefreshableAsyncState } from '../shared/useRefreshableAsync';
 import { actionLagsSteps, isStepOpen } from './format';
 
-/** While a step is open, its action's steps are asked for this often. */
-export const STEPS_POLL_INTERVAL_MS = LIVE_POLL_INTERVAL_MS;
+/**
+ * While a step is open, its action's steps are asked for this often: steps
+ * are not signalled (docs/promotion.md#not-yet), so this polling goes on
+ * whether live updates are connected or not.
+ */
+export const STEPS_POLL_INTERVAL_MS = 5000;
 
 /**
  * Live updates of one timeline stop after this long (a stuck step must not

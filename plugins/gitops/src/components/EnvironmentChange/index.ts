@@ -1,0 +1,1 @@
+export { EnvironmentChangeReview } from './EnvironmentChangeReview';

@@ -1,0 +1,5 @@
+export { EnvironmentTab } from './EnvironmentTab';
+export {
+  ENVIRONMENT_ANNOTATIONS,
+  isGitopsEnvironment,
+} from './environmentAnnotations';
