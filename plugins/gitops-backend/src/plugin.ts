@@ -497,6 +497,7 @@ export const gitopsPlugin = createBackendPlugin({
           ingest: id => ingestion.ingestFromNow(id),
           reconcileAction: id => promotions.reconcileAction(id),
           refreshCommit: (source, sha) => correlator.refreshCommit(source, sha),
+          sourcePushed: (source, push) => correlator.sourcePushed(source, push),
           logger: deps.logger.child({ task: 'gitops-webhooks' }),
         });
         deps.lifecycle.addShutdownHook(() => webhooks.pushes.stop());

@@ -5,6 +5,7 @@ import type {
 } from '@backstage/backend-plugin-api';
 import { CorrelationConfig } from '../config';
 import { RolloutRow } from '../database/tables';
+import type { PushedCommits } from '../git/PushedRevisions';
 import {
   AnalyzedCommit,
   analyzeCommits,
@@ -249,6 +250,18 @@ export class Correlator {
     if (source.ok) source.repository.forgetChecks?.(sha);
     for (const row of rows) await this.correlate(row, row.mapped_source);
     return rows.length;
+  }
+
+  /**
+   * A `push` to a source repository: its commits are remembered so
+   * that correlating the versions built from them asks GitHub less. Returns
+   * how many revisions were kept (0: not a repository correlation reads).
+   */
+  sourcePushed(sourceRepository: string, push: PushedCommits): number {
+    return (
+      this.options.resolver.opened(sourceRepository)?.rememberPushed?.(push) ??
+      0
+    );
   }
 
   /** Correlates one rollout and stores the outcome. */

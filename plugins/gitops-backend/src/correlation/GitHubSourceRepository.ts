@@ -1,4 +1,5 @@
 import type { GitHubGitSource } from '../git/GitHubGitSource';
+import type { PushedCommits } from '../git/PushedRevisions';
 import type { RawCommit } from './analyzeCommits';
 import { Comparison, SourceRepository } from './types';
 
@@ -6,7 +7,8 @@ import { Comparison, SourceRepository } from './types';
  * A source repository on GitHub, read through GitHubGitSource's Octokit
  * (throttling and retry plugins, `retry-after`, sha-keyed caches).
  *
- * Requests per rollout: the new version's commit (1, cached by revision; the
+ * Requests per rollout: the new version's commit (1, cached by revision, none
+ * when a `push` webhook named it: rememberPushed; the
  * old version was the new one of an earlier rollout, so usually cached), the
  * comparison old...new (1 per 100 commits; GitHub lists at most 250 commits
  * of a comparison without paging), the reverse comparison only when the old
@@ -47,6 +49,10 @@ export class GitHubSourceRepository implements SourceRepository {
 
   forgetChecks(sha: string): void {
     this.github.forgetChecks(sha);
+  }
+
+  rememberPushed(push: PushedCommits): number {
+    return this.github.rememberPushed(push);
   }
 
   async compare(

@@ -93,6 +93,15 @@ export class SourceRepositoryResolver {
     this.roots = new Map(roots.map(r => [r.id, r]));
   }
 
+  /**
+   * The repository if correlation opened it since this backend started
+   * (a service's catalog entity names it), else undefined: a webhook about
+   * another repository of the organisation opens nothing.
+   */
+  opened(id: string): SourceRepository | undefined {
+    return this.cache.get(id);
+  }
+
   resolve(id: string | null | undefined): SourceResolution {
     if (!id) {
       return {

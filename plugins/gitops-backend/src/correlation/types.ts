@@ -1,5 +1,6 @@
 import type { ChecksSummary } from '@gitops2/plugin-gitops-common';
 import type { HostedPullRequest } from '../git/GitHubGitSource';
+import type { PushedCommits } from '../git/PushedRevisions';
 import type { RawCommit } from './analyzeCommits';
 
 export type { HostedPullRequest };
@@ -43,4 +44,9 @@ export interface SourceRepository {
   ): Promise<Comparison>;
   /** Drops what is remembered of a commit's CI results (CI reported anew). */
   forgetChecks?(sha: string): void;
+  /**
+   * Remembers the commits a `push` webhook named (hosted
+   * repositories); returns how many were kept.
+   */
+  rememberPushed?(push: PushedCommits): number;
 }

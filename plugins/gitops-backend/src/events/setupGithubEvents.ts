@@ -5,6 +5,7 @@ import type {
 import type { EventsService } from '@backstage/plugin-events-node';
 import type { Knex } from 'knex';
 import type { RepositoryConfig } from '../config';
+import type { PushedCommits } from '../git/PushedRevisions';
 import { CoalescingTrigger } from './CoalescingTrigger';
 import { DeliveryLog } from './DeliveryLog';
 import { GithubEventSubscriber } from './GithubEventSubscriber';
@@ -33,6 +34,8 @@ export async function setupGithubEvents(options: {
   ingest: (repositoryId: string) => Promise<unknown>;
   reconcileAction: (actionId: string) => Promise<unknown>;
   refreshCommit: (sourceRepository: string, sha: string) => Promise<number>;
+  /** A `push` to a source repository (Correlator.sourcePushed). */
+  sourcePushed?: (sourceRepository: string, push: PushedCommits) => number;
   logger: LoggerService;
   /** For tests. */
   timing?: { quietMs: number; maxWaitMs: number };
@@ -54,6 +57,7 @@ export async function setupGithubEvents(options: {
   const onPush = createPushHandler({
     repositories,
     ingest: id => pushes.trigger(id),
+    sourcePushed: options.sourcePushed,
     logger,
   });
   const onPullRequest = createPullRequestHandler({

@@ -16,6 +16,7 @@ import {
   toText,
 } from './githubHelpers';
 import { LruCache } from './LruCache';
+import { PushedRevisions } from './PushedRevisions';
 import type { GitCommit } from './types';
 
 /**
@@ -38,6 +39,8 @@ export class GitHubCommitReader {
   private readonly compares = new LruCache<ApiCompare>(200);
   private readonly resolvedRefs = new LruCache<string>(20_000);
   private readonly commitFiles: LruCache<string[] | null>;
+  /** Revisions its `push` webhooks named (no request to resolve them). */
+  readonly pushed = new PushedRevisions();
 
   constructor(
     private readonly client: GitHubApiClient,
@@ -54,7 +57,7 @@ export class GitHubCommitReader {
    * no body to speak of) per revision, cached.
    */
   async resolveCommit(ref: string): Promise<string | undefined> {
-    const cached = this.resolvedRefs.get(ref);
+    const cached = this.resolvedRefs.get(ref) ?? this.pushed.resolve(ref);
     if (cached) return cached;
     const NONE = new Error('none');
     try {

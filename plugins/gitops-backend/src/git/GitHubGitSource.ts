@@ -25,6 +25,7 @@ import { GitHubApiClient } from './GitHubApiClient';
 import { GitHubCommitAssociations } from './GitHubCommitAssociations';
 import { GitHubFileReader } from './GitHubFileReader';
 import { GitHubCommitReader } from './GitHubCommitReader';
+import type { PushedCommits } from './PushedRevisions';
 import {
   SHA_RE,
   encodePath,
@@ -279,6 +280,14 @@ export class GitHubGitSource implements GitSource {
    */
   resolveCommit(ref: string): Promise<string | undefined> {
     return this.commits.resolveCommit(ref);
+  }
+
+  /**
+   * Remembers the commits a `push` webhook named, so that
+   * resolveCommit answers them without a request. Returns how many.
+   */
+  rememberPushed(push: PushedCommits): number {
+    return this.commits.pushed.remember(push);
   }
 
   /**
