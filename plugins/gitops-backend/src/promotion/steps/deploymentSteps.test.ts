@@ -315,6 +315,11 @@ describe.each(databases.eachSupportedId())('deployment steps on %p', dbId => {
     for (let i = 0; i < 400 && (await stateOf()) !== 'merged'; i++)
       await new Promise(r => setTimeout(r, 50));
     expect(await stateOf()).toBe('merged');
+    // The after steps are planned right after the merge is recorded; then
+    // another replica's round runs the step while the merge's ingestion
+    // waits (the round then waits too: the outcome needs the rollout).
+    for (let i = 0; i < 400 && !(await smoke()); i++)
+      await new Promise(r => setTimeout(r, 50));
     const round = runner('replica-b').tick();
     for (
       let i = 0;
@@ -322,6 +327,18 @@ describe.each(databases.eachSupportedId())('deployment steps on %p', dbId => {
       i++
     )
       await new Promise(r => setTimeout(r, 50));
+    // The premise of these tests: the step finished, the merge is not ingested.
+    expect(['passed', 'failed']).toContain((await smoke())?.state);
+    expect(
+      (
+        await env.ledger.listRollouts({
+          repositoryId: 'demo',
+          service: 'cart',
+          environment: 'staging',
+          limit: 1,
+        })
+      ).rows[0]?.to_version,
+    ).not.toBe('v2');
     release();
     await round;
     return { ...env, action };
