@@ -17,14 +17,18 @@ interface KeyState {
 }
 
 /**
- * Turns bursts of triggers per key (pushes to one repository) into few runs:
- * a run starts when the key's triggers went quiet for `quietMs` (at most
+ * Turns bursts of triggers per key (pushes to one repository) into few runs.
+ * A trigger of a key that is idle (no run pending or under way, none ended
+ * within `quietMs`) runs at once: a lone push is not delayed. Otherwise a
+ * run starts when the key's triggers went quiet for `quietMs` (at most
  * `maxWaitMs` after the burst began); triggers during a run ask for one more
  * run after it, never for a concurrent one. A burst of pushes within a
- * second thus costs one run, or two when the first had already started.
+ * second thus costs two runs: its first push at once, the rest together.
  */
 export class CoalescingTrigger {
   private readonly keys = new Map<string, KeyState>();
+  /** When each key's last run ended (for `quietMs`: kept only that long). */
+  private readonly endedAt = new Map<string, number>();
 
   constructor(
     private readonly run: (key: string) => Promise<unknown>,
@@ -45,7 +49,12 @@ export class CoalescingTrigger {
     }
     const fresh: KeyState = { firstAt: now, again: false };
     this.keys.set(key, fresh);
-    this.arm(key, fresh, now);
+    const ended = this.endedAt.get(key);
+    if (ended === undefined || now - ended >= this.options.quietMs) {
+      this.fire(key, fresh);
+    } else {
+      this.arm(key, fresh, now);
+    }
   }
 
   /** Resolves once no key has a run pending or in progress (tests, shutdown). */
@@ -101,6 +110,11 @@ export class CoalescingTrigger {
           this.arm(key, state, state.firstAt);
         } else {
           this.keys.delete(key);
+          const at = Date.now();
+          this.endedAt.set(key, at);
+          setTimeout(() => {
+            if (this.endedAt.get(key) === at) this.endedAt.delete(key);
+          }, this.options.quietMs).unref?.();
         }
       });
   }

@@ -15,7 +15,7 @@ const keys = ChangeKeys.create({
 });
 
 describe('ChangeSignals', () => {
-  it('broadcasts { key, kind } on gitops:changes, naming no repository or service, identical changes within the window once', async () => {
+  it('broadcasts { key, kind } on gitops:changes, naming no repository or service, the first change at once, then those of its window at its end, identical ones once', async () => {
     const published: any[] = [];
     const signals = new ChangeSignals(
       { publish: async (s: any) => void published.push(s) },
@@ -43,6 +43,11 @@ describe('ChangeSignals', () => {
       {
         recipients: { type: 'broadcast' },
         channel: 'gitops:changes',
+        message: { key: cart, kind: 'live' },
+      },
+      {
+        recipients: { type: 'broadcast' },
+        channel: 'gitops:changes',
         message: { key: ledger, kind: 'live' },
       },
       {
@@ -52,6 +57,22 @@ describe('ChangeSignals', () => {
       },
     ]);
     expect(JSON.stringify(published)).not.toMatch(/demo|cart|ledger/);
+  });
+
+  it('a change after a quiet window goes out at once, not at the end of the window', async () => {
+    const published: any[] = [];
+    const signals = new ChangeSignals(
+      { publish: async (s: any) => void published.push(s) },
+      keys,
+      mockServices.logger.mock(),
+      10_000,
+    );
+    signals.changed({ repositoryId: 'demo', kind: 'rollouts' });
+    await new Promise(r => setTimeout(r, 100));
+    expect(published.map(p => p.message)).toEqual([
+      { key: await keys.keyOf('demo'), kind: 'rollouts' },
+    ]);
+    signals.stop();
   });
 
   it('the key is HMAC-SHA256(secret, repository NUL service), first 32 hex characters', async () => {

@@ -7,7 +7,10 @@ import {
 } from '@gitops2/plugin-gitops-common';
 import type { ChangeKeys } from './ChangeKeys';
 
-/** Changes closer together than this go out as one signal per key. */
+/**
+ * After a signal went out, the changes of this window go out together at
+ * its end, one signal per key and kind.
+ */
 export const SIGNAL_COALESCE_MS = 200;
 
 /** What changed, inside the backend: never broadcast as such. */
@@ -23,14 +26,20 @@ export interface GitopsChange {
  * signed-in browser, as `{ key, kind }`: the opaque change key of the
  * service (or of the repository) and nothing else, so that the broadcast
  * names nothing a user may not see; pages learn the keys and fetch the data
- * through the API, with its permission checks. Identical changes within
- * SIGNAL_COALESCE_MS are sent once, so a busy cluster does not flood the
- * browsers. When the key cannot be computed, nothing is sent.
+ * through the API, with its permission checks. A change that comes while
+ * nothing was sent for SIGNAL_COALESCE_MS goes out at once (a push is on
+ * screen as soon as it is ingested); the changes that follow within that
+ * window go out together at its end, identical ones once, and the window
+ * goes on while changes keep coming: a busy cluster sends one signal per
+ * key and window, never a flood. When the key cannot be computed, nothing
+ * is sent.
  */
 export class ChangeSignals {
   private readonly pending = new Map<string, GitopsChange>();
   private timer?: ReturnType<typeof setTimeout>;
   private heartbeatFailing = false;
+  /** Sends go out one after the other, in order (flush waits for them). */
+  private sending: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly signals: SignalsService,
@@ -41,20 +50,45 @@ export class ChangeSignals {
 
   changed(change: GitopsChange): void {
     const { repositoryId, service, kind } = change;
-    this.pending.set([repositoryId, service ?? '', kind].join('\u0000'), {
+    const normalized = {
       repositoryId,
       service: service || undefined,
       kind,
-    });
-    this.timer ??= setTimeout(() => this.flush(), this.coalesceMs);
+    };
+    if (this.timer === undefined) {
+      // Nothing sent within the window: at once, and a window opens.
+      this.openWindow();
+      void this.send([normalized]);
+      return;
+    }
+    this.pending.set(
+      [repositoryId, service ?? '', kind].join('\u0000'),
+      normalized,
+    );
   }
 
-  /** Sends what is pending now (tests, shutdown). */
+  /** Sends what is pending now (tests, shutdown, the window's end). */
   async flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     const changes = [...this.pending.values()];
     this.pending.clear();
+    // Changes kept coming: the window goes on.
+    if (changes.length > 0) this.openWindow();
+    await this.send(changes);
+  }
+
+  private openWindow(): void {
+    this.timer = setTimeout(() => void this.flush(), this.coalesceMs);
+    this.timer.unref?.();
+  }
+
+  private send(changes: GitopsChange[]): Promise<void> {
+    this.sending = this.sending.then(() => this.publish(changes));
+    return this.sending;
+  }
+
+  private async publish(changes: GitopsChange[]): Promise<void> {
     for (const change of changes) {
       try {
         const message: GitopsChangeSignal = {
