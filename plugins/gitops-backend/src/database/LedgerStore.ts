@@ -403,6 +403,8 @@ export class LedgerStore {
     version: string,
     outcome: 'verified' | 'failed',
     detail?: string,
+    /** Only a rollout of a commit this action wrote. */
+    actionId?: string,
   ): Promise<boolean> {
     return setRolloutVerification(
       this.db,
@@ -412,6 +414,7 @@ export class LedgerStore {
       version,
       outcome,
       detail,
+      actionId,
     );
   }
 }

@@ -110,7 +110,10 @@ export async function versionsRanIn(
  * Records what the deployment steps found on the latest rollout of a
  * version in an environment: `verified`, or `failed` (a step failed, said
  * in `detail`). A rollout already `rolled-back` stays so. False when the
- * ledger has no such rollout (not ingested yet).
+ * ledger has no such rollout (not ingested yet). With `actionId`, only a
+ * rollout of a commit that action wrote (gitops_portal_commits) counts:
+ * an automatic rollback back to v1 must not mark the rollout that first
+ * brought v1 while its own commit is not ingested yet.
  */
 export async function setRolloutVerification(
   db: Knex,
@@ -120,17 +123,25 @@ export async function setRolloutVerification(
   version: string,
   outcome: 'verified' | 'failed',
   detail?: string,
+  actionId?: string,
 ): Promise<boolean> {
-  const latest = await db('gitops_rollouts')
+  const query = db('gitops_rollouts')
     .where({
       repository_id: repositoryId,
       service,
       environment,
       to_version: version,
     })
-    .whereNull('rewritten_at')
-    .orderBy('id', 'desc')
-    .first('id', 'outcome');
+    .whereNull('rewritten_at');
+  if (actionId !== undefined) {
+    query.whereIn(
+      'commit_sha',
+      db('gitops_portal_commits')
+        .where({ repository_id: repositoryId, action_id: actionId })
+        .select('sha'),
+    );
+  }
+  const latest = await query.orderBy('id', 'desc').first('id', 'outcome');
   if (!latest) return false;
   const detailColumn = {
     outcome_detail: detail ? outcomeDetail(detail) : null,

@@ -133,6 +133,46 @@ describe.each(databases.eachSupportedId())(
       ]);
     });
 
+    it("an automatic rollback's verification marks the rollout of its own commit, never the one that first brought the version while that commit is not ingested", async () => {
+      const { store, ingester, staging } = await ingestAll();
+      bump('v2', 'cart v2 to staging');
+      await ingester.ingest();
+      // The rollback's commit is on the branch (written by action #7), not
+      // ingested yet: a replica was killed right after the merge.
+      const rollback = bump('v1', 'rollback cart in staging to v1');
+      await store.recordPortalCommit('demo', rollback, '7');
+      const verify = () =>
+        store.setRolloutVerification(
+          'demo',
+          'cart',
+          'staging',
+          'v1',
+          'verified',
+          undefined,
+          '7',
+        );
+      expect(await verify()).toBe(false);
+      const bootstrap = async () =>
+        (
+          await store.listRollouts({
+            repositoryId: 'demo',
+            service: 'cart',
+            environment: 'staging',
+            limit: 10,
+          })
+        ).rows.at(-1)!.outcome;
+      expect(await bootstrap()).toBe('pending');
+      await ingester.ingest();
+      expect(await verify()).toBe(true);
+      expect((await staging())[0]).toEqual([
+        'v1',
+        'rollback',
+        'verified',
+        null,
+      ]);
+      expect(await bootstrap()).toBe('pending');
+    });
+
     it('a rollback force-pushed away gives the rollout its outcome back; pushed again, it takes it away again', async () => {
       const { store, ingester, staging } = await ingestAll();
       bump('v2', 'cart v2 to staging');

@@ -96,13 +96,16 @@ export class StepPhaseHandler {
   }
 
   /**
-   * The rollout's outcome in the ledger. The merge ingests at once, but when
-   * that failed the rollout may not be there yet: ingest, then try again; a
+   * The rollout's outcome in the ledger: the rollout of the commit the
+   * action wrote. The merge ingests at once, but when that failed (a
+   * replica killed after the merge) it may not be there yet: ingest, then
+   * try again. An action whose commit made no rollout of its own (the
+   * version was already there) marks the latest rollout of the version. A
    * rollout still missing is said in the log (the action keeps the result).
    */
   private async recordOutcome(result: PhaseResult): Promise<void> {
     const { action, environment } = result;
-    const record = () =>
+    const record = (ownCommitOnly: boolean) =>
       this.ledger.setRolloutVerification(
         action.repositoryId,
         action.service,
@@ -110,10 +113,11 @@ export class StepPhaseHandler {
         action.version,
         result.passed ? 'verified' : 'failed',
         result.passed ? undefined : describe(result),
+        ownCommitOnly ? action.id : undefined,
       );
-    if (await record()) return;
+    if (await record(true)) return;
     await this.engine.afterMerge?.(action.repositoryId).catch(() => undefined);
-    if (await record()) return;
+    if ((await record(true)) || (await record(false))) return;
     this.engine.logger.warn(
       `action #${action.id}: no rollout of ${action.service} ${action.version} in ${environment} in the ledger yet; its verification is on the action only`,
     );
