@@ -5,7 +5,7 @@
  * GitHub merged it.
  */
 import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
-import { GitHubApiDouble, start } from '@gitops2/github-api-double';
+import type { GitHubApiDouble } from '@gitops2/github-api-double';
 import request from 'supertest';
 import {
   failWrites,
@@ -46,29 +46,7 @@ describe.each(databases.eachSupportedId())(
     it('answers 503 "the merge is in Git" (never "nothing was written"); ingestion trusts the merge commit; merging again records it, with one merge on GitHub', async () => {
       h = new WritePathHarness();
       h.bump('cart', ['staging'], 'v7');
-      double = await start({ repos: [{ slug: SLUG, from: h.repo.dir }] });
-      await h.start(
-        databases,
-        databaseId,
-        {
-          repositories: [
-            {
-              id: 'demo',
-              provider: 'github',
-              url: `https://github.com/${SLUG}`,
-            },
-          ],
-        },
-        {
-          rootConfig: {
-            integrations: {
-              github: [
-                { host: 'github.com', apiBaseUrl: double.url, token: 'x' },
-              ],
-            },
-          },
-        },
-      );
+      double = await h.startOnGitHub(databases, databaseId);
       const created = await post('', PERF);
       expect(created.status).toBe(201);
       const { branch, commitSha } = created.body;

@@ -6,7 +6,7 @@
  * Git), never that the merge failed.
  */
 import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
-import { GitHubApiDouble, start } from '@gitops2/github-api-double';
+import type { GitHubApiDouble } from '@gitops2/github-api-double';
 import request from 'supertest';
 import { WritePathHarness } from '../promotion/__testUtils__/WritePathHarness';
 
@@ -43,29 +43,7 @@ describe.each(databases.eachSupportedId())(
     it('a merge GitHub applied but answered with a 502 is answered as merged (or "the merge is in Git"), never as a failed merge', async () => {
       h = new WritePathHarness();
       h.bump('cart', ['staging'], 'v7');
-      double = await start({ repos: [{ slug: SLUG, from: h.repo.dir }] });
-      await h.start(
-        databases,
-        databaseId,
-        {
-          repositories: [
-            {
-              id: 'demo',
-              provider: 'github',
-              url: `https://github.com/${SLUG}`,
-            },
-          ],
-        },
-        {
-          rootConfig: {
-            integrations: {
-              github: [
-                { host: 'github.com', apiBaseUrl: double.url, token: 'x' },
-              ],
-            },
-          },
-        },
-      );
+      double = await h.startOnGitHub(databases, databaseId);
       const created = await post('', PERF);
       expect(created.status).toBe(201);
       const { branch, commitSha } = created.body;

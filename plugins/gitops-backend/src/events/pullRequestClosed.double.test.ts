@@ -6,7 +6,7 @@
  */
 import { TestDatabases } from '@backstage/backend-test-utils';
 import eventsPlugin from '@backstage/plugin-events-backend';
-import { GitHubApiDouble, start } from '@gitops2/github-api-double';
+import type { GitHubApiDouble } from '@gitops2/github-api-double';
 import { WritePathHarness } from '../promotion/__testUtils__/WritePathHarness';
 import {
   deliver,
@@ -37,35 +37,16 @@ describe.each(databases.eachSupportedId())(
       h = new WritePathHarness();
       h.bump('cart', ['dev', 'staging'], 'v2');
       h.groups.set('erin', ['group:default/release-eu']);
-      double = await start({ repos: [{ slug: SLUG, from: h.repo.dir }] });
-      await h.start(
-        databases,
-        databaseId,
-        {
-          repositories: [
-            {
-              id: 'demo',
-              provider: 'github',
-              url: `https://github.com/${SLUG}`,
-            },
-          ],
+      double = await h.startOnGitHub(databases, databaseId, {
+        rootConfig: {
+          events: { modules: { github: { webhookSecret: SECRET } } },
         },
-        {
-          rootConfig: {
-            integrations: {
-              github: [
-                { host: 'github.com', apiBaseUrl: double.url, token: 'x' },
-              ],
-            },
-            events: { modules: { github: { webhookSecret: SECRET } } },
-          },
-          features: [
-            eventsPlugin,
-            ...githubEventsModules(),
-            sharedEventsService(),
-          ],
-        },
-      );
+        features: [
+          eventsPlugin,
+          ...githubEventsModules(),
+          sharedEventsService(),
+        ],
+      });
       const requested = await h
         .as('alice')
         .promote(

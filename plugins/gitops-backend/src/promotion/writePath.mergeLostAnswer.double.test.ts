@@ -6,7 +6,7 @@
  * merge failed while Git has it.
  */
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { GitHubApiDouble, start } from '@gitops2/github-api-double';
+import type { GitHubApiDouble } from '@gitops2/github-api-double';
 import { WritePathHarness } from './__testUtils__/WritePathHarness';
 
 // Octokit's throttling spaces GitHub writes about a second apart.
@@ -30,29 +30,7 @@ describe.each(databases.eachSupportedId())(
       h = new WritePathHarness();
       h.bump('cart', ['dev', 'staging'], 'v2');
       h.groups.set('erin', ['group:default/release-eu']);
-      double = await start({ repos: [{ slug: SLUG, from: h.repo.dir }] });
-      await h.start(
-        databases,
-        databaseId,
-        {
-          repositories: [
-            {
-              id: 'demo',
-              provider: 'github',
-              url: `https://github.com/${SLUG}`,
-            },
-          ],
-        },
-        {
-          rootConfig: {
-            integrations: {
-              github: [
-                { host: 'github.com', apiBaseUrl: double.url, token: 'x' },
-              ],
-            },
-          },
-        },
-      );
+      double = await h.startOnGitHub(databases, databaseId);
       const requested = await h
         .as('alice')
         .promote(

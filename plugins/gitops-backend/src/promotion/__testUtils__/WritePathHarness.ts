@@ -21,6 +21,10 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { ServerPermissionClient } from '@backstage/plugin-permission-node';
 import { ConfigReader } from '@backstage/config';
 import type { Server } from 'node:http';
+import {
+  GitHubApiDouble,
+  start as startGitHub,
+} from '@gitops2/github-api-double';
 import request from 'supertest';
 import knexFactory from 'knex';
 import { gitopsPlugin } from '../../plugin';
@@ -194,6 +198,50 @@ export class WritePathHarness {
     this.server = await this.startBackend();
     await this.refresh();
     return this.server;
+  }
+
+  /**
+   * Serves this repository as `slug` on the GitHub API double and starts the
+   * backend reading and writing it through GitHub (a token integration on
+   * the double), with more app-config and features when given. Returns the
+   * double; the caller closes it.
+   */
+  async startOnGitHub(
+    databases: TestDatabases,
+    databaseId: Parameters<TestDatabases['init']>[0],
+    options: {
+      slug?: string;
+      rootConfig?: Record<string, unknown>;
+      features?: NonNullable<
+        Parameters<typeof startTestBackend>[0]['features']
+      >;
+    } = {},
+  ): Promise<GitHubApiDouble> {
+    const slug = options.slug ?? 'acme/gitops';
+    const double = await startGitHub({
+      repos: [{ slug, from: this.repo.dir }],
+    });
+    await this.start(
+      databases,
+      databaseId,
+      {
+        repositories: [
+          { id: 'demo', provider: 'github', url: `https://github.com/${slug}` },
+        ],
+      },
+      {
+        rootConfig: {
+          integrations: {
+            github: [
+              { host: 'github.com', apiBaseUrl: double.url, token: 'x' },
+            ],
+          },
+          ...options.rootConfig,
+        },
+        features: options.features,
+      },
+    );
+    return double;
   }
 
   /** A second backend on the same database and repository: another replica. */
