@@ -4,7 +4,7 @@
  * repository is on the GitHub API double (a real HTTP server over a real
  * Git repository, counting requests); its `push` webhooks go through
  * Backstage's events backend and GitHub module (signature checked). A
- * version built from a pushed commit (an image tagged with its short sha)
+ * version built from a pushed commit (an image tagged with its full sha)
  * is resolved without asking GitHub; one that no push announced costs the
  * request it always did.
  */
@@ -106,16 +106,18 @@ describe('push webhooks of a source repository', () => {
       ).toBe(202);
     }
 
-    // Deployed by their short shas: resolved, and not one request to do so.
+    // Deployed by their full shas: resolved, and not one request to do so.
+    // (Short shas go to GitHub: a prefix is unique among the pushed commits
+    // only, and one can be crafted to share it.)
     double.resetRequests();
     for (const [sha, key] of [
       [c1, 'SHOP-1'],
       [c2, 'SHOP-2'],
     ]) {
-      h.bump('cart', ['dev'], short(sha));
+      h.bump('cart', ['dev'], sha);
       await h.refresh();
       const changeSet = await h.eventually(async () => {
-        const cs = await changeSetOf(short(sha));
+        const cs = await changeSetOf(sha);
         return cs.status === 'resolved' && cs;
       });
       expect(changeSet.added.map((c: any) => c.sha)).toEqual([sha]);
@@ -124,10 +126,10 @@ describe('push webhooks of a source repository', () => {
     expect(resolves()).toBe(0);
 
     // A version no push announced: the request it always cost.
-    h.bump('cart', ['dev'], short(c3));
+    h.bump('cart', ['dev'], c3);
     await h.refresh();
     await h.eventually(
-      async () => (await changeSetOf(short(c3))).status === 'resolved',
+      async () => (await changeSetOf(c3)).status === 'resolved',
     );
     expect(resolves()).toBe(1);
   });

@@ -100,7 +100,8 @@ export class StepPhaseHandler {
    * action wrote. The merge ingests at once, but when that failed (a
    * replica killed after the merge) it may not be there yet: ingest, then
    * try again. An action whose commit made no rollout of its own (the
-   * version was already there) marks the latest rollout of the version. A
+   * version was already there; known only once ingestion ran) marks the
+   * latest rollout of the version. A
    * rollout still missing is said in the log (the action keeps the result).
    */
   private async recordOutcome(result: PhaseResult): Promise<void> {
@@ -116,8 +117,17 @@ export class StepPhaseHandler {
         ownCommitOnly ? action.id : undefined,
       );
     if (await record(true)) return;
-    await this.engine.afterMerge?.(action.repositoryId).catch(() => undefined);
-    if ((await record(true)) || (await record(false))) return;
+    const ingested = await (
+      this.engine.afterMerge?.(action.repositoryId) ?? Promise.resolve()
+    ).then(
+      () => true,
+      () => false,
+    );
+    if (await record(true)) return;
+    // Only once ingestion ran may "no rollout of its own" mean the version
+    // was already there; after a failed ingestion it means not ingested,
+    // and the latest rollout of the version is an older one (hostile review).
+    if (ingested && (await record(false))) return;
     this.engine.logger.warn(
       `action #${action.id}: no rollout of ${action.service} ${action.version} in ${environment} in the ledger yet; its verification is on the action only`,
     );
