@@ -19,8 +19,8 @@ export const CROSS_SERVICE_THROTTLE_MS = 2000;
  * the view (`changeKey`, `repositoryChangeKey` of a service's status);
  * left out, any key matches (cross-service views, whose data the API
  * filters by permission). `kinds` left out: every kind. `throttleMs`:
- * `onChange` runs at most once per this many milliseconds (after the first
- * signal of a burst).
+ * a burst of signals runs `onChange` at once (its first signal) and once
+ * more per this many milliseconds while it lasts.
  */
 export interface GitopsChangeFilter {
   keys?: string[];
@@ -79,7 +79,20 @@ export function useGitopsChanges(
       keys: keys ?? undefined,
       kinds: kinds ?? undefined,
     };
+    // With throttleMs: a signal after a quiet window calls at once and opens
+    // a window; the signals within it call once at its end, and the window
+    // goes on while they keep coming (as the backend's ChangeSignals).
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let missed = false;
+    const openWindow = () => {
+      timer = setTimeout(() => {
+        timer = undefined;
+        if (!missed) return;
+        missed = false;
+        openWindow();
+        callback.current();
+      }, throttleMs);
+    };
     const stop = channel.listen({
       onState: setState,
       onResync: () => resync.current?.(),
@@ -89,10 +102,10 @@ export function useGitopsChanges(
         if (!throttleMs) {
           callback.current();
         } else if (timer === undefined) {
-          timer = setTimeout(() => {
-            timer = undefined;
-            callback.current();
-          }, throttleMs);
+          openWindow();
+          callback.current();
+        } else {
+          missed = true;
         }
       },
     });

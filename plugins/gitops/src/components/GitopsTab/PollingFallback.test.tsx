@@ -152,6 +152,34 @@ describe('GitopsTab: signals connected', () => {
     });
   });
 
+  it("a live-status signal of its key refetches the live status and the dashboard, not the service's status, rollouts, actions or holds", async () => {
+    const signals = fakeSignals();
+    const api = await renderTab(signals);
+    await waitFor(() => expect(signals.count()).toBeGreaterThan(0));
+    await signals.heartbeat();
+    const before = calls(api);
+
+    await signals.send({ key: CART, kind: 'live' });
+    await waitFor(() => expect(calls(api).live).toBeGreaterThan(before.live));
+    // Whatever else it would refetch has been asked for by now.
+    await act(async () => {
+      await new Promise(r => setTimeout(r, 100));
+    });
+    const now = calls(api);
+    expect(now.dashboard).toBeGreaterThan(before.dashboard);
+    expect({
+      status: now.status,
+      rollouts: now.rollouts,
+      actions: now.actions,
+      holds: now.holds,
+    }).toEqual({
+      status: before.status,
+      rollouts: before.rollouts,
+      actions: before.actions,
+      holds: before.holds,
+    });
+  });
+
   it('when the heartbeats stop, refetches at once and polls every 60 s; when they come back, refetches once and stops polling', async () => {
     const signals = fakeSignals();
     const api = await renderTab(signals);

@@ -1,14 +1,24 @@
 import { useCallback, useState } from 'react';
-import type { EntityRefParts } from '@gitops2/plugin-gitops-common';
+import type {
+  EntityRefParts,
+  GitopsChangeSignal,
+} from '@gitops2/plugin-gitops-common';
 import type { GitopsFrontendApi } from '../../api';
 import { useRefreshableAsync } from '../shared';
 import { useLiveRefresh } from '../../api/useLiveRefresh';
+
+/** The change signals that refetch the tab's status, rollouts, actions and holds. */
+const TAB_CHANGE_KINDS: GitopsChangeSignal['kind'][] = [
+  'rollouts',
+  'outcome',
+  'action',
+];
 
 /**
  * The actions and holds of a service, and the tab's refresh: `refresh()`
  * bumps `refreshKey` (status, rollouts, actions, holds and metrics
  * refetch). The tab refreshes by the live views' rule (`useLiveRefresh`):
- * on the change signals of the service's keys, and every 60 s while live
+ * on the change signals of the service's keys (not its live status), and every 60 s while live
  * updates are not connected (or the keys are not known yet).
  */
 export function usePromotionState(
@@ -36,7 +46,14 @@ export function usePromotionState(
     [api, refreshKey],
   );
 
-  useLiveRefresh(changeKeys && { keys: changeKeys }, refresh, { enabled });
+  // A cluster's live status changes often and concerns the live view only
+  // (useServiceLive listens for it): Git, rollouts, outcomes and actions
+  // refetch the tab.
+  useLiveRefresh(
+    changeKeys && { keys: changeKeys, kinds: TAB_CHANGE_KINDS },
+    refresh,
+    { enabled },
+  );
 
   return { actions, holds, refreshKey, refresh };
 }
