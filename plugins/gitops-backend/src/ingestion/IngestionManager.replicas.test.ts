@@ -89,8 +89,12 @@ describe('IngestionManager on several replicas', () => {
       maxConcurrentRuns?: number;
       leaseTtlMs?: number;
       afterIngest?: () => Promise<unknown>;
+      /** Changes this replica's store (e.g. slows its lease renewals). */
+      wrapStore?: (store: LedgerStore) => void;
     } = {},
   ) {
+    const store = await LedgerStore.fromKnex(knex);
+    extra.wrapStore?.(store);
     const sources = Object.fromEntries(
       Object.entries(dirs).map(([id, dir]) => [id, gatedSource(dir)]),
     );
@@ -109,7 +113,7 @@ describe('IngestionManager on several replicas', () => {
           },
         }),
       ),
-      store: await LedgerStore.fromKnex(knex),
+      store,
       locators: createDefaultLocatorRegistry(),
       logger: mockServices.logger.mock(),
       createSource: r => sources[r.id].source,
@@ -183,6 +187,50 @@ describe('IngestionManager on several replicas', () => {
     expect(b.sources.demo.reads).toBe(0);
     a.sources.demo.release();
     await running;
+    expect(await versions()).toEqual(['dev v1']);
+  });
+
+  it('a run whose lease renewals came too late (a starved replica) stops before it writes, and the replica that took the repository ingests it alone', async () => {
+    const repo = gitopsRepo();
+    const a = await replica(
+      'replica-a',
+      { demo: repo.dir },
+      {
+        leaseTtlMs: 300,
+        // Each renewal waits 1 s for the event loop and a pool connection.
+        wrapStore: store => {
+          const renew = store.renewIngestionRun.bind(store);
+          store.renewIngestionRun = async (...args) => {
+            await sleep(1000);
+            return renew(...args);
+          };
+        },
+      },
+    );
+    const b = await replica(
+      'replica-b',
+      { demo: repo.dir },
+      { leaseTtlMs: 300 },
+    );
+    a.sources.demo.hold();
+    const running = a.manager.ingest('demo');
+    const outcome = running.then(
+      () => 'went on',
+      (e: Error) => e.message,
+    );
+    await started(a.sources.demo);
+    await sleep(400); // a's lease expired: its renewal is still waiting
+    b.sources.demo.hold();
+    const taken = b.tick('demo');
+    await started(b.sources.demo);
+
+    a.sources.demo.release();
+    expect(await outcome).toMatch(
+      /ingestion run of demo \(replica-a#1\) stopped: .*another replica/,
+    );
+    expect(await versions()).toEqual([]);
+    b.sources.demo.release();
+    await taken;
     expect(await versions()).toEqual(['dev v1']);
   });
 

@@ -12,6 +12,7 @@ import { VersionLocatorRegistry } from '../locators/VersionLocatorRegistry';
 import { GitopsConfig, RepositoryConfig } from '../config';
 import type { ExternalPipeline } from '../pipeline/pipelineLocation';
 import { IngestionResult, RepositoryIngester } from './RepositoryIngester';
+import { RunLease } from './RunLease';
 
 /**
  * Owns one ingester per configured repository and runs them as scheduled
@@ -26,7 +27,9 @@ import { IngestionResult, RepositoryIngester } from './RepositoryIngester';
  * A scheduled run finding the repository held, or this replica at
  * gitops.ingestion.maxConcurrentRuns, is skipped (another replica or the next
  * tick takes it); a manual refresh or a push waits for the other replica's
- * run. The cursor's compare-and-set still fences every write. The
+ * run. A run checks its lease before each batch and each write (RunLease)
+ * and stops when it may have lost it (renewals too late on a starved
+ * machine); the cursor's compare-and-set still fences every write. The
  * correlation after a run (afterIngest) comes once the repository and the run
  * slot are given up.
  */
@@ -164,15 +167,15 @@ export class IngestionManager {
     wait: boolean,
   ): Promise<IngestionResult | undefined> {
     const run = (async () => {
-      const token = await this.takeLease(repositoryId, wait);
-      if (!token) return undefined;
-      const renewal = this.renew(repositoryId, token);
+      const lease = await this.takeLease(repositoryId, wait);
+      if (!lease) return undefined;
+      lease.start();
       try {
-        return await this.run(repositoryId);
+        return await this.run(repositoryId, lease);
       } finally {
-        clearInterval(renewal);
+        lease.stop();
         await this.options.store
-          .releaseIngestionRun(repositoryId, token)
+          .releaseIngestionRun(repositoryId, lease.token)
           .catch(() => undefined);
       }
     })().finally(() => this.running.delete(repositoryId));
@@ -198,11 +201,11 @@ export class IngestionManager {
     }
   }
 
-  /** The lease token, or undefined when another replica holds the repository (and `wait` is false). */
+  /** The run's lease, or undefined when another replica holds the repository (and `wait` is false). */
   private async takeLease(
     repositoryId: string,
     wait: boolean,
-  ): Promise<string | undefined> {
+  ): Promise<RunLease | undefined> {
     const { store, logger, config } = this.options;
     const token = `${this.holder}#${++this.runs}`;
     await store.ensureRepository(repositoryId);
@@ -213,7 +216,14 @@ export class IngestionManager {
       if (
         await store.claimIngestionRun(repositoryId, token, now, this.leaseTtlMs)
       )
-        return token;
+        return new RunLease(
+          store,
+          repositoryId,
+          token,
+          this.leaseTtlMs,
+          logger,
+          now,
+        );
       if (!wait || now > until) {
         const holder = await store.ingestionRunHolder(repositoryId);
         if (!wait) {
@@ -230,37 +240,11 @@ export class IngestionManager {
     }
   }
 
-  /**
-   * Renews the run's lease every third of its life. Lost (taken by another
-   * replica after this one missed its renewals), the run goes on: its
-   * writes are refused by the cursor's compare-and-set.
-   */
-  private renew(repositoryId: string, token: string) {
-    const { store, logger } = this.options;
-    let lost = false;
-    const timer = setInterval(() => {
-      if (lost) return;
-      store
-        .renewIngestionRun(repositoryId, token, Date.now(), this.leaseTtlMs)
-        .then(ok => {
-          if (ok) return;
-          lost = true;
-          logger.warn(
-            `ingestion run of ${repositoryId} (${token}) lost its lease: another replica took the repository`,
-          );
-        })
-        .catch(e =>
-          logger.warn(
-            `could not renew the ingestion lease of ${repositoryId}: ${e}`,
-          ),
-        );
-    }, Math.max(50, Math.floor(this.leaseTtlMs / 3)));
-    timer.unref?.();
-    return timer;
-  }
-
   /** One run of the ingester, with the lease held (the correlation comes after). */
-  private async run(repositoryId: string): Promise<IngestionResult> {
+  private async run(
+    repositoryId: string,
+    lease: RunLease,
+  ): Promise<IngestionResult> {
     const ingester = this.ingesterOf(repositoryId);
     // Start and end of every run with this process's pid, at debug level:
     // bench/replicas.ts reads them to prove that no two replicas work on
@@ -272,7 +256,7 @@ export class IngestionManager {
     );
     let outcome = 'failed';
     try {
-      const result = await ingester.ingest().catch(async e => {
+      const result = await ingester.ingest(lease).catch(async e => {
         const message = e instanceof Error ? e.message : String(e);
         logger.warn(`ingestion of ${repositoryId} failed: ${message}`);
         await this.options.store

@@ -89,8 +89,15 @@ export class RepositoryIngester {
     this.maxHistoryCommits = options.maxHistoryCommits ?? 20_000;
   }
 
-  async ingest(): Promise<IngestionResult> {
+  /**
+   * `lease`: the run's lease on the repository (IngestionManager), checked
+   * before each batch is read and before each write; its error stops the run.
+   */
+  async ingest(lease?: {
+    assertHeld(): Promise<void>;
+  }): Promise<IngestionResult> {
     const { repositoryId, source, store, logger } = this.options;
+    const held = async () => lease?.assertHeld();
     await store.ensureRepository(repositoryId);
     const repo = await store.getRepository(repositoryId);
     const head = await source.headCommit();
@@ -251,6 +258,7 @@ export class RepositoryIngester {
     let inserted = 0;
     let batchNo = 0;
     for await (const batch of this.pages(walkSince, head, firstPage)) {
+      await held();
       commitCount += batch.length;
       const touched = new Set<string>();
       const contentBefore = goodContent;
@@ -404,6 +412,7 @@ export class RepositoryIngester {
       }
 
       const last = batch[batch.length - 1].sha;
+      await held();
       const res = await writeBatch({
         store,
         logger,
@@ -446,6 +455,7 @@ export class RepositoryIngester {
       pipelineGoodContent:
         external && commitCount === 0 ? storedContent : goodContent,
     };
+    await held();
     if (run) {
       await store.finishReingest({
         ...finished,
