@@ -137,6 +137,8 @@ describe.each(databases.eachSupportedId())('deployment steps on %p', dbId => {
         release();
       };
     };
+    /** The promotion service's log: what a failure says happened. */
+    const serviceLogger = mockServices.logger.mock();
     const promotions = new PromotionService({
       ledger,
       stores,
@@ -156,7 +158,7 @@ describe.each(databases.eachSupportedId())('deployment steps on %p', dbId => {
       stepTypes,
       gates: createDefaultGateRegistry(permissions),
       permissions,
-      logger: mockServices.logger.mock(),
+      logger: serviceLogger,
       recordPortalCommit: (r, sha, id) => ledger.recordPortalCommit(r, sha, id),
       stepsPlanned: () => woken.runner?.wake(),
       afterMerge: async () => {
@@ -212,6 +214,7 @@ describe.each(databases.eachSupportedId())('deployment steps on %p', dbId => {
       )?.[1];
     return {
       knex,
+      serviceLogger,
       runner,
       holdIngestion,
       ledger,
@@ -281,7 +284,7 @@ describe.each(databases.eachSupportedId())('deployment steps on %p', dbId => {
   });
 
   it('before steps that pass while the request still holds the action (a fast step) let the write go on at once, not at the next reconciliation', async () => {
-    const { stores, runner, promote } = await setup();
+    const { stores, runner, promote, serviceLogger } = await setup();
     const { action } = await promote(
       { sourceEnvironment: 'dev' },
       'fast-before-1',
@@ -294,7 +297,17 @@ describe.each(databases.eachSupportedId())('deployment steps on %p', dbId => {
     expect(held).toBeDefined();
     setTimeout(() => stores.leases.release(action.id, held!), 300);
     await runner('replica-a').tick();
-    expect((await stores.actions.get(action.id))!.state).not.toBe('requested');
+    const after = (await stores.actions.get(action.id))!;
+    // A failure says where it stood (it failed once on PostgreSQL in a
+    // loaded full run): the action, its before steps, the service's warnings.
+    expect({
+      state: after.state,
+      error: after.error,
+      steps: (await stores.steps.ofAction(action.id, 'before')).map(
+        r => `${r.name} ${r.state}`,
+      ),
+      warnings: serviceLogger.warn.mock.calls.map(c => String(c[0])),
+    }).toMatchObject({ state: expect.not.stringMatching(/^requested$/) });
   });
 
   /**
