@@ -12,7 +12,7 @@ import { VersionLocatorRegistry } from '../locators/VersionLocatorRegistry';
 import { GitopsConfig, RepositoryConfig } from '../config';
 import type { ExternalPipeline } from '../pipeline/pipelineLocation';
 import { IngestionResult, RepositoryIngester } from './RepositoryIngester';
-import { RunLease } from './RunLease';
+import { RunLease, RunLeaseLostError } from './RunLease';
 
 /**
  * Owns one ingester per configured repository and runs them as scheduled
@@ -172,6 +172,13 @@ export class IngestionManager {
       lease.start();
       try {
         return await this.run(repositoryId, lease);
+      } catch (e) {
+        // Another replica may have the repository now: like a repository
+        // held elsewhere (a scheduled run is skipped; ingest() waits for
+        // the lease and runs again from the cursor), not a failure of it.
+        if (!(e instanceof RunLeaseLostError)) throw e;
+        this.options.logger.warn(e.message);
+        return undefined;
       } finally {
         lease.stop();
         await this.options.store
@@ -257,6 +264,7 @@ export class IngestionManager {
     let outcome = 'failed';
     try {
       const result = await ingester.ingest(lease).catch(async e => {
+        if (e instanceof RunLeaseLostError) throw e;
         const message = e instanceof Error ? e.message : String(e);
         logger.warn(`ingestion of ${repositoryId} failed: ${message}`);
         await this.options.store
