@@ -244,6 +244,7 @@ export const gitopsPlugin = createBackendPlugin({
         });
         const feeds = connectChangeFeeds({
           actions: stores.actions,
+          holds: stores.holds,
           signals: changeSignals,
           actionNotifier: new ActionChangeNotifier({
             notifications: deps.notifications,
@@ -274,15 +275,17 @@ export const gitopsPlugin = createBackendPlugin({
           // New rollouts are correlated at once; new commits refresh the
           // environment entities of the catalog (catalog/refreshOnIngestion.ts).
           afterIngest: async (r, repositoryId) => {
-            if (r.commits > 0)
-              await deps.events
-                .publish({
-                  topic: GITOPS_INGESTED_TOPIC,
-                  eventPayload: { repositoryId, head: r.head },
-                })
-                .catch(() => undefined);
-            if (r.rolloutsInserted === 0) return;
+            if (r.commits === 0) return;
+            await deps.events
+              .publish({
+                topic: GITOPS_INGESTED_TOPIC,
+                eventPayload: { repositoryId, head: r.head },
+              })
+              .catch(() => undefined);
+            // New commits change what tabs show even without a rollout (the
+            // pipeline, its errors, the last ingestion): they refetch.
             feeds.rolloutsIngested(repositoryId);
+            if (r.rolloutsInserted === 0) return;
             await correlator.run();
           },
         });

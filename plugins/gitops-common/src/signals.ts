@@ -11,11 +11,13 @@ export const GITOPS_SIGNAL_CHANNEL = 'gitops:changes';
  * view learns only from the permission-checked API (`changeKey` and
  * `repositoryChangeKey` of the service status), so a user who may not see
  * a service cannot tell its changes apart from noise. A repository-wide key
- * (new rollouts of the repository) concerns every service of it.
+ * (new commits of the repository) concerns every service of it.
  *
- * `kind`: `rollouts` (new rollouts ingested), `outcome` (a rollout's
+ * `kind`: `rollouts` (new commits ingested, with or without rollouts: the
+ * pipeline and its errors may have changed), `outcome` (a rollout's
  * outcome), `action` (a promotion or rollback changed state or got an
- * approval), `live` (a service's live status in a cluster). @public
+ * approval, or a hold was created or lifted), `live` (a service's live
+ * status in a cluster). @public
  */
 export interface GitopsChangeSignal {
   key: string;

@@ -36,4 +36,57 @@ describe.each(databases.eachSupportedId())('LedgerStore on %p', databaseId => {
       'second',
     );
   });
+
+  it("refuses the end of a run whose cursor another replica moved: that replica's pipeline and desired states stay", async () => {
+    const knex = await databases.init(databaseId);
+    const store = await LedgerStore.fromKnex(knex);
+    await store.ensureRepository('demo');
+    const pipeline = (name: string) => ({
+      definition: { name, stages: [], environments: [] },
+      services: {},
+      environmentErrors: {},
+    });
+    const state = (environment: string) => ({
+      repository_id: 'demo',
+      service: 'cart',
+      environment,
+      version: 'v1',
+      file: `apps/cart/${environment}/kustomization.yaml`,
+      line: 1,
+      error: null,
+    });
+    // This run started at cursor A; another replica took the repository
+    // meanwhile, ingested B (its pipeline adds prod) and finished.
+    const [a, b] = ['a'.repeat(40), 'b'.repeat(40)];
+    await knex('gitops_repositories')
+      .where({ id: 'demo' })
+      .update({ last_commit_sha: b });
+    await knex('gitops_desired_states').insert([state('dev'), state('prod')]);
+    await store.finishRun({
+      repositoryId: 'demo',
+      at: new Date('2026-12-02T03:00:00Z'),
+      pipeline: pipeline('with prod'),
+      pipelineError: null,
+      expectedCursor: b,
+    });
+
+    await expect(
+      store.finishRun({
+        repositoryId: 'demo',
+        at: new Date('2026-12-02T03:00:01Z'),
+        pipeline: pipeline('without prod'),
+        pipelineError: null,
+        expectedCursor: a,
+        keep: [{ service: 'cart', environment: 'dev' }],
+      }),
+    ).rejects.toThrow(
+      /ingestion cursor of repository demo moved during the run \(another replica ingested it\)/,
+    );
+    expect((await store.getStoredPipeline('demo'))?.definition?.name).toBe(
+      'with prod',
+    );
+    expect(
+      (await store.getDesiredStates('demo')).map(r => r.environment).sort(),
+    ).toEqual(['dev', 'prod']);
+  });
 });

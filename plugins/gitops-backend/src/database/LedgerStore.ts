@@ -20,7 +20,11 @@ import { changeSummaries } from '../correlation/changeSummaries';
 import type { MergeIntent } from '../git/mergeIntent';
 import { isReingestApplied } from './appliedReingests';
 import { finishReingest } from './finishReingest';
-import { applyIngestionBatch, IngestionBatch } from './ingestionBatch';
+import {
+  applyIngestionBatch,
+  CursorMovedError,
+  IngestionBatch,
+} from './ingestionBatch';
 import { listIngestionErrors } from './ingestionErrors';
 import { PENDING_LEDGER } from './ledgerTables';
 import {
@@ -315,35 +319,25 @@ export class LedgerStore {
   }
 
   /** Replaces the desired states of a repository that no longer exist. */
-  async deleteDesiredStatesExcept(
-    repositoryId: string,
-    keep: Array<{ service: string; environment: string }>,
-  ): Promise<void> {
-    const keepKeys = new Set(
-      keep.map(k => `${k.service}\u0000${k.environment}`),
-    );
-    const rows = await this.getDesiredStates(repositoryId);
-    const gone = rows.filter(
-      r => !keepKeys.has(`${r.service}\u0000${r.environment}`),
-    );
-    for (const r of gone) {
-      await this.db('gitops_desired_states')
-        .where({
-          repository_id: repositoryId,
-          service: r.service,
-          environment: r.environment,
-        })
-        .delete();
-    }
-  }
-
+  /**
+   * The end of a run: the pipeline it read, no error, and the desired states
+   * of services and environments that pipeline no longer lists dropped
+   * (`keep`: those it lists; undefined: none dropped). With
+   * `expectedCursor`, all of it only when the cursor is still where this
+   * run left it (one transaction): a run that lost its repository to
+   * another replica must not write its older pipeline over that replica's
+   * (CursorMovedError).
+   */
   async finishRun(options: {
     repositoryId: string;
     at: Date;
     pipeline: unknown;
     pipelineError: unknown | null;
     pipelineGoodContent?: string;
+    expectedCursor?: string | null;
+    keep?: Array<{ service: string; environment: string }>;
   }): Promise<void> {
+    const { repositoryId, expectedCursor, keep } = options;
     const update: Record<string, unknown> = {
       last_ingested_at: options.at,
       last_error: null,
@@ -355,9 +349,40 @@ export class LedgerStore {
     if (options.pipelineGoodContent !== undefined) {
       update.pipeline_good_content = options.pipelineGoodContent;
     }
-    await this.db('gitops_repositories')
-      .where({ id: options.repositoryId })
-      .update(update);
+    await this.db.transaction(async tx => {
+      const updated = await tx('gitops_repositories')
+        .where({ id: repositoryId })
+        .andWhere(q => {
+          if (expectedCursor === null) q.whereNull('last_commit_sha');
+          else if (expectedCursor !== undefined)
+            q.where('last_commit_sha', expectedCursor);
+        })
+        .update(update);
+      if (updated !== 1) {
+        if (expectedCursor !== undefined)
+          throw new CursorMovedError(repositoryId);
+        return;
+      }
+      if (!keep) return;
+      const keepKeys = new Set(
+        keep.map(k => `${k.service}\u0000${k.environment}`),
+      );
+      const rows: Array<{ service: string; environment: string }> = await tx(
+        'gitops_desired_states',
+      )
+        .where({ repository_id: repositoryId })
+        .select('service', 'environment');
+      for (const r of rows) {
+        if (keepKeys.has(`${r.service}\u0000${r.environment}`)) continue;
+        await tx('gitops_desired_states')
+          .where({
+            repository_id: repositoryId,
+            service: r.service,
+            environment: r.environment,
+          })
+          .delete();
+      }
+    });
   }
 
   async recordFailure(repositoryId: string, error: unknown): Promise<void> {

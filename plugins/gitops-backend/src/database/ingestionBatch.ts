@@ -115,6 +115,18 @@ export async function applyIngestionBatch(
 }
 
 /**
+ * A run's write refused by the cursor's compare-and-set: another replica
+ * ingested the repository since this run read the cursor.
+ */
+export class CursorMovedError extends ConflictError {
+  constructor(repositoryId: string) {
+    super(
+      `ingestion cursor of repository ${repositoryId} moved during the run (another replica ingested it)`,
+    );
+  }
+}
+
+/**
  * Compare-and-set on the cursor: a second replica (or a re-run after a
  * crash) that started from an older cursor must not write again.
  */
@@ -141,9 +153,5 @@ async function moveCursor(
         ? { retro_until_sha: batch.retroUntilSha ?? null }
         : {}),
     });
-  if (moved !== 1) {
-    throw new ConflictError(
-      `ingestion cursor of repository ${batch.repositoryId} moved during the run (another replica ingested it)`,
-    );
-  }
+  if (moved !== 1) throw new CursorMovedError(batch.repositoryId);
 }

@@ -88,7 +88,7 @@ describe('IngestionManager on several replicas', () => {
     extra: {
       maxConcurrentRuns?: number;
       leaseTtlMs?: number;
-      afterIngest?: () => Promise<unknown>;
+      afterIngest?: (result: { commits: number }) => Promise<unknown>;
       /** Changes this replica's store (e.g. slows its lease renewals). */
       wrapStore?: (store: LedgerStore) => void;
       logger?: ReturnType<typeof mockServices.logger.mock>;
@@ -241,6 +241,58 @@ describe('IngestionManager on several replicas', () => {
     // ran again from the cursor: nothing left, nothing twice.
     expect((await running).commits).toBe(0);
     expect(await versions()).toEqual(['dev v1']);
+  });
+
+  it('a run that lost its lease after writing a batch still announces what it wrote (afterIngest: signals, correlation), and nothing is written twice', async () => {
+    const repo = gitopsRepo();
+    const announced: number[] = [];
+    // The replica is starved from its first write on: its lease renewals
+    // and its run wait until `wake()`.
+    let wake!: () => void;
+    const awake = new Promise<void>(r => {
+      wake = r;
+    });
+    let writes = 0;
+    const a = await replica(
+      'replica-a',
+      { demo: repo.dir },
+      {
+        leaseTtlMs: 300,
+        afterIngest: async r => announced.push(r.commits),
+        wrapStore: store => {
+          const renew = store.renewIngestionRun.bind(store);
+          store.renewIngestionRun = async (...args) => {
+            if (writes > 0) await awake;
+            return renew(...args);
+          };
+          const apply = store.applyBatch.bind(store);
+          store.applyBatch = async (...args) => {
+            const out = await apply(...args);
+            writes++;
+            await awake;
+            return out;
+          };
+        },
+      },
+    );
+    const b = await replica(
+      'replica-b',
+      { demo: repo.dir },
+      { leaseTtlMs: 300 },
+    );
+    const running = a.manager.ingest('demo');
+    for (let i = 0; i < 300 && writes === 0; i++) await sleep(10);
+    expect(await versions()).toEqual(['dev v1']);
+    await sleep(400); // a's lease expired meanwhile
+    await b.tick('demo'); // b takes the repository: nothing left to ingest
+    expect(b.sources.demo.reads).toBe(1);
+
+    wake();
+    // a's caller waited for the lease and ran again from the cursor.
+    expect((await running).commits).toBe(0);
+    expect(await versions()).toEqual(['dev v1']);
+    // The stopped run's commit announced, then the run after it.
+    expect(announced).toEqual([1, 0]);
   });
 
   it("takes over the repository of a replica that died mid-run once that replica's lease has expired", async () => {

@@ -128,7 +128,7 @@ export class IngestionManager {
       );
       return undefined;
     }
-    return this.start(repositoryId, false);
+    return this.start(repositoryId, undefined);
   }
 
   /**
@@ -148,9 +148,14 @@ export class IngestionManager {
    */
   async ingest(repositoryId: string): Promise<IngestionResult> {
     this.ingesterOf(repositoryId);
+    // One deadline for the whole wait, also across runs that stopped
+    // because another replica took the repository.
+    const until =
+      Date.now() +
+      durationToMilliseconds(this.options.config.ingestion.timeout);
     for (;;) {
       const result = await (this.running.get(repositoryId) ??
-        this.start(repositoryId, true));
+        this.start(repositoryId, until));
       if (result) return result;
     }
   }
@@ -162,12 +167,15 @@ export class IngestionManager {
     return ingester;
   }
 
+  /** `waitUntil`: wait for the lease until then; undefined: do not wait. */
   private start(
     repositoryId: string,
-    wait: boolean,
+    waitUntil: number | undefined,
   ): Promise<IngestionResult | undefined> {
+    /** What a run that stopped had written (its rollouts are announced). */
+    let stoppedAfter: IngestionResult | undefined;
     const run = (async () => {
-      const lease = await this.takeLease(repositoryId, wait);
+      const lease = await this.takeLease(repositoryId, waitUntil);
       if (!lease) return undefined;
       lease.start();
       try {
@@ -178,6 +186,7 @@ export class IngestionManager {
         // the lease and runs again from the cursor), not a failure of it.
         if (!(e instanceof RunLeaseLostError)) throw e;
         this.options.logger.warn(e.message);
+        if (e.written && e.written.commits > 0) stoppedAfter = e.written;
         return undefined;
       } finally {
         lease.stop();
@@ -190,7 +199,8 @@ export class IngestionManager {
     // The correlation runs after the repository and the run slot are given
     // up: it covers every repository's pending rollouts, and may take long.
     return run.then(async result => {
-      if (result) await this.after(repositoryId, result);
+      const written = result ?? stoppedAfter;
+      if (written) await this.after(repositoryId, written);
       return result;
     });
   }
@@ -211,12 +221,12 @@ export class IngestionManager {
   /** The run's lease, or undefined when another replica holds the repository (and `wait` is false). */
   private async takeLease(
     repositoryId: string,
-    wait: boolean,
+    until: number | undefined,
   ): Promise<RunLease | undefined> {
-    const { store, logger, config } = this.options;
+    const { store, logger } = this.options;
+    const wait = until !== undefined;
     const token = `${this.holder}#${++this.runs}`;
     await store.ensureRepository(repositoryId);
-    const until = Date.now() + durationToMilliseconds(config.ingestion.timeout);
     const pollMs = Math.max(50, Math.min(1000, this.leaseTtlMs / 3));
     for (;;) {
       const now = Date.now();
@@ -231,7 +241,7 @@ export class IngestionManager {
           logger,
           now,
         );
-      if (!wait || now > until) {
+      if (!wait || now > until!) {
         const holder = await store.ingestionRunHolder(repositoryId);
         if (!wait) {
           logger.debug(

@@ -24,6 +24,8 @@ import type { ExternalPipeline } from '../pipeline/pipelineLocation';
 import { findAdoption, historyWindow } from './findAdoption';
 import { CommitReplay, replayCommit } from './replayCommit';
 import { CommitWrite, writeBatch } from './writeBatch';
+import { CursorMovedError } from '../database/ingestionBatch';
+import { RunLeaseLostError } from './RunLease';
 
 export interface RepositoryIngesterOptions {
   repositoryId: string;
@@ -96,11 +98,40 @@ export class RepositoryIngester {
   async ingest(lease?: {
     assertHeld(): Promise<void>;
   }): Promise<IngestionResult> {
+    const written: IngestionResult = {
+      head: '',
+      commits: 0,
+      rolloutsInserted: 0,
+    };
+    try {
+      return await this.run(written, lease);
+    } catch (e) {
+      // Another replica took the repository (a lease found lost, a write
+      // refused by the cursor's compare-and-set): the run stops, saying
+      // what it had written.
+      if (!(e instanceof RunLeaseLostError || e instanceof CursorMovedError))
+        throw e;
+      const lost =
+        e instanceof RunLeaseLostError
+          ? e
+          : new RunLeaseLostError(
+              `ingestion run of ${this.options.repositoryId} stopped: ${e.message}`,
+            );
+      lost.written = written;
+      throw lost;
+    }
+  }
+
+  private async run(
+    written: IngestionResult,
+    lease?: { assertHeld(): Promise<void> },
+  ): Promise<IngestionResult> {
     const { repositoryId, source, store, logger } = this.options;
     const held = async () => lease?.assertHeld();
     await store.ensureRepository(repositoryId);
     const repo = await store.getRepository(repositoryId);
     const head = await source.headCommit();
+    written.head = head;
     const legacy = !!repo?.legacy_history;
     // A re-ingest is written aside (the pending ledger, with its own cursor)
     // and made current at once at its end: readers never see a part of it.
@@ -430,6 +461,8 @@ export class RepositoryIngester {
         reingest,
       });
       inserted += res.inserted;
+      written.commits += batch.length;
+      written.rolloutsInserted = inserted;
       cursor = last;
       batchNo++;
       await this.options.afterBatch?.({ batch: batchNo, cursor: last });
@@ -467,9 +500,11 @@ export class RepositoryIngester {
         `${repositoryId}: re-ingest done (gitops.repositories[].reingest: ${run.value}); the re-ingested ledger is current`,
       );
     } else {
-      if (goodContent !== undefined)
-        await store.deleteDesiredStatesExcept(repositoryId, live);
-      await store.finishRun(finished);
+      await store.finishRun({
+        ...finished,
+        expectedCursor: cursor,
+        keep: goodContent !== undefined ? live : undefined,
+      });
     }
     if (commitCount > 0) {
       logger.info(

@@ -4,6 +4,8 @@ import type { LedgerStore } from '../database/LedgerStore';
 /** A run found that another replica may have its repository: it stops. */
 export class RunLeaseLostError extends Error {
   readonly name = 'RunLeaseLostError';
+  /** What the run had written before it stopped (RepositoryIngester). */
+  written?: { head: string; commits: number; rolloutsInserted: number };
 }
 
 /**
@@ -55,16 +57,18 @@ export class RunLease {
   }
 
   /**
-   * Throws RunLeaseLostError when the lease is lost, or when it was not
-   * confirmed within a third of its life and cannot be renewed now.
+   * Throws RunLeaseLostError when the lease is lost, or when less than a
+   * third of it is left (it was not confirmed lately and cannot be renewed
+   * now): what the run writes next must land within the lease.
    */
   async assertHeld(): Promise<void> {
-    if (!this.lost && Date.now() - this.confirmedAt > this.renewEveryMs)
+    const age = () => Date.now() - this.confirmedAt;
+    if (!this.lost && age() > this.renewEveryMs)
       await this.renew().catch(() => undefined);
-    if (!this.lost && Date.now() - this.confirmedAt > this.ttlMs)
-      this.lost = `its lease was last confirmed ${
-        Date.now() - this.confirmedAt
-      } ms ago (gitops.ingestion.leaseSeconds: ${this.ttlMs / 1000})`;
+    if (!this.lost && this.ttlMs - age() < this.renewEveryMs)
+      this.lost = `its lease was last confirmed ${age()} ms ago, less than a third of it is left (gitops.ingestion.leaseSeconds: ${
+        this.ttlMs / 1000
+      })`;
     if (this.lost)
       throw new RunLeaseLostError(
         `ingestion run of ${this.repositoryId} (${this.token}) stopped: ${this.lost}; another replica may be ingesting the repository`,

@@ -286,4 +286,39 @@ describe('live updates from the plugin as installed', () => {
     expect(ledger.body.changeKey).not.toBe(changeKey);
     expect(ledger.body.repositoryChangeKey).toBe(repositoryChangeKey);
   });
+
+  it('a commit that makes no rollout (a pipeline file edit) is signalled too: tabs refetch the pipeline, its errors and the last ingestion', async () => {
+    const published: any[] = [];
+    h = new WritePathHarness();
+    await h.start(
+      databases,
+      'SQLITE_3',
+      {},
+      {
+        features: [
+          createServiceFactory({
+            service: signalsServiceRef,
+            deps: {},
+            factory: () => ({
+              publish: async (s: any) => void published.push(s),
+            }),
+          }),
+        ],
+      },
+    );
+    await h.refresh();
+    const changes = () => published.filter(p => p.message.kind !== 'heartbeat');
+    await new Promise(r => setTimeout(r, 500)); // the start's signals
+    const before = changes().length;
+    // A broken pipeline file: no rollout, but every tab shows its error.
+    h.repo.write('gitops-pipeline.yaml', 'stages: [unclosed\n');
+    h.repo.commit('break the pipeline file');
+    await h.refresh();
+    await h.eventually(async () => changes().length > before);
+    expect(
+      changes()
+        .slice(before)
+        .map(p => p.message.kind),
+    ).toContain('rollouts');
+  });
 });

@@ -2,9 +2,35 @@ import type { Hold } from '@gitops2/plugin-gitops-common';
 import { Knex } from 'knex';
 import { toIso } from '../../database/tables';
 
+/** A hold created or lifted: the service whose holds changed. */
+export interface HoldChange {
+  repositoryId: string;
+  service: string;
+}
+
 /** Rolled-back versions kept out of their environment until lifted (table gitops_holds). */
 export class HoldStore {
+  private readonly listeners: Array<(change: HoldChange) => void> = [];
+
   constructor(private readonly db: Knex) {}
+
+  /**
+   * Calls `listener` after each hold created or lifted through this store
+   * (on this replica); its failure never fails the write.
+   */
+  onChange(listener: (change: HoldChange) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private emit(change: HoldChange): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch {
+        // a listener's bug never fails the write that happened
+      }
+    }
+  }
 
   async active(repositoryId: string, service: string): Promise<Hold[]> {
     const rows = await this.db('gitops_holds')
@@ -24,7 +50,7 @@ export class HoldStore {
     createdBy: string;
     actionId: string;
   }): Promise<void> {
-    await this.db.transaction(async tx => {
+    const created = await this.db.transaction(async tx => {
       const existing = await tx('gitops_holds')
         .where({
           action_id: hold.actionId,
@@ -32,7 +58,7 @@ export class HoldStore {
           version: hold.version,
         })
         .first('id');
-      if (existing) return;
+      if (existing) return false;
       await tx('gitops_holds').insert({
         repository_id: hold.repositoryId,
         service: hold.service,
@@ -42,7 +68,10 @@ export class HoldStore {
         created_by: hold.createdBy,
         action_id: hold.actionId,
       });
+      return true;
     });
+    if (created)
+      this.emit({ repositoryId: hold.repositoryId, service: hold.service });
   }
 
   async get(id: string): Promise<Hold | undefined> {
@@ -51,7 +80,7 @@ export class HoldStore {
   }
 
   async lift(id: string, by: string, reason: string): Promise<boolean> {
-    return (
+    const lifted =
       (await this.db('gitops_holds')
         .where({ id })
         .whereNull('lifted_at')
@@ -59,8 +88,13 @@ export class HoldStore {
           lifted_by: by,
           lifted_at: new Date(),
           lift_reason: reason,
-        })) === 1
-    );
+        })) === 1;
+    if (lifted) {
+      const hold = await this.get(id).catch(() => undefined);
+      if (hold)
+        this.emit({ repositoryId: hold.repositoryId, service: hold.service });
+    }
+    return lifted;
   }
 }
 

@@ -82,7 +82,9 @@ export const OrgMetrics = () => {
   const [environment, setEnvironment] = useState<string>(ALL);
   const metrics = useRefreshableAsync(
     () => api.getOrgMetrics({ since: sinceDaysAgo(days) }),
-    'org-metrics',
+    // Another period is another view: an answer for the old one never
+    // shows under the new selection.
+    `org-metrics/${days}`,
     [api, days],
   );
 
