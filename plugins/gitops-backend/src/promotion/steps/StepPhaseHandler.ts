@@ -70,12 +70,13 @@ export class StepPhaseHandler {
           );
           return undefined;
         });
-      if (
-        now?.state !== 'requested' ||
-        !(await this.engine.leases.isClaimed(action.id))
-      )
-        return;
-      await new Promise(r => setTimeout(r, LEASE_WAIT_MS));
+      // Written or ended, or an error (logged; reconciliation retries).
+      if (now?.state !== 'requested') return;
+      // Still requested: the action was held when this claimed it. Held
+      // still: wait for it; let go meanwhile (between the claim and this
+      // check): claim again at once.
+      if (await this.engine.leases.isClaimed(action.id))
+        await new Promise(r => setTimeout(r, LEASE_WAIT_MS));
     }
   }
 

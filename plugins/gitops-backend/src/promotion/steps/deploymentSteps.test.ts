@@ -310,6 +310,33 @@ describe.each(databases.eachSupportedId())('deployment steps on %p', dbId => {
     }).toMatchObject({ state: expect.not.stringMatching(/^requested$/) });
   });
 
+  it('before steps that pass while the request lets the action go at that very moment (between the failed claim and the check) still let the write go on at once', async () => {
+    const { stores, runner, promote } = await setup();
+    const { action } = await promote(
+      { sourceEnvironment: 'dev' },
+      'fast-before-2',
+    );
+    const held = await stores.leases.claim(action.id, 'the-request', 30_000, [
+      'requested',
+    ]);
+    expect(held).toBeDefined();
+    // The step's claim finds the action held; the request lets it go right
+    // after, before the step's handler looks again.
+    const claim = stores.leases.claim.bind(stores.leases);
+    let raced = false;
+    stores.leases.claim = async (...args) => {
+      const got = await claim(...args);
+      if (!got && !raced && args[1] !== 'the-request') {
+        raced = true;
+        await stores.leases.release(action.id, held!);
+      }
+      return got;
+    };
+    await runner('replica-a').tick();
+    expect(raced).toBe(true);
+    expect((await stores.actions.get(action.id))!.state).not.toBe('requested');
+  });
+
   /**
    * The merge is recorded, its ingestion has not run yet (held), and a
    * replica's round runs the after step at once: it ends before the ledger
