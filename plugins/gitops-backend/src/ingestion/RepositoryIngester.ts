@@ -2,7 +2,6 @@ import type { StepTypeCatalog } from '../pipeline/parseSteps';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { SourceError } from '@gitops2/plugin-gitops-common';
 import { LedgerStore } from '../database/LedgerStore';
-import type { ReingestRunRow } from '../database/reingestRuns';
 import type { DesiredStateRow } from '../database/tables';
 import type { HistoryRewrite } from '../database/rewrittenRollouts';
 import {
@@ -23,6 +22,7 @@ import {
 import type { ExternalPipeline } from '../pipeline/pipelineLocation';
 import { findAdoption, historyWindow } from './findAdoption';
 import { CommitReplay, replayCommit } from './replayCommit';
+import { HistoryWalk } from './HistoryWalk';
 import { CommitWrite, writeBatch } from './writeBatch';
 import { CursorMovedError } from '../database/ingestionBatch';
 import { RunLeaseLostError } from './RunLease';
@@ -86,9 +86,12 @@ export class RepositoryIngester {
   private readonly maxHistoryCommits: number;
   private warnedLegacy = false;
 
+  private readonly walk: HistoryWalk;
+
   constructor(private readonly options: RepositoryIngesterOptions) {
     this.batchSize = options.batchSize ?? 500;
     this.maxHistoryCommits = options.maxHistoryCommits ?? 20_000;
+    this.walk = new HistoryWalk({ ...options, batchSize: this.batchSize });
   }
 
   /**
@@ -135,7 +138,7 @@ export class RepositoryIngester {
     const legacy = !!repo?.legacy_history;
     // A re-ingest is written aside (the pending ledger, with its own cursor)
     // and made current at once at its end: readers never see a part of it.
-    let run = await this.reingestRun();
+    let run = await this.walk.reingestRun();
     const reingest = run?.value;
     let cursor = run ? run.last_commit_sha : repo?.last_commit_sha ?? null;
 
@@ -164,7 +167,7 @@ export class RepositoryIngester {
           // commits still in the history keep their rows (same sha, same
           // unique key); those of commits that left it are marked
           // rewritten, in the first batch's transaction.
-          restart = await this.historyRewrite(head);
+          restart = await this.walk.historyRewrite(head);
         }
       }
     }
@@ -288,7 +291,7 @@ export class RepositoryIngester {
     let commitCount = 0;
     let inserted = 0;
     let batchNo = 0;
-    for await (const batch of this.pages(walkSince, head, firstPage)) {
+    for await (const batch of this.walk.pages(walkSince, head, firstPage)) {
       await held();
       commitCount += batch.length;
       const touched = new Set<string>();
@@ -515,83 +518,6 @@ export class RepositoryIngester {
       );
     }
     return { head, commits: commitCount, rolloutsInserted: inserted };
-  }
-
-  /**
-   * The re-ingest this run works on: the one in progress (whatever value
-   * asked for it: it is finished first), or a new one when the configured
-   * `reingest` value was never applied to the repository. Replicas with
-   * different values (a rolling deploy) each apply theirs once, not in turn.
-   */
-  private async reingestRun(): Promise<ReingestRunRow | undefined> {
-    const { repositoryId, store, logger, reingest } = this.options;
-    let run = await store.getReingestRun(repositoryId);
-    if (!run) {
-      if (
-        reingest === undefined ||
-        (await store.isReingestApplied(repositoryId, reingest))
-      )
-        return undefined;
-      run = await store.beginReingest(repositoryId, reingest);
-      if (!run) return undefined;
-    }
-    logger.info(
-      `${repositoryId}: ${
-        run.last_commit_sha === null
-          ? 're-ingesting'
-          : 'resuming the re-ingest of'
-      } the whole history (gitops.repositories[].reingest: ${
-        run.value
-      }); readers see the ledger from before it until it ends`,
-    );
-    return run;
-  }
-
-  /**
-   * The first-parent commits after `since` up to `until`, oldest first, a
-   * page (batch) at a time: a long history is never held whole.
-   */
-  private async *pages(
-    since: string | undefined,
-    until: string,
-    first?: GitCommit[],
-  ): AsyncGenerator<GitCommit[]> {
-    let after = since;
-    let page = first;
-    if (after === until) return;
-    for (;;) {
-      page ??= await this.options.source.listCommits({
-        since: after,
-        until,
-        limit: this.batchSize,
-      });
-      if (page.length === 0) return;
-      yield page;
-      after = page[page.length - 1].sha;
-      if (after === until) return;
-      page = undefined;
-    }
-  }
-
-  /**
-   * After a force-push: the commits carrying rollouts that are no longer in
-   * the first-parent history `commits`, and those back in it.
-   */
-  private async historyRewrite(head: string): Promise<HistoryRewrite> {
-    const inHistory = new Set<string>();
-    for await (const page of this.pages(undefined, head))
-      for (const c of page) inHistory.add(c.sha);
-    const known = await this.options.store.rolloutCommits(
-      this.options.repositoryId,
-    );
-    return {
-      rewrittenShas: known
-        .filter(k => !k.rewritten && !inHistory.has(k.sha))
-        .map(k => k.sha),
-      restoredShas: known
-        .filter(k => k.rewritten && inHistory.has(k.sha))
-        .map(k => k.sha),
-    };
   }
 
   private parse(content: string): ParsedPipeline {

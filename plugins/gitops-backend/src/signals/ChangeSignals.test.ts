@@ -195,6 +195,26 @@ describe('ChangeSignals heartbeat', () => {
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
+/** Starts the harness's backend with a signals service that records what it publishes. */
+function startRecordingSignals(h: WritePathHarness, published: any[]) {
+  return h.start(
+    databases,
+    'SQLITE_3',
+    {},
+    {
+      features: [
+        createServiceFactory({
+          service: signalsServiceRef,
+          deps: {},
+          factory: () => ({
+            publish: async (s: any) => void published.push(s),
+          }),
+        }),
+      ],
+    },
+  );
+}
+
 describe('live updates from the plugin as installed', () => {
   let h: WritePathHarness;
   afterEach(() => h.cleanup());
@@ -203,22 +223,7 @@ describe('live updates from the plugin as installed', () => {
     const published: any[] = [];
     h = new WritePathHarness();
     h.hidden.set('vic', ['cart']);
-    await h.start(
-      databases,
-      'SQLITE_3',
-      {},
-      {
-        features: [
-          createServiceFactory({
-            service: signalsServiceRef,
-            deps: {},
-            factory: () => ({
-              publish: async (s: any) => void published.push(s),
-            }),
-          }),
-        ],
-      },
-    );
+    await startRecordingSignals(h, published);
     h.bump('cart', ['dev', 'staging'], 'v2');
     await h.refresh();
     await h.eventually(async () =>
@@ -290,22 +295,7 @@ describe('live updates from the plugin as installed', () => {
   it('a commit that makes no rollout (a pipeline file edit) is signalled too: tabs refetch the pipeline, its errors and the last ingestion', async () => {
     const published: any[] = [];
     h = new WritePathHarness();
-    await h.start(
-      databases,
-      'SQLITE_3',
-      {},
-      {
-        features: [
-          createServiceFactory({
-            service: signalsServiceRef,
-            deps: {},
-            factory: () => ({
-              publish: async (s: any) => void published.push(s),
-            }),
-          }),
-        ],
-      },
-    );
+    await startRecordingSignals(h, published);
     await h.refresh();
     const changes = () => published.filter(p => p.message.kind !== 'heartbeat');
     await new Promise(r => setTimeout(r, 500)); // the start's signals

@@ -10,29 +10,35 @@ function deferred<T>() {
   return { promise, resolve };
 }
 
+/** The hook of one identity, refetched on each `tick`; each request answered by hand. */
+function renderRefetched() {
+  const requests: Array<ReturnType<typeof deferred<string>>> = [];
+  const hook = renderHook(
+    ({ identity, tick }: { identity: string; tick: number }) =>
+      useRefreshableAsync(
+        () => {
+          const d = deferred<string>();
+          requests.push(d);
+          return d.promise;
+        },
+        identity,
+        [tick],
+      ),
+    { initialProps: { identity: 'service-a', tick: 0 } },
+  );
+  return { requests, ...hook };
+}
+
 describe('useRefreshableAsync', () => {
   it('shows the answer of a refetch that a newer one superseded while that newer one is still running', async () => {
-    const requests: Array<ReturnType<typeof deferred<string>>> = [];
-    const { result, rerender } = renderHook(
-      ({ tick }: { tick: number }) =>
-        useRefreshableAsync(
-          () => {
-            const d = deferred<string>();
-            requests.push(d);
-            return d.promise;
-          },
-          'service-a',
-          [tick],
-        ),
-      { initialProps: { tick: 0 } },
-    );
+    const { requests, result, rerender } = renderRefetched();
     await act(async () => requests[0].resolve('v1'));
     expect(result.current).toMatchObject({ loading: false, value: 'v1' });
 
     // A change signal, then another one before the first refetch answers
     // (a push's rollouts, then its outcome 200 ms later).
-    rerender({ tick: 1 });
-    rerender({ tick: 2 });
+    rerender({ identity: 'service-a', tick: 1 });
+    rerender({ identity: 'service-a', tick: 2 });
     expect(requests).toHaveLength(3);
     await act(async () => requests[1].resolve('v2'));
     // The new version is on screen now, not only once the last one answers.
@@ -42,21 +48,8 @@ describe('useRefreshableAsync', () => {
   });
 
   it('never replaces a newer answer with an older one that arrives late', async () => {
-    const requests: Array<ReturnType<typeof deferred<string>>> = [];
-    const { result, rerender } = renderHook(
-      ({ tick }: { tick: number }) =>
-        useRefreshableAsync(
-          () => {
-            const d = deferred<string>();
-            requests.push(d);
-            return d.promise;
-          },
-          'service-a',
-          [tick],
-        ),
-      { initialProps: { tick: 0 } },
-    );
-    rerender({ tick: 1 });
+    const { requests, result, rerender } = renderRefetched();
+    rerender({ identity: 'service-a', tick: 1 });
     await act(async () => requests[1].resolve('new'));
     expect(result.current).toMatchObject({ loading: false, value: 'new' });
     await act(async () => requests[0].resolve('old'));
@@ -64,21 +57,8 @@ describe('useRefreshableAsync', () => {
   });
 
   it("drops another entity's answers once the identity changed", async () => {
-    const requests: Array<ReturnType<typeof deferred<string>>> = [];
-    const { result, rerender } = renderHook(
-      ({ identity }: { identity: string }) =>
-        useRefreshableAsync(
-          () => {
-            const d = deferred<string>();
-            requests.push(d);
-            return d.promise;
-          },
-          identity,
-          [],
-        ),
-      { initialProps: { identity: 'service-a' } },
-    );
-    rerender({ identity: 'service-b' });
+    const { requests, result, rerender } = renderRefetched();
+    rerender({ identity: 'service-b', tick: 0 });
     await act(async () => requests[0].resolve('of a'));
     expect(result.current).toEqual({ loading: true });
     await act(async () => requests[1].resolve('of b'));
