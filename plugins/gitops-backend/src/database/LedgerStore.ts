@@ -29,10 +29,15 @@ import { listIngestionErrors } from './ingestionErrors';
 import { PENDING_LEDGER } from './ledgerTables';
 import {
   portalCommitActionOf,
+  portalCommitsOfAction,
   portalCommitsAmong,
   recordPortalCommit,
 } from './portalCommits';
-import { portalCommitsOf, recordPortalMergeIntent } from './portalMergeIntents';
+import {
+  portalCommitsOf,
+  portalMergeAskedFor,
+  recordPortalMergeIntent,
+} from './portalMergeIntents';
 import {
   beginReingest,
   getReingestRun,
@@ -309,6 +314,22 @@ export class LedgerStore {
     sha: string,
   ): Promise<string | null | undefined> {
     return portalCommitActionOf(this.db, repositoryId, sha);
+  }
+
+  /** Whether the portal asked the Git host to merge for an action. */
+  async portalMergeAskedFor(
+    repositoryId: string,
+    actionId: string,
+  ): Promise<boolean> {
+    return portalMergeAskedFor(this.db, repositoryId, actionId);
+  }
+
+  /** The commits the portal wrote for an action. */
+  async portalCommitsOfAction(
+    repositoryId: string,
+    actionId: string,
+  ): Promise<string[]> {
+    return portalCommitsOfAction(this.db, repositoryId, actionId);
   }
 
   /** The GitOps commits that carry rollouts, and whether they were rewritten. */

@@ -47,3 +47,15 @@ export async function portalCommitActionOf(
   if (!row) return undefined;
   return row.action_id === null ? null : String(row.action_id);
 }
+
+/** The commits the portal wrote for an action (each attempt of a write). */
+export async function portalCommitsOfAction(
+  db: Knex,
+  repositoryId: string,
+  actionId: string,
+): Promise<string[]> {
+  const rows = await db('gitops_portal_commits')
+    .where({ repository_id: repositoryId, action_id: actionId })
+    .select('sha');
+  return rows.map(r => String(r.sha));
+}

@@ -100,3 +100,15 @@ export async function portalCommitsOf(
     found.add(sha);
   return found;
 }
+
+/** Whether the portal asked the Git host to merge for an action. */
+export async function portalMergeAskedFor(
+  db: Knex,
+  repositoryId: string,
+  actionId: string,
+): Promise<boolean> {
+  const row = await db('gitops_portal_merge_intents')
+    .where({ repository_id: repositoryId, action_id: actionId })
+    .first('head_sha');
+  return Boolean(row);
+}

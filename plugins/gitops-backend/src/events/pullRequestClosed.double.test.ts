@@ -120,6 +120,15 @@ describe.each(databases.eachSupportedId())(
       });
       expect(res.status).toBe(202);
       await h.eventually(async () => (await h.action(id)).state === 'merged');
+      // The audit says who merged it, and that the portal's gates did not run.
+      const merge = await h.eventually(async () =>
+        (
+          await h.audit()
+        ).find(r => String(r.action_id) === String(id) && r.action === 'merge'),
+      );
+      expect(merge.message).toMatch(
+        /^merged outside the portal by octocat at the reviewed commit [0-9a-f]{12} as [0-9a-f]{12}: the portal did not evaluate its merge gates/,
+      );
     });
 
     // Found by a hostile review: someone pushed to the portal's branch after

@@ -312,11 +312,21 @@ export class GitHubGitWriter implements GitWriter {
       return {
         state: 'merged',
         mergeSha: pr.merge_commit_sha ?? undefined,
+        number: pr.number,
         headSha: pr.head.sha,
         url: pr.html_url,
       };
     if (pr.state === 'closed') return { state: 'closed', url: pr.html_url };
     return { state: 'open', headSha: pr.head.sha, url: pr.html_url };
+  }
+
+  async mergedBy(number: number): Promise<string | undefined> {
+    const res = await this.source.api(
+      'GET /repos/{owner}/{repo}/pulls/{pull_number}',
+      { pull_number: number },
+      { what: `pull request #${number}` },
+    );
+    return (res.data as any).merged_by?.login ?? undefined;
   }
 
   async branchHead(branch: string): Promise<string | undefined> {

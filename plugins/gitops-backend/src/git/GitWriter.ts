@@ -29,6 +29,8 @@ export interface ReviewState {
   headSha?: string;
   /** The commit that merged it, when known. */
   mergeSha?: string;
+  /** The pull request's number on the Git host (GitHub). */
+  number?: number;
   url?: string;
 }
 
@@ -102,6 +104,8 @@ export interface GitWriter {
   }): Promise<string>;
   /** Closes the pull request of a branch, if one is open (GitHub). */
   closePullRequest?(branch: string, base: string): Promise<void>;
+  /** Who merged a pull request (the Git host's login), when it can tell. */
+  mergedBy?(number: number): Promise<string | undefined>;
   /** What happened to a change's branch, possibly outside the portal. */
   reviewState(options: {
     branch: string;

@@ -18,6 +18,8 @@ import { parsePromotionPolicy } from './promotionPolicy';
 const ENVIRONMENT_KEYS = ['cluster', 'namespace', 'url', 'promotion', 'steps'];
 // Kubernetes namespaces are DNS-1123 labels.
 const NAMESPACE_PATTERN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** Bounds the work one file can cause (each service × each environment). */
+export const MAX_ENVIRONMENTS = 200;
 
 /** One entry of `spec.environments`: its settings, or its first error. */
 export type EnvEntry =
@@ -51,6 +53,11 @@ export function parseEnvironmentEntries(
       ctx.at(entry),
     );
 
+  if (map.items.length > MAX_ENVIRONMENTS)
+    ctx.fail(
+      `spec.environments has ${map.items.length} environments; at most ${MAX_ENVIRONMENTS}`,
+      entry.key,
+    );
   const result = new Map<string, EnvEntry>();
   // Names that differ only by case are one catalog entity and one name to
   // permission policies: the second is an error of its own.

@@ -304,6 +304,46 @@ spec:
       );
     });
 
+    it('refuses a file with more services or environments than the bounds (5000 services, 200 environments)', () => {
+      const services = Array.from(
+        { length: 5001 },
+        (_, i) =>
+          `    s${i}:\n      path: apps/s${i}/{environment}/kustomization.yaml\n      locator: {type: kustomize-image, image: ghcr.io/acme/s${i}}\n`,
+      ).join('');
+      const many = `apiVersion: gitops2.io/v1alpha1
+kind: Pipeline
+metadata:
+  name: big
+spec:
+  stages: [{name: only, environments: [dev]}]
+  environments:
+    dev: {}
+  services:
+${services}`;
+      expectFileError(
+        many,
+        "spec.services has 5001 services; at most 5000 (split the repository's pipeline)",
+        lineOf(many, '  services:'),
+      );
+      const envs = Array.from(
+        { length: 201 },
+        (_, i) => `    e${i}: {}\n`,
+      ).join('');
+      const wide = `apiVersion: gitops2.io/v1alpha1
+kind: Pipeline
+metadata:
+  name: wide
+spec:
+  stages: [{name: only, environments: [e0]}]
+  environments:
+${envs}`;
+      expectFileError(
+        wide,
+        'spec.environments has 201 environments; at most 200',
+        lineOf(wide, '  environments:'),
+      );
+    });
+
     it('requires apiVersion gitops2.io/v1alpha1 and kind Pipeline', () => {
       expectFileError(
         edit(

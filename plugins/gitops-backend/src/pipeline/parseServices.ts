@@ -7,6 +7,8 @@ import type { ParsedPipeline, ServiceEnvironmentSpec } from './types';
 
 const SERVICE_KEYS = ['path', 'locator', 'enabled', 'environments'];
 const OVERRIDE_KEYS = ['path', 'locator', 'enabled'];
+/** Bounds the work one file can cause (each service × each environment). */
+export const MAX_SERVICES = 5000;
 
 /**
  * Parses `spec.services` for the environments listed in a stage (`staged`);
@@ -30,6 +32,11 @@ export function parseServices(
       ctx.at(entry),
     );
 
+  if (entry.value.items.length > MAX_SERVICES)
+    ctx.fail(
+      `spec.services has ${entry.value.items.length} services; at most ${MAX_SERVICES} (split the repository's pipeline)`,
+      entry.key,
+    );
   for (const s of mapEntries(ctx.doc, entry.value)) {
     const service = String(s.key.value);
     const out: Record<string, ServiceEnvironmentSpec | { error: SourceError }> =

@@ -127,6 +127,10 @@ export class PromotionService {
         ledger.recordPortalMergeIntent(repositoryId, intent, actionId),
       portalCommitActionOf: (repositoryId, sha) =>
         ledger.portalCommitActionOf(repositoryId, sha),
+      portalMergeAskedFor: (repositoryId, actionId) =>
+        ledger.portalMergeAskedFor(repositoryId, actionId),
+      portalCommitsOfAction: (repositoryId, actionId) =>
+        ledger.portalCommitsOfAction(repositoryId, actionId),
       afterMerge: options.afterMerge,
       notifier: options.notifier,
       steps: stores.steps,

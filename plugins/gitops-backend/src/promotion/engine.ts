@@ -63,6 +63,16 @@ export interface PromotionEngine {
     repositoryId: string,
     sha: string,
   ): Promise<string | null | undefined>;
+  /** The commits the portal wrote for an action (each attempt). */
+  portalCommitsOfAction?(
+    repositoryId: string,
+    actionId: string,
+  ): Promise<string[]>;
+  /** Whether the portal asked the Git host to merge for an action. */
+  portalMergeAskedFor?(
+    repositoryId: string,
+    actionId: string,
+  ): Promise<boolean>;
   /** Called after a write landed on the branch clusters follow. */
   afterMerge?(repositoryId: string): Promise<void>;
   notifier?: ActionNotifier;

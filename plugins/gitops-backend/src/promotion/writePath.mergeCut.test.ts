@@ -1,5 +1,8 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { WritePathHarness } from './__testUtils__/WritePathHarness';
+import {
+  POLICY_PIPELINE,
+  WritePathHarness,
+} from './__testUtils__/WritePathHarness';
 import { failWrites, stopFailingWrites } from './__testUtils__/failingWrites';
 
 jest.setTimeout(120_000);
@@ -143,6 +146,53 @@ describe.each(databases.eachSupportedId())(
       expect({ status: rolled.status, state: row.state }).not.toEqual(
         expect.objectContaining({ state: 'failed' }),
       );
+      const holds = await h.eventually(async () => {
+        const r = await h.knex('gitops_holds').where({ action_id: row.id });
+        return r.length > 0 && r;
+      });
+      expect(holds).toHaveLength(1);
+    });
+
+    it('a direct rollback written to Git but not recorded merged, then a freeze committed: reconciliation records it merged and writes its hold instead of refusing what Git already has', async () => {
+      await start();
+      await failWrites(h.knex, {
+        name: 'crash_merged_frozen',
+        table: 'gitops_actions',
+        on: 'UPDATE',
+        when: "NEW.state = 'merged'",
+      });
+      await h
+        .as('alice')
+        .rollback(
+          { environment: 'staging', version: 'v1', reason: 'v2 is broken' },
+          'review-cut-0006',
+        );
+      expect(h.versionOnMain('cart', 'staging')).toBe('v1');
+      const [row] = await h
+        .knex('gitops_actions')
+        .where({ kind: 'rollback' })
+        .select('id', 'state');
+      expect(row.state).toBe('requested');
+      // Someone freezes staging before the database is back (on top of
+      // the portal's commit).
+      h.repo.git('reset', '-q', '--hard', 'main');
+      h.repo.write(
+        'gitops-pipeline.yaml',
+        POLICY_PIPELINE.replace(
+          '    staging:\n      cluster: staging-cluster\n      promotion:\n        mode: direct\n',
+          '    staging:\n      cluster: staging-cluster\n      promotion:\n        mode: direct\n        freezeWindows:\n          - days: [mon, tue, wed, thu, fri, sat, sun]\n            reason: code freeze\n',
+        ),
+      );
+      h.repo.commit('freeze staging');
+      await stopFailingWrites(h.knex, 'crash_merged_frozen', 'gitops_actions');
+      const done = await h.eventually(async () => {
+        const r = await h.knex('gitops_actions').where({ id: row.id }).first();
+        return r.state !== 'requested' && r;
+      });
+      expect({ state: done.state, error: done.error }).toEqual({
+        state: 'merged',
+        error: null,
+      });
       const holds = await h.eventually(async () => {
         const r = await h.knex('gitops_holds').where({ action_id: row.id });
         return r.length > 0 && r;

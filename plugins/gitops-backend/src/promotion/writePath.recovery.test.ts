@@ -231,6 +231,13 @@ describe.each(databases.eachSupportedId())(
           }),
         ]),
       );
+      // Not recorded as the portal's merge: its gates never ran.
+      const merge = audit.find(
+        r => r.door === 'reconciliation' && r.action === 'merge',
+      )!;
+      expect(merge.message).toMatch(
+        /^merged outside the portal at the reviewed commit [0-9a-f]{12}: the portal did not evaluate its merge gates/,
+      );
     });
 
     // Found by a hostile review: a branch merged by hand after someone added

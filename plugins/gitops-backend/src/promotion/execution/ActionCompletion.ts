@@ -26,6 +26,8 @@ export class ActionCompletion {
     patch: { commitSha?: string; baseSha?: string },
     from: ActionState[],
     fence?: ClaimFence,
+    /** The audit line instead of "merged as …" (a merge made by hand). */
+    auditMessage?: string,
   ): Promise<boolean> {
     const { actions } = this.engine;
     const moved = await actions.update(
@@ -35,7 +37,13 @@ export class ActionCompletion {
       fence,
     );
     if (!moved) return false;
-    await this.finishMerge(action, caller, patch.commitSha);
+    await this.finishMerge(
+      action,
+      caller,
+      patch.commitSha,
+      false,
+      auditMessage,
+    );
     return true;
   }
 
@@ -51,6 +59,7 @@ export class ActionCompletion {
     caller: Caller,
     commitSha: string | undefined,
     resumed = false,
+    auditMessage?: string,
   ): Promise<void> {
     const { holds, locks } = this.engine;
     if (action.kind === 'rollback') {
@@ -79,9 +88,10 @@ export class ActionCompletion {
         action,
         action.mode === 'direct' ? action.kind : 'merge',
         'succeeded',
-        `merged${commitSha ? ` as ${commitSha.slice(0, 12)}` : ''}${
-          resumed ? ' (finished by reconciliation after an interruption)' : ''
-        }`,
+        auditMessage ??
+          `merged${commitSha ? ` as ${commitSha.slice(0, 12)}` : ''}${
+            resumed ? ' (finished by reconciliation after an interruption)' : ''
+          }`,
       );
     }
     await this.engine.actions.markMergeCompleted(action.id);

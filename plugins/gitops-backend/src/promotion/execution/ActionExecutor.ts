@@ -96,6 +96,20 @@ export class ActionExecutor {
       try {
         lease.assertHeld();
         const head = await repo.source.headCommit();
+        // Written before a crash cut the recording: Git has the change, and
+        // the gates it passed then are not asked again (a freeze committed
+        // since must not refuse what is already deployed).
+        const written = await this.writtenOn(action, repo, head);
+        if (written) {
+          await this.completion.merged(
+            action,
+            caller,
+            { commitSha: written },
+            ['requested'],
+            lease.fence,
+          );
+          return (await actions.get(action.id))!;
+        }
         const { pipeline, gateKind } = await this.checked(
           action,
           caller,
@@ -163,6 +177,28 @@ export class ActionExecutor {
       { fence: lease.fence },
     );
     throw new ConflictError(message);
+  }
+
+  /**
+   * The direct commit the portal wrote for this action when it is in the
+   * history of `head` (a pull request's branch is merged by people, and
+   * reconciliation follows it).
+   */
+  private async writtenOn(
+    action: GitopsAction,
+    repo: PromotionRepository,
+    head: string,
+  ): Promise<string | undefined> {
+    if (action.mode !== 'direct' || !this.engine.portalCommitsOfAction)
+      return undefined;
+    const shas = await this.engine.portalCommitsOfAction(
+      action.repositoryId,
+      action.id,
+    );
+    for (const sha of shas) {
+      if (await repo.writer.isAncestor(sha, head)) return sha;
+    }
+    return undefined;
   }
 
   /** The pipeline at `head`, after every gate passed there (else Stop). */

@@ -36,7 +36,7 @@ function canonical(value: unknown): unknown {
 
 /**
  * The hash an idempotency key is bound to: the whole request as asked
- * (kind, service, and every field of the body: reason, emergency, version
+ * (kind, service, the catalog entity it names, and every field of the body: reason, emergency, version
  * or its absence), not the plan, which changes once the first request wrote.
  */
 export function requestHashOf(request: ActionRequest): string {
@@ -50,6 +50,7 @@ export function requestHashOf(request: ActionRequest): string {
           kind: request.kind,
           repositoryId: request.repositoryId,
           service: request.service,
+          entityRef: request.entityRef,
           body,
         }),
       ),
