@@ -37,6 +37,32 @@ describe.each(databases.eachSupportedId())('LedgerStore on %p', databaseId => {
     );
   });
 
+  it("records a run's failure only while the run holds the repository: a run that lost it does not put its error over the replica that took it", async () => {
+    const knex = await databases.init(databaseId);
+    const store = await LedgerStore.fromKnex(knex);
+    await store.ensureRepository('demo');
+    const now = Date.now();
+    expect(await store.claimIngestionRun('demo', 'replica-a', now, 100)).toBe(
+      true,
+    );
+    // replica-a stalls past its lease; replica-b takes the repository.
+    expect(
+      await store.claimIngestionRun('demo', 'replica-b', now + 1000, 30_000),
+    ).toBe(true);
+    expect(
+      await store.recordFailure('demo', { message: 'stale' }, 'replica-a'),
+    ).toBe(false);
+    const row = await knex('gitops_repositories').where({ id: 'demo' }).first();
+    expect(row.last_error).toBeNull();
+    expect(
+      await store.recordFailure('demo', { message: 'real' }, 'replica-b'),
+    ).toBe(true);
+    const after = await knex('gitops_repositories')
+      .where({ id: 'demo' })
+      .first();
+    expect(JSON.parse(after.last_error)).toEqual({ message: 'real' });
+  });
+
   it("refuses the end of a run whose cursor another replica moved: that replica's pipeline and desired states stay", async () => {
     const knex = await databases.init(databaseId);
     const store = await LedgerStore.fromKnex(knex);

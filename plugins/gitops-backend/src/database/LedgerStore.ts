@@ -406,10 +406,20 @@ export class LedgerStore {
     });
   }
 
-  async recordFailure(repositoryId: string, error: unknown): Promise<void> {
-    await this.db('gitops_repositories')
-      .where({ id: repositoryId })
+  /**
+   * Records why an ingestion run failed, only while `holder` (the run's
+   * lease token) holds the repository: a run that lost it to another replica
+   * does not put its error over that replica's state. False when not recorded.
+   */
+  async recordFailure(
+    repositoryId: string,
+    error: unknown,
+    holder: string,
+  ): Promise<boolean> {
+    const n = await this.db('gitops_repositories')
+      .where({ id: repositoryId, run_holder: holder })
       .update({ last_error: JSON.stringify(error) });
+    return n === 1;
   }
 
   /** Rollouts, newest first, with the total (rolloutQueries.ts). */

@@ -6,7 +6,9 @@ export const MAX_DELIVERY_ID_LENGTH = 100;
 /**
  * Webhook deliveries handled, across replicas (table
  * gitops_webhook_deliveries): the first replica to insert a delivery id
- * handles it, every later copy is dropped. Rows live for the retention.
+ * handles it, every later copy is dropped; a delivery whose handling
+ * failed is forgotten, so a redelivery is handled. Rows live for the
+ * retention.
  */
 export class DeliveryLog {
   constructor(
@@ -36,6 +38,16 @@ export class DeliveryLog {
       .ignore()
       .returning('delivery_id');
     return insertedOne(inserted);
+  }
+
+  /**
+   * Forgets a delivery whose handling failed, so that GitHub's redelivery
+   * (or a copy on another replica) is handled rather than dropped.
+   */
+  async forget(deliveryId: string): Promise<void> {
+    await this.db('gitops_webhook_deliveries')
+      .where({ delivery_id: deliveryId })
+      .delete();
   }
 
   /** Forgets deliveries older than the retention; returns how many. */

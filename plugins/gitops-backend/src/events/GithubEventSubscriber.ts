@@ -22,8 +22,9 @@ export type GithubEventHandler = (
 /**
  * Receives the GitHub webhooks the events backend accepted (its GitHub
  * module checked the signature) and hands each delivery, once across
- * replicas, to the handler of its topic. A handler's failure is logged; the
- * scheduled ingestion and reconciliation remain the fallback.
+ * replicas, to the handler of its topic. A handler's failure is logged and
+ * the delivery forgotten (a redelivery is handled); the scheduled ingestion
+ * and reconciliation remain the fallback.
  */
 export class GithubEventSubscriber {
   constructor(
@@ -63,8 +64,11 @@ export class GithubEventSubscriber {
       // two-replica test counts them).
       logger.info(`${topic} delivery ${delivery} handled`);
     } catch (e) {
+      // Not handled: a redelivery (GitHub's, or a copy on another replica)
+      // is handled again rather than dropped as seen.
+      await deliveries.forget(delivery).catch(() => undefined);
       logger.warn(
-        `${topic} delivery ${delivery} failed: ${
+        `${topic} delivery ${delivery} failed (a redelivery is handled again): ${
           e instanceof Error ? e.message : String(e)
         }`,
       );

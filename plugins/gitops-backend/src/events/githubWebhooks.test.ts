@@ -62,6 +62,7 @@ describe.each(databases.eachSupportedId())(
     const reconciled: string[] = [];
     const refreshed: string[] = [];
     let ingestMs = 0;
+    let failReconciles = 0;
 
     beforeAll(async () => {
       knex = await databases.init(databaseId);
@@ -82,6 +83,10 @@ describe.each(databases.eachSupportedId())(
                 },
                 reconcileAction: async id => {
                   reconciled.push(id);
+                  if (failReconciles > 0) {
+                    failReconciles--;
+                    throw new Error('database unavailable');
+                  }
                 },
                 refreshCommit: async (source, sha) => {
                   refreshed.push(`${source}@${sha}`);
@@ -113,6 +118,7 @@ describe.each(databases.eachSupportedId())(
       reconciled.length = 0;
       refreshed.length = 0;
       ingestMs = 0;
+      failReconciles = 0;
       await knex('gitops_webhook_deliveries').delete();
     });
 
@@ -229,6 +235,34 @@ describe.each(databases.eachSupportedId())(
       await closed('gitops/promotion-44', 'opened');
       await settled();
       expect(reconciled).toEqual(['42', '43']);
+    });
+
+    it('a delivery whose handling failed is handled again when GitHub redelivers it (it is not kept as seen)', async () => {
+      const send = () =>
+        deliver(server, {
+          event: 'pull_request',
+          payload: pullRequestPayload({
+            slug: SLUG,
+            action: 'closed',
+            number: 3,
+            headRef: 'gitops/promotion-52',
+            headSha: SHA,
+            merged: true,
+          }),
+          secret: SECRET,
+          delivery: '0b2c2a7e-0000-11f1-8000-000000000052',
+        });
+      failReconciles = 1;
+      expect((await send()).status).toBe(202);
+      await settled();
+      expect(reconciled).toEqual(['52']);
+      expect((await send()).status).toBe(202);
+      await settled();
+      expect(reconciled).toEqual(['52', '52']);
+      // Handled now: a third copy is dropped.
+      expect((await send()).status).toBe(202);
+      await settled();
+      expect(reconciled).toEqual(['52', '52']);
     });
 
     it('CI results (check run, check suite, status) refresh the change sets of that commit', async () => {

@@ -278,7 +278,7 @@ export class IngestionManager {
         const message = e instanceof Error ? e.message : String(e);
         logger.warn(`ingestion of ${repositoryId} failed: ${message}`);
         await this.options.store
-          .recordFailure(repositoryId, { message })
+          .recordFailure(repositoryId, { message }, lease.token)
           .catch(() => undefined);
         throw e;
       });
