@@ -115,6 +115,108 @@ describe('GitopsTab with signals', () => {
   }, 30_000);
 });
 
+describe('GitopsTab: what each change signal refetches', () => {
+  async function renderTab() {
+    const api = createFakeGitopsApi();
+    const status = api.getServiceStatus.getMockImplementation()!;
+    api.getServiceStatus.mockImplementation(async ref => ({
+      ...(await status(ref)),
+      changeKey: CART,
+      repositoryChangeKey: REPO,
+    }));
+    const signals = fakeSignals();
+    await renderInTestApp(
+      <TestApiProvider
+        apis={[
+          [gitopsApiRef, api],
+          [signalApiRef, signals.api],
+        ]}
+      >
+        <EntityProvider entity={entity}>
+          <GitopsTab />
+        </EntityProvider>
+      </TestApiProvider>,
+    );
+    await screen.findByTestId('gitops-pipeline');
+    await waitFor(() => expect(api.getLive).toHaveBeenCalled());
+    await waitFor(() => expect(api.getDashboard).toHaveBeenCalled());
+    await act(async () => {
+      await new Promise(r => setTimeout(r, 100));
+    });
+    const counts = () => ({
+      status: api.getServiceStatus.mock.calls.length,
+      actions: api.getActions.mock.calls.length,
+      holds: api.getHolds.mock.calls.length,
+      rollouts: api.getRollouts.mock.calls.length,
+      metrics: api.getMetrics.mock.calls.length,
+      live: api.getLive.mock.calls.length,
+      dashboard: api.getDashboard.mock.calls.length,
+    });
+    const settle = () =>
+      act(async () => {
+        await new Promise(r => setTimeout(r, 1500));
+      });
+    return { api, signals, counts, settle };
+  }
+
+  it('an action signal refetches the actions, holds and status, not the rollouts, metrics, live status or dashboard row', async () => {
+    const { signals, counts, settle } = await renderTab();
+    const before = counts();
+    await signals.send({ key: CART, kind: 'action' });
+    await settle();
+    const after = counts();
+    expect(after.actions).toBe(before.actions + 1);
+    expect(after.holds).toBe(before.holds + 1);
+    expect(after.status).toBe(before.status + 1);
+    expect({
+      rollouts: after.rollouts,
+      metrics: after.metrics,
+      live: after.live,
+      dashboard: after.dashboard,
+    }).toEqual({
+      rollouts: before.rollouts,
+      metrics: before.metrics,
+      live: before.live,
+      dashboard: before.dashboard,
+    });
+  }, 30_000);
+
+  it('a rollouts signal refetches the status, rollouts, metrics and dashboard row, not the actions and holds', async () => {
+    const { signals, counts, settle } = await renderTab();
+    const before = counts();
+    await signals.send({ key: REPO, kind: 'rollouts' });
+    await settle();
+    const after = counts();
+    expect(after.status).toBe(before.status + 1);
+    expect(after.rollouts).toBeGreaterThan(before.rollouts);
+    expect(after.metrics).toBe(before.metrics + 1);
+    expect(after.dashboard).toBe(before.dashboard + 1);
+    expect({ actions: after.actions, holds: after.holds }).toEqual({
+      actions: before.actions,
+      holds: before.holds,
+    });
+  }, 30_000);
+
+  it("a burst of the service's signals within a second (a push: rollouts, correlation, outcome, live) refetches each endpoint at most twice", async () => {
+    const { signals, counts, settle } = await renderTab();
+    const before = counts();
+    for (const kind of ['rollouts', 'rollouts', 'outcome', 'live', 'live'])
+      await signals.send({ key: kind === 'rollouts' ? REPO : CART, kind });
+    await settle();
+    const after = counts();
+    const extra = Object.fromEntries(
+      Object.keys(after).map(k => [
+        k,
+        after[k as keyof typeof after] - before[k as keyof typeof after],
+      ]),
+    );
+    for (const [endpoint, n] of Object.entries(extra))
+      expect([endpoint, n <= 2]).toEqual([endpoint, true]);
+    // The first signal of the burst shows at once.
+    expect(extra.status).toBeGreaterThanOrEqual(1);
+  }, 30_000);
+});
+
 describe('usePolledAsync with change signals', () => {
   afterEach(() => jest.useRealTimers());
 

@@ -15,12 +15,22 @@ export const FALLBACK_POLL_MS = 60_000;
 export const CROSS_SERVICE_THROTTLE_MS = 2000;
 
 /**
+ * A service's tab refetches at most this often on its change signals: the
+ * first of a burst at once, the rest (a push makes several: new rollouts,
+ * their correlation, the outcome, live status) once at the end.
+ */
+export const SERVICE_THROTTLE_MS = 1000;
+
+/** The kinds of change a call of `onChange` stands for. */
+export type ChangeKinds = ReadonlySet<GitopsChangeSignal['kind']>;
+
+/**
  * Which changes a view shows. `keys`: the opaque change keys the API gave
  * the view (`changeKey`, `repositoryChangeKey` of a service's status);
  * left out, any key matches (cross-service views, whose data the API
  * filters by permission). `kinds` left out: every kind. `throttleMs`:
  * a burst of signals runs `onChange` at once (its first signal) and once
- * more per this many milliseconds while it lasts.
+ * more per this many milliseconds while it lasts, with the kinds it stood for.
  */
 export interface GitopsChangeFilter {
   keys?: string[];
@@ -58,7 +68,8 @@ export function changeKeysOf(
  */
 export function useGitopsChanges(
   filter: GitopsChangeFilter | undefined,
-  onChange: () => void,
+  /** With the kinds of the signals it stands for (a burst: all of them). */
+  onChange: (kinds: ChangeKinds) => void,
   /** Signals may have been missed (SignalsListener.onResync). */
   onResync?: () => void,
 ): { state: SignalsState | 'absent'; connected: boolean } {
@@ -83,14 +94,15 @@ export function useGitopsChanges(
     // a window; the signals within it call once at its end, and the window
     // goes on while they keep coming (as the backend's ChangeSignals).
     let timer: ReturnType<typeof setTimeout> | undefined;
-    let missed = false;
+    let missed = new Set<GitopsChangeSignal['kind']>();
     const openWindow = () => {
       timer = setTimeout(() => {
         timer = undefined;
-        if (!missed) return;
-        missed = false;
+        if (missed.size === 0) return;
+        const kinds = missed;
+        missed = new Set();
         openWindow();
-        callback.current();
+        callback.current(kinds);
       }, throttleMs);
     };
     const stop = channel.listen({
@@ -99,13 +111,14 @@ export function useGitopsChanges(
       onMessage: message => {
         if (key === undefined || !matchesChange(current, message as any))
           return;
+        const kind = (message as unknown as GitopsChangeSignal).kind;
         if (!throttleMs) {
-          callback.current();
+          callback.current(new Set([kind]));
         } else if (timer === undefined) {
           openWindow();
-          callback.current();
+          callback.current(new Set([kind]));
         } else {
-          missed = true;
+          missed.add(kind);
         }
       },
     });

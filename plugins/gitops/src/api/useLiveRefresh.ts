@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import {
+  ChangeKinds,
   FALLBACK_POLL_MS,
   GitopsChangeFilter,
   useGitopsChanges,
@@ -31,15 +32,19 @@ function isVisible(): boolean {
  */
 export function useLiveRefresh(
   changes: GitopsChangeFilter | undefined,
-  refresh: () => void,
+  /**
+   * `kinds`: the change signals it stands for; undefined: anything may
+   * have changed (polling, signals missed, the page shown again).
+   */
+  refresh: (kinds?: ChangeKinds) => void,
   options: { enabled?: boolean; intervalMs?: number } = {},
 ): { polling: boolean } {
   const { enabled = true, intervalMs = FALLBACK_POLL_MS } = options;
   const callback = useRef(refresh);
   callback.current = refresh;
   const missed = useRef(false);
-  const run = () => {
-    if (isVisible()) callback.current();
+  const run = (kinds?: ChangeKinds) => {
+    if (isVisible()) callback.current(kinds);
     else missed.current = true;
   };
 

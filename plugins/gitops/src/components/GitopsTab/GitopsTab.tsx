@@ -63,7 +63,7 @@ export const GitopsTab = () => {
     changeKeys?.split(','),
   );
   const currentUser = useCurrentUser();
-  const { refreshKey, refresh } = promotion;
+  const { gitKey, actionKey, refresh } = promotion;
 
   const status = useRefreshableAsync(
     async () => {
@@ -71,7 +71,7 @@ export const GitopsTab = () => {
       return api.getServiceStatus(ref);
     },
     `${ref.kind}/${ref.namespace}/${ref.name}/${available}`,
-    [api, refreshKey],
+    [api, gitKey, actionKey],
   );
   const keysOfStatus = changeKeysOf(status.value)?.join(',');
   useEffect(() => setChangeKeys(keysOfStatus), [keysOfStatus]);
@@ -169,7 +169,7 @@ export const GitopsTab = () => {
           <RolloutHistory
             entity={ref}
             environments={environments}
-            refreshKey={refreshKey}
+            refreshKey={gitKey}
           />
         </Grid>
         <Grid item>
@@ -177,7 +177,7 @@ export const GitopsTab = () => {
             entity={ref}
             environments={environments}
             defaultEnvironment={metricsEnvironment}
-            refreshKey={refreshKey}
+            refreshKey={gitKey}
           />
         </Grid>
       </Grid>

@@ -6,6 +6,7 @@ import type {
 import type { GitopsFrontendApi } from '../../api';
 import { useRefreshableAsync } from '../shared';
 import { useLiveRefresh } from '../../api/useLiveRefresh';
+import { ChangeKinds, SERVICE_THROTTLE_MS } from '../../api/useGitopsChanges';
 
 /** The change signals that refetch the tab's status, rollouts, actions and holds. */
 const TAB_CHANGE_KINDS: GitopsChangeSignal['kind'][] = [
@@ -15,11 +16,16 @@ const TAB_CHANGE_KINDS: GitopsChangeSignal['kind'][] = [
 ];
 
 /**
- * The actions and holds of a service, and the tab's refresh: `refresh()`
- * bumps `refreshKey` (status, rollouts, actions, holds and metrics
- * refetch). The tab refreshes by the live views' rule (`useLiveRefresh`):
- * on the change signals of the service's keys (not its live status), and every 60 s while live
- * updates are not connected (or the keys are not known yet).
+ * The actions and holds of a service, and the tab's refresh. Two keys say
+ * what to refetch: `gitKey` (status, rollouts, metrics) on Git's changes
+ * (`rollouts`, `outcome`), `actionKey` (status, actions, holds) on the
+ * service's actions and holds (`action`); `refresh()` (after the user did
+ * something) bumps both, as polling and missed signals do. The tab
+ * refreshes by the live views' rule (`useLiveRefresh`): on the change
+ * signals of the service's keys (not its live status: the live cards
+ * follow it), the first of a burst at once and the rest once a second
+ * later (SERVICE_THROTTLE_MS), and every 60 s while live updates are not
+ * connected (or the keys are not known yet).
  */
 export function usePromotionState(
   api: GitopsFrontendApi,
@@ -30,30 +36,50 @@ export function usePromotionState(
 ) {
   const { kind, namespace, name } = entity;
   const identity = `${kind}/${namespace}/${name}/${enabled}`;
-  const [refreshKey, setRefreshKey] = useState(0);
-  const refresh = useCallback(() => setRefreshKey(k => k + 1), []);
+  const [keys, setKeys] = useState({ git: 0, action: 0 });
+  const refresh = useCallback(
+    () => setKeys(k => ({ git: k.git + 1, action: k.action + 1 })),
+    [],
+  );
+  const onChange = useCallback((kinds?: ChangeKinds) => {
+    const git = !kinds || kinds.has('rollouts') || kinds.has('outcome');
+    const action = !kinds || kinds.has('action');
+    setKeys(k => ({
+      git: git ? k.git + 1 : k.git,
+      action: action ? k.action + 1 : k.action,
+    }));
+  }, []);
 
   const actions = useRefreshableAsync(
     async () =>
       enabled ? api.getActions({ kind, namespace, name }) : { items: [] },
     identity,
-    [api, refreshKey],
+    [api, keys.action],
   );
   const holds = useRefreshableAsync(
     async () =>
       enabled ? api.getHolds({ kind, namespace, name }) : { items: [] },
     identity,
-    [api, refreshKey],
+    [api, keys.action],
   );
 
-  // A cluster's live status changes often and concerns the live view only
-  // (useServiceLive listens for it): Git, rollouts, outcomes and actions
-  // refetch the tab.
   useLiveRefresh(
-    changeKeys && { keys: changeKeys, kinds: TAB_CHANGE_KINDS },
-    refresh,
+    changeKeys && {
+      keys: changeKeys,
+      kinds: TAB_CHANGE_KINDS,
+      throttleMs: SERVICE_THROTTLE_MS,
+    },
+    onChange,
     { enabled },
   );
 
-  return { actions, holds, refreshKey, refresh };
+  return {
+    actions,
+    holds,
+    /** Status, rollouts and metrics refetch when it changes. */
+    gitKey: keys.git,
+    /** The status refetches when it changes too (its pending actions). */
+    actionKey: keys.action,
+    refresh,
+  };
 }

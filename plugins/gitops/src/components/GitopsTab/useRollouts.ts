@@ -32,7 +32,8 @@ const initialState: RolloutsState = {
 /**
  * The rollout ledger of one service, newest first, optionally for one
  * environment, with cursor pagination. Changing the entity or the
- * environment refetches the first page; responses of superseded requests are
+ * environment refetches the first page; a refetch's answer shows as soon as
+ * it comes unless a newer one was shown, and answers of another query are
  * dropped.
  */
 export function useRollouts(
@@ -45,6 +46,9 @@ export function useRollouts(
   const { kind, namespace, name } = entity;
   const [state, setState] = useState<RolloutsState>(initialState);
   const generation = useRef(0);
+  /** The first request of the current query, and the newest answer shown. */
+  const queryStart = useRef(0);
+  const shown = useRef(0);
   const query = `${kind}/${namespace}/${name}/${environment ?? ''}`;
   const lastQuery = useRef(query);
 
@@ -52,7 +56,10 @@ export function useRollouts(
     const current = ++generation.current;
     const refreshOnly = lastQuery.current === query;
     lastQuery.current = query;
-    if (!refreshOnly) setState(initialState);
+    if (!refreshOnly) {
+      queryStart.current = current;
+      setState(initialState);
+    }
     api
       .getRollouts(
         { kind, namespace, name },
@@ -60,7 +67,11 @@ export function useRollouts(
       )
       .then(
         page => {
-          if (current !== generation.current) return;
+          // A refetch of the same query shows as soon as it answers, unless
+          // a newer one answered first (a burst of refreshes never keeps
+          // the rows from updating until the last one answers).
+          if (current < queryStart.current || current < shown.current) return;
+          shown.current = current;
           setState({
             items: page.items,
             nextCursor: page.nextCursor,

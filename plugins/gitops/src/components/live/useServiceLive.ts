@@ -8,7 +8,7 @@ import type {
 import type { GitopsFrontendApi } from '../../api';
 import { groupByStage } from '../shared';
 import { usePolledAsync } from './usePolledAsync';
-import { changeKeysOf } from '../../api/useGitopsChanges';
+import { changeKeysOf, SERVICE_THROTTLE_MS } from '../../api/useGitopsChanges';
 
 /** What the cards of the GitOps tab show of the clusters. */
 export interface LiveView {
@@ -26,7 +26,9 @@ export interface LiveView {
 /**
  * Live status of a service and the dashboard row of the service (versions
  * and how far each environment is behind the previous stage), from our
- * backend: refetched on the service's change signals, and every 60 s while
+ * backend: refetched on the service's change signals (live status on
+ * `live` and `outcome`, the row on those and `rollouts`; a burst once at
+ * once and once a second later), and every 60 s while
  * live updates are not connected (`useLiveRefresh`), while the page is visible.
  */
 export function useServiceLive(
@@ -53,7 +55,11 @@ export function useServiceLive(
     [api],
     undefined,
     undefined,
-    keys && { keys, kinds: ['live', 'outcome'] },
+    keys && {
+      keys,
+      kinds: ['live', 'outcome'],
+      throttleMs: SERVICE_THROTTLE_MS,
+    },
   );
   const dashboard = usePolledAsync<DashboardResponse | undefined>(
     async () =>
@@ -62,7 +68,13 @@ export function useServiceLive(
     [api],
     undefined,
     undefined,
-    keys && { keys },
+    // Versions (desired, or what the clusters report) and how far behind:
+    // not the service's actions and holds.
+    keys && {
+      keys,
+      kinds: ['rollouts', 'live', 'outcome'],
+      throttleMs: SERVICE_THROTTLE_MS,
+    },
   );
 
   const byEnvironment = new Map<string, EnvironmentLiveStatus>();
