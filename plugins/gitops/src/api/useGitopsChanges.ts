@@ -99,10 +99,10 @@ export function useGitopsChanges(
       timer = setTimeout(() => {
         timer = undefined;
         if (missed.size === 0) return;
-        const kinds = missed;
+        const burst = missed;
         missed = new Set();
         openWindow();
-        callback.current(kinds);
+        callback.current(burst);
       }, throttleMs);
     };
     const stop = channel.listen({
