@@ -131,6 +131,48 @@ describe.each(databases.eachSupportedId())(
       );
     });
 
+    // Found by a hostile review: the portal asked GitHub to merge (its
+    // intent recorded), GitHub refused; an admin then merged by hand.
+    it('a pull request merged by hand after GitHub refused the portal its merge is audited as merged outside the portal, not as the portal merge', async () => {
+      const { id, number, commitSha } = await openPullRequest(
+        'webhook-refused-01',
+      );
+      double.faults.inject({
+        match: 'PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge',
+        status: 405,
+        message: 'Required status check "ci" is expected.',
+        times: 5,
+      });
+      const refused = await h.as('erin').merge(id);
+      expect(refused.status).toBeGreaterThanOrEqual(400);
+      expect((await h.action(id)).state).toBe('pull-request-open');
+      double.faults.reset();
+      await double.mergePullRequest(SLUG, number);
+      await deliver(h.server, {
+        event: 'pull_request',
+        payload: pullRequestPayload({
+          slug: SLUG,
+          action: 'closed',
+          number,
+          headRef: `gitops/promotion-${id}`,
+          headSha: commitSha,
+          merged: true,
+        }),
+        secret: SECRET,
+      });
+      const merge = await h.eventually(async () =>
+        (
+          await h.audit()
+        ).find(
+          r =>
+            String(r.action_id) === String(id) &&
+            r.action === 'merge' &&
+            r.result === 'succeeded',
+        ),
+      );
+      expect(merge.message).toMatch(/^merged outside the portal by octocat/);
+    });
+
     // Found by a hostile review: someone pushed to the portal's branch after
     // the approval and merged the pull request by hand; the action was
     // recorded as merged (follow-up steps, holds) for content nobody approved.

@@ -422,6 +422,10 @@ export class GitHubGitWriter implements GitWriter {
       parents: (data.parents ?? []).map((p: any) => p.sha),
       message: String(data.commit?.message ?? ''),
       changedFiles: (data.files ?? []).map((f: any) => f.filename),
+      treeSha:
+        typeof data.commit?.tree?.sha === 'string'
+          ? data.commit.tree.sha
+          : undefined,
     };
   }
 

@@ -20,6 +20,8 @@ export interface CommitInfo {
   message: string;
   /** Paths changed against the first parent. */
   changedFiles: string[];
+  /** The commit's tree, when the writer reads it. */
+  treeSha?: string;
 }
 
 /** Where a change's branch stands, as the Git host tells (pull request or branch). */

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { MergeIntent } from './mergeIntent';
 import {
   BranchMovedError,
   CommitInfo,
@@ -54,6 +55,7 @@ export class LocalGitWriter implements GitWriter {
     expectedOld: string;
     message: string;
     author: GitAuthor;
+    onIntent?: (intent: MergeIntent) => Promise<void>;
     onCreated?: (sha: string) => Promise<void>;
   }): Promise<string> {
     const head = await this.branchHead(options.branch);
@@ -70,6 +72,16 @@ export class LocalGitWriter implements GitWriter {
     const isAncestor = await this.isAncestor(options.expectedOld, reviewed);
     if (isAncestor) {
       target = reviewed; // fast-forward
+      // No commit is made: the intent, recorded before the branch moves, is
+      // what tells reconciliation the portal merged it after a crash.
+      await options.onIntent?.({
+        baseSha: options.expectedOld,
+        headSha: reviewed,
+        message: options.message,
+        treeSha: (
+          await runGit(this.dir, ['rev-parse', `${reviewed}^{tree}`])
+        ).trim(),
+      });
     } else {
       const tree = (
         await runGit(this.dir, [
@@ -113,10 +125,10 @@ export class LocalGitWriter implements GitWriter {
     const out = await runGit(this.dir, [
       'show',
       '-s',
-      '--format=%P%x00%B',
+      '--format=%T%x00%P%x00%B',
       sha,
     ]);
-    const [parents, message] = out.split('\0');
+    const [tree, parents, message] = out.split('\0');
     const parentList = parents.trim() ? parents.trim().split(' ') : [];
     const files = parentList.length
       ? await runGit(this.dir, [
@@ -133,6 +145,7 @@ export class LocalGitWriter implements GitWriter {
       parents: parentList,
       message: (message ?? '').replace(/\n+$/, ''),
       changedFiles: files.split('\n').filter(Boolean),
+      treeSha: tree.trim() || undefined,
     };
   }
 

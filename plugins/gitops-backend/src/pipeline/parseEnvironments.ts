@@ -53,16 +53,18 @@ export function parseEnvironmentEntries(
       ctx.at(entry),
     );
 
-  if (map.items.length > MAX_ENVIRONMENTS)
+  // Counted after merge keys (`<<:`): one pair may stand for many.
+  const entries = mapEntries(ctx.doc, map);
+  if (entries.length > MAX_ENVIRONMENTS)
     ctx.fail(
-      `spec.environments has ${map.items.length} environments; at most ${MAX_ENVIRONMENTS}`,
+      `spec.environments has ${entries.length} environments; at most ${MAX_ENVIRONMENTS}`,
       entry.key,
     );
   const result = new Map<string, EnvEntry>();
   // Names that differ only by case are one catalog entity and one name to
   // permission policies: the second is an error of its own.
   const lower = new Map<string, string>();
-  for (const e of mapEntries(ctx.doc, map)) {
+  for (const e of entries) {
     const env = String(e.key.value);
     const first = lower.get(env.toLowerCase());
     if (first !== undefined && first !== env) {

@@ -325,6 +325,27 @@ ${services}`;
         "spec.services has 5001 services; at most 5000 (split the repository's pipeline)",
         lineOf(many, '  services:'),
       );
+      // A merge key is one pair of the map but stands for all it merges.
+      const merged = `apiVersion: gitops2.io/v1alpha1
+kind: Pipeline
+metadata:
+  name: big
+spec:
+  stages: [{name: only, environments: [dev]}]
+  environments:
+    dev: {}
+  services:
+    <<: {${Array.from(
+      { length: 5001 },
+      (_, i) =>
+        `s${i}: {path: 'apps/s${i}/{environment}/k.yaml', locator: {type: kustomize-image, image: i}}`,
+    ).join(', ')}}
+`;
+      expectFileError(
+        merged,
+        "spec.services has 5001 services; at most 5000 (split the repository's pipeline)",
+        lineOf(merged, '  services:'),
+      );
       const envs = Array.from(
         { length: 201 },
         (_, i) => `    e${i}: {}\n`,

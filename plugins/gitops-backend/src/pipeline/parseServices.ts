@@ -32,12 +32,14 @@ export function parseServices(
       ctx.at(entry),
     );
 
-  if (entry.value.items.length > MAX_SERVICES)
+  // Counted after merge keys (`<<:`): one pair may stand for many.
+  const entries = mapEntries(ctx.doc, entry.value);
+  if (entries.length > MAX_SERVICES)
     ctx.fail(
-      `spec.services has ${entry.value.items.length} services; at most ${MAX_SERVICES} (split the repository's pipeline)`,
+      `spec.services has ${entries.length} services; at most ${MAX_SERVICES} (split the repository's pipeline)`,
       entry.key,
     );
-  for (const s of mapEntries(ctx.doc, entry.value)) {
+  for (const s of entries) {
     const service = String(s.key.value);
     const out: Record<string, ServiceEnvironmentSpec | { error: SourceError }> =
       {};

@@ -127,6 +127,8 @@ export class PromotionService {
         ledger.recordPortalMergeIntent(repositoryId, intent, actionId),
       portalCommitActionOf: (repositoryId, sha) =>
         ledger.portalCommitActionOf(repositoryId, sha),
+      portalCommitsOf: (repositoryId, commits) =>
+        ledger.portalCommitsOf(repositoryId, commits),
       portalMergeAskedFor: (repositoryId, actionId) =>
         ledger.portalMergeAskedFor(repositoryId, actionId),
       portalCommitsOfAction: (repositoryId, actionId) =>

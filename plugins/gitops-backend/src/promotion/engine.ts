@@ -68,6 +68,16 @@ export interface PromotionEngine {
     repositoryId: string,
     actionId: string,
   ): Promise<string[]>;
+  /** Which of `commits` are the portal's (recorded, or its exact merges). */
+  portalCommitsOf?(
+    repositoryId: string,
+    commits: Array<{
+      sha: string;
+      parents: string[];
+      message: string;
+      treeSha?: string;
+    }>,
+  ): Promise<Set<string>>;
   /** Whether the portal asked the Git host to merge for an action. */
   portalMergeAskedFor?(
     repositoryId: string,

@@ -153,6 +153,41 @@ describe.each(databases.eachSupportedId())(
       expect(holds).toHaveLength(1);
     });
 
+    it('a pull request the portal fast-forwarded but could not record merged is finished by reconciliation as the portal merge, not as one made outside the portal', async () => {
+      await start();
+      const requested = await h
+        .as('alice')
+        .promote(
+          { sourceEnvironment: 'staging', environments: ['prod-eu'] },
+          'review-cut-0007',
+        );
+      const open = await h.as('erin').approve(requested.body.id);
+      expect(open.body.state).toBe('pull-request-open');
+      const id = String(open.body.id);
+      await failWrites(h.knex, {
+        name: 'crash_ff_merged',
+        table: 'gitops_actions',
+        on: 'UPDATE',
+        when: "NEW.state = 'merged'",
+      });
+      await h.as('erin').merge(id);
+      // Fast-forwarded: main is the reviewed commit itself.
+      expect(h.repo.git('rev-parse', 'main')).toBe(open.body.commitSha);
+      await stopFailingWrites(h.knex, 'crash_ff_merged', 'gitops_actions');
+      const merge = await h.eventually(async () =>
+        (
+          await h.audit()
+        ).find(
+          r =>
+            String(r.action_id) === id &&
+            r.action === 'merge' &&
+            r.result === 'succeeded',
+        ),
+      );
+      expect(merge.message).not.toMatch(/outside the portal/);
+      expect(merge.message).toMatch(/^merged/);
+    });
+
     it('a direct rollback written to Git but not recorded merged, then a freeze committed: reconciliation records it merged and writes its hold instead of refusing what Git already has', async () => {
       await start();
       await failWrites(h.knex, {

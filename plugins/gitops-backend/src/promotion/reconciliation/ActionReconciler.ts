@@ -4,7 +4,7 @@ import { ActionCompletion } from '../execution/ActionCompletion';
 import { ActionLease } from '../execution/ActionLease';
 import type { ActionExecutor } from '../execution/ActionExecutor';
 import { reconciliationCaller } from '../types';
-import { mergedByPortal, mergedOutsideMessage } from './mergedByPortal';
+import { hostMergeAuditMessage } from './mergedByPortal';
 import { unreviewedMergeMessage } from './unreviewedMerge';
 
 /** States an action can be in once it was recorded merged. */
@@ -194,7 +194,7 @@ export class ActionReconciler {
     action: GitopsAction,
   ): Promise<'merged' | 'cancelled' | 'moved' | 'failed' | undefined> {
     if (!action.branch || !action.commitSha) return undefined;
-    const { leases, owner, leaseTtlMs, planner, actions, logger } = this.engine;
+    const { leases, owner, leaseTtlMs, planner, actions } = this.engine;
     const lease = await ActionLease.acquire(
       leases,
       action.id,
@@ -225,16 +225,12 @@ export class ActionReconciler {
       if (state.state === 'merged') {
         // Git has the reviewed change: it is recorded merged either way
         // (hold, follow-up steps); a merge made by hand is audited as such.
-        const byHand = !(await mergedByPortal(
+        const outside = await hostMergeAuditMessage(
           this.engine,
           repo,
           action,
           state,
-        ));
-        const outside = byHand
-          ? await mergedOutsideMessage(repo, state, action.commitSha)
-          : undefined;
-        if (outside) logger.warn(`action #${action.id}: ${outside}`);
+        );
         const done = await this.completion.merged(
           action,
           reconciliationCaller,

@@ -29,6 +29,7 @@ import {
   writePermissionsOf,
 } from '../gates/PermissionGate';
 import type { Caller } from '../types';
+import { hostMergeAuditMessage } from '../reconciliation/mergedByPortal';
 import { unreviewedMergeMessage } from '../reconciliation/unreviewedMerge';
 
 /**
@@ -251,6 +252,12 @@ export class ActionDecisions {
           );
         }
         if (review.state === 'merged') {
+          const outside = await hostMergeAuditMessage(
+            this.engine,
+            repo,
+            fresh,
+            review,
+          );
           await this.completion
             .merged(
               fresh,
@@ -258,6 +265,7 @@ export class ActionDecisions {
               review.mergeSha ? { commitSha: review.mergeSha } : {},
               ['pull-request-open'],
               lease.fence,
+              outside,
             )
             .catch(err =>
               // Recorded or not, reconciliation finishes it from Git.
