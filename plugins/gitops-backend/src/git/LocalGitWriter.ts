@@ -171,10 +171,26 @@ export class LocalGitWriter implements GitWriter {
     return head ? { state: 'open', headSha: head } : { state: 'closed' };
   }
 
+  /**
+   * False when `a` is not in the history of `b`, or is no commit here (a
+   * commit object never written or collected); any other Git failure
+   * throws: "cannot tell" is never "no".
+   */
   isAncestor(a: string, b: string): Promise<boolean> {
-    return runGit(this.dir, ['merge-base', '--is-ancestor', a, b])
-      .then(() => true)
-      .catch(() => false);
+    return runGit(this.dir, ['merge-base', '--is-ancestor', a, b]).then(
+      () => true,
+      e => {
+        if (
+          e instanceof GitCommandError &&
+          (e.code === 1 ||
+            /not a valid (commit|object) name|bad object|unknown revision/i.test(
+              e.stderr,
+            ))
+        )
+          return false;
+        throw e;
+      },
+    );
   }
 
   async branchHead(branch: string): Promise<string | undefined> {

@@ -188,6 +188,94 @@ describe.each(databases.eachSupportedId())(
       expect(merge.message).toMatch(/^merged/);
     });
 
+    it('a direct rollback whose version moved after its request, cut between its commit and recording what it changed: its hold is on the version it replaced, not the one planned at the request', async () => {
+      await start();
+      // The first write cannot record its commit: nothing lands, the
+      // action stays requested and reconciliation retries it.
+      await failWrites(h.knex, {
+        name: 'crash_record',
+        table: 'gitops_portal_commits',
+      });
+      await failWrites(h.knex, {
+        name: 'crash_changes',
+        table: 'gitops_actions',
+        on: 'UPDATE',
+        when: 'NEW.changes <> OLD.changes',
+      });
+      await h
+        .as('alice')
+        .rollback(
+          { environment: 'staging', version: 'v1', reason: 'v2 is broken' },
+          'review-cut-0008',
+        );
+      const [row] = await h
+        .knex('gitops_actions')
+        .where({ kind: 'rollback' })
+        .select('id', 'state');
+      expect(row.state).toBe('requested');
+      expect(h.versionOnMain('cart', 'staging')).toBe('v2');
+      // Someone deploys v3 by hand meanwhile.
+      h.repo.git('reset', '-q', '--hard', 'main');
+      h.bump('cart', ['staging'], 'v3', 'hotfix v3 to staging');
+      await h.refresh();
+      // Commits can be recorded again; what the write changed cannot yet.
+      await stopFailingWrites(h.knex, 'crash_record', 'gitops_portal_commits');
+      await new Promise(r => setTimeout(r, 5000));
+      await stopFailingWrites(h.knex, 'crash_changes', 'gitops_actions');
+      const holds = await h.eventually(async () => {
+        const r = await h.knex('gitops_holds').where({ action_id: row.id });
+        return r.length > 0 && r;
+      });
+      expect(h.versionOnMain('cart', 'staging')).toBe('v1');
+      expect(holds.map((r: any) => r.version)).toEqual(['v3']);
+    });
+
+    it('cancelling a direct rollback that is in Git but was not recorded merged refuses the cancel and records it merged with its hold', async () => {
+      h = new WritePathHarness();
+      h.bump('cart', ['dev', 'staging'], 'v2');
+      // Reconciliation far away: the cancel comes first.
+      await h.start(
+        databases,
+        dbId,
+        { promotion: { leaseSeconds: 2, reconcileFrequency: { minutes: 10 } } },
+        { realScheduler: true },
+      );
+      await failWrites(h.knex, {
+        name: 'crash_merged_cancel',
+        table: 'gitops_actions',
+        on: 'UPDATE',
+        when: "NEW.state = 'merged'",
+      });
+      await h
+        .as('alice')
+        .rollback(
+          { environment: 'staging', version: 'v1', reason: 'v2 is broken' },
+          'review-cut-0009',
+        );
+      await stopFailingWrites(h.knex, 'crash_merged_cancel', 'gitops_actions');
+      expect(h.versionOnMain('cart', 'staging')).toBe('v1');
+      const [row] = await h
+        .knex('gitops_actions')
+        .where({ kind: 'rollback' })
+        .select('id', 'state');
+      expect(row.state).toBe('requested');
+      // The writer's lease is released or expired (2 s).
+      await new Promise(r => setTimeout(r, 2500));
+      const cancel = await h.as('alice').cancel(row.id);
+      expect(cancel.status).toBe(409);
+      expect(cancel.body.error.message).toMatch(
+        /is in Git already \([0-9a-f]{12}\); it is recorded as merged, not cancelled/,
+      );
+      expect(
+        (await h.knex('gitops_actions').where({ id: row.id }).first()).state,
+      ).toBe('merged');
+      expect(
+        (await h.knex('gitops_holds').where({ action_id: row.id })).map(
+          (r: any) => r.version,
+        ),
+      ).toEqual(['v2']);
+    });
+
     it('a direct rollback written to Git but not recorded merged, then a freeze committed: reconciliation records it merged and writes its hold instead of refusing what Git already has', async () => {
       await start();
       await failWrites(h.knex, {

@@ -60,5 +60,50 @@ describe.each(databases.eachSupportedId())(
         action: 'merged',
       });
     });
+
+    // Found by a hostile review: the same for a direct write (a rollback).
+    it('a direct rollback whose ref update GitHub applied but whose answer was lost is recorded merged with its hold, never failed', async () => {
+      h = new WritePathHarness();
+      h.bump('cart', ['dev', 'staging'], 'v2');
+      double = await h.startOnGitHub(databases, databaseId);
+      double.faults.inject({
+        match: { route: 'PATCH /repos/{owner}/{repo}/git/refs/{ref}' },
+        kind: 'reset',
+        phase: 'after',
+        times: 10,
+      });
+      const res = await h
+        .as('alice')
+        .rollback(
+          { environment: 'staging', version: 'v1', reason: 'v2 is broken' },
+          'direct-lost-01',
+        );
+      double.faults.reset();
+      expect(
+        await double.readFile(
+          SLUG,
+          'main',
+          'apps/cart/staging/kustomization.yaml',
+        ),
+      ).toContain('newTag: v1');
+      const [row] = await h
+        .knex('gitops_actions')
+        .where({ kind: 'rollback' })
+        .select('id', 'state', 'error');
+      expect({
+        status: res.status,
+        state: row.state,
+        error: row.error,
+      }).toEqual({
+        status: 201,
+        state: 'merged',
+        error: null,
+      });
+      expect(
+        (await h.knex('gitops_holds').where({ action_id: row.id })).map(
+          (r: any) => r.version,
+        ),
+      ).toEqual(['v2']);
+    });
   },
 );

@@ -13,6 +13,7 @@ import type { Caller, PromotionRepository } from '../types';
 import { ActionCompletion } from './ActionCompletion';
 import { ActionLease, LeaseLostError } from './ActionLease';
 import { verifyActionBranch } from './BranchVerifier';
+import { directWriteOn } from './directWriteOn';
 import { authorOf, commitMessage } from './commitMessage';
 
 const MAX_WRITE_ATTEMPTS = 3;
@@ -99,7 +100,7 @@ export class ActionExecutor {
         // Written before a crash cut the recording: Git has the change, and
         // the gates it passed then are not asked again (a freeze committed
         // since must not refuse what is already deployed).
-        const written = await this.writtenOn(action, repo, head);
+        const written = await directWriteOn(this.engine, repo, action, head);
         if (written) {
           await this.completion.merged(
             action,
@@ -154,6 +155,34 @@ export class ActionExecutor {
       );
       return current;
     }
+    // A write whose answer was lost (a timeout after the ref moved) may be
+    // in Git: asked before it is called failed. When Git cannot tell, the
+    // action stays requested and reconciliation asks again.
+    let landed: string | undefined;
+    try {
+      landed = await directWriteOn(
+        this.engine,
+        repo,
+        action,
+        await repo.source.headCommit(),
+      );
+    } catch (e) {
+      const message = `whether the write reached Git cannot be told (${
+        (e as Error).message
+      }; after ${lastError?.message}); it is retried by reconciliation`;
+      this.engine.logger.error(`action #${action.id}: ${message}`);
+      throw new ServiceUnavailableError(message);
+    }
+    if (landed) {
+      await this.completion.merged(
+        current ?? action,
+        caller,
+        { commitSha: landed },
+        ['requested'],
+        lease.fence,
+      );
+      return (await actions.get(action.id))!;
+    }
     if (isDatabaseError(lastError)) {
       // The database, not Git, failed: the write may be in Git already.
       // The action stays requested (and its environments locked), and
@@ -177,28 +206,6 @@ export class ActionExecutor {
       { fence: lease.fence },
     );
     throw new ConflictError(message);
-  }
-
-  /**
-   * The direct commit the portal wrote for this action when it is in the
-   * history of `head` (a pull request's branch is merged by people, and
-   * reconciliation follows it).
-   */
-  private async writtenOn(
-    action: GitopsAction,
-    repo: PromotionRepository,
-    head: string,
-  ): Promise<string | undefined> {
-    if (action.mode !== 'direct' || !this.engine.portalCommitsOfAction)
-      return undefined;
-    const shas = await this.engine.portalCommitsOfAction(
-      action.repositoryId,
-      action.id,
-    );
-    for (const sha of shas) {
-      if (await repo.writer.isAncestor(sha, head)) return sha;
-    }
-    return undefined;
   }
 
   /** The pipeline at `head`, after every gate passed there (else Stop). */
@@ -386,6 +393,18 @@ export class ActionExecutor {
       );
       return;
     }
+    // What this write changes (the version it replaces may have moved since
+    // the request), recorded before the commit: a crash after it leaves the
+    // hold of a rollback on the version it really replaced.
+    if (
+      !(await this.engine.actions.update(
+        action.id,
+        { changes },
+        ['requested'],
+        lease.fence,
+      ))
+    )
+      throw new LeaseLostError(action.id);
     lease.assertHeld();
     const sha = await repo.writer.commit({
       baseSha: head,
@@ -400,12 +419,6 @@ export class ActionExecutor {
       author: authorOf(action.requestedBy),
       onCreated: this.record(action),
     });
-    await this.engine.actions.update(
-      action.id,
-      { changes },
-      ['requested'],
-      lease.fence,
-    );
     await this.completion.merged(
       { ...action, changes },
       caller,

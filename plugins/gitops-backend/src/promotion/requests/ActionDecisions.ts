@@ -29,6 +29,7 @@ import {
   writePermissionsOf,
 } from '../gates/PermissionGate';
 import type { Caller } from '../types';
+import { directWriteOn } from '../execution/directWriteOn';
 import { hostMergeAuditMessage } from '../reconciliation/mergedByPortal';
 import { unreviewedMergeMessage } from '../reconciliation/unreviewedMerge';
 
@@ -224,6 +225,48 @@ export class ActionDecisions {
     }
     try {
       const fresh = (await actions.get(action.id))!;
+      if (fresh.state === 'requested' && fresh.mode === 'direct') {
+        // A write cut after its commit (a crash, a lost answer): Git has
+        // it, so it is merged (the hold of a rollback), not cancelled.
+        const repo = this.engine.planner.repository(fresh.repositoryId);
+        const written = await directWriteOn(
+          this.engine,
+          repo,
+          fresh,
+          await repo.source.headCommit(),
+        );
+        if (written) {
+          await this.completion
+            .merged(
+              fresh,
+              caller,
+              { commitSha: written },
+              ['requested'],
+              lease.fence,
+            )
+            .catch(err =>
+              this.engine.logger.error(
+                `recording action #${actionId} merged failed: ${
+                  (err as Error).message
+                }; reconciliation finishes it`,
+              ),
+            );
+          const e = new ConflictError(
+            `action #${actionId} is in Git already (${written.slice(
+              0,
+              12,
+            )}); it is recorded as merged, not cancelled`,
+          );
+          await audit.recordAction(
+            caller,
+            fresh,
+            'cancel',
+            'refused',
+            e.message,
+          );
+          throw e;
+        }
+      }
       if (
         fresh.state === 'pull-request-open' &&
         fresh.branch &&
