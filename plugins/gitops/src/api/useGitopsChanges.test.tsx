@@ -10,6 +10,7 @@ import { GitopsTab } from '../components/GitopsTab';
 import { usePolledAsync } from '../components/live/usePolledAsync';
 import {
   CROSS_SERVICE_THROTTLE_MS,
+  SERVICE_THROTTLE_MS,
   FALLBACK_POLL_MS,
   useGitopsChanges,
   changeKeysOf,
@@ -152,9 +153,10 @@ describe('GitopsTab: what each change signal refetches', () => {
       live: api.getLive.mock.calls.length,
       dashboard: api.getDashboard.mock.calls.length,
     });
+    // Past the tab's window (SERVICE_THROTTLE_MS): a burst's trailing refetch ran.
     const settle = () =>
       act(async () => {
-        await new Promise(r => setTimeout(r, 1500));
+        await new Promise(r => setTimeout(r, SERVICE_THROTTLE_MS + 500));
       });
     return { api, signals, counts, settle };
   }
@@ -197,7 +199,7 @@ describe('GitopsTab: what each change signal refetches', () => {
     });
   }, 30_000);
 
-  it("a burst of the service's signals within a second (a push: rollouts, correlation, outcome, live) refetches each endpoint at most twice", async () => {
+  it("a burst of the service's signals within its window (a push: rollouts, correlation, outcome, live) refetches each endpoint at most twice", async () => {
     const { signals, counts, settle } = await renderTab();
     const before = counts();
     for (const kind of ['rollouts', 'rollouts', 'outcome', 'live', 'live'])
