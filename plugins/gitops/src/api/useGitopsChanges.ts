@@ -19,7 +19,7 @@ export const CROSS_SERVICE_THROTTLE_MS = 2000;
  * first of a burst at once, the rest (a push makes several: new rollouts,
  * their correlation, the outcome, live status) once at the end.
  */
-export const SERVICE_THROTTLE_MS = 3000;
+export const SERVICE_THROTTLE_MS = 1000;
 
 /** The kinds of change a call of `onChange` stands for. */
 export type ChangeKinds = ReadonlySet<GitopsChangeSignal['kind']>;

@@ -23,7 +23,7 @@ const TAB_CHANGE_KINDS: GitopsChangeSignal['kind'][] = [
  * something) bumps both, as polling and missed signals do. The tab
  * refreshes by the live views' rule (`useLiveRefresh`): on the change
  * signals of the service's keys (not its live status: the live cards
- * follow it), the first of a burst at once and the rest once 3 s later
+ * follow it), the first of a burst at once and the rest once 1 s later
  * (SERVICE_THROTTLE_MS), and every 60 s while live updates are not
  * connected (or the keys are not known yet).
  */

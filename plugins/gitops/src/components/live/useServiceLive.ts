@@ -28,7 +28,7 @@ export interface LiveView {
  * and how far each environment is behind the previous stage), from our
  * backend: refetched on the service's change signals (live status on
  * `live` and `outcome`, the row on those and `rollouts`; a burst once at
- * once and once 3 s later), and every 60 s while
+ * once and once a second later), and every 60 s while
  * live updates are not connected (`useLiveRefresh`), while the page is visible.
  */
 export function useServiceLive(
