@@ -233,13 +233,8 @@ describe.each(databases.eachSupportedId())(
     it('cancelling a direct rollback that is in Git but was not recorded merged refuses the cancel and records it merged with its hold', async () => {
       h = new WritePathHarness();
       h.bump('cart', ['dev', 'staging'], 'v2');
-      // Reconciliation far away: the cancel comes first.
-      await h.start(
-        databases,
-        dbId,
-        { promotion: { leaseSeconds: 2, reconcileFrequency: { minutes: 10 } } },
-        { realScheduler: true },
-      );
+      // No scheduler runs reconciliation here: the cancel comes first.
+      await h.start(databases, dbId, { promotion: { leaseSeconds: 2 } });
       await failWrites(h.knex, {
         name: 'crash_merged_cancel',
         table: 'gitops_actions',
@@ -259,7 +254,7 @@ describe.each(databases.eachSupportedId())(
         .where({ kind: 'rollback' })
         .select('id', 'state');
       expect(row.state).toBe('requested');
-      // The writer's lease is released or expired (2 s).
+      // The writer's lease is released (or expires after 2 s).
       await new Promise(r => setTimeout(r, 2500));
       const cancel = await h.as('alice').cancel(row.id);
       expect(cancel.status).toBe(409);
