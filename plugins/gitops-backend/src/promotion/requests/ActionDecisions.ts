@@ -11,6 +11,8 @@ import {
   AuthorizeResult,
   ResourcePermission,
 } from '@backstage/plugin-permission-common';
+import type { ActionState } from '@gitops2/plugin-gitops-common';
+import type { ClaimFence } from '../store/ActionStore';
 import {
   gitopsApprovePermission,
   gitopsRollbackPermission,
@@ -236,35 +238,17 @@ export class ActionDecisions {
           await repo.source.headCommit(),
         );
         if (written) {
-          await this.completion
-            .merged(
-              fresh,
-              caller,
-              { commitSha: written },
-              ['requested'],
-              lease.fence,
-            )
-            .catch(err =>
-              this.engine.logger.error(
-                `recording action #${actionId} merged failed: ${
-                  (err as Error).message
-                }; reconciliation finishes it`,
-              ),
-            );
-          const e = new ConflictError(
+          await this.refuseCancelOfMerged(
+            fresh,
+            caller,
+            { commitSha: written },
+            ['requested'],
+            lease.fence,
             `action #${actionId} is in Git already (${written.slice(
               0,
               12,
             )}); it is recorded as merged, not cancelled`,
           );
-          await audit.recordAction(
-            caller,
-            fresh,
-            'cancel',
-            'refused',
-            e.message,
-          );
-          throw e;
         }
       }
       if (
@@ -301,34 +285,15 @@ export class ActionDecisions {
             fresh,
             review,
           );
-          await this.completion
-            .merged(
-              fresh,
-              caller,
-              review.mergeSha ? { commitSha: review.mergeSha } : {},
-              ['pull-request-open'],
-              lease.fence,
-              outside,
-            )
-            .catch(err =>
-              // Recorded or not, reconciliation finishes it from Git.
-              this.engine.logger.error(
-                `recording action #${actionId} merged failed: ${
-                  (err as Error).message
-                }; reconciliation finishes it`,
-              ),
-            );
-          const e = new ConflictError(
-            `action #${actionId} was merged outside the portal; it is recorded as merged, not cancelled`,
-          );
-          await audit.recordAction(
-            caller,
+          await this.refuseCancelOfMerged(
             fresh,
-            'cancel',
-            'refused',
-            e.message,
+            caller,
+            review.mergeSha ? { commitSha: review.mergeSha } : {},
+            ['pull-request-open'],
+            lease.fence,
+            `action #${actionId} was merged outside the portal; it is recorded as merged, not cancelled`,
+            outside,
           );
-          throw e;
         }
         // Closed before the state moves: a pull request that cannot be
         // closed keeps its environments locked (and the action open).
@@ -346,6 +311,40 @@ export class ActionDecisions {
       await lease.release();
     }
     return (await actions.get(action.id))!;
+  }
+
+  /**
+   * A cancel of an action Git has already: it is recorded merged (recorded
+   * or not, reconciliation finishes it from Git), and the cancel is refused
+   * and audited with `message`.
+   */
+  private async refuseCancelOfMerged(
+    action: GitopsAction,
+    caller: Caller,
+    patch: { commitSha?: string },
+    from: ActionState[],
+    fence: ClaimFence,
+    message: string,
+    auditMessage?: string,
+  ): Promise<never> {
+    await this.completion
+      .merged(action, caller, patch, from, fence, auditMessage)
+      .catch(err =>
+        this.engine.logger.error(
+          `recording action #${action.id} merged failed: ${
+            (err as Error).message
+          }; reconciliation finishes it`,
+        ),
+      );
+    const e = new ConflictError(message);
+    await this.engine.audit.recordAction(
+      caller,
+      action,
+      'cancel',
+      'refused',
+      e.message,
+    );
+    throw e;
   }
 
   async liftHold(
